@@ -1,0 +1,323 @@
+//! The sandbox's own endpoints under `/_sandbox`: the request log, faults,
+//! and two streaming helpers (echo and download) for testing transfers.
+
+use std::pin::Pin;
+use std::sync::OnceLock;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
+use http_body_util::BodyExt as _;
+use ring::digest;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::fault::{Fault, FaultRule};
+use crate::multipart;
+use crate::record::{hex, PartsRecorder};
+use crate::state::{lock, AppState};
+
+/// Where the control endpoints are mounted.
+pub(crate) const PREFIX: &str = "/_sandbox";
+
+/// Requests to these paths are not recorded and never faulted, so that a
+/// test can always inspect and repair the sandbox.
+pub(crate) const UNTOUCHABLE_PATHS: [&str; 2] = ["/_sandbox/requests", "/_sandbox/faults"];
+
+/// The largest fault description read.
+const MAX_FAULT_JSON: usize = 1024 * 1024;
+
+/// The size of each chunk of `/download`.
+const DOWNLOAD_CHUNK: usize = 64 * 1024;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/requests", get(get_requests).delete(delete_requests))
+        .route(
+            "/faults",
+            get(get_faults).post(post_fault).delete(delete_faults),
+        )
+        .route("/echo", post(echo).put(echo))
+        .route("/download", get(download))
+}
+
+/// `GET /requests`: the request log, oldest first.
+async fn get_requests(State(shared): State<AppState>) -> Response {
+    Json(shared.log.snapshot()).into_response()
+}
+
+/// `DELETE /requests`
+async fn delete_requests(State(shared): State<AppState>) -> StatusCode {
+    shared.log.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// A fault as JSON, for `POST /faults` and `GET /faults`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    method: Option<String>,
+    path: String,
+    /// `delay`, `respond`, `hang`, `drop` or `truncate`.
+    kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    delay_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    content_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    declared_length: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    times: Option<u32>,
+}
+
+impl FaultSpec {
+    fn into_rule(self) -> Result<FaultRule, String> {
+        let body = self.body.unwrap_or_default().into_bytes();
+        let fault = match self.kind.as_str() {
+            "delay" => Fault::Delay(Duration::from_millis(
+                self.delay_ms.ok_or("a delay fault needs delay_ms")?,
+            )),
+            "respond" => Fault::Respond {
+                status: self.status.unwrap_or(500),
+                content_type: self
+                    .content_type
+                    .unwrap_or_else(|| "application/json".into()),
+                body,
+            },
+            "hang" => Fault::Hang,
+            "drop" => Fault::Drop,
+            "truncate" => {
+                let declared_length = self.declared_length.unwrap_or(body.len() as u64 + 1024);
+                if declared_length <= body.len() as u64 {
+                    return Err("declared_length must exceed the body length".into());
+                }
+                Fault::Truncate {
+                    status: self.status.unwrap_or(200),
+                    declared_length,
+                    body,
+                }
+            }
+            other => {
+                return Err(format!(
+                    "unknown fault kind {other:?}: use delay, respond, hang, drop or truncate"
+                ))
+            }
+        };
+        if !self.path.starts_with('/') {
+            return Err("path must start with '/'".into());
+        }
+        Ok(FaultRule {
+            method: self.method,
+            path: self.path,
+            fault,
+            times: self.times,
+        })
+    }
+
+    fn from_rule(rule: &FaultRule) -> Self {
+        let text = |bytes: &[u8]| Some(String::from_utf8_lossy(bytes).into_owned());
+        let mut spec = FaultSpec {
+            method: rule.method.clone(),
+            path: rule.path.clone(),
+            times: rule.times,
+            ..FaultSpec::default()
+        };
+        match &rule.fault {
+            Fault::Delay(pause) => {
+                spec.kind = "delay".into();
+                spec.delay_ms = Some(pause.as_millis().try_into().unwrap_or(u64::MAX));
+            }
+            Fault::Respond {
+                status,
+                content_type,
+                body,
+            } => {
+                spec.kind = "respond".into();
+                spec.status = Some(*status);
+                spec.content_type = Some(content_type.clone());
+                spec.body = text(body);
+            }
+            Fault::Hang => spec.kind = "hang".into(),
+            Fault::Drop => spec.kind = "drop".into(),
+            Fault::Truncate {
+                status,
+                declared_length,
+                body,
+            } => {
+                spec.kind = "truncate".into();
+                spec.status = Some(*status);
+                spec.declared_length = Some(*declared_length);
+                spec.body = text(body);
+            }
+        }
+        spec
+    }
+}
+
+/// `GET /faults`: the active fault rules.
+async fn get_faults(State(shared): State<AppState>) -> Response {
+    let specs: Vec<FaultSpec> = lock(&shared.faults)
+        .iter()
+        .map(FaultSpec::from_rule)
+        .collect();
+    Json(specs).into_response()
+}
+
+/// `POST /faults`: adds a rule (see [`FaultSpec`]).
+async fn post_fault(State(shared): State<AppState>, body: Body) -> Result<StatusCode, ApiError> {
+    let bytes = axum::body::to_bytes(body, MAX_FAULT_JSON)
+        .await
+        .map_err(|e| ApiError::bad_request(format!("unreadable body: {e}")))?;
+    let spec: FaultSpec = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request(format!("bad fault JSON: {e}")))?;
+    let rule = spec.into_rule().map_err(ApiError::bad_request)?;
+    lock(&shared.faults).push(rule);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /faults`
+async fn delete_faults(State(shared): State<AppState>) -> StatusCode {
+    lock(&shared.faults).clear();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Serialize)]
+struct EchoResponse {
+    length: u64,
+    sha256: String,
+    content_type: Option<String>,
+    /// Empty unless the body is multipart.
+    parts: Vec<EchoPart>,
+}
+
+#[derive(Serialize)]
+struct EchoPart {
+    name: String,
+    filename: Option<String>,
+    content_type: Option<String>,
+    length: u64,
+    sha256: String,
+}
+
+/// `POST /echo` and `PUT /echo`: digests the body as it streams by.
+async fn echo(headers: HeaderMap, mut body: Body) -> Result<Json<EchoResponse>, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let mut parts = content_type
+        .as_deref()
+        .and_then(multipart::boundary_of)
+        .map(|boundary| PartsRecorder::new(&boundary));
+    let mut sha = digest::Context::new(&digest::SHA256);
+    let mut length = 0u64;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ApiError::bad_request(format!("body read failed: {e}")))?;
+        if let Some(data) = frame.data_ref() {
+            length += data.len() as u64;
+            sha.update(data);
+            if let Some(parts) = parts.as_mut() {
+                parts.update(data);
+            }
+        }
+    }
+    let parts = match parts.map(PartsRecorder::finish) {
+        None => Vec::new(),
+        Some((_, Err(e))) => return Err(ApiError::bad_request(format!("bad multipart body: {e}"))),
+        Some((parts, Ok(()))) => parts
+            .into_iter()
+            .map(|part| EchoPart {
+                content_type: part
+                    .headers
+                    .iter()
+                    .find(|(k, _)| k == "content-type")
+                    .map(|(_, v)| v.clone()),
+                name: part.name,
+                filename: part.filename,
+                length: part.length,
+                sha256: part.sha256,
+            })
+            .collect(),
+    };
+    Ok(Json(EchoResponse {
+        length,
+        sha256: hex(sha.finish()),
+        content_type,
+        parts,
+    }))
+}
+
+/// `GET /download?size=N`: N bytes, byte i being `i % 251`.
+async fn download(uri: Uri) -> Result<Response, ApiError> {
+    let size = form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "size")
+        .and_then(|(_, v)| v.parse::<u64>().ok())
+        .ok_or_else(|| ApiError::bad_request("download needs ?size=N (a byte count)"))?;
+    let mut response = Response::new(Body::new(PatternBody {
+        offset: 0,
+        remaining: size,
+    }));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    Ok(response)
+}
+
+/// Enough of the pattern to slice a chunk starting at any phase of it.
+fn pattern() -> &'static Bytes {
+    static PATTERN: OnceLock<Bytes> = OnceLock::new();
+    PATTERN.get_or_init(|| {
+        (0..DOWNLOAD_CHUNK + 251)
+            .map(|i| (i % 251) as u8)
+            .collect::<Vec<u8>>()
+            .into()
+    })
+}
+
+struct PatternBody {
+    offset: u64,
+    remaining: u64,
+}
+
+impl http_body::Body for PatternBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if self.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        let len = self.remaining.min(DOWNLOAD_CHUNK as u64) as usize;
+        let phase = (self.offset % 251) as usize;
+        let chunk = pattern().slice(phase..phase + len);
+        self.offset += len as u64;
+        self.remaining -= len as u64;
+        Poll::Ready(Some(Ok(Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
+}

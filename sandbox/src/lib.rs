@@ -1,0 +1,151 @@
+//! A local stand-in for a whole Squonk2 deployment, for testing clients.
+//!
+//! One [`Sandbox`] serves, on one port of 127.0.0.1 and at a real deployment's paths:
+//!
+//! | Service | Path | URL method |
+//! |---|---|---|
+//! | Keycloak, realm [`REALM`] | `/auth` | [`Sandbox::keycloak_url`] |
+//! | Data Manager API | `/data-manager-api` | [`Sandbox::dm_api_url`] |
+//! | Account Server API | `/account-server-api` | [`Sandbox::as_api_url`] |
+//! | Data Manager UI API | `/data-manager-ui/api` | [`Sandbox::ui_api_url`] |
+//!
+//! Clients talk real HTTP (or HTTPS) to it: they log in with the password
+//! grant, get RS256-signed JWTs, and call the APIs with `Authorization: Bearer`.
+//! Tests can then look at exactly what the client sent ([`Sandbox::requests`])
+//! and make the server misbehave ([`Sandbox::add_fault`]).
+//!
+//! ```
+//! use squonk2_sandbox::{Sandbox, DM_CLIENT_ID, REALM};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = Sandbox::start()?; // a free port, plain HTTP
+//! let agent: ureq::Agent = ureq::Agent::config_builder()
+//!     .http_status_as_error(false)
+//!     .build()
+//!     .into();
+//!
+//! // Log in as a user the sandbox knows (see `Sandbox::users`).
+//! let url = format!("{}/realms/{REALM}/protocol/openid-connect/token", sandbox.keycloak_url());
+//! let reply = agent
+//!     .post(&url)
+//!     .send_form([
+//!         ("grant_type", "password"),
+//!         ("client_id", DM_CLIENT_ID),
+//!         ("username", "alice"),
+//!         ("password", "alice-password"),
+//!     ])?
+//!     .into_body()
+//!     .read_to_string()?;
+//! let reply: serde_json::Value = serde_json::from_str(&reply)?;
+//! let token = reply["access_token"].as_str().ok_or("no token")?;
+//!
+//! // Call the Data Manager with it.
+//! let mut response = agent
+//!     .get(format!("{}/account-server/namespace", sandbox.dm_api_url()))
+//!     .header("Authorization", format!("Bearer {token}"))
+//!     .call()?;
+//! assert_eq!(response.status(), 200);
+//! assert_eq!(response.body_mut().read_to_string()?, r#"{"namespace":"squonk2-sandbox"}"#);
+//!
+//! // Everything sent to the APIs is in the request log.
+//! let log = sandbox.requests();
+//! assert_eq!(log[0].body.form_value("username"), Some("alice"));
+//! assert_eq!(log[1].header("authorization"), Some(format!("Bearer {token}").as_str()));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Users and clients
+//!
+//! Keycloak accepts `dmit-admin` / `dmit-admin-password` (admin-capable),
+//! `alice` / `alice-password` and `bob` / `bob-password`; add more with
+//! [`Sandbox::add_user`]. The clients [`DM_CLIENT_ID`] and [`AS_CLIENT_ID`]
+//! are public unless given a secret with [`Sandbox::set_client_secret`]. The
+//! Data Manager only accepts tokens issued to [`DM_CLIENT_ID`], the Account
+//! Server only those issued to [`AS_CLIENT_ID`]. Tokens for tests that need no
+//! login come from [`Sandbox::issue_token`].
+//!
+//! Every Data Manager and Account Server path, unknown ones included, answers
+//! 401 `{"error": "..."}` without a valid token, except the open paths: DM
+//! `/version`, `/mode`, `/job-definition-schema/version`,
+//! `/workflow-engine/version`, `/input-handler`, `/instance/{id}/token/{token}`
+//! and `/project/{id}/file-with-token`; AS `/version` and
+//! `/event-stream/version`. Keycloak and the UI API need no token. Unknown
+//! paths answer 404 `{"error": "Not found: METHOD PATH"}`.
+//!
+//! # Faults
+//!
+//! [`FaultRule`]s make requests to one path slow, fail, hang, lose their
+//! connection or get a truncated body:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use squonk2_sandbox::{Fault, FaultRule, Sandbox};
+//!
+//! let sandbox = Sandbox::start()?;
+//! sandbox.add_fault(FaultRule::new("/data-manager-api/version", Fault::error(503, "busy")).times(2));
+//! sandbox.add_fault(FaultRule::new("/account-server-api/version", Fault::Delay(Duration::from_secs(2))));
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! # Control endpoints
+//!
+//! The same controls are available over HTTP, for scripts run against the
+//! `squonk2-sandbox` binary (`--help` lists its options):
+//!
+//! - `GET /_sandbox/requests` (the log as JSON), `DELETE /_sandbox/requests`;
+//! - `POST /_sandbox/faults` with `{"method"?, "path", "kind": "delay" | "respond" | "hang"
+//!   | "drop" | "truncate", "delay_ms"?, "status"?, "content_type"?, "body"?,
+//!   "declared_length"?, "times"?}`, `GET` and `DELETE /_sandbox/faults`;
+//! - `POST` or `PUT /_sandbox/echo`: reads the body as a stream and answers
+//!   `{"length", "sha256", "content_type", "parts": [{"name", "filename",
+//!   "content_type", "length", "sha256"}]}` (`parts` is empty unless the body is multipart);
+//! - `GET /_sandbox/download?size=N`: N bytes, byte i being `i % 251`.
+//!
+//! # Bodies and memory
+//!
+//! Bodies are never held whole: form and JSON bodies up to 1 MiB are decoded
+//! into the log, multipart bodies are parsed as they stream by (each part's
+//! headers, length, SHA-256, and content when at most 64 KiB of UTF-8), and
+//! anything else is logged as its length and SHA-256. Uploads of many GiB pass
+//! in constant memory.
+//!
+//! # Keys
+//!
+//! The realm's RSA signing key and the TLS certificate and key are fixed
+//! files in this crate's `src/keys/`. They are public test keys, not secrets:
+//! never trust them outside tests.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod account_server;
+mod auth;
+mod control;
+mod dm;
+mod error;
+mod fault;
+mod jwt;
+mod keycloak;
+mod keys;
+mod multipart;
+mod record;
+mod sandbox;
+mod server;
+mod state;
+mod ui;
+
+pub use account_server::AS_VERSION;
+pub use dm::DM_VERSION;
+pub use fault::{Fault, FaultRule};
+pub use record::{RecordedBody, RecordedPart, RecordedRequest};
+pub use sandbox::{Sandbox, SandboxBuilder};
+pub use state::SandboxUser;
+pub use ui::UI_VERSION;
+
+/// The Keycloak client of the Data Manager API.
+pub const DM_CLIENT_ID: &str = "data-manager-api";
+/// The Keycloak client of the Account Server API.
+pub const AS_CLIENT_ID: &str = "account-server-api";
+/// The Keycloak realm.
+pub const REALM: &str = "squonk2";

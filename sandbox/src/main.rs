@@ -1,0 +1,167 @@
+//! `squonk2-sandbox`: runs a sandbox until Ctrl-C or SIGTERM.
+
+#![forbid(unsafe_code)]
+
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use squonk2_sandbox::{Sandbox, AS_CLIENT_ID, DM_CLIENT_ID};
+
+const USAGE: &str = "\
+usage: squonk2-sandbox [--port N] [--https] [--token-lifetime SECS] [--refresh-lifetime SECS]
+
+Runs a local stand-in for a Squonk2 deployment (Keycloak, Data Manager API,
+Account Server API, UI API) on 127.0.0.1 until Ctrl-C or SIGTERM.
+
+  --port N                  listen on port N (default: a free port)
+  --https                   serve HTTPS with the built-in self-signed certificate
+  --token-lifetime SECS     access token lifetime (default 300)
+  --refresh-lifetime SECS   refresh token lifetime (default 1800)
+  -h, --help                show this help";
+
+struct Options {
+    port: u16,
+    https: bool,
+    token_lifetime: Option<u64>,
+    refresh_lifetime: Option<u64>,
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
+    let mut options = Options {
+        port: 0,
+        https: false,
+        token_lifetime: None,
+        refresh_lifetime: None,
+    };
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--https" => options.https = true,
+            "--port" => {
+                let v = value("--port")?;
+                options.port = v.parse().map_err(|_| format!("bad port: {v}"))?;
+            }
+            "--token-lifetime" => {
+                let v = value("--token-lifetime")?;
+                options.token_lifetime = Some(v.parse().map_err(|_| format!("bad seconds: {v}"))?);
+            }
+            "--refresh-lifetime" => {
+                let v = value("--refresh-lifetime")?;
+                options.refresh_lifetime =
+                    Some(v.parse().map_err(|_| format!("bad seconds: {v}"))?);
+            }
+            other => return Err(format!("unknown argument: {other}")),
+        }
+    }
+    Ok(Some(options))
+}
+
+fn main() -> ExitCode {
+    let options = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("squonk2-sandbox: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut builder = Sandbox::builder().port(options.port).https(options.https);
+    if let Some(secs) = options.token_lifetime {
+        builder = builder.token_lifetime(Duration::from_secs(secs));
+    }
+    if let Some(secs) = options.refresh_lifetime {
+        builder = builder.refresh_lifetime(Duration::from_secs(secs));
+    }
+    let sandbox = match builder.start() {
+        Ok(sandbox) => sandbox,
+        Err(e) => {
+            eprintln!("squonk2-sandbox: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    println!("listening on {}", sandbox.base_url());
+    let _ = std::io::stdout().flush();
+    print_summary(&sandbox, options.https);
+    let _ = std::io::stdout().flush();
+
+    if let Err(e) = wait_for_shutdown() {
+        eprintln!("squonk2-sandbox: cannot wait for signals: {e}");
+        return ExitCode::FAILURE;
+    }
+    println!("stopping");
+    drop(sandbox);
+    ExitCode::SUCCESS
+}
+
+fn print_summary(sandbox: &Sandbox, https: bool) {
+    println!();
+    println!(
+        "Keycloak:     {} (realm {})",
+        sandbox.keycloak_url(),
+        sandbox.realm()
+    );
+    println!("DM API:       {}", sandbox.dm_api_url());
+    println!("AS API:       {}", sandbox.as_api_url());
+    println!("UI API:       {}", sandbox.ui_api_url());
+    println!("Request log:  {}/_sandbox/requests", sandbox.base_url());
+    println!();
+    println!("Clients (public): {DM_CLIENT_ID}, {AS_CLIENT_ID}");
+    println!("Users (username / password):");
+    for user in sandbox.users() {
+        let admin = if user.may_be_admin {
+            "  (admin-capable)"
+        } else {
+            ""
+        };
+        println!("  {} / {}{admin}", user.username, user.password);
+    }
+    if https {
+        println!();
+        println!("TLS certificate to trust (a public test certificate):");
+        print!("{}", sandbox.ca_certificate_pem());
+    }
+    println!();
+    println!("Environments file (~/.squonk2/environments):");
+    print!("{}", sandbox.environments_yaml());
+    println!();
+    println!("Press Ctrl-C to stop.");
+}
+
+/// Blocks until Ctrl-C, or SIGTERM on Unix.
+fn wait_for_shutdown() -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        #[cfg(unix)]
+        {
+            let mut terminate =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            tokio::select! {
+                result = tokio::signal::ctrl_c() => result,
+                _ = terminate.recv() => Ok(()),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await
+        }
+    })
+}

@@ -1,0 +1,365 @@
+//! [`Sandbox`], the running server, and [`SandboxBuilder`].
+
+use std::io;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::fault::FaultRule;
+use crate::keycloak;
+use crate::keys;
+use crate::record::RecordedRequest;
+use crate::server;
+use crate::state::{lock, now_secs, AppState, Lifetimes, SandboxUser, Shared};
+use crate::{AS_CLIENT_ID, DM_CLIENT_ID, REALM};
+
+/// The default access token lifetime.
+const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(300);
+/// The default refresh token lifetime.
+const DEFAULT_REFRESH_LIFETIME: Duration = Duration::from_secs(1800);
+/// The default bound of the request log.
+const DEFAULT_MAX_RECORDED_REQUESTS: usize = 10_000;
+
+/// Options for a [`Sandbox`]; from [`Sandbox::builder`].
+#[derive(Debug, Clone)]
+pub struct SandboxBuilder {
+    port: u16,
+    https: bool,
+    lifetimes: Lifetimes,
+    max_recorded_requests: usize,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        SandboxBuilder {
+            port: 0,
+            https: false,
+            lifetimes: Lifetimes {
+                access: DEFAULT_TOKEN_LIFETIME,
+                refresh: DEFAULT_REFRESH_LIFETIME,
+            },
+            max_recorded_requests: DEFAULT_MAX_RECORDED_REQUESTS,
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// The port to listen on, on 127.0.0.1; 0 (the default) picks a free one.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Serves HTTPS with the sandbox's self-signed certificate
+    /// ([`Sandbox::ca_certificate_pem`]) instead of plain HTTP.
+    pub fn https(mut self, on: bool) -> Self {
+        self.https = on;
+        self
+    }
+
+    /// The lifetime of access tokens (default 300 s; whole seconds).
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetimes.access = lifetime;
+        self
+    }
+
+    /// The lifetime of refresh tokens (default 1800 s; whole seconds).
+    pub fn refresh_lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetimes.refresh = lifetime;
+        self
+    }
+
+    /// How many requests the log keeps before forgetting the oldest (default 10 000).
+    pub fn max_recorded_requests(mut self, max: usize) -> Self {
+        self.max_recorded_requests = max;
+        self
+    }
+
+    /// Binds the port and starts serving in a background thread.
+    pub fn start(self) -> io::Result<Sandbox> {
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let scheme = if self.https { "https" } else { "http" };
+        let base_url = format!("{scheme}://127.0.0.1:{port}");
+        let shared: AppState = Arc::new(Shared::new(
+            base_url,
+            self.lifetimes,
+            self.max_recorded_requests,
+        )?);
+        let tls = if self.https {
+            Some(server::tls_acceptor()?)
+        } else {
+            None
+        };
+
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("squonk2-sandbox-worker")
+            .enable_all()
+            .build()?;
+        let listener = {
+            let _context = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+        let (stop, stopped) = watch::channel(false);
+        let router = server::router(shared.clone());
+        let serving = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("squonk2-sandbox".into())
+            .spawn(move || {
+                runtime.block_on(server::serve(listener, tls, router, serving, stopped));
+                // Connections have been told to close; don't wait long for stragglers.
+                runtime.shutdown_timeout(Duration::from_secs(1));
+            })?;
+        Ok(Sandbox {
+            shared,
+            port,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+/// A running sandbox: Keycloak, the Data Manager, Account Server and UI APIs
+/// on one port of 127.0.0.1. Dropping it stops the server and closes every
+/// connection, hanging ones included.
+///
+/// See the [crate documentation](crate) for an example.
+pub struct Sandbox {
+    shared: AppState,
+    port: u16,
+    stop: Option<watch::Sender<bool>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("base_url", &self.shared.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Starts a plain-HTTP sandbox on a free port with default settings.
+    pub fn start() -> io::Result<Sandbox> {
+        Sandbox::builder().start()
+    }
+
+    /// Options for a sandbox; finish with [`SandboxBuilder::start`].
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:PORT`, or `https://...` when serving HTTPS.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// Keycloak's URL: the base URL + `/auth`.
+    pub fn keycloak_url(&self) -> String {
+        format!("{}/auth", self.shared.base_url)
+    }
+
+    /// The Data Manager API's URL: the base URL + `/data-manager-api`.
+    pub fn dm_api_url(&self) -> String {
+        format!("{}/data-manager-api", self.shared.base_url)
+    }
+
+    /// The Account Server API's URL: the base URL + `/account-server-api`.
+    pub fn as_api_url(&self) -> String {
+        format!("{}/account-server-api", self.shared.base_url)
+    }
+
+    /// The UI API's URL: the base URL + `/data-manager-ui/api`.
+    pub fn ui_api_url(&self) -> String {
+        format!("{}/data-manager-ui/api", self.shared.base_url)
+    }
+
+    /// The Keycloak realm, [`REALM`].
+    pub fn realm(&self) -> &str {
+        REALM
+    }
+
+    /// The users Keycloak accepts.
+    pub fn users(&self) -> Vec<SandboxUser> {
+        lock(&self.shared.users).clone()
+    }
+
+    /// Adds a user, or replaces the password and admin flag of an existing one.
+    pub fn add_user(&self, username: &str, password: &str, may_be_admin: bool) {
+        let mut users = lock(&self.shared.users);
+        let user = SandboxUser {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            may_be_admin,
+        };
+        match users
+            .iter_mut()
+            .find(|u| u.username.eq_ignore_ascii_case(username))
+        {
+            Some(existing) => *existing = user,
+            None => users.push(user),
+        }
+    }
+
+    /// Makes the token endpoint require `secret` from `client_id` (`None`: a
+    /// public client, no secret needed). An unknown `client_id` becomes a new
+    /// client, whose tokens the DM and AS APIs reject as issued for another client.
+    pub fn set_client_secret(&self, client_id: &str, secret: Option<&str>) {
+        lock(&self.shared.clients).insert(client_id.to_owned(), secret.map(str::to_owned));
+    }
+
+    /// The lifetime of access tokens issued from now on.
+    pub fn set_token_lifetime(&self, lifetime: Duration) {
+        lock(&self.shared.lifetimes).access = lifetime;
+    }
+
+    /// The lifetime of refresh tokens issued from now on.
+    pub fn set_refresh_lifetime(&self, lifetime: Duration) {
+        lock(&self.shared.lifetimes).refresh = lifetime;
+    }
+
+    /// A signed access token for `username` issued to `client_id`, valid for
+    /// `lifetime` (whole seconds; zero gives an already expired token). The
+    /// user need not exist.
+    pub fn issue_token(&self, username: &str, client_id: &str, lifetime: Duration) -> String {
+        self.issue_token_expiring_at(
+            username,
+            client_id,
+            now_secs().saturating_add(lifetime.as_secs()),
+        )
+    }
+
+    /// A signed access token for `username` issued to `client_id`, expiring at
+    /// `exp` (seconds since the Unix epoch).
+    pub fn issue_token_expiring_at(&self, username: &str, client_id: &str, exp: u64) -> String {
+        let session = self.shared.key.random_uuid();
+        keycloak::access_token(&self.shared, username, client_id, &session, exp)
+    }
+
+    /// A signed refresh token for `username` issued to `client_id`, valid for
+    /// `lifetime` (zero gives an already expired token).
+    pub fn issue_refresh_token(
+        &self,
+        username: &str,
+        client_id: &str,
+        lifetime: Duration,
+    ) -> String {
+        let session = self.shared.key.random_uuid();
+        let exp = now_secs().saturating_add(lifetime.as_secs());
+        keycloak::refresh_token(&self.shared, username, client_id, &session, exp)
+    }
+
+    /// The realm's RSA public key as SubjectPublicKeyInfo DER (what the realm
+    /// endpoint's `public_key` holds, base64-encoded).
+    pub fn public_key_der(&self) -> Vec<u8> {
+        keys::REALM_PUBLIC_SPKI_DER.to_vec()
+    }
+
+    /// The realm's RSA public key as SubjectPublicKeyInfo PEM.
+    pub fn public_key_pem(&self) -> String {
+        keys::REALM_PUBLIC_PEM.to_owned()
+    }
+
+    /// The self-signed certificate served over HTTPS, PEM; trust it as a root.
+    pub fn ca_certificate_pem(&self) -> String {
+        keys::TLS_CERT_PEM.to_owned()
+    }
+
+    /// The self-signed certificate served over HTTPS, DER.
+    pub fn ca_certificate_der(&self) -> Vec<u8> {
+        keys::TLS_CERT_DER.to_vec()
+    }
+
+    /// The request log, oldest first. A request's entry is complete once the
+    /// client has its response.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.log.snapshot()
+    }
+
+    /// Empties the request log.
+    pub fn clear_requests(&self) {
+        self.shared.log.clear();
+    }
+
+    /// Adds a fault rule; the first matching rule applies.
+    pub fn add_fault(&self, fault: FaultRule) {
+        lock(&self.shared.faults).push(fault);
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// An environments file for the Python client (and the squonk2 SDK)
+    /// pointing at this sandbox, as the only and default environment.
+    pub fn environments_yaml(&self) -> String {
+        let base = &self.shared.base_url;
+        let admin = lock(&self.shared.users)
+            .iter()
+            .find(|u| u.may_be_admin)
+            .cloned();
+        let mut yaml = format!(
+            "---\n\
+             default: sandbox\n\
+             environments:\n  \
+               sandbox:\n    \
+                 keycloak-hostname: {base}\n    \
+                 keycloak-realm: {REALM}\n    \
+                 keycloak-dm-client-id: {DM_CLIENT_ID}\n    \
+                 keycloak-as-client-id: {AS_CLIENT_ID}\n    \
+                 dm-hostname: {base}\n    \
+                 as-hostname: {base}\n    \
+                 ui-hostname: {base}\n"
+        );
+        if let Some(admin) = admin {
+            yaml.push_str(&format!(
+                "    admin-user: {}\n    admin-password: {}\n",
+                yaml_scalar(&admin.username),
+                yaml_scalar(&admin.password)
+            ));
+        }
+        yaml
+    }
+}
+
+/// `value` as a YAML scalar: plain when that is unambiguous, else double-quoted.
+fn yaml_scalar(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._/@-".contains(c))
+        && value.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && value.parse::<f64>().is_err()
+        && !["true", "false", "yes", "no", "on", "off", "null", "y", "n"]
+            .iter()
+            .any(|word| value.eq_ignore_ascii_case(word));
+    if plain {
+        value.to_owned()
+    } else {
+        // A JSON string is a valid YAML double-quoted scalar.
+        serde_json::Value::from(value).to_string()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(true);
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

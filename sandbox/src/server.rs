@@ -1,0 +1,298 @@
+//! The listener and the per-request pipeline that every API shares:
+//! request log, faults, bearer-token check, then routing.
+
+use std::convert::Infallible;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, Method, StatusCode};
+use axum::response::Response;
+use axum::Router;
+use http_body_util::BodyExt as _;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use percent_encoding::percent_decode_str;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt as _;
+
+use crate::error::ApiError;
+use crate::fault::{self, Outcome};
+use crate::record::{BodyRecorder, RecordedBody, RecordedRequest, Tee};
+use crate::state::AppState;
+use crate::{account_server, auth, control, dm, keycloak, ui};
+
+/// Paths whose requests go to the request log.
+const RECORDED_PREFIXES: [&str; 5] = [
+    keycloak::PREFIX,
+    dm::PREFIX,
+    account_server::PREFIX,
+    ui::PREFIX,
+    "/_sandbox/echo",
+];
+
+/// How long a client may take over the TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The path of a request as received, for the 404 and 405 messages
+/// (nested routers see the path without their prefix).
+#[derive(Clone, Debug)]
+pub(crate) struct RequestPath {
+    pub(crate) raw: String,
+}
+
+/// Every route of the sandbox.
+pub(crate) fn router(shared: AppState) -> Router {
+    Router::new()
+        .nest(keycloak::PREFIX, keycloak::router())
+        .nest(dm::PREFIX, dm::router())
+        .nest(account_server::PREFIX, account_server::router())
+        .nest(ui::PREFIX, ui::router())
+        .nest(control::PREFIX, control::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(shared)
+}
+
+async fn not_found(method: Method, path: Option<axum::Extension<RequestPath>>) -> ApiError {
+    let path = path.map(|p| p.0.raw).unwrap_or_default();
+    ApiError::not_found(&method, &path)
+}
+
+async fn method_not_allowed(
+    method: Method,
+    path: Option<axum::Extension<RequestPath>>,
+) -> ApiError {
+    let path = path.map(|p| p.0.raw).unwrap_or_default();
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("Method not allowed: {method} {path}"),
+    )
+}
+
+/// The TLS configuration: the committed self-signed certificate, HTTP/1.1 only.
+pub(crate) fn tls_acceptor() -> io::Result<TlsAcceptor> {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(io::Error::other)?
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from(crate::keys::TLS_CERT_DER)],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(crate::keys::TLS_KEY_PKCS8_DER)),
+        )
+        .map_err(io::Error::other)?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Accepts connections until `stop` changes or its sender is dropped.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    router: Router,
+    shared: AppState,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            _ = stop.changed() => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, _)) => {
+                let pipeline = Pipeline {
+                    shared: shared.clone(),
+                    router: router.clone(),
+                };
+                tokio::spawn(connection(stream, tls.clone(), pipeline, stop.clone()));
+            }
+            // Out of file descriptors and the like: let other connections finish.
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+}
+
+async fn connection(
+    stream: TcpStream,
+    tls: Option<TlsAcceptor>,
+    pipeline: Pipeline,
+    mut stop: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    let serve = async move {
+        match tls {
+            None => http1(stream, pipeline).await,
+            Some(acceptor) => {
+                if let Ok(Ok(stream)) =
+                    tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+                {
+                    http1(stream, pipeline).await;
+                }
+            }
+        }
+    };
+    // Dropping the connection closes it, hanging requests included.
+    tokio::select! {
+        _ = serve => {}
+        _ = stop.changed() => {}
+    }
+}
+
+async fn http1<I>(io: I, pipeline: Pipeline)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let pipeline = pipeline.clone();
+        async move { pipeline.handle(request.map(Body::new)).await }
+    });
+    // Errors are clients going away or faults closing the connection.
+    let _ = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(io), service)
+        .await;
+}
+
+/// Returned to hyper to close a connection without answering ([`crate::Fault::Drop`]).
+#[derive(Debug)]
+struct CloseConnection;
+
+impl std::fmt::Display for CloseConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection closed by a sandbox fault")
+    }
+}
+
+impl std::error::Error for CloseConnection {}
+
+#[derive(Clone)]
+struct Pipeline {
+    shared: AppState,
+    router: Router,
+}
+
+fn has_prefix(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+impl Pipeline {
+    async fn handle(self, request: Request) -> Result<Response, CloseConnection> {
+        let (mut parts, body) = request.into_parts();
+        let raw_path = parts.uri.path().to_owned();
+        let decoded_path = percent_decode_str(&raw_path)
+            .decode_utf8_lossy()
+            .into_owned();
+        parts.extensions.insert(RequestPath {
+            raw: raw_path.clone(),
+        });
+
+        // Record before anything else, so that faulted and rejected requests show too.
+        let recorded = RECORDED_PREFIXES
+            .iter()
+            .any(|p| has_prefix(&decoded_path, p));
+        let (body, tee) = if recorded {
+            let tee = self.start_record(&parts, &raw_path, &decoded_path, body);
+            (tee.body(), Some(tee))
+        } else {
+            (body, None)
+        };
+        let mut request = Request::from_parts(parts, body);
+
+        if !control::UNTOUCHABLE_PATHS.contains(&decoded_path.as_str()) {
+            let method = request.method().as_str().to_owned();
+            if let Some(fault) = fault::take(&self.shared.faults, &method, &decoded_path) {
+                // Read the whole body before misbehaving: clients see the
+                // fault, not an error while sending.
+                match fault::outcome(fault) {
+                    Outcome::Delay(pause) => tokio::time::sleep(pause).await,
+                    Outcome::Respond(response) => {
+                        drain(request.into_body()).await;
+                        return Ok(response);
+                    }
+                    Outcome::CloseConnection => {
+                        drain(request.into_body()).await;
+                        return Err(CloseConnection);
+                    }
+                    Outcome::Hang => {
+                        drain(request.into_body()).await;
+                        let never = std::future::pending::<Infallible>().await;
+                        match never {}
+                    }
+                }
+            }
+        }
+
+        let response = match auth::check(&self.shared, &raw_path, request.headers()) {
+            Err(message) => ApiError::unauthorized(message),
+            Ok(user) => {
+                if let Some(user) = user {
+                    request.extensions_mut().insert(user);
+                }
+                match self.router.oneshot(request).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                }
+            }
+        };
+        // Whatever the handler did not read still belongs in the log.
+        if let Some(tee) = tee {
+            tee.drain().await;
+        }
+        Ok(response)
+    }
+
+    /// Adds the request to the log and wraps its body to record it.
+    fn start_record(
+        &self,
+        parts: &axum::http::request::Parts,
+        raw_path: &str,
+        decoded_path: &str,
+        body: Body,
+    ) -> Tee {
+        let text = |v: &[u8]| String::from_utf8_lossy(v).into_owned();
+        let query_raw = parts.uri.query().map(str::to_owned);
+        let query = query_raw
+            .as_deref()
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default();
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str().to_owned(), text(value.as_bytes())))
+            .collect();
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| text(v.as_bytes()));
+        let id = self.shared.log.push(RecordedRequest {
+            method: parts.method.as_str().to_owned(),
+            path: raw_path.to_owned(),
+            path_decoded: decoded_path.to_owned(),
+            query_raw,
+            query,
+            headers,
+            body: RecordedBody::None,
+            body_complete: false,
+        });
+        Tee::new(
+            body,
+            BodyRecorder::new(content_type.as_deref()),
+            self.shared.log.clone(),
+            id,
+        )
+    }
+}
+
+/// Reads and discards a body.
+async fn drain(mut body: Body) {
+    while let Some(Ok(_)) = body.frame().await {}
+}

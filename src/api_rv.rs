@@ -1,0 +1,155 @@
+//! The value every endpoint function returns, and the error it turns into.
+
+use std::fmt;
+
+use serde_json::{json, Value};
+
+/// What an endpoint function returns: the Rust form of the Python client's `ApiRv`
+/// (`DmApiRv`, `AsApiRv`).
+///
+/// * `success`: whether the call did what was asked (any 2xx answer).
+/// * `msg`: on success the server's JSON answer (`{}` when it sent none); on failure
+///   `{"error": "..."}` saying what failed and why.
+/// * `http_status_code`: the server's HTTP status, or `0` when no answer was had (no URL set,
+///   bad input, connection refused, time-out, ...).
+///
+/// Use [`ApiRv::into_result`] to turn it into an [`anyhow::Result`] for `?`.
+#[must_use = "an ApiRv says whether the call succeeded; check `success` or call `into_result()`"]
+#[derive(Clone)]
+pub struct ApiRv {
+    /// Whether the call succeeded.
+    pub success: bool,
+    /// The server's JSON answer on success, `{"error": "..."}` on failure.
+    pub msg: Value,
+    /// The HTTP status of the answer, `0` when there was none.
+    pub http_status_code: u16,
+    /// What was called, for error messages: method and path template, never values.
+    call: String,
+}
+
+/// The Data Manager's name for [`ApiRv`], as in the Python client.
+pub type DmApiRv = ApiRv;
+/// The Account Server's name for [`ApiRv`], as in the Python client.
+pub type AsApiRv = ApiRv;
+
+impl ApiRv {
+    /// Makes a value from its three parts (for tests and for code that wraps this crate).
+    pub fn new(success: bool, msg: Value, http_status_code: u16) -> ApiRv {
+        ApiRv {
+            success,
+            msg,
+            http_status_code,
+            call: String::new(),
+        }
+    }
+
+    pub(crate) fn failure(error: impl Into<String>, http_status_code: u16, call: &str) -> ApiRv {
+        ApiRv {
+            success: false,
+            msg: json!({ "error": error.into() }),
+            http_status_code,
+            call: call.to_string(),
+        }
+    }
+
+    pub(crate) fn with_call(mut self, call: &str) -> ApiRv {
+        self.call = call.to_string();
+        self
+    }
+
+    /// The failure text (`msg["error"]`) when the call failed, `None` when it succeeded.
+    pub fn error(&self) -> Option<&str> {
+        if self.success {
+            return None;
+        }
+        Some(
+            self.msg
+                .get("error")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown error"),
+        )
+    }
+
+    /// What was called, as `METHOD /path/{template}` (empty when not known).
+    pub fn call(&self) -> &str {
+        &self.call
+    }
+
+    /// `Ok(msg)` on success, otherwise an error that downcasts to [`ApiError`].
+    ///
+    /// ```no_run
+    /// # fn main() -> anyhow::Result<()> {
+    /// let client = squonk2::Client::from_env()?;
+    /// let version = squonk2::dm_api::get_version(&client).into_result()?;
+    /// println!("{}", version["version"]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn into_result(self) -> anyhow::Result<Value> {
+        if self.success {
+            return Ok(self.msg);
+        }
+        let message = self.error().unwrap_or("unknown error").to_string();
+        Err(ApiError {
+            status: self.http_status_code,
+            message,
+            call: self.call,
+        }
+        .into())
+    }
+}
+
+impl PartialEq for ApiRv {
+    /// Compares the three public fields, as the Python value would be compared.
+    fn eq(&self, other: &ApiRv) -> bool {
+        self.success == other.success
+            && self.msg == other.msg
+            && self.http_status_code == other.http_status_code
+    }
+}
+
+impl fmt::Debug for ApiRv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiRv")
+            .field("success", &self.success)
+            .field("msg", &self.msg)
+            .field("http_status_code", &self.http_status_code)
+            .finish()
+    }
+}
+
+/// A failed call, as returned (inside [`anyhow::Error`]) by [`ApiRv::into_result`].
+///
+/// ```no_run
+/// # fn main() {
+/// # let client = squonk2::Client::from_env().unwrap();
+/// match squonk2::dm_api::get_version(&client).into_result() {
+///     Ok(version) => println!("{version}"),
+///     Err(e) => match e.downcast_ref::<squonk2::ApiError>() {
+///         Some(api) if api.status == 404 => eprintln!("not there: {}", api.message),
+///         _ => eprintln!("{e:#}"),
+///     },
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status of the answer, `0` when there was none.
+    pub status: u16,
+    /// What failed and why (the `msg["error"]` text).
+    pub message: String,
+    /// What was called: `METHOD /path/{template}`.
+    pub call: String,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.call.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.call, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}

@@ -1,0 +1,20 @@
+//! Version and service checks.
+
+use crate::api_rv::ApiRv;
+use crate::client::{Api, Client};
+use crate::request::{Auth, Call};
+
+/// The Account Server's version: `GET /version`, sent without a token.
+/// `msg` is `{"version": "..."}`.
+pub fn get_version(client: &Client) -> ApiRv {
+    Call::new(Api::As, "GET", "/version")
+        .auth(Auth::Never)
+        .error("Failed getting version")
+        .run(client)
+}
+
+/// Checks that the Account Server answers: the same call as [`get_version`], as in the
+/// Python client.
+pub fn ping(client: &Client) -> ApiRv {
+    get_version(client)
+}

@@ -1,0 +1,619 @@
+//! [`Client`]: base URLs, TLS settings, time-outs, one connection pool and the token source.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use crate::token::{KeycloakLogin, Secret};
+
+/// The services a [`Client`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Api {
+    Dm,
+    As,
+    Ui,
+}
+
+impl Api {
+    pub(crate) fn short_name(self) -> &'static str {
+        match self {
+            Api::Dm => "DM",
+            Api::As => "AS",
+            Api::Ui => "UI",
+        }
+    }
+}
+
+/// Where an API's bearer token comes from.
+#[derive(Clone)]
+pub(crate) enum TokenSource {
+    None,
+    Fixed(Secret),
+    Keycloak {
+        login: Arc<KeycloakLogin>,
+        client_id: String,
+    },
+}
+
+impl fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenSource::None => f.write_str("None"),
+            TokenSource::Fixed(_) => f.write_str("FixedToken(***)"),
+            TokenSource::Keycloak { login, client_id } => f
+                .debug_struct("Keycloak")
+                .field("url", &login.keycloak_url)
+                .field("realm", &login.realm)
+                .field("client_id", client_id)
+                .field("username", &login.username)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct ApiConfig {
+    url: Option<String>,
+    verify_ssl_cert: bool,
+    token: TokenSource,
+}
+
+/// The HTTP agents: one verifying TLS certificates, and one that does not, made only when an
+/// API is configured not to verify.
+struct Agents {
+    verifying: ureq::Agent,
+    non_verifying: OnceLock<ureq::Agent>,
+}
+
+pub(crate) fn new_agent(verify_ssl_cert: bool) -> ureq::Agent {
+    let tls = ureq::tls::TlsConfig::builder()
+        .disable_verification(!verify_ssl_cert)
+        .build();
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .user_agent(concat!("squonk2-rust/", env!("CARGO_PKG_VERSION")))
+        .tls_config(tls)
+        .build()
+        .new_agent()
+}
+
+impl Agents {
+    fn get(&self, verify_ssl_cert: bool) -> &ureq::Agent {
+        if verify_ssl_cert {
+            &self.verifying
+        } else {
+            self.non_verifying.get_or_init(|| new_agent(false))
+        }
+    }
+}
+
+/// A connection to one Squonk2 deployment: the Data Manager, Account Server and UI base URLs,
+/// TLS verification per API, the default time-out, a connection pool, and where bearer tokens
+/// come from (a fixed token, or Keycloak credentials with a cached token that is renewed
+/// before it expires).
+///
+/// `Client` is cheap to clone (clones share the pool and the token cache) and can be used
+/// from many threads at once.
+///
+/// ```no_run
+/// # fn main() -> anyhow::Result<()> {
+/// use squonk2::Client;
+///
+/// let client = Client::builder()
+///     .dm_api_url("https://squonk.example.com/data-manager-api")
+///     .keycloak("https://squonk.example.com/auth", "squonk")
+///     .dm_client_id("data-manager-api")
+///     .credentials("alice", "her-password")
+///     .build()?;
+/// let project = squonk2::dm_api::get_version(&client).into_result()?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    dm: ApiConfig,
+    as_: ApiConfig,
+    ui: ApiConfig,
+    timeout: Option<Duration>,
+    debug_requests: bool,
+    agents: Arc<Agents>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("dm", &self.dm)
+            .field("as", &self.as_)
+            .field("ui", &self.ui)
+            .field("timeout", &self.timeout)
+            .field("debug_requests", &self.debug_requests)
+            .finish_non_exhaustive()
+    }
+}
+
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Python's rule: certificates are verified unless the variable is set to something other
+/// than `yes` (any case).
+fn env_verify(name: &str) -> bool {
+    std::env::var(name)
+        .map(|v| v.eq_ignore_ascii_case("yes"))
+        .unwrap_or(true)
+}
+
+pub(crate) fn debug_requests_from_env() -> bool {
+    std::env::var("SQUONK2_API_DEBUG_REQUESTS")
+        .map(|v| v.eq_ignore_ascii_case("yes"))
+        .unwrap_or(false)
+}
+
+/// Checks that `url` is an absolute `http://` or `https://` URL with a host.
+pub(crate) fn check_base_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| "it must start with http:// or https://".to_string())?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() {
+        return Err("it has no host".to_string());
+    }
+    if url.contains(['?', '#']) {
+        return Err("it must not have a query or fragment".to_string());
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("it contains white space".to_string());
+    }
+    Ok(())
+}
+
+impl Client {
+    /// A builder with nothing set but `SQUONK2_API_DEBUG_REQUESTS`.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client configured from the same environment variables the Python client reads:
+    /// `SQUONK2_DMAPI_URL`, `SQUONK2_ASAPI_URL`, `SQUONK2_UIAPI_URL`, the matching
+    /// `SQUONK2_*API_VERIFY_SSL_CERT` (certificates are verified unless set to something other
+    /// than `yes`) and `SQUONK2_API_DEBUG_REQUESTS`. It has no token: use
+    /// [`ClientBuilder::from_env`] to add one.
+    pub fn from_env() -> anyhow::Result<Client> {
+        ClientBuilder::from_env().build()
+    }
+
+    /// A client for one environment of the environments file (see [`crate::environment`]):
+    /// its DM, AS and UI URLs, its Keycloak, and its admin user and password as credentials.
+    /// `None` picks the file's default environment.
+    #[cfg(feature = "environment")]
+    pub fn from_environment(name: Option<&str>) -> anyhow::Result<Client> {
+        ClientBuilder::from_environment(name)?.build()
+    }
+
+    fn api(&self, api: Api) -> &ApiConfig {
+        match api {
+            Api::Dm => &self.dm,
+            Api::As => &self.as_,
+            Api::Ui => &self.ui,
+        }
+    }
+
+    fn api_mut(&mut self, api: Api) -> &mut ApiConfig {
+        match api {
+            Api::Dm => &mut self.dm,
+            Api::As => &mut self.as_,
+            Api::Ui => &mut self.ui,
+        }
+    }
+
+    pub(crate) fn set_api_url(&mut self, api: Api, url: &str, verify_ssl_cert: bool) {
+        let config = self.api_mut(api);
+        config.url = Some(url.to_string()).filter(|u| !u.is_empty());
+        config.verify_ssl_cert = verify_ssl_cert;
+    }
+
+    pub(crate) fn get_api_url(&self, api: Api) -> (String, bool) {
+        let config = self.api(api);
+        (
+            config.url.clone().unwrap_or_default(),
+            config.verify_ssl_cert,
+        )
+    }
+
+    pub(crate) fn base_url(&self, api: Api) -> Option<&str> {
+        self.api(api).url.as_deref()
+    }
+
+    pub(crate) fn agent(&self, api: Api) -> &ureq::Agent {
+        self.agents.get(self.api(api).verify_ssl_cert)
+    }
+
+    pub(crate) fn debug_requests(&self) -> bool {
+        self.debug_requests
+    }
+
+    /// The time-out for one call: the client's, when set, otherwise the call's own default.
+    pub(crate) fn timeout_or(&self, default: Duration) -> Duration {
+        self.timeout.unwrap_or(default)
+    }
+
+    /// The bearer token for `api`: `Ok(None)` when the client has no token source for it.
+    pub(crate) fn token(&self, api: Api) -> Result<Option<String>, String> {
+        match &self.api(api).token {
+            TokenSource::None => Ok(None),
+            TokenSource::Fixed(token) => Ok(Some(token.expose().to_string())),
+            TokenSource::Keycloak { login, client_id } => login
+                .token(self.agents.get(login.verify_ssl_cert), client_id)
+                .map(Some),
+        }
+    }
+
+    /// Whether the client has a token source for `api`.
+    pub(crate) fn has_token_source(&self, api: Api) -> bool {
+        !matches!(self.api(api).token, TokenSource::None)
+    }
+
+    /// A clone of this client whose calls all use `timeout` (for connecting and for each read
+    /// and write) instead of each function's default (4 s, or 12 s for file transfers, as in
+    /// the Python client). The clone shares the connection pool and token cache.
+    pub fn with_timeout(&self, timeout: Duration) -> Client {
+        let mut client = self.clone();
+        client.timeout = Some(timeout);
+        client
+    }
+
+    /// The bearer token the client would send to the Data Manager now (getting or renewing it
+    /// from Keycloak when the client has credentials). `Ok(None)` when it has no token source.
+    pub fn dm_access_token(&self) -> anyhow::Result<Option<String>> {
+        self.token(Api::Dm).map_err(anyhow::Error::msg)
+    }
+
+    /// As [`Client::dm_access_token`], for the Account Server.
+    pub fn as_access_token(&self) -> anyhow::Result<Option<String>> {
+        self.token(Api::As).map_err(anyhow::Error::msg)
+    }
+}
+
+/// Builds a [`Client`]. Every setting is optional; an API without a URL answers every call
+/// with `{"error": "No API URL defined"}`, as the Python client does.
+#[derive(Clone)]
+pub struct ClientBuilder {
+    dm_api_url: Option<String>,
+    as_api_url: Option<String>,
+    ui_api_url: Option<String>,
+    dm_verify: bool,
+    as_verify: bool,
+    ui_verify: bool,
+    dm_token: Option<Secret>,
+    as_token: Option<Secret>,
+    keycloak_url: Option<String>,
+    keycloak_realm: Option<String>,
+    keycloak_verify: bool,
+    dm_client_id: Option<String>,
+    as_client_id: Option<String>,
+    username: Option<String>,
+    password: Option<Secret>,
+    client_secret: Option<Secret>,
+    timeout: Option<Duration>,
+    debug_requests: bool,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("dm_api_url", &self.dm_api_url)
+            .field("as_api_url", &self.as_api_url)
+            .field("ui_api_url", &self.ui_api_url)
+            .field("keycloak_url", &self.keycloak_url)
+            .field("keycloak_realm", &self.keycloak_realm)
+            .field("dm_client_id", &self.dm_client_id)
+            .field("as_client_id", &self.as_client_id)
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .field("dm_token", &self.dm_token)
+            .field("as_token", &self.as_token)
+            .field("client_secret", &self.client_secret)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder::new()
+    }
+}
+
+impl ClientBuilder {
+    /// Nothing set; certificates verified; `SQUONK2_API_DEBUG_REQUESTS` read.
+    pub fn new() -> ClientBuilder {
+        ClientBuilder {
+            dm_api_url: None,
+            as_api_url: None,
+            ui_api_url: None,
+            dm_verify: true,
+            as_verify: true,
+            ui_verify: true,
+            dm_token: None,
+            as_token: None,
+            keycloak_url: None,
+            keycloak_realm: None,
+            keycloak_verify: true,
+            dm_client_id: None,
+            as_client_id: None,
+            username: None,
+            password: None,
+            client_secret: None,
+            timeout: None,
+            debug_requests: debug_requests_from_env(),
+        }
+    }
+
+    /// A builder filled from the environment variables [`Client::from_env`] reads, to which
+    /// a token or credentials can be added.
+    pub fn from_env() -> ClientBuilder {
+        let mut builder = ClientBuilder::new();
+        builder.dm_api_url = env_value("SQUONK2_DMAPI_URL");
+        builder.as_api_url = env_value("SQUONK2_ASAPI_URL");
+        builder.ui_api_url = env_value("SQUONK2_UIAPI_URL");
+        builder.dm_verify = env_verify("SQUONK2_DMAPI_VERIFY_SSL_CERT");
+        builder.as_verify = env_verify("SQUONK2_ASAPI_VERIFY_SSL_CERT");
+        builder.ui_verify = env_verify("SQUONK2_UIAPI_VERIFY_SSL_CERT");
+        builder
+    }
+
+    /// A builder filled from one environment of the environments file: API URLs, Keycloak
+    /// URL and realm, the DM and AS client ids, and the admin user and password.
+    #[cfg(feature = "environment")]
+    pub fn from_environment(name: Option<&str>) -> anyhow::Result<ClientBuilder> {
+        let env = crate::environment::Environment::new(name)?;
+        Ok(ClientBuilder::from_environment_values(&env))
+    }
+
+    /// A builder filled from an [`Environment`](crate::environment::Environment) already read.
+    #[cfg(feature = "environment")]
+    pub fn from_environment_values(env: &crate::environment::Environment) -> ClientBuilder {
+        let mut builder = ClientBuilder::new();
+        builder.dm_api_url = env.dm_api();
+        builder.as_api_url = env.as_api();
+        builder.ui_api_url = env.ui_api();
+        builder.keycloak_url = Some(env.keycloak_url());
+        builder.keycloak_realm = Some(env.keycloak_realm().to_string());
+        builder.dm_client_id = env.keycloak_dm_client_id().map(str::to_string);
+        builder.as_client_id = env.keycloak_as_client_id().map(str::to_string);
+        builder.username = Some(env.admin_user().to_string());
+        builder.password = Some(Secret::new(env.admin_password()));
+        builder
+    }
+
+    /// The Data Manager API base URL, e.g. `https://example.com/data-manager-api`.
+    pub fn dm_api_url(mut self, url: impl Into<String>) -> Self {
+        self.dm_api_url = Some(url.into());
+        self
+    }
+
+    /// The Account Server API base URL, e.g. `https://example.com/account-server-api`.
+    pub fn as_api_url(mut self, url: impl Into<String>) -> Self {
+        self.as_api_url = Some(url.into());
+        self
+    }
+
+    /// The UI API base URL, e.g. `https://example.com/data-manager-ui/api`.
+    pub fn ui_api_url(mut self, url: impl Into<String>) -> Self {
+        self.ui_api_url = Some(url.into());
+        self
+    }
+
+    /// Whether to verify the Data Manager's TLS certificate (default `true`).
+    pub fn dm_verify_ssl_cert(mut self, verify: bool) -> Self {
+        self.dm_verify = verify;
+        self
+    }
+
+    /// Whether to verify the Account Server's TLS certificate (default `true`).
+    pub fn as_verify_ssl_cert(mut self, verify: bool) -> Self {
+        self.as_verify = verify;
+        self
+    }
+
+    /// Whether to verify the UI's TLS certificate (default `true`).
+    pub fn ui_verify_ssl_cert(mut self, verify: bool) -> Self {
+        self.ui_verify = verify;
+        self
+    }
+
+    /// Whether to verify Keycloak's TLS certificate (default `true`).
+    pub fn keycloak_verify_ssl_cert(mut self, verify: bool) -> Self {
+        self.keycloak_verify = verify;
+        self
+    }
+
+    /// Sets TLS verification for every service at once.
+    pub fn verify_ssl_cert(self, verify: bool) -> Self {
+        self.dm_verify_ssl_cert(verify)
+            .as_verify_ssl_cert(verify)
+            .ui_verify_ssl_cert(verify)
+            .keycloak_verify_ssl_cert(verify)
+    }
+
+    /// A fixed bearer token for both the Data Manager and the Account Server.
+    pub fn access_token(self, token: impl Into<String>) -> Self {
+        let token = token.into();
+        self.dm_access_token(token.clone()).as_access_token(token)
+    }
+
+    /// A fixed bearer token for the Data Manager (takes precedence over credentials).
+    pub fn dm_access_token(mut self, token: impl Into<String>) -> Self {
+        self.dm_token = Some(Secret::new(token));
+        self
+    }
+
+    /// A fixed bearer token for the Account Server (takes precedence over credentials).
+    pub fn as_access_token(mut self, token: impl Into<String>) -> Self {
+        self.as_token = Some(Secret::new(token));
+        self
+    }
+
+    /// The Keycloak base URL (ending in `/auth` on most deployments) and realm.
+    pub fn keycloak(mut self, keycloak_url: impl Into<String>, realm: impl Into<String>) -> Self {
+        self.keycloak_url = Some(keycloak_url.into());
+        self.keycloak_realm = Some(realm.into());
+        self
+    }
+
+    /// The Keycloak client id used for Data Manager tokens (usually `data-manager-api`).
+    pub fn dm_client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.dm_client_id = Some(client_id.into());
+        self
+    }
+
+    /// The Keycloak client id used for Account Server tokens (usually `account-server-api`).
+    pub fn as_client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.as_client_id = Some(client_id.into());
+        self
+    }
+
+    /// The user name and password to log in to Keycloak with.
+    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self.password = Some(Secret::new(password));
+        self
+    }
+
+    /// A Keycloak client secret, for confidential clients.
+    pub fn keycloak_client_secret(mut self, secret: impl Into<String>) -> Self {
+        self.client_secret = Some(Secret::new(secret)).filter(|s| !s.expose().is_empty());
+        self
+    }
+
+    /// One time-out for every call (connecting, and each read and write), instead of each
+    /// function's default (4 s, or 12 s for file transfers).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Print each request's method, URL, status and duration to stderr (tokens redacted).
+    /// Defaults to `SQUONK2_API_DEBUG_REQUESTS=yes`.
+    pub fn debug_requests(mut self, on: bool) -> Self {
+        self.debug_requests = on;
+        self
+    }
+
+    /// Checks the settings and makes the client.
+    ///
+    /// Fails on a URL that is not `http://` or `https://`, or on credentials without a
+    /// Keycloak URL and realm.
+    pub fn build(self) -> anyhow::Result<Client> {
+        for (what, url) in [
+            ("DM API URL", &self.dm_api_url),
+            ("AS API URL", &self.as_api_url),
+            ("UI API URL", &self.ui_api_url),
+            ("Keycloak URL", &self.keycloak_url),
+        ] {
+            if let Some(url) = url.as_deref().filter(|u| !u.is_empty()) {
+                check_base_url(url)
+                    .map_err(|why| anyhow::anyhow!("the {what} {url:?} is not valid: {why}"))?;
+            }
+        }
+        let login = match (&self.username, &self.password) {
+            (Some(username), Some(password)) => {
+                let (Some(url), Some(realm)) = (&self.keycloak_url, &self.keycloak_realm) else {
+                    anyhow::bail!("credentials were given without a Keycloak URL and realm (use ClientBuilder::keycloak)");
+                };
+                if realm.is_empty() {
+                    anyhow::bail!("the Keycloak realm is empty");
+                }
+                Some(Arc::new(KeycloakLogin::new(
+                    url.trim_end_matches('/').to_string(),
+                    realm.clone(),
+                    username.clone(),
+                    password.clone(),
+                    self.client_secret.clone(),
+                    self.keycloak_verify,
+                    self.timeout,
+                )))
+            }
+            _ => None,
+        };
+        let source =
+            |fixed: &Option<Secret>, client_id: &Option<String>| match (fixed, &login, client_id) {
+                (Some(token), _, _) => TokenSource::Fixed(token.clone()),
+                (None, Some(login), Some(client_id)) if !client_id.is_empty() => {
+                    TokenSource::Keycloak {
+                        login: login.clone(),
+                        client_id: client_id.clone(),
+                    }
+                }
+                _ => TokenSource::None,
+            };
+        let config = |url: &Option<String>, verify: bool, token: TokenSource| ApiConfig {
+            url: url.clone().filter(|u| !u.is_empty()),
+            verify_ssl_cert: verify,
+            token,
+        };
+        Ok(Client {
+            dm: config(
+                &self.dm_api_url,
+                self.dm_verify,
+                source(&self.dm_token, &self.dm_client_id),
+            ),
+            as_: config(
+                &self.as_api_url,
+                self.as_verify,
+                source(&self.as_token, &self.as_client_id),
+            ),
+            ui: config(&self.ui_api_url, self.ui_verify, TokenSource::None),
+            timeout: self.timeout,
+            debug_requests: self.debug_requests,
+            agents: Arc::new(Agents {
+                verifying: new_agent(true),
+                non_verifying: OnceLock::new(),
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_checked() {
+        assert!(check_base_url("https://example.com/data-manager-api").is_ok());
+        assert!(check_base_url("http://127.0.0.1:8080").is_ok());
+        assert!(check_base_url("example.com").is_err());
+        assert!(check_base_url("http://").is_err());
+        assert!(check_base_url("http://x/y?z=1").is_err());
+        assert!(check_base_url("http://x/a b").is_err());
+    }
+
+    #[test]
+    fn builder_rejects_bad_urls_and_credentials_without_keycloak() {
+        let err = Client::builder().dm_api_url("ftp://x").build().unwrap_err();
+        assert!(err.to_string().contains("DM API URL"), "{err}");
+        let err = Client::builder()
+            .credentials("u", "secret-pw")
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("Keycloak"), "{err}");
+        assert!(!err.to_string().contains("secret-pw"));
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let client = Client::builder()
+            .dm_access_token("tok-123-secret")
+            .keycloak("http://k/auth", "r")
+            .as_client_id("account-server-api")
+            .credentials("alice", "pw-very-secret")
+            .keycloak_client_secret("cs-secret")
+            .build()
+            .unwrap();
+        let text = format!("{client:?}");
+        for secret in ["tok-123-secret", "pw-very-secret", "cs-secret"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        assert!(text.contains("alice"));
+    }
+}

@@ -1,0 +1,36 @@
+//! The Data Manager API: the counterpart of the Python client's `DmApi`.
+//!
+//! Every function takes the [`Client`] first, then the Python method's required
+//! arguments in order, then (where the Python method has optional arguments) an options struct
+//! with `Default`. Each returns an [`ApiRv`](crate::ApiRv).
+//!
+//! ```no_run
+//! # fn main() -> anyhow::Result<()> {
+//! let client = squonk2::Client::from_env()?;
+//! let rv = squonk2::dm_api::get_version(&client);
+//! if rv.success {
+//!     println!("DM version {}", rv.msg["version"]);
+//! } else {
+//!     eprintln!("{}", rv.error().unwrap_or_default());
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod accounting;
+
+pub use accounting::*;
+
+use crate::client::{Api, Client};
+
+/// Sets the Data Manager API base URL and whether its TLS certificate is verified
+/// (the Python client's `DmApi.set_api_url`).
+pub fn set_api_url(client: &mut Client, url: &str, verify_ssl_cert: bool) {
+    client.set_api_url(Api::Dm, url, verify_ssl_cert);
+}
+
+/// The Data Manager API base URL and whether its certificate is verified
+/// (`("", true)` when no URL is set), as the Python client's `DmApi.get_api_url`.
+pub fn get_api_url(client: &Client) -> (String, bool) {
+    client.get_api_url(Api::Dm)
+}
