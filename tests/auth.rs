@@ -114,7 +114,11 @@ fn get_access_token_matches_the_recordings() {
 
         // What was sent: only the token POSTs, with the fields properly encoded (D1).
         let got = received(&sandbox);
-        assert_eq!(got.len(), token_cases.len() + usize::from(not_a_jwt), "{variant}: {got:?}");
+        assert_eq!(
+            got.len(),
+            token_cases.len() + usize::from(not_a_jwt),
+            "{variant}: {got:?}"
+        );
         for sent in &got {
             assert_eq!(sent["method"], "POST");
             let realm = kwargs["keycloak_realm"].as_str().unwrap();

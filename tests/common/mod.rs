@@ -129,11 +129,18 @@ fn recorded_body(response: &Value) -> (String, Vec<u8>) {
 /// bytes the recorder answered with.
 pub fn python_json(value: &Value) -> String {
     match value {
-        Value::Array(items) => format!("[{}]", items.iter().map(python_json).collect::<Vec<_>>().join(", ")),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(python_json).collect::<Vec<_>>().join(", ")
+        ),
         Value::Object(map) => format!(
             "{{{}}}",
             map.iter()
-                .map(|(k, v)| format!("{}: {}", python_json(&Value::String(k.clone())), python_json(v)))
+                .map(|(k, v)| format!(
+                    "{}: {}",
+                    python_json(&Value::String(k.clone())),
+                    python_json(v)
+                ))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
