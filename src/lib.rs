@@ -75,3 +75,4 @@ pub mod ui_api;
 
 pub use api_rv::{ApiError, ApiRv, AsApiRv, DmApiRv};
 pub use client::{Client, ClientBuilder};
+pub use request::Progress;

@@ -101,6 +101,55 @@ impl<T: Param> Param for Option<T> {
     }
 }
 
+/// A progress callback for uploads and downloads: called with (bytes done, bytes total) as
+/// the transfer moves, and once more at the end. `total` is 0 when the server did not say
+/// how big a download is.
+///
+/// ```
+/// let progress = squonk2::Progress::new(|done, total| eprint!("\r{done}/{total} bytes"));
+/// ```
+#[derive(Clone)]
+pub struct Progress(std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>);
+
+impl Progress {
+    /// Wraps a callback.
+    pub fn new(callback: impl Fn(u64, u64) + Send + Sync + 'static) -> Progress {
+        Progress(std::sync::Arc::new(callback))
+    }
+
+    /// Calls the callback.
+    pub fn report(&self, done: u64, total: u64) {
+        (self.0)(done, total)
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
+}
+
+/// Counts bytes read through it and reports them, at most every 256 KiB, and at the end.
+struct Counting<R> {
+    inner: R,
+    done: u64,
+    total: u64,
+    reported: u64,
+    progress: Progress,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.done += n as u64;
+        if (n == 0 && self.reported != self.done) || self.done - self.reported >= 256 * 1024 {
+            self.reported = self.done;
+            self.progress.report(self.done, self.total);
+        }
+        Ok(n)
+    }
+}
+
 /// Whether a call sends the client's bearer token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Auth {
@@ -139,6 +188,7 @@ pub(crate) struct Call<'a> {
     error_text: Cow<'static, str>,
     default_timeout: Duration,
     download_to: Option<&'a Path>,
+    progress: Option<Progress>,
     text_response: bool,
     problems: Vec<String>,
 }
@@ -159,6 +209,7 @@ impl<'a> Call<'a> {
             error_text: Cow::Borrowed("Request failed"),
             default_timeout: DEFAULT_TIMEOUT,
             download_to: None,
+            progress: None,
             text_response: false,
             problems: Vec::new(),
         }
@@ -195,6 +246,16 @@ impl<'a> Call<'a> {
     /// Fails the call before anything is sent, with `problem` as the error.
     pub(crate) fn reject(mut self, problem: impl Into<String>) -> Self {
         self.problems.push(problem.into());
+        self
+    }
+
+    /// Fails the call before anything is sent when `value` is not 1 or more (where the Python
+    /// client asserts `value > 0`, e.g. a dataset version; D3).
+    pub(crate) fn require_positive(mut self, name: &'static str, value: i64) -> Self {
+        if value < 1 {
+            self.problems
+                .push(format!("{name} must be greater than 0 (got {value})"));
+        }
         self
     }
 
@@ -267,6 +328,49 @@ impl<'a> Call<'a> {
         self
     }
 
+    fn json_fields(&mut self) -> &mut serde_json::Map<String, Value> {
+        if !matches!(self.body, Body::Json(Value::Object(_))) {
+            self.body = Body::Json(Value::Object(serde_json::Map::new()));
+        }
+        match &mut self.body {
+            Body::Json(Value::Object(map)) => map,
+            _ => unreachable!("the body was made a JSON object just above"),
+        }
+    }
+
+    /// Makes the body a JSON object (`{}` when it gets no field) and sets the field.
+    pub(crate) fn json_field(mut self, name: &'static str, value: impl Into<Value>) -> Self {
+        self.json_fields().insert(name.to_string(), value.into());
+        self
+    }
+
+    /// Sets a JSON field when the value is `Some`, even if it is `false`, `0` or empty.
+    pub(crate) fn json_field_some<T: Into<Value>>(
+        mut self,
+        name: &'static str,
+        value: Option<T>,
+    ) -> Self {
+        let fields = self.json_fields();
+        if let Some(value) = value {
+            fields.insert(name.to_string(), value.into());
+        }
+        self
+    }
+
+    /// Sets a JSON field when the value is set (truthy, as the Python client decides).
+    pub(crate) fn json_field_if_set<T: Param + Into<Value>>(
+        mut self,
+        name: &'static str,
+        value: T,
+    ) -> Self {
+        let set = value.is_set();
+        let fields = self.json_fields();
+        if set {
+            fields.insert(name.to_string(), value.into());
+        }
+        self
+    }
+
     fn parts(&mut self) -> &mut Vec<Part> {
         if !matches!(self.body, Body::Multipart(_)) {
             self.body = Body::Multipart(Vec::new());
@@ -326,6 +430,12 @@ impl<'a> Call<'a> {
     /// it, renamed into place only when complete: D9).
     pub(crate) fn download_to(mut self, local_file: &'a Path) -> Self {
         self.download_to = Some(local_file);
+        self
+    }
+
+    /// Reports the progress of the upload (a multipart body) or the download.
+    pub(crate) fn progress(mut self, progress: Option<&Progress>) -> Self {
+        self.progress = progress.cloned();
         self
     }
 
@@ -507,8 +617,22 @@ impl<'a> Call<'a> {
             return self.fail(error, status);
         }
         if let Some(local_file) = self.download_to {
-            let mut reader = body.with_config().reader();
-            return match save_stream(&mut reader, local_file) {
+            let total = body.content_length().unwrap_or(0);
+            let reader = body.with_config().reader();
+            let result = match &self.progress {
+                Some(progress) => save_stream(
+                    &mut Counting {
+                        inner: reader,
+                        done: 0,
+                        total,
+                        reported: 0,
+                        progress: progress.clone(),
+                    },
+                    local_file,
+                ),
+                None => save_stream(&mut { reader }, local_file),
+            };
+            return match result {
                 Ok(msg) => ApiRv::new(true, msg, status).with_call(&self.call_name()),
                 Err(why) => self.fail(format!("{} ({why})", self.error_text), status),
             };
@@ -562,11 +686,19 @@ impl<'a> Call<'a> {
             }
             Body::Multipart(parts) => {
                 let body = MultipartBody::new(parts)?;
-                (
-                    Some(format!("multipart/form-data; boundary={}", body.boundary)),
-                    Some(body.length),
-                    SendBody::from_owned_reader(body),
-                )
+                let content_type = format!("multipart/form-data; boundary={}", body.boundary);
+                let length = body.length;
+                let send = match &self.progress {
+                    Some(progress) => SendBody::from_owned_reader(Counting {
+                        inner: body,
+                        done: 0,
+                        total: length,
+                        reported: 0,
+                        progress: progress.clone(),
+                    }),
+                    None => SendBody::from_owned_reader(body),
+                };
+                (Some(content_type), Some(length), send)
             }
         })
     }

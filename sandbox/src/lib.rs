@@ -121,6 +121,7 @@
 
 mod account_server;
 mod auth;
+mod contract;
 mod control;
 mod dm;
 mod error;
@@ -136,6 +137,7 @@ mod state;
 mod ui;
 
 pub use account_server::AS_VERSION;
+pub use contract::CONTRACT_DIR_VAR;
 pub use dm::DM_VERSION;
 pub use fault::{Fault, FaultRule};
 pub use record::{RecordedBody, RecordedPart, RecordedRequest};

@@ -231,6 +231,7 @@ impl Pipeline {
             }
         }
 
+        let method = request.method().as_str().to_owned();
         let response = match auth::check(&self.shared, &raw_path, request.headers()) {
             Err(message) => ApiError::unauthorized(message),
             Ok(user) => {
@@ -243,6 +244,7 @@ impl Pipeline {
                 }
             }
         };
+        let response = crate::contract::capture(&method, &decoded_path, response).await;
         // Whatever the handler did not read still belongs in the log.
         if let Some(tee) = tee {
             tee.drain().await;

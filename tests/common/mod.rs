@@ -351,3 +351,143 @@ pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
     }
     cond()
 }
+
+/// What [`replay`] saw: our result, what the sandbox received, and the case's recorded
+/// requests in comparable form (before any deviation was applied).
+pub struct Replayed {
+    pub rv: ApiRv,
+    pub received: Vec<Value>,
+    pub recorded: Vec<Value>,
+    /// The DM token our client used, if any (the recorded token is replaced by it).
+    pub dm_token: Option<String>,
+    /// The AS token our client used, if any.
+    pub as_token: Option<String>,
+}
+
+/// A temporary directory for one test, removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "squonk2-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `kwargs` with `{TMP}` replaced by `tmp` in every string.
+pub fn substitute_tmp(value: &Value, tmp: &std::path::Path) -> Value {
+    match value {
+        Value::String(s) => Value::String(s.replace("{TMP}", &tmp.to_string_lossy())),
+        Value::Array(items) => Value::Array(items.iter().map(|v| substitute_tmp(v, tmp)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), substitute_tmp(v, tmp)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Replays one recorded case: a sandbox answering as the recorder did (including forced
+/// answers and delays), a client logged in as the admin user (or with no URL, or pointed at a
+/// dead port, as the variant says), a `{TMP}` directory for local files, then `call` with the
+/// case's kwargs (`{TMP}` substituted). `setup` runs before the call (e.g. to write the local
+/// files the case uploads).
+pub fn replay(
+    case: &Value,
+    setup: impl FnOnce(&Sandbox, &std::path::Path),
+    call: impl FnOnce(&Client, &Value, &std::path::Path) -> ApiRv,
+) -> Replayed {
+    let variant = case["variant"].as_str().unwrap_or("");
+    let sandbox = sandbox();
+    let tmp = TempDir::new();
+    let kwargs = substitute_tmp(&case["kwargs"], tmp.path());
+    let mut client = client_for(&sandbox);
+    let dm_token = client.dm_access_token().unwrap();
+    let as_token = client.as_access_token().unwrap();
+    if variant == "failure:api_url_not_set" {
+        client = Client::builder().access_token("unused").build().unwrap();
+    } else if variant == "failure:connection_refused" {
+        let dead = format!("http://127.0.0.1:{}", dead_port());
+        client = Client::builder()
+            .dm_api_url(format!("{dead}/data-manager-api"))
+            .as_api_url(format!("{dead}/account-server-api"))
+            .ui_api_url(format!("{dead}/ui-api"))
+            .access_token("unused")
+            .build()
+            .unwrap();
+    }
+    if let Some(t) = kwargs["timeout_s"].as_u64() {
+        client = client.with_timeout(Duration::from_secs(t));
+    }
+    force_recorded_responses(&sandbox, case);
+    for forced in case["server_forced_responses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if let Some(delay) = forced["delay_s"].as_f64() {
+            for request in case["requests"].as_array().into_iter().flatten() {
+                sandbox.add_fault(FaultRule {
+                    method: Some(request["method"].as_str().unwrap().to_string()),
+                    path: sandbox_path(request["path_decoded"].as_str().unwrap()),
+                    fault: Fault::Delay(Duration::from_secs_f64(delay)),
+                    times: Some(1),
+                });
+            }
+        }
+    }
+    setup(&sandbox, tmp.path());
+    sandbox.clear_requests();
+    let rv = call(&client, &kwargs, tmp.path());
+    let received = api_requests(&sandbox);
+    let recorded = case["requests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| substitute_tmp(&comparable(r), tmp.path()))
+        .collect();
+    Replayed {
+        rv,
+        received,
+        recorded,
+        dm_token,
+        as_token,
+    }
+}
+
+impl Replayed {
+    /// Asserts that what was sent matches `expected` (comparable requests, usually
+    /// `self.recorded` after the deviations that apply), with any recorded bearer token
+    /// replaced by `token`.
+    pub fn assert_sent(&self, expected: &[Value], token: Option<&str>, what: &str) {
+        let expected: Vec<Value> = expected
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                if !r["token"].is_null() {
+                    r["token"] = token.map(Value::from).unwrap_or(Value::Null);
+                }
+                r
+            })
+            .collect();
+        let got: Vec<Value> = self.received.iter().map(comparable).collect();
+        assert_eq!(got, expected, "requests differ for {what}");
+    }
+}

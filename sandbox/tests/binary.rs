@@ -1,0 +1,92 @@
+//! The `squonk2-sandbox` binary: what it prints, that it serves, and that it stops on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+#[test]
+fn the_binary_prints_urls_users_and_an_environments_snippet_then_serves() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_squonk2-sandbox"))
+        .args(["--token-lifetime", "120"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let base = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line: {first:?}"))
+        .to_string();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+
+    // The rest of the summary ends with the Ctrl-C hint.
+    let mut summary = String::new();
+    for line in stdout.by_ref().lines() {
+        let line = line.unwrap();
+        let done = line.starts_with("Press Ctrl-C");
+        summary.push_str(&line);
+        summary.push('\n');
+        if done {
+            break;
+        }
+    }
+    for expected in [
+        format!("{base}/auth"),
+        format!("{base}/data-manager-api"),
+        format!("{base}/account-server-api"),
+        format!("{base}/data-manager-ui/api"),
+        "dmit-admin / dmit-admin-password  (admin-capable)".to_string(),
+        "alice / alice-password".to_string(),
+        "default: sandbox".to_string(),
+        format!("keycloak-hostname: {base}"),
+        format!("dm-hostname: {base}"),
+        "keycloak-dm-client-id: data-manager-api".to_string(),
+        "keycloak-as-client-id: account-server-api".to_string(),
+        "admin-password: dmit-admin-password".to_string(),
+    ] {
+        assert!(summary.contains(&expected), "{expected:?} missing from:\n{summary}");
+    }
+
+    // It serves what it printed.
+    let agent = ureq::Agent::new_with_defaults();
+    let body = agent
+        .get(format!("{base}/data-manager-api/version"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(body.contains("version"), "{body}");
+
+    // SIGTERM stops it promptly (kill sends SIGKILL, so use the kill command).
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status:?}");
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "still running after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("stopping"), "{rest}");
+}
+
+#[test]
+fn bad_arguments_are_refused_with_usage() {
+    let output = Command::new(env!("CARGO_BIN_EXE_squonk2-sandbox"))
+        .args(["--port", "not-a-number"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("bad port") && stderr.contains("usage:"), "{stderr}");
+}
