@@ -142,7 +142,10 @@ impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.done += n as u64;
-        if (n == 0 && self.reported != self.done) || self.done - self.reported >= 256 * 1024 {
+        // A body sent with a Content-Length is not read past its end, so the last report
+        // comes when the total is reached, not only at end of file.
+        let at_end = n == 0 || (self.total > 0 && self.done >= self.total);
+        if (at_end && self.reported != self.done) || self.done - self.reported >= 256 * 1024 {
             self.reported = self.done;
             self.progress.report(self.done, self.total);
         }
@@ -395,6 +398,15 @@ impl<'a> Call<'a> {
         let value = value.render();
         self.parts().push(Part::Text(name, value));
         self
+    }
+
+    /// Adds a multipart text field when the value is `Some`, even if it is empty (what
+    /// requests does with a `None`-filtered `data` dict).
+    pub(crate) fn text_part_some<T: Param>(self, name: &'static str, value: Option<T>) -> Self {
+        match value {
+            Some(value) => self.text_part_always(name, value),
+            None => self,
+        }
     }
 
     /// Adds a file part streamed from `path`, named by the file's base name; with `None`, a

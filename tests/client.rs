@@ -556,16 +556,24 @@ fn many_threads_share_one_client() {
 #[test]
 fn the_sandbox_environments_snippet_works_unchanged() {
     let sandbox = sandbox();
-    let environments =
-        squonk2::environment::Environments::from_yaml_str("sandbox.yaml", &sandbox.environments_yaml()).unwrap();
+    let environments = squonk2::environment::Environments::from_yaml_str(
+        "sandbox.yaml",
+        &sandbox.environments_yaml(),
+    )
+    .unwrap();
     assert_eq!(environments.names(), ["sandbox"]);
     let env = environments.get(None).unwrap();
     assert_eq!(env.dm_api().unwrap(), sandbox.dm_api_url());
     assert_eq!(env.as_api().unwrap(), sandbox.as_api_url());
     assert_eq!(env.ui_api().unwrap(), sandbox.ui_api_url());
     assert_eq!(env.keycloak_url(), sandbox.keycloak_url());
-    let client = squonk2::ClientBuilder::from_environment_values(&env).build().unwrap();
-    assert!(dm_api::ping(&client).success, "the admin credentials log in");
+    let client = squonk2::ClientBuilder::from_environment_values(&env)
+        .build()
+        .unwrap();
+    assert!(
+        dm_api::ping(&client).success,
+        "the admin credentials log in"
+    );
     assert!(as_api::get_version(&client).success);
     assert!(ui_api::get_version(&client).success);
     let token = client.as_access_token().unwrap();
@@ -583,7 +591,9 @@ fn from_environment_child() {
     assert!(dm_api::ping(&client).success);
     let client = Client::from_environment(None).unwrap();
     assert!(dm_api::ping(&client).success);
-    let err = Client::from_environment(Some("nope")).unwrap_err().to_string();
+    let err = Client::from_environment(Some("nope"))
+        .unwrap_err()
+        .to_string();
     assert!(err.ends_with("'nope' environment does not exist"), "{err}");
 }
 
@@ -594,10 +604,18 @@ fn from_environment_reads_the_environments_file() {
     let file = dir.path().join("environments");
     std::fs::write(&file, sandbox.environments_yaml()).unwrap();
     let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "from_environment_child", "--test-threads=1"])
+        .args([
+            "--ignored",
+            "--exact",
+            "from_environment_child",
+            "--test-threads=1",
+        ])
         .env("SQUONK2_ENVIRONMENTS_FILE", &file)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success() && stdout.contains("1 passed"), "{stdout}");
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "{stdout}"
+    );
 }

@@ -67,7 +67,10 @@ pub(crate) async fn capture(method: &str, decoded_path: &str, response: Response
         return response;
     }
     let (parts, body) = response.into_parts();
-    let bytes = match http_body_util::Limited::new(body, MAX_CAPTURED).collect().await {
+    let bytes = match http_body_util::Limited::new(body, MAX_CAPTURED)
+        .collect()
+        .await
+    {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
             return Response::from_parts(parts, Body::empty());

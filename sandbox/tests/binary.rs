@@ -46,7 +46,10 @@ fn the_binary_prints_urls_users_and_an_environments_snippet_then_serves() {
         "keycloak-as-client-id: account-server-api".to_string(),
         "admin-password: dmit-admin-password".to_string(),
     ] {
-        assert!(summary.contains(&expected), "{expected:?} missing from:\n{summary}");
+        assert!(
+            summary.contains(&expected),
+            "{expected:?} missing from:\n{summary}"
+        );
     }
 
     // It serves what it printed.
@@ -72,7 +75,10 @@ fn the_binary_prints_urls_users_and_an_environments_snippet_then_serves() {
             assert!(status.success(), "{status:?}");
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(10), "still running after SIGTERM");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "still running after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let mut rest = String::new();
@@ -88,5 +94,8 @@ fn bad_arguments_are_refused_with_usage() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("bad port") && stderr.contains("usage:"), "{stderr}");
+    assert!(
+        stderr.contains("bad port") && stderr.contains("usage:"),
+        "{stderr}"
+    );
 }
