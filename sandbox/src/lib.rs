@@ -73,6 +73,45 @@
 //! `/event-stream/version`. Keycloak and the UI API need no token. Unknown
 //! paths answer 404 `{"error": "Not found: METHOD PATH"}`.
 //!
+//! # The Data Manager
+//!
+//! The Data Manager keeps state like a real one, and answers with the official response
+//! types:
+//!
+//! - **Projects** with a creator, administrators, editors and observers, a private flag and
+//!   an Account Server product (`product-11111111-1111-1111-1111-111111111111`, the test
+//!   product, always works). Members may see a private project, editors change its files
+//!   and run Jobs in it, administrators manage it; others get a 403. A user with the admin
+//!   role who switches admin mode on (`PATCH /user/account`) may do everything, and may
+//!   impersonate other users.
+//! - **Files** on disk, one directory per project below [`Sandbox::data_dir`] (a fresh
+//!   temporary directory removed on drop, unless [`SandboxBuilder::data_dir`] names one).
+//!   Uploads and downloads stream in constant memory; files can be listed, moved, deleted
+//!   and made immutable ([`Sandbox::set_file_immutable`]); [`Sandbox::project_dir`] says
+//!   where a project's files are.
+//! - **Jobs**: `im-test` `nop`, `event-test` (emits task events), `coin-test` (fails on
+//!   `tails`), `copy-file` (copies `inputFile` to `outputFile`), and `rdkit`
+//!   `rdkit-molprops` with the real Job's variables. No container runs: a Job the sandbox
+//!   cannot run writes outputs that say they came from the sandbox.
+//! - **Instances** go PENDING → RUNNING → COMPLETED (or FAILED) over the job duration
+//!   (2 s; [`SandboxBuilder::job_duration`], [`Sandbox::set_job_duration`]), each with a
+//!   task whose events and states are ordered, and a hidden `.instance-<id>` directory in
+//!   the project that deleting the instance removes. [`Sandbox::fail_job`] makes a Job fail.
+//!   Callback tokens give access to a project's files until revoked.
+//! - Exchange rates, the user account, the API log (every call but GETs) and the API token.
+//!
+//! ```
+//! use std::time::Duration;
+//! use squonk2_sandbox::Sandbox;
+//!
+//! # fn main() -> std::io::Result<()> {
+//! let sandbox = Sandbox::builder().job_duration(Duration::from_millis(100)).start()?;
+//! sandbox.fail_job("im-test", "coin-test", "the coin fell in a drain");
+//! assert!(sandbox.data_dir().is_dir());
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Faults
 //!
 //! [`FaultRule`]s make requests to one path slow, fail, hang, lose their

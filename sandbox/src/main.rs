@@ -10,6 +10,7 @@ use squonk2_sandbox::{Sandbox, AS_CLIENT_ID, DM_CLIENT_ID};
 
 const USAGE: &str = "\
 usage: squonk2-sandbox [--port N] [--https] [--token-lifetime SECS] [--refresh-lifetime SECS]
+                       [--data-dir DIR] [--job-duration-ms MS]
 
 Runs a local stand-in for a Squonk2 deployment (Keycloak, Data Manager API,
 Account Server API, UI API) on 127.0.0.1 until Ctrl-C or SIGTERM.
@@ -18,6 +19,9 @@ Account Server API, UI API) on 127.0.0.1 until Ctrl-C or SIGTERM.
   --https                   serve HTTPS with the built-in self-signed certificate
   --token-lifetime SECS     access token lifetime (default 300)
   --refresh-lifetime SECS   refresh token lifetime (default 1800)
+  --data-dir DIR            keep the Data Manager's project files in DIR (default: a
+                            temporary directory removed on exit)
+  --job-duration-ms MS      how long a Job instance runs (default 2000)
   -h, --help                show this help";
 
 struct Options {
@@ -25,6 +29,8 @@ struct Options {
     https: bool,
     token_lifetime: Option<u64>,
     refresh_lifetime: Option<u64>,
+    data_dir: Option<String>,
+    job_duration_ms: Option<u64>,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -33,6 +39,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
         https: false,
         token_lifetime: None,
         refresh_lifetime: None,
+        data_dir: None,
+        job_duration_ms: None,
     };
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -63,6 +71,12 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
                 options.refresh_lifetime =
                     Some(v.parse().map_err(|_| format!("bad seconds: {v}"))?);
             }
+            "--data-dir" => options.data_dir = Some(value("--data-dir")?),
+            "--job-duration-ms" => {
+                let v = value("--job-duration-ms")?;
+                options.job_duration_ms =
+                    Some(v.parse().map_err(|_| format!("bad milliseconds: {v}"))?);
+            }
             other => return Err(format!("unknown argument: {other}")),
         }
     }
@@ -87,6 +101,12 @@ fn main() -> ExitCode {
     }
     if let Some(secs) = options.refresh_lifetime {
         builder = builder.refresh_lifetime(Duration::from_secs(secs));
+    }
+    if let Some(dir) = options.data_dir {
+        builder = builder.data_dir(dir);
+    }
+    if let Some(ms) = options.job_duration_ms {
+        builder = builder.job_duration(Duration::from_millis(ms));
     }
     let sandbox = match builder.start() {
         Ok(sandbox) => sandbox,
@@ -121,6 +141,7 @@ fn print_summary(sandbox: &Sandbox, https: bool) {
     println!("AS API:       {}", sandbox.as_api_url());
     println!("UI API:       {}", sandbox.ui_api_url());
     println!("Request log:  {}/_sandbox/requests", sandbox.base_url());
+    println!("DM files:     {}", sandbox.data_dir().display());
     println!();
     println!("Clients (public): {DM_CLIENT_ID}, {AS_CLIENT_ID}");
     println!("Users (username / password):");

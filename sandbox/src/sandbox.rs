@@ -2,6 +2,8 @@
 
 use std::io;
 use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -30,6 +32,8 @@ pub struct SandboxBuilder {
     https: bool,
     lifetimes: Lifetimes,
     max_recorded_requests: usize,
+    data_dir: Option<PathBuf>,
+    job_duration: Duration,
 }
 
 impl Default for SandboxBuilder {
@@ -42,6 +46,8 @@ impl Default for SandboxBuilder {
                 refresh: DEFAULT_REFRESH_LIFETIME,
             },
             max_recorded_requests: DEFAULT_MAX_RECORDED_REQUESTS,
+            data_dir: None,
+            job_duration: crate::dm::state::DEFAULT_JOB_DURATION,
         }
     }
 }
@@ -78,6 +84,22 @@ impl SandboxBuilder {
         self
     }
 
+    /// The directory for the Data Manager's project files. It is made if missing and kept
+    /// when the sandbox stops. By default each sandbox makes a fresh directory in the
+    /// system's temporary directory and removes it when dropped.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// The time a Job instance takes from launch to its end (default 2 s): a quarter
+    /// PENDING, the rest RUNNING. Tests make it short; [`Sandbox::set_job_duration`]
+    /// changes it later.
+    pub fn job_duration(mut self, duration: Duration) -> Self {
+        self.job_duration = duration;
+        self
+    }
+
     /// Binds the port and starts serving in a background thread.
     pub fn start(self) -> io::Result<Sandbox> {
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))?;
@@ -90,6 +112,12 @@ impl SandboxBuilder {
             self.lifetimes,
             self.max_recorded_requests,
         )?);
+        let data_dir = DataDir::new(self.data_dir, port)?;
+        {
+            let mut dm = lock(&shared.dm);
+            dm.data_dir = data_dir.path.clone();
+            dm.job_duration = self.job_duration;
+        }
         let tls = if self.https {
             Some(server::tls_acceptor()?)
         } else {
@@ -120,6 +148,7 @@ impl SandboxBuilder {
             port,
             stop: Some(stop),
             thread: Some(thread),
+            data_dir,
         })
     }
 }
@@ -130,10 +159,44 @@ impl SandboxBuilder {
 ///
 /// See the [crate documentation](crate) for an example.
 pub struct Sandbox {
-    shared: AppState,
+    pub(crate) shared: AppState,
     port: u16,
     stop: Option<watch::Sender<bool>>,
     thread: Option<JoinHandle<()>>,
+    data_dir: DataDir,
+}
+
+/// The Data Manager's data directory, removed on drop when the sandbox made it.
+struct DataDir {
+    path: PathBuf,
+    remove: bool,
+}
+
+impl DataDir {
+    fn new(chosen: Option<PathBuf>, port: u16) -> io::Result<DataDir> {
+        static COUNT: AtomicU64 = AtomicU64::new(0);
+        let (path, remove) = match chosen {
+            Some(path) => (path, false),
+            None => (
+                std::env::temp_dir().join(format!(
+                    "squonk2-sandbox-{}-{port}-{}",
+                    std::process::id(),
+                    COUNT.fetch_add(1, Ordering::Relaxed)
+                )),
+                true,
+            ),
+        };
+        std::fs::create_dir_all(&path)?;
+        Ok(DataDir { path, remove })
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        if self.remove {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -183,6 +246,12 @@ impl Sandbox {
     /// The UI API's URL: the base URL + `/data-manager-ui/api`.
     pub fn ui_api_url(&self) -> String {
         format!("{}/data-manager-ui/api", self.shared.base_url)
+    }
+
+    /// The directory holding the Data Manager's project directories (one per project, named
+    /// by its id) and staged uploads.
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.path.clone()
     }
 
     /// The Keycloak realm, [`REALM`].

@@ -77,6 +77,10 @@ pub(crate) struct Shared {
     pub(crate) lifetimes: Mutex<Lifetimes>,
     pub(crate) log: Arc<RequestLog>,
     pub(crate) faults: Mutex<Vec<FaultRule>>,
+    /// The Data Manager's state.
+    pub(crate) dm: Mutex<crate::dm::state::DmState>,
+    /// The Account Server's state.
+    pub(crate) account: Mutex<crate::account_server::state::AsState>,
 }
 
 impl Shared {
@@ -89,6 +93,7 @@ impl Shared {
             .into_iter()
             .map(|c| (c.to_owned(), None))
             .collect();
+        let account = Mutex::new(crate::account_server::state::AsState::new(&base_url));
         Ok(Shared {
             base_url,
             key: RealmKey::load()?,
@@ -97,6 +102,8 @@ impl Shared {
             lifetimes: Mutex::new(lifetimes),
             log: Arc::new(RequestLog::new(max_recorded_requests)),
             faults: Mutex::new(Vec::new()),
+            dm: Mutex::new(Default::default()),
+            account,
         })
     }
 

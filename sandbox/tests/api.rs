@@ -111,16 +111,18 @@ fn a_login_token_works_against_the_dm() {
 #[test]
 fn open_dm_paths_need_no_token() {
     let sandbox = Sandbox::start().expect("start");
-    // Not implemented yet, so 404 rather than 401.
-    for path in [
-        "/mode",
-        "/job-definition-schema/version",
-        "/workflow-engine/version",
-        "/instance/i-1/token/t-2",
-        "/project/p-1/file-with-token",
+    // Answered without a token (never 401): GET on the token path is the wrong method,
+    // and a file download without its callback token is a bad request.
+    for (path, expected) in [
+        ("/mode", 200),
+        ("/job-definition-schema/version", 200),
+        ("/workflow-engine/version", 200),
+        ("/input-handler", 200),
+        ("/instance/i-1/token/t-2", 405),
+        ("/project/p-1/file-with-token", 400),
     ] {
         let (status, body) = get(&format!("{}{path}", sandbox.dm_api_url()), None);
-        assert_eq!(status, 404, "{path}: {body}");
+        assert_eq!(status, expected, "{path}: {body}");
     }
     assert_eq!(
         get(
@@ -130,13 +132,14 @@ fn open_dm_paths_need_no_token() {
         .0,
         401
     );
+    // The Account Server's open path answers without a token.
     assert_eq!(
         get(
             &format!("{}/event-stream/version", sandbox.as_api_url()),
             None
         )
         .0,
-        404
+        200
     );
 }
 

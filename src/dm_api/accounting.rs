@@ -20,3 +20,19 @@ pub fn ping(client: &Client) -> ApiRv {
         .error("Failed ping")
         .run(client)
 }
+
+/// The Kubernetes namespace of the Account Server this Data Manager uses:
+/// `GET /account-server/namespace`. `msg` is `{"namespace": "..."}`.
+pub fn get_account_server_namespace(client: &Client) -> ApiRv {
+    Call::new(Api::Dm, "GET", "/account-server/namespace")
+        .error("Failed to get AS namespace")
+        .run(client)
+}
+
+/// This Data Manager's registration with the Account Server:
+/// `GET /account-server/registration`. `msg` is `{"merchant_id", "name", "registered"}`.
+pub fn get_account_server_registration(client: &Client) -> ApiRv {
+    Call::new(Api::Dm, "GET", "/account-server/registration")
+        .error("Failed to get AS registration")
+        .run(client)
+}

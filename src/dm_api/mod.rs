@@ -17,9 +17,38 @@
 //! # }
 //! ```
 
+// Issue "DM API, running jobs": accounting, configuration, projects, files, instances,
+// tasks, jobs, user, wait.
 mod accounting;
+mod configuration;
+mod files;
+mod instances;
+mod jobs;
+mod projects;
+mod tasks;
+mod user;
+mod wait;
+// Issue "DM API, the rest": datasets, metadata, workflows, applications, admin.
+mod admin;
+mod applications;
+mod datasets;
+mod metadata;
+mod workflows;
 
 pub use accounting::*;
+pub use admin::*;
+pub use applications::*;
+pub use configuration::*;
+pub use datasets::*;
+pub use files::*;
+pub use instances::*;
+pub use jobs::*;
+pub use metadata::*;
+pub use projects::*;
+pub use tasks::*;
+pub use user::*;
+pub use wait::*;
+pub use workflows::*;
 
 use crate::client::{Api, Client};
 

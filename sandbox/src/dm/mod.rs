@@ -1,14 +1,36 @@
 //! The Data Manager API, under `/data-manager-api`.
 //!
-//! Handlers mirror the official API's sections; response bodies are typed
-//! after the official schema names so that no extra field slips in.
+//! Handlers mirror the official API's sections, one module per area, each with its own
+//! `router()` merged below and its own records in [`state::DmState`]. Response bodies are
+//! typed after the official schema names so that no extra field slips in; errors are
+//! `{"error": "..."}` with the documented status codes.
+//!
+//! Handlers that need the caller take a [`Caller`]: the user the token was issued to, or
+//! the user an admin is impersonating, with the admin mode resolved and the call recorded
+//! in the user's API log.
 
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Serialize;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, Method};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
 
 use crate::auth::AuthUser;
-use crate::state::AppState;
+use crate::error::ApiError;
+use crate::state::{lock, AppState};
+
+pub(crate) mod catalogue;
+pub(crate) mod control;
+pub(crate) mod files;
+pub(crate) mod instances;
+pub(crate) mod jobs;
+pub(crate) mod projects;
+pub(crate) mod service;
+pub(crate) mod state;
+pub(crate) mod stream;
+pub(crate) mod tasks;
+pub(crate) mod time;
+pub(crate) mod user;
 
 /// Where the API is mounted.
 pub(crate) const PREFIX: &str = "/data-manager-api";
@@ -30,33 +52,198 @@ pub(crate) const OPEN_PATHS: &[&str] = &[
     "/project/*/file-with-token",
 ];
 
+/// The largest form body read.
+const MAX_FORM_BODY: usize = 1024 * 1024;
+
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/version", get(get_version)).route(
-        "/account-server/namespace",
-        get(get_account_server_namespace),
-    )
+    Router::new()
+        .merge(service::router())
+        .merge(projects::router())
+        .merge(files::router())
+        .merge(instances::router())
+        .merge(tasks::router())
+        .merge(jobs::router())
+        .merge(user::router())
 }
 
-#[derive(Serialize)]
-struct VersionGetResponse {
-    version: &'static str,
+/// Who a request acts for.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    /// The user the request acts as: the token's user, or the user an admin impersonates.
+    pub(crate) username: String,
+    /// The user the token was issued to.
+    pub(crate) real_username: String,
+    /// In admin mode (the admin role and `become_admin` on), and not impersonating.
+    pub(crate) admin: bool,
+    /// The token's user has the admin role.
+    pub(crate) may_be_admin: bool,
+    /// The bearer token sent.
+    pub(crate) token: String,
 }
 
-/// `GET /version`
-async fn get_version() -> Json<VersionGetResponse> {
-    Json(VersionGetResponse {
-        version: DM_VERSION,
-    })
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &AppState) -> Result<Self, Response> {
+        let user = AuthUser::from_request_parts(parts, shared).await?;
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .map(|(_, t)| t.trim().to_string())
+            .unwrap_or_default();
+        let query = Params::from_query(parts.uri.query());
+        let do_not_impersonate = query.flag("do_not_impersonate").unwrap_or(false);
+        let now = time::now();
+        let mut dm = lock(&shared.dm);
+        let real = dm.user_mut(&user.username);
+        real.last_seen = now;
+        real.active_days.insert(time::day(now));
+        if real.suspended {
+            let why = real.suspension_message.clone().unwrap_or_default();
+            return Err(
+                state::forbidden(format!("Your account is suspended. {why}")).into_response(),
+            );
+        }
+        let impersonating = if user.may_be_admin && !do_not_impersonate {
+            real.impersonate.clone()
+        } else {
+            None
+        };
+        let admin = user.may_be_admin && real.become_admin && impersonating.is_none();
+        let username = impersonating
+            .clone()
+            .unwrap_or_else(|| user.username.clone());
+        if parts.method != Method::GET {
+            let params = (!query.0.is_empty()).then(|| {
+                serde_json::Value::Object(
+                    query
+                        .0
+                        .iter()
+                        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                        .collect(),
+                )
+                .to_string()
+            });
+            // A change of the account itself belongs to the token's user, who it changes.
+            let logged_user = if parts.uri.path() == "/user/account" {
+                &user.username
+            } else {
+                &username
+            };
+            dm.log_call(
+                logged_user,
+                state::ApiLogEntry {
+                    method: parts.method.as_str().to_string(),
+                    path: parts.uri.path().to_string(),
+                    began: now,
+                    params,
+                    impersonator: impersonating
+                        .as_ref()
+                        .filter(|_| logged_user != &user.username)
+                        .map(|_| user.username.clone()),
+                },
+            );
+        }
+        Ok(Caller {
+            username,
+            real_username: user.username,
+            admin,
+            may_be_admin: user.may_be_admin,
+            token,
+        })
+    }
 }
 
-#[derive(Serialize)]
-struct AccountServerGetNamespaceResponse {
-    namespace: &'static str,
+/// The request's query parameters, followed by its form body's fields when it has one
+/// (the Python client sends some query parameters as a form body).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Params(pub(crate) Vec<(String, String)>);
+
+impl Params {
+    pub(crate) fn from_query(query: Option<&str>) -> Params {
+        Params(
+            query
+                .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+                .unwrap_or_default(),
+        )
+    }
+
+    /// The first value of `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of `name`, when not empty.
+    pub(crate) fn get_set(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+
+    /// The value of a required parameter (400 when missing or empty).
+    pub(crate) fn required(&self, name: &str) -> Result<&str, ApiError> {
+        self.get_set(name)
+            .ok_or_else(|| state::bad_request(format!("'{name}' is required")))
+    }
+
+    /// A boolean parameter (`true`/`True`/`1`/`yes` or `false`/`False`/`0`/`no`),
+    /// `None` when absent.
+    pub(crate) fn opt_flag(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => Ok(Some(true)),
+                "false" | "0" | "no" | "" => Ok(Some(false)),
+                _ => Err(state::bad_request(format!(
+                    "'{name}' must be true or false, not {v:?}"
+                ))),
+            },
+        }
+    }
+
+    /// A boolean parameter, false when absent.
+    pub(crate) fn flag(&self, name: &str) -> Result<bool, ApiError> {
+        Ok(self.opt_flag(name)?.unwrap_or(false))
+    }
+
+    /// A non-negative integer parameter, `None` when absent.
+    pub(crate) fn number(&self, name: &str) -> Result<Option<u64>, ApiError> {
+        self.get_set(name)
+            .map(|v| {
+                v.parse().map_err(|_| {
+                    state::bad_request(format!("'{name}' must be a whole number, not {v:?}"))
+                })
+            })
+            .transpose()
+    }
 }
 
-/// `GET /account-server/namespace`
-async fn get_account_server_namespace(_user: AuthUser) -> Json<AccountServerGetNamespaceResponse> {
-    Json(AccountServerGetNamespaceResponse {
-        namespace: NAMESPACE,
-    })
+impl<S: Send + Sync> FromRequest<S> for Params {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Response> {
+        let mut params = Params::from_query(request.uri().query());
+        let is_form = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("application/x-www-form-urlencoded")
+            });
+        if is_form {
+            let body = axum::body::to_bytes(request.into_body(), MAX_FORM_BODY)
+                .await
+                .map_err(|e| {
+                    state::bad_request(format!("The form body could not be read: {e}"))
+                        .into_response()
+                })?;
+            params.0.extend(form_urlencoded::parse(&body).into_owned());
+        }
+        Ok(params)
+    }
 }

@@ -1,0 +1,255 @@
+//! Measures the Data Manager client against a local sandbox, next to curl doing the same:
+//! `get_project` calls per second, and upload and download throughput and peak memory for a
+//! large file (1 GiB by default).
+//!
+//! Run it with `cargo bench --bench dm_transfer` (it is not part of `cargo test`). Set
+//! `SQUONK2_BENCH_MIB` to change the file size, `SQUONK2_BENCH_CALLS` the number of
+//! `get_project` calls, `SQUONK2_BENCH_RUNS` the runs of each transfer (the median time is
+//! reported). Each transfer runs in a child process (this program, or curl) so that its
+//! peak memory (`VmHWM`) is its own, not the sandbox's; dirty pages are flushed (`sync`)
+//! before each, so that one transfer's write-back does not slow the next.
+
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use squonk2::dm_api::{self, CreateProjectOptions, GetUnmanagedProjectFileOptions};
+use squonk2::Client;
+use squonk2_sandbox::{Sandbox, DM_CLIENT_ID};
+
+/// Set in a child process: the transfer it does.
+const ROLE_VAR: &str = "SQUONK2_BENCH_ROLE";
+
+fn main() {
+    match std::env::var(ROLE_VAR).ok().as_deref() {
+        Some(role) => child(role),
+        None => parent(),
+    }
+}
+
+/// The peak resident memory of a process, in KiB, from `/proc/<pid>/status`.
+fn vm_hwm_kib(pid: &str) -> Option<u64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// A child: one upload or download with the squonk2 client; prints `seconds peak_kib`.
+fn child(role: &str) {
+    let arg = |name: &str| std::env::var(name).unwrap_or_default();
+    let client = Client::builder()
+        .dm_api_url(arg("BENCH_DM_URL"))
+        .access_token(arg("BENCH_TOKEN"))
+        .build()
+        .expect("a client");
+    let project_id = arg("BENCH_PROJECT");
+    let file = PathBuf::from(arg("BENCH_FILE"));
+    let started = Instant::now();
+    let rv = match role {
+        "upload" => dm_api::put_unmanaged_project_files(
+            &client,
+            &project_id,
+            &[&file],
+            &dm_api::PutUnmanagedProjectFilesOptions {
+                project_path: Some("/client".into()),
+                force: true,
+                ..Default::default()
+            },
+        ),
+        _ => dm_api::get_unmanaged_project_file(
+            &client,
+            &project_id,
+            "big.bin",
+            &file,
+            &GetUnmanagedProjectFileOptions {
+                project_path: Some("/client".into()),
+                progress: None,
+            },
+        ),
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(rv.success, "{role}: {rv:?}");
+    println!("{seconds} {}", vm_hwm_kib("self").unwrap_or(0));
+}
+
+/// Runs `command`, sampling its peak memory until it ends; (seconds, peak KiB, stdout).
+fn measure(mut command: Command) -> (f64, u64, String) {
+    let started = Instant::now();
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the command starts");
+    let pid = child.id().to_string();
+    let mut peak = 0;
+    loop {
+        if let Some(kib) = vm_hwm_kib(&pid) {
+            peak = peak.max(kib);
+        }
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let output = child.wait_with_output().expect("output");
+    assert!(output.status.success(), "{command:?} failed");
+    (
+        seconds,
+        peak,
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+fn write_file(path: &Path, size: u64) {
+    let mut out = BufWriter::new(fs::File::create(path).expect("create"));
+    let piece: Vec<u8> = (0..1 << 20).map(|i| (i * 7 % 251) as u8).collect();
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(piece.len() as u64) as usize;
+        out.write_all(&piece[..n]).expect("write");
+        left -= n as u64;
+    }
+    out.flush().expect("flush");
+}
+
+fn mib_per_s(bytes: u64, seconds: f64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0) / seconds
+}
+
+fn parent() {
+    let mib: u64 = std::env::var("SQUONK2_BENCH_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
+    let runs: usize = std::env::var("SQUONK2_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let calls: u32 = std::env::var("SQUONK2_BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let size = mib * 1024 * 1024;
+    let work = std::env::temp_dir().join(format!("squonk2-bench-{}", std::process::id()));
+    fs::create_dir_all(&work).expect("work dir");
+    let sandbox = Sandbox::builder()
+        .data_dir(work.join("sandbox"))
+        .start()
+        .expect("sandbox");
+    let client = Client::builder()
+        .dm_api_url(sandbox.dm_api_url())
+        .keycloak(sandbox.keycloak_url(), sandbox.realm())
+        .dm_client_id(DM_CLIENT_ID)
+        .credentials("dmit-admin", "dmit-admin-password")
+        .build()
+        .expect("client");
+    let token = client.dm_access_token().expect("login").expect("a token");
+    let project = dm_api::create_project(
+        &client,
+        "bench",
+        dm_api::TEST_PRODUCT_ID,
+        &CreateProjectOptions::default(),
+    )
+    .into_result()
+    .expect("project");
+    let project_id = project["project_id"].as_str().expect("id").to_string();
+
+    println!(
+        "squonk2 DM benchmark against the sandbox at {}",
+        sandbox.base_url()
+    );
+    // Calls per second.
+    for _ in 0..50 {
+        let _ = dm_api::get_project(&client, &project_id);
+    }
+    let started = Instant::now();
+    for _ in 0..calls {
+        assert!(dm_api::get_project(&client, &project_id).success);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "get_project: {calls} calls in {seconds:.2} s = {:.0} calls/s",
+        f64::from(calls) / seconds
+    );
+
+    let big = work.join("big.bin");
+    write_file(&big, size);
+    let url = format!("{}/project/{project_id}/file", sandbox.dm_api_url());
+    let auth = format!("Authorization: Bearer {token}");
+    println!("transfers of a {mib} MiB file (peak = the process's VmHWM):");
+
+    let ours = |role: &str, file: &Path| {
+        let mut command = Command::new(std::env::current_exe().expect("exe"));
+        command
+            .env(ROLE_VAR, role)
+            .env("BENCH_DM_URL", sandbox.dm_api_url())
+            .env("BENCH_TOKEN", &token)
+            .env("BENCH_PROJECT", &project_id)
+            .env("BENCH_FILE", file);
+        let (_, peak, out) = measure(command);
+        let mut fields = out.split_whitespace();
+        let seconds: f64 = fields.next().and_then(|s| s.parse().ok()).expect("seconds");
+        let own_peak: u64 = fields.next().and_then(|s| s.parse().ok()).unwrap_or(peak);
+        (seconds, own_peak.max(peak))
+    };
+    let curl = |download: bool, file: &Path| {
+        let mut command = Command::new("curl");
+        command.args(["-sS", "-f", "-H", &auth]);
+        if download {
+            command
+                .arg("-o")
+                .arg(file)
+                .arg(format!("{url}?path=%2Fcurl&file=big.bin"));
+        } else {
+            command
+                .args(["-o", "/dev/null", "-X", "PUT", "-F", "path=/curl", "-F"])
+                .arg(format!("file=@{}", file.display()))
+                .arg(&url);
+        }
+        let (seconds, peak, _) = measure(command);
+        (seconds, peak)
+    };
+    let back = work.join("back.bin");
+    // (name, runs) with each run's (seconds, peak KiB).
+    let mut results: Vec<(&str, Vec<(f64, u64)>)> = vec![
+        ("squonk2 upload", Vec::new()),
+        ("curl upload", Vec::new()),
+        ("squonk2 download", Vec::new()),
+        ("curl download", Vec::new()),
+    ];
+    for _ in 0..runs {
+        for (i, (name, times)) in results.iter_mut().enumerate() {
+            let _ = Command::new("sync").status();
+            let _ = fs::remove_file(&back);
+            let run = match i {
+                0 => ours("upload", &big),
+                1 => curl(false, &big),
+                2 => ours("download", &back),
+                _ => curl(true, &back),
+            };
+            if i >= 2 {
+                assert_eq!(fs::metadata(&back).expect(name).len(), size, "{name}");
+            }
+            times.push(run);
+        }
+    }
+    for (name, mut times) in results {
+        times.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let seconds = times[times.len() / 2].0;
+        let peak = times.iter().map(|t| t.1).max().unwrap_or(0);
+        println!(
+            "  {name:<18} {seconds:>6.2} s  {:>7.1} MiB/s  peak {:>6.1} MiB  (median of {runs})",
+            mib_per_s(size, seconds),
+            peak as f64 / 1024.0
+        );
+    }
+
+    drop(sandbox);
+    let _ = fs::remove_dir_all(&work);
+}

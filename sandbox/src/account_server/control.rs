@@ -1,0 +1,52 @@
+//! Test controls of the sandbox's Account Server: the day it believes it is, and the
+//! charges its Data Manager merchant makes.
+
+use super::dates::{parse_coins, Date};
+use super::state::{ChargeKind, NewCharge};
+use crate::state::lock;
+use crate::Sandbox;
+
+impl Sandbox {
+    /// Makes the Account Server believe today is `date` (`YYYY-MM-DD`), for billing periods,
+    /// charges, actions and timestamps; `None` goes back to the real (UTC) clock.
+    ///
+    /// ```
+    /// let sandbox = squonk2_sandbox::Sandbox::start()?;
+    /// sandbox.set_account_server_today(Some("2024-03-15"))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_account_server_today(&self, date: Option<&str>) -> Result<(), String> {
+        let date = date
+            .map(|d| Date::parse(d).ok_or_else(|| format!("{d:?} is not a YYYY-MM-DD date")))
+            .transpose()?;
+        lock(&self.shared.account).today_override = date;
+        Ok(())
+    }
+
+    /// Charges `coins` (a decimal string with at most two places, e.g. `"1.25"`) to a product
+    /// today, as the sandbox's Data Manager would for work done by `username` (an instance
+    /// or job called `name`). Returns the charge id; fails for an unknown product.
+    pub fn charge_product(
+        &self,
+        product_id: &str,
+        username: &str,
+        name: &str,
+        coins: &str,
+    ) -> Result<i64, String> {
+        let coins = parse_coins(coins).ok_or_else(|| format!("{coins:?} is not a coin amount"))?;
+        lock(&self.shared.account).add_charge(NewCharge {
+            kind: ChargeKind::Processing,
+            product_id: product_id.to_owned(),
+            coins,
+            username: username.to_owned(),
+            name: Some(name.to_owned()).filter(|n| !n.is_empty()),
+            date: None,
+        })
+    }
+
+    /// Reports the bytes a product's storage holds now. Storage is charged each day for the
+    /// day's peak, per started GiB, at the default storage cost (1 coin per GiB per day).
+    pub fn set_product_storage(&self, product_id: &str, bytes: u64) -> Result<(), String> {
+        lock(&self.shared.account).set_storage(product_id, bytes)
+    }
+}

@@ -1,0 +1,264 @@
+//! Calendar days, timestamps, billing periods and coin amounts for the Account Server.
+//!
+//! Days are counted from 1970-01-01 in the proleptic Gregorian calendar (UTC), so no date
+//! library is needed.
+
+use std::fmt;
+
+/// One calendar day (UTC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Date(i64);
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day count (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+impl Date {
+    /// A valid civil date, or `None`.
+    pub(crate) fn from_ymd(y: i64, m: u32, d: u32) -> Option<Date> {
+        ((1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m))
+            .then(|| Date(days_from_civil(y, m, d)))
+    }
+
+    /// The day of a Unix time.
+    pub(crate) fn from_unix(secs: u64) -> Date {
+        Date((secs / 86_400) as i64)
+    }
+
+    pub(crate) fn ymd(self) -> (i64, u32, u32) {
+        civil_from_days(self.0)
+    }
+
+    pub(crate) fn add_days(self, n: i64) -> Date {
+        Date(self.0 + n)
+    }
+
+    /// Days from `self` to `other` (negative when `other` is earlier).
+    pub(crate) fn days_until(self, other: Date) -> i64 {
+        other.0 - self.0
+    }
+
+    /// The same day of the month `n` months later (earlier when negative), the day clamped to
+    /// the month's length.
+    pub(crate) fn add_months(self, n: i64) -> Date {
+        let (y, m, d) = self.ymd();
+        let index = y * 12 + i64::from(m) - 1 + n;
+        let (y, m) = (index.div_euclid(12), (index.rem_euclid(12) + 1) as u32);
+        let d = d.min(days_in_month(y, m));
+        Date(days_from_civil(y, m, d))
+    }
+
+    /// Parses the date at the start of `text`: `YYYY-MM-DD`, optionally followed by a time
+    /// (`T` or a space, then `HH:MM[:SS[.f]]` and an optional zone), which is ignored.
+    pub(crate) fn parse(text: &str) -> Option<Date> {
+        let text = text.trim();
+        let (date, rest) = match (text.get(..10), text.get(10..)) {
+            (Some(date), Some(rest)) => (date, rest),
+            _ => return None,
+        };
+        let mut fields = date.split('-');
+        let y: i64 = fields.next().filter(|s| s.len() == 4)?.parse().ok()?;
+        let m: u32 = fields.next().filter(|s| s.len() == 2)?.parse().ok()?;
+        let d: u32 = fields.next().filter(|s| s.len() == 2)?.parse().ok()?;
+        let time_ok = rest.is_empty()
+            || ((rest.starts_with('T') || rest.starts_with(' '))
+                && rest[1..]
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || ":.+-Z".contains(c))
+                && rest.len() >= 6);
+        if !time_ok {
+            return None;
+        }
+        Date::from_ymd(y, m, d)
+    }
+
+    /// The start of the billing period that contains `self`, for a billing day of the month
+    /// (1 to 28).
+    pub(crate) fn period_start(self, billing_day: u32) -> Date {
+        let (y, m, d) = self.ymd();
+        let this_month = Date(days_from_civil(y, m, billing_day));
+        if d >= billing_day {
+            this_month
+        } else {
+            this_month.add_months(-1)
+        }
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (y, m, d) = self.ymd();
+        write!(f, "{y:04}-{m:02}-{d:02}")
+    }
+}
+
+/// An ISO 8601 UTC timestamp of `day` at the time of day of the Unix time `secs`:
+/// `2024-01-31T12:30:00Z`.
+pub(crate) fn timestamp(day: Date, secs: u64) -> String {
+    let in_day = secs % 86_400;
+    format!(
+        "{day}T{:02}:{:02}:{:02}Z",
+        in_day / 3600,
+        in_day / 60 % 60,
+        in_day % 60
+    )
+}
+
+/// A billing period: `[from, until)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Period {
+    pub(crate) from: Date,
+    pub(crate) until: Date,
+}
+
+impl Period {
+    /// The billing period `pbp` periods before (0: the one) that contains `today`.
+    pub(crate) fn billing(billing_day: u32, today: Date, pbp: i64) -> Period {
+        let start = today.period_start(billing_day).add_months(pbp);
+        Period {
+            from: start,
+            until: start.add_months(1),
+        }
+    }
+
+    pub(crate) fn contains(&self, day: Date) -> bool {
+        self.from <= day && day < self.until
+    }
+}
+
+/// Coins are kept as whole hundredths.
+pub(crate) type Cents = i64;
+
+/// Coins as the Account Server writes them: a decimal string with two places.
+pub(crate) fn coins_text(cents: Cents) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", cents / 100, cents % 100)
+}
+
+/// Coins as a JSON number.
+pub(crate) fn coins_number(cents: Cents) -> f64 {
+    cents as f64 / 100.0
+}
+
+/// Parses a non-negative coin amount with at most two decimal places (`"3"`, `"3.5"`,
+/// `"3.25"`).
+pub(crate) fn parse_coins(text: &str) -> Option<Cents> {
+    let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > 2 {
+        return None;
+    }
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let fraction: i64 = format!("{fraction:0<2}").parse().ok()?;
+    whole.checked_mul(100)?.checked_add(fraction)
+}
+
+/// A byte count as people read it: `0 B`, `512 B`, `1.5 KiB`, `2.0 GiB`.
+pub(crate) fn humanise_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_round_trip() {
+        for (y, m, d) in [(1970, 1, 1), (2000, 2, 29), (2024, 12, 31), (1969, 12, 31)] {
+            let date = Date::from_ymd(y, m, d).unwrap();
+            assert_eq!(date.ymd(), (y, m, d));
+        }
+        assert_eq!(Date::from_ymd(1970, 1, 1).unwrap(), Date(0));
+        assert!(Date::from_ymd(2023, 2, 29).is_none());
+        assert_eq!(Date::from_unix(86_400 * 365).to_string(), "1971-01-01");
+    }
+
+    #[test]
+    fn dates_parse_as_python_writes_them() {
+        let day = Date::from_ymd(2024, 1, 1).unwrap();
+        assert_eq!(Date::parse("2024-01-01"), Some(day));
+        assert_eq!(Date::parse("2024-01-01 12:30:00"), Some(day));
+        assert_eq!(Date::parse("2024-01-01T12:30:00.5Z"), Some(day));
+        assert_eq!(Date::parse("2024-1-1"), None);
+        assert_eq!(Date::parse("2024-01-01x"), None);
+        assert_eq!(Date::parse("1 December 2021"), None);
+        assert_eq!(Date::parse("2024-01-0é"), None);
+    }
+
+    #[test]
+    fn months_and_billing_periods() {
+        let d = |y, m, d| Date::from_ymd(y, m, d).unwrap();
+        assert_eq!(d(2024, 1, 31).add_months(1), d(2024, 2, 29));
+        assert_eq!(d(2024, 1, 15).add_months(-1), d(2023, 12, 15));
+        assert_eq!(
+            Period::billing(3, d(2024, 3, 2), 0),
+            Period {
+                from: d(2024, 2, 3),
+                until: d(2024, 3, 3)
+            }
+        );
+        assert_eq!(Period::billing(3, d(2024, 3, 3), -1).from, d(2024, 2, 3));
+        assert_eq!(
+            timestamp(d(2024, 1, 1), 86_400 + 3600 + 61),
+            "2024-01-01T01:01:01Z"
+        );
+    }
+
+    #[test]
+    fn coins_and_bytes() {
+        assert_eq!(coins_text(0), "0.00");
+        assert_eq!(coins_text(1234), "12.34");
+        assert_eq!(coins_text(-5), "-0.05");
+        assert_eq!(parse_coins("3.5"), Some(350));
+        assert_eq!(parse_coins("3"), Some(300));
+        assert_eq!(parse_coins("0.05"), Some(5));
+        assert_eq!(parse_coins("1.234"), None);
+        assert_eq!(parse_coins("-1"), None);
+        assert_eq!(humanise_bytes(0), "0 B");
+        assert_eq!(humanise_bytes(1536), "1.5 KiB");
+        assert_eq!(humanise_bytes(3 << 30), "3.0 GiB");
+    }
+}

@@ -1,0 +1,770 @@
+//! Instances: launching Jobs (and dry runs), their life PENDING → RUNNING → COMPLETED or
+//! FAILED over the sandbox's job duration, archiving, deletion (which removes the
+//! instance's directory) and callback tokens.
+//!
+//! Each launched instance gets a background task that moves it through its phases, adds
+//! the events of its task, and does what its Job does in the sandbox (see
+//! [`Behaviour`]).
+
+use std::fs;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path as UrlPath, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::catalogue::{self, Behaviour, JobDefinition};
+use super::files::{disk_path, file_key, split_relative};
+use super::projects::TaskIdentity;
+use super::state::{bad_request, forbidden, not_found, DmState, FileMeta, Instance, Phase, Task};
+use super::{time, Caller, Params};
+use crate::error::ApiError;
+use crate::state::{lock, AppState};
+
+/// The application every Job instance belongs to.
+pub(crate) const JOB_APPLICATION_ID: &str = "datamanagerjobs.squonk.it";
+/// The version of [`JOB_APPLICATION_ID`].
+pub(crate) const JOB_APPLICATION_VERSION: &str = "v1";
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/instance", get(list_instances).post(create_instance))
+        .route("/instance/dry-run", post(dry_run_instance))
+        .route(
+            "/instance/{instance_id}",
+            get(get_instance)
+                .patch(update_instance)
+                .delete(delete_instance),
+        )
+        .route(
+            "/instance/{instance_id}/token/{token}",
+            delete(delete_instance_token),
+        )
+}
+
+/// A checked launch request.
+struct Launch {
+    project_id: String,
+    name: String,
+    job_id: u64,
+    job: JobDefinition,
+    specification: String,
+    variables: Map<String, Value>,
+    command: String,
+    outputs: Map<String, Value>,
+    callback_token: Option<String>,
+    callback_context: Option<String>,
+}
+
+/// Checks a launch (`POST /instance` and `POST /instance/dry-run`).
+fn check_launch(shared: &AppState, caller: &Caller, params: &Params) -> Result<Launch, ApiError> {
+    let application_id = params.required("application_id")?;
+    if application_id != JOB_APPLICATION_ID {
+        return Err(bad_request(format!(
+            "The sandbox launches Jobs only (application_id {JOB_APPLICATION_ID}), \
+             not {application_id}"
+        )));
+    }
+    let project_id = params.required("project_id")?.to_string();
+    let name = params.required("as_name")?.to_string();
+    let specification = params.required("specification")?.to_string();
+    let spec: Value = serde_json::from_str(&specification)
+        .map_err(|e| bad_request(format!("The specification is not JSON: {e}")))?;
+    let field = |key: &str| {
+        spec[key]
+            .as_str()
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| bad_request(format!("The specification has no '{key}'")))
+    };
+    let (collection, job, version) = (field("collection")?, field("job")?, field("version")?);
+    let given = match &spec["variables"] {
+        Value::Object(map) => map.clone(),
+        Value::Null => Map::new(),
+        _ => {
+            return Err(bad_request(
+                "The specification's 'variables' must be an object",
+            ))
+        }
+    };
+    let mut dm = lock(&shared.dm);
+    let project_dir = dm.project_dir(&project_id);
+    dm.editable_project(&project_id, caller)?;
+    let job_id = dm
+        .find_job(&collection, &job, &version)
+        .ok_or_else(|| bad_request(format!("There is no Job {collection}/{job}/{version}")))?;
+    let definition = dm
+        .job(job_id)
+        .cloned()
+        .ok_or_else(|| bad_request(format!("There is no Job {collection}/{job}/{version}")))?;
+    let variables = definition
+        .complete_variables(&given, |path| {
+            split_relative(path)
+                .map(|(dir, name)| disk_path(&project_dir, &file_key(&dir, &name)).is_file())
+                .unwrap_or(false)
+        })
+        .map_err(bad_request)?;
+    let command = catalogue::render(&definition.command, &variables);
+    let outputs = definition.rendered_outputs(&variables);
+    let callback_token = match params.get_set("callback_token") {
+        Some(token) => Some(token.to_string()),
+        None if params.flag("generate_callback_token")? => {
+            Some(shared.key.random_uuid().replace('-', ""))
+        }
+        None => None,
+    };
+    Ok(Launch {
+        project_id,
+        name,
+        job_id,
+        job: definition,
+        specification,
+        variables,
+        command,
+        outputs,
+        callback_token,
+        callback_context: params.get_set("callback_context").map(str::to_string),
+    })
+}
+
+#[derive(Serialize)]
+struct InstanceDryRunPostResponse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    callback_token: Option<String>,
+    command: String,
+}
+
+/// `POST /instance/dry-run`: checks a launch and answers the command it would run.
+async fn dry_run_instance(
+    State(shared): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<(StatusCode, Json<InstanceDryRunPostResponse>), ApiError> {
+    let launch = check_launch(&shared, &caller, &params)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(InstanceDryRunPostResponse {
+            callback_token: launch.callback_token,
+            command: launch.command,
+        }),
+    ))
+}
+
+#[derive(Serialize)]
+struct InstancePostResponse {
+    instance_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    callback_token: Option<String>,
+    task_id: String,
+    command: String,
+}
+
+/// What a running instance's background task needs.
+struct Plan {
+    instance_id: String,
+    task_id: String,
+    project_dir: PathBuf,
+    behaviour: Behaviour,
+    variables: Map<String, Value>,
+    outputs: Map<String, Value>,
+    job_label: String,
+    forced_failure: Option<String>,
+    duration: Duration,
+}
+
+/// `POST /instance`: launches a Job.
+async fn create_instance(
+    State(shared): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Result<(StatusCode, Json<InstancePostResponse>), ApiError> {
+    let launch = check_launch(&shared, &caller, &params)?;
+    let instance_id = format!("instance-{}", shared.key.random_uuid());
+    let task_id = format!("task-{}", shared.key.random_uuid());
+    let job = &launch.job;
+    let job_label = format!("{}/{}/{}", job.collection, job.job, job.version);
+    let plan = {
+        let mut dm = lock(&shared.dm);
+        let project_dir = dm.project_dir(&launch.project_id);
+        let instance = Instance {
+            instance_id: instance_id.clone(),
+            project_id: launch.project_id.clone(),
+            name: launch.name.clone(),
+            owner: caller.username.clone(),
+            job_id: launch.job_id,
+            collection: job.collection.clone(),
+            job: job.job.clone(),
+            version: job.version.clone(),
+            job_name: job.name.clone(),
+            specification: launch.specification.clone(),
+            launched: time::now(),
+            started: None,
+            stopped: None,
+            phase: Phase::Pending,
+            archived: false,
+            task_id: task_id.clone(),
+            delete_task_id: None,
+            callback_token: launch.callback_token.clone(),
+            callback_token_valid: launch.callback_token.is_some(),
+            error_message: None,
+            outputs: launch.outputs.clone(),
+            launch_exchange_rate: dm.current_rate(launch.job_id).map(|r| r.rate.clone()),
+        };
+        let instance_dir = project_dir.join(instance.directory_name());
+        fs::create_dir_all(&instance_dir)
+            .map_err(|e| super::state::disk_error("create", &instance_dir, e))?;
+        let mut task = Task::new(
+            task_id.clone(),
+            "INSTANCE",
+            &instance_id,
+            Some(&launch.project_id),
+            &caller.username,
+        );
+        task.instance_specification = Some(launch.specification.clone());
+        task.image = Some(format!("{}:{}", job.image_name, job.image_tag));
+        task.instance_callback_context = launch.callback_context.clone();
+        task.event(
+            "INFO",
+            format!("Instance {instance_id} created for {job_label}"),
+        );
+        task.event("INFO", format!("Command: {}", launch.command));
+        dm.instances.insert(instance_id.clone(), instance);
+        dm.tasks.insert(task_id.clone(), task);
+        Plan {
+            instance_id: instance_id.clone(),
+            task_id: task_id.clone(),
+            project_dir,
+            behaviour: job.behaviour,
+            variables: launch.variables.clone(),
+            outputs: launch.outputs.clone(),
+            forced_failure: dm
+                .failing_jobs
+                .get(&(job.collection.clone(), job.job.clone()))
+                .cloned(),
+            job_label,
+            duration: dm.job_duration,
+        }
+    };
+    tokio::spawn(run(shared.clone(), plan));
+    Ok((
+        StatusCode::CREATED,
+        Json(InstancePostResponse {
+            instance_id,
+            callback_token: launch.callback_token,
+            task_id,
+            command: launch.command,
+        }),
+    ))
+}
+
+/// Applies `change` to a live instance and its task; false when the instance is gone.
+fn update(
+    shared: &AppState,
+    plan: &Plan,
+    change: impl FnOnce(&mut DmState, &mut Instance, &mut Task),
+) -> bool {
+    let mut dm = lock(&shared.dm);
+    let Some(mut instance) = dm.instances.remove(&plan.instance_id) else {
+        return false;
+    };
+    let Some(mut task) = dm.tasks.remove(&plan.task_id) else {
+        dm.instances.insert(plan.instance_id.clone(), instance);
+        return false;
+    };
+    change(&mut dm, &mut instance, &mut task);
+    dm.instances.insert(plan.instance_id.clone(), instance);
+    dm.tasks.insert(plan.task_id.clone(), task);
+    true
+}
+
+/// The project files a Job writes: (project path, disk path) of each file output.
+fn output_files(plan: &Plan) -> Result<Vec<(String, PathBuf)>, String> {
+    plan.outputs
+        .values()
+        .filter(|o| o["type"] == "file")
+        .filter_map(|o| o["creates"].as_str())
+        .map(|creates| {
+            let (dir, name) = split_relative(creates).map_err(|e| {
+                format!("The output {creates:?} is not a valid path: {}", e.message)
+            })?;
+            let key = file_key(&dir, &name);
+            let path = disk_path(&plan.project_dir, &key);
+            Ok((key, path))
+        })
+        .collect()
+}
+
+/// Does what the Job does; `Ok` with the closing message, or `Err` with the error.
+async fn work(shared: &AppState, plan: &Plan, running: Duration) -> Result<String, String> {
+    let text = |name: &str| {
+        plan.variables
+            .get(name)
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .unwrap_or_default()
+    };
+    match plan.behaviour {
+        Behaviour::Nop => Ok("Nothing to do".into()),
+        Behaviour::Coin => match text("coin").as_str() {
+            "tails" => Err("The coin landed tails".into()),
+            _ => Ok("The coin landed heads".into()),
+        },
+        Behaviour::Events => {
+            let count = plan
+                .variables
+                .get("count")
+                .and_then(Value::as_u64)
+                .unwrap_or(5);
+            let pause = running / (count as u32 + 1);
+            const LEVELS: [&str; 4] = ["INFO", "DEBUG", "WARNING", "INFO"];
+            for i in 1..=count {
+                tokio::time::sleep(pause).await;
+                let alive = update(shared, plan, |_, _, task| {
+                    task.event(
+                        LEVELS[(i as usize - 1) % LEVELS.len()],
+                        format!("Event {i} of {count}"),
+                    );
+                });
+                if !alive {
+                    return Err("The instance was deleted".into());
+                }
+            }
+            Ok(format!("Emitted {count} events"))
+        }
+        Behaviour::CopyFile | Behaviour::Note => {
+            let outputs = output_files(plan)?;
+            {
+                let dm = lock(&shared.dm);
+                let instance = dm.instances.get(&plan.instance_id);
+                let Some(project) = instance.and_then(|i| dm.projects.get(&i.project_id)) else {
+                    return Err("The instance or its project was deleted".into());
+                };
+                for (key, _) in &outputs {
+                    if project.files.get(key).is_some_and(|m| m.immutable) {
+                        return Err(format!("The output {key} exists and is immutable"));
+                    }
+                }
+            }
+            let input = match plan.behaviour {
+                Behaviour::CopyFile => {
+                    let (dir, name) = split_relative(&text("inputFile")).map_err(|e| e.message)?;
+                    Some(disk_path(&plan.project_dir, &file_key(&dir, &name)))
+                }
+                _ => None,
+            };
+            let note = note_text(plan, &text("inputFile"));
+            let written: Vec<String> = outputs.iter().map(|(key, _)| key.clone()).collect();
+            let project_dir = plan.project_dir.clone();
+            tokio::task::spawn_blocking(move || -> Result<(), String> {
+                for (key, path) in &outputs {
+                    // Never bring back the directory of a project deleted meanwhile.
+                    if !project_dir.is_dir() {
+                        return Err("The project was deleted".into());
+                    }
+                    if let Some(parent) = path.parent() {
+                        fs::create_dir_all(parent)
+                            .map_err(|e| format!("Cannot make the directory of {key}: {e}"))?;
+                    }
+                    match &input {
+                        Some(input) => fs::copy(input, path).map(|_| ()),
+                        None => fs::write(path, &note),
+                    }
+                    .map_err(|e| format!("Cannot write {key}: {e}"))?;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(|e| format!("The Job stopped: {e}"))??;
+            let owner = lock(&shared.dm)
+                .instances
+                .get(&plan.instance_id)
+                .map(|i| (i.project_id.clone(), i.owner.clone()));
+            if let Some((project_id, owner)) = owner {
+                let mut dm = lock(&shared.dm);
+                if let Some(project) = dm.projects.get_mut(&project_id) {
+                    for key in &written {
+                        project.files.insert(
+                            key.clone(),
+                            FileMeta {
+                                owner: owner.clone(),
+                                immutable: false,
+                                file_id: None,
+                            },
+                        );
+                    }
+                }
+            }
+            Ok(format!("Wrote {}", written.join(", ")))
+        }
+    }
+}
+
+/// What a Job the sandbox cannot run writes to its outputs.
+fn note_text(plan: &Plan, input: &str) -> String {
+    format!(
+        "# This file was written by the squonk2 sandbox, not by the Job {job}.\n\
+         # The sandbox runs no Job containers and computes no chemistry: nothing was\n\
+         # calculated. Input: {input}\n\
+         # Instance: {instance}\n",
+        job = plan.job_label,
+        instance = plan.instance_id,
+        input = if input.is_empty() { "(none)" } else { input },
+    )
+}
+
+/// An instance's life: PENDING for a quarter of the duration, RUNNING for the rest (while
+/// the Job does its work), then COMPLETED or FAILED.
+async fn run(shared: AppState, plan: Plan) {
+    let pending = plan.duration / 4;
+    let running = plan.duration - pending;
+    tokio::time::sleep(pending).await;
+    let label = plan.job_label.clone();
+    if !update(&shared, &plan, |_, instance, task| {
+        instance.phase = Phase::Running;
+        instance.started = Some(time::now());
+        task.state("STARTED", None);
+        task.event("INFO", format!("Job {label} is running"));
+    }) {
+        return;
+    }
+    let began = Instant::now();
+    let outcome = match &plan.forced_failure {
+        Some(message) => Err(message.clone()),
+        None => work(&shared, &plan, running).await,
+    };
+    tokio::time::sleep(running.saturating_sub(began.elapsed())).await;
+    update(&shared, &plan, |dm, instance, task| {
+        instance.stopped = Some(time::now());
+        match &outcome {
+            Ok(message) => {
+                instance.phase = Phase::Completed;
+                task.finish(0, format!("Job completed. {message}"));
+            }
+            Err(message) => {
+                instance.phase = Phase::Failed;
+                instance.error_message = Some(message.clone());
+                task.finish(1, format!("Job failed. {message}"));
+            }
+        }
+        let log: String = task
+            .events
+            .iter()
+            .map(|e| format!("{} {} {}\n", time::iso(e.time), e.level, e.message))
+            .collect();
+        let instance_dir = dm
+            .project_dir(&instance.project_id)
+            .join(instance.directory_name());
+        let _ = fs::write(instance_dir.join("job.log"), log);
+    });
+}
+
+#[derive(Serialize)]
+struct InstanceTask {
+    id: String,
+    purpose: &'static str,
+}
+
+#[derive(Serialize)]
+struct InstanceGetResponse {
+    project_id: String,
+    name: String,
+    archived: bool,
+    application_type: &'static str,
+    application_id: &'static str,
+    application_version: &'static str,
+    application_specification: String,
+    owner: String,
+    launched: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    started: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<String>,
+    run_time: String,
+    phase: &'static str,
+    job_collection: String,
+    job_job: String,
+    job_name: String,
+    job_id: u64,
+    job_version: String,
+    job_image_type: &'static str,
+    outputs: Map<String, Value>,
+    tasks: Vec<InstanceTask>,
+    has_valid_callback_token: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    launch_exchange_rate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_message: Option<String>,
+}
+
+#[derive(Serialize)]
+struct InstanceSummary {
+    id: String,
+    archived: bool,
+    application_id: &'static str,
+    application_version: &'static str,
+    application_specification: String,
+    application_type: &'static str,
+    phase: &'static str,
+    launched: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    started: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<String>,
+    run_time: String,
+    owner: String,
+    project_id: String,
+    name: String,
+    job_collection: String,
+    job_job: String,
+    job_name: String,
+    job_id: u64,
+    job_version: String,
+    job_image_type: &'static str,
+    outputs: Map<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_message: Option<String>,
+}
+
+fn run_time(instance: &Instance) -> String {
+    let run = match instance.started {
+        Some(started) => instance.stopped.unwrap_or_else(time::now) - started,
+        None => 0.0,
+    };
+    time::duration(run)
+}
+
+fn get_response(instance: &Instance) -> InstanceGetResponse {
+    let mut tasks = vec![InstanceTask {
+        id: instance.task_id.clone(),
+        purpose: "CREATE",
+    }];
+    if let Some(id) = &instance.delete_task_id {
+        tasks.push(InstanceTask {
+            id: id.clone(),
+            purpose: "DELETE",
+        });
+    }
+    InstanceGetResponse {
+        project_id: instance.project_id.clone(),
+        name: instance.name.clone(),
+        archived: instance.archived,
+        application_type: "JOB",
+        application_id: JOB_APPLICATION_ID,
+        application_version: JOB_APPLICATION_VERSION,
+        application_specification: instance.specification.clone(),
+        owner: instance.owner.clone(),
+        launched: time::iso(instance.launched),
+        started: instance.started.map(time::iso),
+        stopped: instance.stopped.map(time::iso),
+        run_time: run_time(instance),
+        phase: instance.phase.name(),
+        job_collection: instance.collection.clone(),
+        job_job: instance.job.clone(),
+        job_name: instance.job_name.clone(),
+        job_id: instance.job_id,
+        job_version: instance.version.clone(),
+        job_image_type: "SIMPLE",
+        outputs: instance.outputs.clone(),
+        tasks,
+        has_valid_callback_token: instance.callback_token_valid,
+        launch_exchange_rate: instance.launch_exchange_rate.clone(),
+        error_message: instance.error_message.clone(),
+    }
+}
+
+fn summary(instance: &Instance) -> InstanceSummary {
+    InstanceSummary {
+        id: instance.instance_id.clone(),
+        archived: instance.archived,
+        application_id: JOB_APPLICATION_ID,
+        application_version: JOB_APPLICATION_VERSION,
+        application_specification: instance.specification.clone(),
+        application_type: "JOB",
+        phase: instance.phase.name(),
+        launched: time::iso(instance.launched),
+        started: instance.started.map(time::iso),
+        stopped: instance.stopped.map(time::iso),
+        run_time: run_time(instance),
+        owner: instance.owner.clone(),
+        project_id: instance.project_id.clone(),
+        name: instance.name.clone(),
+        job_collection: instance.collection.clone(),
+        job_job: instance.job.clone(),
+        job_name: instance.job_name.clone(),
+        job_id: instance.job_id,
+        job_version: instance.version.clone(),
+        job_image_type: "SIMPLE",
+        outputs: instance.outputs.clone(),
+        error_message: instance.error_message.clone(),
+    }
+}
+
+#[derive(Serialize)]
+struct InstancesGetResponse {
+    count: usize,
+    instances: Vec<InstanceSummary>,
+}
+
+/// `GET /instance[?project_id=][&unit_id=][&org_id=]`: the instances the caller can see.
+async fn list_instances(
+    State(shared): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> Json<InstancesGetResponse> {
+    let dm = lock(&shared.dm);
+    let instances: Vec<InstanceSummary> = dm
+        .instances
+        .values()
+        .filter(|i| {
+            let project = dm.projects.get(&i.project_id);
+            let visible = caller.admin
+                || i.owner == caller.username
+                || project.is_some_and(|p| p.can_read(&caller));
+            let wanted = params
+                .get_set("project_id")
+                .is_none_or(|p| p == i.project_id)
+                && params
+                    .get_set("unit_id")
+                    .is_none_or(|u| project.is_some_and(|p| p.unit_id.as_deref() == Some(u)))
+                && params.get_set("org_id").is_none_or(|o| {
+                    project.is_some_and(|p| p.organisation_id.as_deref() == Some(o))
+                });
+            visible && wanted
+        })
+        .map(summary)
+        .collect();
+    Json(InstancesGetResponse {
+        count: instances.len(),
+        instances,
+    })
+}
+
+/// The instance, if the caller may see it (`edit`: change it).
+fn find_instance<'a>(
+    dm: &'a DmState,
+    caller: &Caller,
+    instance_id: &str,
+    edit: bool,
+) -> Result<&'a Instance, ApiError> {
+    let instance = dm
+        .instances
+        .get(instance_id)
+        .ok_or_else(|| not_found(format!("Instance {instance_id} does not exist")))?;
+    let project = dm.projects.get(&instance.project_id);
+    let allowed = caller.admin
+        || instance.owner == caller.username
+        || project.is_some_and(|p| {
+            if edit {
+                p.can_edit(caller)
+            } else {
+                p.can_read(caller)
+            }
+        });
+    if !allowed {
+        return Err(forbidden(format!(
+            "{} may not {} instance {instance_id}",
+            caller.username,
+            if edit { "change" } else { "see" }
+        )));
+    }
+    Ok(instance)
+}
+
+/// `GET /instance/{instance_id}`
+async fn get_instance(
+    State(shared): State<AppState>,
+    caller: Caller,
+    UrlPath(instance_id): UrlPath<String>,
+) -> Result<Json<InstanceGetResponse>, ApiError> {
+    let dm = lock(&shared.dm);
+    Ok(Json(get_response(find_instance(
+        &dm,
+        &caller,
+        &instance_id,
+        false,
+    )?)))
+}
+
+/// `PATCH /instance/{instance_id}[?archive=]`
+async fn update_instance(
+    State(shared): State<AppState>,
+    caller: Caller,
+    UrlPath(instance_id): UrlPath<String>,
+    params: Params,
+) -> Result<StatusCode, ApiError> {
+    let archive = params.opt_flag("archive")?;
+    let mut dm = lock(&shared.dm);
+    find_instance(&dm, &caller, &instance_id, true)?;
+    if let (Some(archive), Some(instance)) = (archive, dm.instances.get_mut(&instance_id)) {
+        instance.archived = archive;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /instance/{instance_id}`: stops the instance and removes it with its directory.
+async fn delete_instance(
+    State(shared): State<AppState>,
+    caller: Caller,
+    UrlPath(instance_id): UrlPath<String>,
+) -> Result<Json<TaskIdentity>, ApiError> {
+    let task_id = format!("task-{}", shared.key.random_uuid());
+    let mut dm = lock(&shared.dm);
+    let instance = find_instance(&dm, &caller, &instance_id, true)?.clone();
+    dm.instances.remove(&instance_id);
+    if let Some(create) = dm.tasks.get_mut(&instance.task_id) {
+        if !create.done {
+            create.finish(1, "The instance was deleted before its Job ended");
+        }
+    }
+    let mut task = Task::new(
+        task_id.clone(),
+        "INSTANCE",
+        &instance_id,
+        Some(&instance.project_id),
+        &caller.username,
+    );
+    task.removal = true;
+    task.state("STARTED", None);
+    let dir = dm
+        .project_dir(&instance.project_id)
+        .join(instance.directory_name());
+    match fs::remove_dir_all(&dir) {
+        Ok(()) => task.finish(
+            0,
+            format!("Removed instance {instance_id} and its directory"),
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            task.finish(0, format!("Removed instance {instance_id}"))
+        }
+        Err(e) => task.finish(1, format!("Could not remove the instance's directory: {e}")),
+    }
+    dm.tasks.insert(task_id.clone(), task);
+    Ok(Json(TaskIdentity { task_id }))
+}
+
+/// `DELETE /instance/{instance_id}/token/{token}`: revokes a callback token (no login).
+async fn delete_instance_token(
+    State(shared): State<AppState>,
+    UrlPath((instance_id, token)): UrlPath<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let mut dm = lock(&shared.dm);
+    match dm.instances.get_mut(&instance_id) {
+        Some(instance)
+            if instance.callback_token_valid
+                && instance.callback_token.as_deref() == Some(token.as_str()) =>
+        {
+            instance.callback_token_valid = false;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        _ => Err(not_found(format!(
+            "Instance {instance_id} has no such callback token"
+        ))),
+    }
+}

@@ -1,0 +1,146 @@
+//! Waiting for instances and tasks to finish: the loop Python users write by hand.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::api_rv::ApiRv;
+use crate::client::Client;
+use crate::dm_api::{get_instance, get_task, GetTaskOptions};
+
+/// A callback given every poll's answer, e.g. to show progress.
+///
+/// ```
+/// let on_poll = squonk2::dm_api::OnPoll::new(|rv| eprintln!("phase {}", rv.msg["phase"]));
+/// ```
+#[derive(Clone)]
+pub struct OnPoll(Arc<dyn Fn(&ApiRv) + Send + Sync>);
+
+impl OnPoll {
+    /// Wraps a callback.
+    pub fn new(callback: impl Fn(&ApiRv) + Send + Sync + 'static) -> OnPoll {
+        OnPoll(Arc::new(callback))
+    }
+
+    /// Calls the callback.
+    pub fn call(&self, rv: &ApiRv) {
+        (self.0)(rv)
+    }
+}
+
+impl fmt::Debug for OnPoll {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OnPoll(..)")
+    }
+}
+
+/// How [`wait_for_instance`] and [`wait_for_task`] wait.
+#[derive(Clone, Debug)]
+pub struct WaitOptions {
+    /// Give up after this long (default 10 minutes).
+    pub timeout: Duration,
+    /// The pause between polls (default 2 s).
+    pub poll_interval: Duration,
+    /// Called with every poll's answer.
+    pub on_poll: Option<OnPoll>,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        WaitOptions {
+            timeout: Duration::from_secs(600),
+            poll_interval: Duration::from_secs(2),
+            on_poll: None,
+        }
+    }
+}
+
+/// Polls with `poll` until `done` says the answer is final, a poll fails, or time runs out.
+fn wait_until_done(
+    opts: &WaitOptions,
+    what: &str,
+    call: &str,
+    poll: impl Fn() -> ApiRv,
+    done: impl Fn(&Value) -> bool,
+    state: impl Fn(&Value) -> String,
+) -> ApiRv {
+    let started = Instant::now();
+    loop {
+        let rv = poll();
+        if let Some(on_poll) = &opts.on_poll {
+            on_poll.call(&rv);
+        }
+        if !rv.success || done(&rv.msg) {
+            return rv;
+        }
+        let waited = started.elapsed();
+        if waited >= opts.timeout {
+            return ApiRv::failure(
+                format!(
+                    "Timed out after {:.1} s waiting for {what} ({})",
+                    waited.as_secs_f64(),
+                    state(&rv.msg)
+                ),
+                0,
+                call,
+            );
+        }
+        std::thread::sleep(opts.poll_interval.min(opts.timeout - waited));
+    }
+}
+
+/// Polls [`get_instance`] every `poll_interval` until the instance's `phase` is final
+/// (`COMPLETED`, `SUCCEEDED` or `FAILED`) and returns that last answer: `success` is true
+/// and `msg` is the instance, whether the Job succeeded or failed, so check
+/// `msg["phase"]`. A failed poll (404, no answer, ...) is returned as it is. After
+/// `timeout`, `success` is false, `http_status_code` 0 and the error names the last phase.
+///
+/// ```no_run
+/// # fn main() -> anyhow::Result<()> {
+/// use std::time::Duration;
+/// use squonk2::dm_api::{self, OnPoll, WaitOptions};
+///
+/// let client = squonk2::Client::from_env()?;
+/// let opts = WaitOptions {
+///     timeout: Duration::from_secs(120),
+///     poll_interval: Duration::from_secs(5),
+///     on_poll: Some(OnPoll::new(|rv| eprintln!("{}", rv.msg["phase"]))),
+/// };
+/// let instance = dm_api::wait_for_instance(&client, "instance-123", &opts).into_result()?;
+/// if instance["phase"] != "COMPLETED" {
+///     eprintln!("the job failed: {}", instance["error_message"]);
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub fn wait_for_instance(client: &Client, instance_id: &str, opts: &WaitOptions) -> ApiRv {
+    wait_until_done(
+        opts,
+        &format!("instance {instance_id}"),
+        "GET /instance/{instance_id}",
+        || get_instance(client, instance_id),
+        |msg| {
+            matches!(
+                msg["phase"].as_str(),
+                Some("COMPLETED" | "SUCCEEDED" | "FAILED")
+            )
+        },
+        |msg| format!("phase {}", msg["phase"].as_str().unwrap_or("unknown")),
+    )
+}
+
+/// Polls [`get_task`] every `poll_interval` until the task is `done` and returns that last
+/// answer (the task with its states and events; `exit_code` says how it ended). Failures
+/// and the timeout are as for [`wait_for_instance`].
+pub fn wait_for_task(client: &Client, task_id: &str, opts: &WaitOptions) -> ApiRv {
+    wait_until_done(
+        opts,
+        &format!("task {task_id}"),
+        "GET /task/{task_id}",
+        || get_task(client, task_id, &GetTaskOptions::default()),
+        |msg| msg["done"].as_bool() == Some(true),
+        |_| "not done".to_string(),
+    )
+}
