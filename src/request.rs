@@ -5,10 +5,6 @@
 //! with every path value encoded as one segment, the bearer header, query/form/multipart/JSON
 //! encoding, time-outs, streaming uploads and downloads, the success rule (any 2xx), the
 //! `msg` of success and failure, and the debug log.
-//!
-//! The builder serves every endpoint module; until all of them exist some of its methods are
-//! used only by this module's tests.
-#![allow(dead_code)]
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -324,12 +320,6 @@ impl<'a> Call<'a> {
     /// Adds a form field whatever the value.
     pub(crate) fn form_always(mut self, name: &'static str, value: impl Param) -> Self {
         self.form_fields().push((name, value.render()));
-        self
-    }
-
-    /// Makes the body this JSON value.
-    pub(crate) fn json(mut self, value: Value) -> Self {
-        self.body = Body::Json(value);
         self
     }
 

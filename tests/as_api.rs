@@ -1771,3 +1771,58 @@ fn the_account_server_rejects_tokens_for_other_clients_and_bad_input() {
     );
     assert_eq!(rv.http_status_code, 400, "{rv:?}");
 }
+
+#[test]
+fn a_completed_job_is_charged_to_its_projects_product() {
+    let sandbox = Sandbox::builder()
+        .job_duration(Duration::from_millis(40))
+        .start()
+        .unwrap();
+    let admin = client_for(&sandbox);
+    let org_id = id_of(create_organisation(&admin, "Charged", "dmit-admin"));
+    let unit_id = id_of(create_unit(&admin, "Unit", &org_id, 1));
+    let tier_id = id_of(create_product(
+        &admin,
+        "Tier",
+        &unit_id,
+        "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION",
+        &CreateProductOptions {
+            flavour: "BRONZE".into(),
+            ..Default::default()
+        },
+    ));
+    let project = ok(dm_api::create_project(
+        &admin,
+        "Charged work",
+        &tier_id,
+        &dm_api::CreateProjectOptions::default(),
+    ));
+    let spec = json!({"collection": "im-test", "job": "nop", "version": "1.0.0"});
+    let started = ok(dm_api::start_job_instance(
+        &admin,
+        project["project_id"].as_str().unwrap(),
+        "charged-run",
+        &spec,
+        &dm_api::StartJobInstanceOptions::default(),
+    ));
+    let done = dm_api::wait_for_instance(
+        &admin,
+        started["instance_id"].as_str().unwrap(),
+        &dm_api::WaitOptions {
+            timeout: Duration::from_secs(20),
+            poll_interval: Duration::from_millis(20),
+            on_poll: None,
+        },
+    );
+    assert_eq!(done.msg["phase"], "COMPLETED", "{done:?}");
+    let charges = ok(get_product_charges(
+        &admin,
+        &tier_id,
+        &GetChargesOptions::default(),
+    ));
+    let processing = charges["processing_charges"].as_array().unwrap();
+    assert_eq!(processing.len(), 1, "{charges}");
+    assert_eq!(processing[0]["charge"]["name"], "charged-run");
+    assert_eq!(processing[0]["charge"]["username"], "dmit-admin");
+    assert_eq!(processing[0]["merchant_kind"], "DATA_MANAGER");
+}

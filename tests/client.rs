@@ -553,6 +553,7 @@ fn many_threads_share_one_client() {
     assert_eq!(api_requests(&sandbox).len(), 160);
 }
 
+#[cfg(feature = "environment")]
 #[test]
 fn the_sandbox_environments_snippet_works_unchanged() {
     let sandbox = sandbox();
@@ -580,6 +581,7 @@ fn the_sandbox_environments_snippet_works_unchanged() {
     assert!(token.is_some(), "the AS client id is in the snippet too");
 }
 
+#[cfg(feature = "environment")]
 /// Runs in a child process with SQUONK2_ENVIRONMENTS_FILE set.
 #[test]
 #[ignore = "run by from_environment_reads_the_environments_file in a child process"]
@@ -597,6 +599,7 @@ fn from_environment_child() {
     assert!(err.ends_with("'nope' environment does not exist"), "{err}");
 }
 
+#[cfg(feature = "environment")]
 #[test]
 fn from_environment_reads_the_environments_file() {
     let sandbox = sandbox();

@@ -1,12 +1,18 @@
 //! Every example, run as a user would run it, against a sandbox, with assertions on what it
 //! prints and on the sandbox's state afterwards. `cargo test` builds the examples first.
+// Most examples read the environments file.
+#![cfg(feature = "environment")]
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
 
 use common::*;
+use squonk2::dm_api::{self, JobExchangeRate, WaitOptions};
+use squonk2::{as_api, Client};
+use squonk2_sandbox::{Fault, FaultRule, Sandbox};
 
 /// The built example `name` (in target/<profile>/examples, beside this test's deps folder).
 fn example(name: &str) -> Command {
@@ -29,7 +35,16 @@ fn example(name: &str) -> Command {
         "SQUONK2_ASAPI_URL",
         "SQUONK2_UIAPI_URL",
         "SQUONK2_ENVIRONMENTS_FILE",
+        "SQUONK2_ENVIRONMENT",
         "SQUONK2_API_DEBUG_REQUESTS",
+        "SQUONK2_KEYCLOAK_URL",
+        "SQUONK2_KEYCLOAK_REALM",
+        "SQUONK2_KEYCLOAK_DM_CLIENT_ID",
+        "SQUONK2_KEYCLOAK_USER",
+        "SQUONK2_KEYCLOAK_USER_PASSWORD",
+        "SQUONK2_PRODUCT_ID",
+        "DMAPI_USERNAME",
+        "DMAPI_USERNAME_PASSWORD",
     ] {
         command.env_remove(var);
     }
@@ -43,33 +58,318 @@ fn text(output: &Output) -> (String, String) {
     )
 }
 
+/// A file of this repository (examples/data/...).
+fn repo_file(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// A sandbox whose Jobs are quick, with an environments file (in a temporary directory)
+/// whose one environment, `sandbox`, logs in as the admin-capable user.
+struct Deployment {
+    sandbox: Sandbox,
+    dir: TempDir,
+    environments: PathBuf,
+}
+
+impl Deployment {
+    fn start() -> Deployment {
+        let sandbox = Sandbox::builder()
+            .job_duration(Duration::from_millis(100))
+            .start()
+            .unwrap();
+        let dir = TempDir::new();
+        let environments = dir.path().join("environments");
+        std::fs::write(&environments, sandbox.environments_yaml()).unwrap();
+        Deployment {
+            sandbox,
+            dir,
+            environments,
+        }
+    }
+
+    /// Runs an example with the environments file; asserts it did not panic.
+    fn run(&self, name: &str, args: &[&str]) -> (bool, String, String) {
+        self.run_with(example(name).args(args))
+    }
+
+    fn run_with(&self, command: &mut Command) -> (bool, String, String) {
+        let output = command
+            .env("SQUONK2_ENVIRONMENTS_FILE", &self.environments)
+            .output()
+            .unwrap();
+        let (stdout, stderr) = text(&output);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        (output.status.success(), stdout, stderr)
+    }
+
+    /// A client logged in as the admin-capable user (admin mode off).
+    fn admin(&self) -> Client {
+        client_for(&self.sandbox)
+    }
+
+    /// A client logged in as `user` (whose password is `<user>-password`).
+    fn user(&self, user: &str) -> Client {
+        builder_for(&self.sandbox)
+            .credentials(user, format!("{user}-password"))
+            .build()
+            .unwrap()
+    }
+}
+
+/// Makes a project and returns its id.
+fn project(client: &Client, name: &str) -> String {
+    let msg = dm_api::create_project(client, name, dm_api::TEST_PRODUCT_ID, &Default::default())
+        .into_result()
+        .unwrap();
+    msg["project_id"].as_str().unwrap().to_string()
+}
+
+/// Runs the `nop` Job in a project; with `wait`, until it ends. Returns the instance id.
+fn run_nop(client: &Client, project_id: &str, name: &str, wait: bool) -> String {
+    let spec = serde_json::json!({"collection": "im-test", "job": "nop", "version": "1.0.0"});
+    let msg = dm_api::start_job_instance(client, project_id, name, &spec, &Default::default())
+        .into_result()
+        .unwrap();
+    let instance_id = msg["instance_id"].as_str().unwrap().to_string();
+    if wait {
+        let opts = WaitOptions {
+            poll_interval: Duration::from_millis(20),
+            ..Default::default()
+        };
+        let done = dm_api::wait_for_instance(client, &instance_id, &opts)
+            .into_result()
+            .unwrap();
+        assert_eq!(done["phase"], "COMPLETED");
+    }
+    instance_id
+}
+
+/// The ids of the instances `client` can see (every one, for an admin in admin mode).
+fn instance_ids(client: &Client) -> Vec<String> {
+    let msg = dm_api::get_available_instances(client)
+        .into_result()
+        .unwrap();
+    let mut ids: Vec<String> = msg["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The names of the projects `client` can see.
+fn project_names(client: &Client) -> Vec<String> {
+    let msg = dm_api::get_available_projects(client, &Default::default())
+        .into_result()
+        .unwrap();
+    let mut names: Vec<String> = msg["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every instance of the sandbox, seen by an admin in admin mode.
+fn all_instances(deployment: &Deployment) -> Vec<String> {
+    let admin = deployment.admin();
+    dm_api::set_admin_state(&admin, true, &Default::default())
+        .into_result()
+        .unwrap();
+    let ids = instance_ids(&admin);
+    dm_api::set_admin_state(&admin, false, &Default::default())
+        .into_result()
+        .unwrap();
+    ids
+}
+
+/// Asserts that the admin user's admin mode is off and that it impersonates nobody.
+fn assert_admin_mode_off(deployment: &Deployment) {
+    let account = dm_api::get_account(&deployment.admin(), &Default::default())
+        .into_result()
+        .unwrap();
+    assert_eq!(account["user"]["become_admin"], false, "{account}");
+    assert_eq!(account["user"].get("impersonate"), None, "{account}");
+}
+
+/// The rates of the sandbox's Jobs, as `collection/job/version=rate` (`-` for none).
+fn rates(client: &Client) -> Vec<String> {
+    let msg = dm_api::get_job_exchange_rates(client, &Default::default())
+        .into_result()
+        .unwrap();
+    msg["exchange_rates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}/{}/{}={}",
+                r["collection"].as_str().unwrap(),
+                r["job"].as_str().unwrap(),
+                r["version"].as_str().unwrap(),
+                r["rate"].as_str().unwrap_or("-")
+            )
+        })
+        .collect()
+}
+
+fn set_rates(client: &Client, rates: &[(&str, &str)]) {
+    let rates: Vec<JobExchangeRate> = rates
+        .iter()
+        .map(|(job, rate)| JobExchangeRate {
+            collection: "im-test".into(),
+            job: job.to_string(),
+            version: "1.0.0".into(),
+            rate: rate.to_string(),
+            comment: None,
+        })
+        .collect();
+    dm_api::set_admin_state(client, true, &Default::default())
+        .into_result()
+        .unwrap();
+    dm_api::set_job_exchange_rates(client, &rates)
+        .into_result()
+        .unwrap();
+    dm_api::set_admin_state(client, false, &Default::default())
+        .into_result()
+        .unwrap();
+}
+
+// The quickstart.
+
 #[test]
-fn versions_runs_against_an_in_process_sandbox() {
-    let output = example("versions").output().unwrap();
+fn quickstart_runs_every_step_against_an_in_process_sandbox() {
+    let output = example("quickstart").output().unwrap();
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("Data Manager: 5.0.1-sandbox"), "{stdout}");
-    assert!(stdout.contains("Account Server: 4.4.0-sandbox"), "{stdout}");
-    assert!(stdout.contains("Logged in"), "{stdout}");
+    assert!(stdout.contains("started a local sandbox at http://127.0.0.1:"));
+    let mut at = 0;
+    for step in [
+        "1. Logging in",
+        "logged in as alice",
+        "2. Creating a project",
+        "3. Uploading molecules.smi",
+        "4. Starting the Job rdkit/rdkit-molprops/1.0.0",
+        "5. Waiting for it to end",
+        "COMPLETED (",
+        "6. Reading its events",
+        "Job completed.",
+        "7. Downloading /work/molprops.smi",
+        "| # This file was written by the squonk2 sandbox",
+        "8. Cleaning up",
+        "deleted the instance",
+        "deleted the project",
+        "Done: every step worked.",
+    ] {
+        let found = stdout[at..].find(step);
+        assert!(
+            found.is_some(),
+            "{step:?} missing or out of order in\n{stdout}"
+        );
+        at += found.unwrap_or(0);
+    }
+    assert!(stderr.is_empty(), "{stderr}");
 }
 
 #[test]
-fn versions_reports_an_unreachable_deployment_without_panicking() {
-    let output = example("versions")
+fn quickstart_runs_against_a_deployment_named_by_variables() {
+    let deployment = Deployment::start();
+    let sandbox = &deployment.sandbox;
+    let (ok, stdout, stderr) = deployment.run_with(
+        example("quickstart")
+            .env("SQUONK2_DMAPI_URL", sandbox.dm_api_url())
+            .env("SQUONK2_KEYCLOAK_URL", sandbox.keycloak_url())
+            .env("SQUONK2_KEYCLOAK_REALM", sandbox.realm())
+            .env("SQUONK2_KEYCLOAK_USER", "bob")
+            .env("SQUONK2_KEYCLOAK_USER_PASSWORD", "bob-password"),
+    );
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "Using the Data Manager at {}",
+            sandbox.dm_api_url()
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("logged in as bob"), "{stdout}");
+    // It ran there, and left nothing behind.
+    let created = sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/data-manager-api/project")
+        .count();
+    assert_eq!(created, 1);
+    assert!(project_names(&deployment.user("bob")).is_empty());
+    assert!(all_instances(&deployment).is_empty());
+}
+
+#[test]
+fn quickstart_runs_against_an_environment() {
+    let deployment = Deployment::start();
+    let (ok, stdout, stderr) =
+        deployment.run_with(example("quickstart").env("SQUONK2_ENVIRONMENT", "sandbox"));
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("Using the environment \"sandbox\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("logged in as dmit-admin"), "{stdout}");
+    assert!(project_names(&deployment.admin()).is_empty());
+}
+
+#[test]
+fn quickstart_fails_clearly_and_cleans_up() {
+    // Nothing listening: a message, a non-zero exit, no panic.
+    let output = example("quickstart")
         .env(
             "SQUONK2_DMAPI_URL",
             format!("http://127.0.0.1:{}/data-manager-api", dead_port()),
         )
+        .env("SQUONK2_KEYCLOAK_URL", "http://127.0.0.1:9/auth")
+        .env("SQUONK2_KEYCLOAK_REALM", "squonk2")
+        .env("SQUONK2_KEYCLOAK_USER", "alice")
+        .env("SQUONK2_KEYCLOAK_USER_PASSWORD", "alice-password")
         .output()
         .unwrap();
-    let (stdout, stderr) = text(&output);
-    assert!(output.status.success(), "{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("unavailable (Failed getting version (connection refused))"),
-        "{stdout}"
-    );
+    let (_, stderr) = text(&output);
+    assert!(!output.status.success());
+    assert!(stderr.contains("quickstart failed:"), "{stderr}");
+    assert!(stderr.contains("connection refused"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // A missing setting is named.
+    let output = example("quickstart")
+        .env("SQUONK2_DMAPI_URL", "http://127.0.0.1:9/data-manager-api")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(text(&output)
+        .1
+        .contains("SQUONK2_KEYCLOAK_URL must be set with SQUONK2_DMAPI_URL"));
+
+    // A Job that fails: its events are shown, the error says why, the project is deleted.
+    let deployment = Deployment::start();
+    deployment
+        .sandbox
+        .fail_job("rdkit", "rdkit-molprops", "no RDKit in here");
+    let (ok, stdout, stderr) =
+        deployment.run_with(example("quickstart").env("SQUONK2_ENVIRONMENT", "sandbox"));
+    assert!(!ok, "{stdout}");
+    assert!(stdout.contains("FAILED"), "{stdout}");
+    assert!(stdout.contains("Job failed. no RDKit in here"), "{stdout}");
+    assert!(stdout.contains("deleted the project"), "{stdout}");
+    assert!(
+        stderr.contains("the Job ended FAILED: no RDKit in here"),
+        "{stderr}"
+    );
+    assert!(project_names(&deployment.admin()).is_empty());
 }
+
+// get_token and list_environments.
 
 #[test]
 fn get_token_prints_a_working_token_and_nothing_else() {
@@ -169,4 +469,580 @@ fn list_environments_shows_every_environment_without_passwords() {
         .unwrap();
     assert!(!output.status.success());
     assert!(text(&output).1.contains("does not exist"));
+}
+
+// The Python client's examples.
+
+#[test]
+fn calc_rdkit_props_uploads_runs_downloads_and_deletes_the_instance() {
+    let deployment = Deployment::start();
+    let admin = deployment.admin();
+    let project_id = project(&admin, "molprops");
+    let input = repo_file("examples/data/molecules.smi");
+    let output_file = deployment.dir.path().join("props.smi");
+    let (ok, stdout, stderr) = deployment.run(
+        "calc_rdkit_props",
+        &[
+            &project_id,
+            input.to_str().unwrap(),
+            "-o",
+            output_file.to_str().unwrap(),
+            "-e",
+            "sandbox",
+        ],
+    );
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("Waiting (at most 30 min): "), "{stdout}");
+    assert!(stdout.contains(" COMPLETED\n"), "{stdout}");
+    let downloaded = std::fs::read_to_string(&output_file).unwrap();
+    assert!(
+        downloaded.contains("written by the squonk2 sandbox")
+            && downloaded.contains("work/molecules.smi"),
+        "{downloaded}"
+    );
+    // The input and the output stay in the project; the instance is gone.
+    let listing = dm_api::list_project_files(
+        &admin,
+        &project_id,
+        &dm_api::ListProjectFilesOptions {
+            project_path: Some("/work".into()),
+            ..Default::default()
+        },
+    )
+    .into_result()
+    .unwrap();
+    let names: Vec<&str> = listing["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file_name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"molecules.smi") && names.contains(&"molecules-props.smi"),
+        "{names:?}"
+    );
+    assert!(all_instances(&deployment).is_empty());
+
+    // The same with a token and URL, and a Job that fails: the reason, a non-zero exit, and
+    // the instance deleted all the same.
+    deployment
+        .sandbox
+        .fail_job("rdkit", "rdkit-molprops", "out of RDKit");
+    let token = admin.dm_access_token().unwrap().unwrap();
+    let failed_output = deployment.dir.path().join("failed.smi");
+    let (ok, stdout, stderr) = deployment.run(
+        "calc_rdkit_props",
+        &[
+            &project_id,
+            input.to_str().unwrap(),
+            "-o",
+            failed_output.to_str().unwrap(),
+            "-t",
+            &token,
+            "-d",
+            &deployment.sandbox.dm_api_url(),
+        ],
+    );
+    assert!(!ok, "{stdout}");
+    assert!(
+        stderr.contains("the Job ended FAILED: out of RDKit"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("Deleted instance"), "{stdout}");
+    assert!(!failed_output.exists());
+    assert!(all_instances(&deployment).is_empty());
+
+    // Bad arguments.
+    let (ok, _, stderr) = deployment.run("calc_rdkit_props", &[&project_id, "missing.smi"]);
+    assert!(
+        !ok && stderr.contains("missing.smi is not a file"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = deployment.run(
+        "calc_rdkit_props",
+        &[&project_id, input.to_str().unwrap(), "-t", "x"],
+    );
+    assert!(
+        !ok && stderr.contains("a token needs the Data Manager URL"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn job_chain_runs_the_jobs_in_order_and_deletes_their_instances() {
+    let deployment = Deployment::start();
+    let admin = deployment.admin();
+    let project_id = project(&admin, "chain");
+    let jobs = repo_file("examples/data/jobs.yaml");
+    let (ok, stdout, stderr) = deployment.run(
+        "job_chain",
+        &[&project_id, jobs.to_str().unwrap(), "-e", "sandbox"],
+    );
+    assert!(ok, "{stdout}\n{stderr}");
+    let a = stdout.find("Running Job \"Job A\"").unwrap();
+    let b = stdout.find("Running Job \"Job B\"").unwrap();
+    assert!(a < b, "{stdout}");
+    assert_eq!(
+        stdout.matches("  completed (instance").count(),
+        2,
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("  deleted instance-").count(), 2, "{stdout}");
+    assert!(stdout.ends_with("Done [SUCCESS]\n"), "{stdout}");
+    assert!(all_instances(&deployment).is_empty());
+
+    // With a token, keeping the instances.
+    let token = admin.dm_access_token().unwrap().unwrap();
+    let dm_api_url = deployment.sandbox.dm_api_url();
+    let one_job = deployment.dir.path().join("one.yaml");
+    std::fs::write(
+        &one_job,
+        "- name: only\n  specification: {collection: im-test, job: nop, version: '1.0.0'}\n",
+    )
+    .unwrap();
+    let (ok, stdout, _) = deployment.run(
+        "job_chain",
+        &[
+            &project_id,
+            one_job.to_str().unwrap(),
+            "-t",
+            &token,
+            "-d",
+            &dm_api_url,
+            "--keep-instances",
+        ],
+    );
+    assert!(ok, "{stdout}");
+    assert!(stdout.contains("Keeping the instances"), "{stdout}");
+    assert_eq!(instance_ids(&admin).len(), 1);
+}
+
+#[test]
+fn job_chain_stops_at_the_first_failure() {
+    let deployment = Deployment::start();
+    let admin = deployment.admin();
+    let project_id = project(&admin, "chain");
+    let jobs = deployment.dir.path().join("jobs.json");
+    // JSON is YAML too.
+    std::fs::write(
+        &jobs,
+        r#"[
+            {"name": "first", "specification": {"collection": "im-test", "job": "nop", "version": "1.0.0"}},
+            {"name": "second", "wait_time_m": 1, "specification": {"collection": "im-test", "job": "coin-test", "version": "1.0.0", "variables": {"coin": "tails"}}},
+            {"name": "third", "specification": {"collection": "im-test", "job": "nop", "version": "1.0.0"}}
+        ]"#,
+    )
+    .unwrap();
+    let (ok, stdout, _) = deployment.run(
+        "job_chain",
+        &[&project_id, jobs.to_str().unwrap(), "-e", "sandbox"],
+    );
+    assert!(!ok, "{stdout}");
+    assert!(
+        stdout.contains("failed: it ended FAILED: The coin landed tails"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("\"third\""), "{stdout}");
+    assert!(stdout.ends_with("Done [FAILED]\n"), "{stdout}");
+    let launched = deployment
+        .sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/data-manager-api/instance")
+        .count();
+    assert_eq!(launched, 2);
+    assert!(
+        all_instances(&deployment).is_empty(),
+        "the failed one is deleted too"
+    );
+
+    // A bad file: nothing starts.
+    deployment.sandbox.clear_requests();
+    std::fs::write(&jobs, "- name: x\n  specification: {job: nop}\n").unwrap();
+    let (ok, _, stderr) = deployment.run(
+        "job_chain",
+        &[&project_id, jobs.to_str().unwrap(), "-e", "sandbox"],
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("Job 1 of") && stderr.contains("needs a collection"),
+        "{stderr}"
+    );
+    assert!(deployment
+        .sandbox
+        .requests()
+        .iter()
+        .all(|r| r.path != "/data-manager-api/instance"));
+}
+
+#[test]
+fn units_products_and_projects_makes_and_deletes_in_reverse_order() {
+    let deployment = Deployment::start();
+    let admin = deployment.admin();
+    let org = as_api::create_organisation(&admin, "Acme", "dmit-admin")
+        .into_result()
+        .unwrap();
+    let org_id = org["id"].as_str().unwrap();
+    deployment.sandbox.clear_requests();
+    let (ok, stdout, stderr) =
+        deployment.run("units_products_and_projects", &[org_id, "-e", "sandbox"]);
+    assert!(ok, "{stdout}\n{stderr}");
+    // What was made and deleted, ids left out.
+    let calls: Vec<String> = deployment
+        .sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" || r.method == "DELETE")
+        .filter(|r| !r.path.starts_with("/auth"))
+        .map(|r| {
+            let path: Vec<&str> = r
+                .path
+                .split('/')
+                .map(|part| {
+                    if part.contains('-') && part.len() > 30 {
+                        "{id}"
+                    } else {
+                        part
+                    }
+                })
+                .collect();
+            format!("{} {}", r.method, path.join("/"))
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "POST /account-server-api/organisation/{id}/unit",
+            "POST /account-server-api/product/unit/{id}",
+            "POST /account-server-api/product/unit/{id}",
+            "POST /data-manager-api/project",
+            "DELETE /data-manager-api/project/{id}",
+            "DELETE /account-server-api/product/{id}",
+            "DELETE /account-server-api/product/{id}",
+            "DELETE /account-server-api/unit/{id}",
+        ],
+        "{stdout}"
+    );
+    let units = as_api::get_organisation_units(&admin, org_id)
+        .into_result()
+        .unwrap();
+    assert_eq!(units["count"], 0, "{units}");
+    let products = as_api::get_available_products(&admin)
+        .into_result()
+        .unwrap();
+    assert_eq!(products["count"], 0, "{products}");
+    assert!(project_names(&admin).is_empty());
+
+    // The project cannot be made: what was made before is deleted.
+    deployment.sandbox.clear_requests();
+    deployment.sandbox.add_fault(
+        FaultRule::new("/data-manager-api/project", Fault::error(503, "DM is down")).method("POST"),
+    );
+    let (ok, stdout, stderr) =
+        deployment.run("units_products_and_projects", &[org_id, "-e", "sandbox"]);
+    assert!(!ok, "{stdout}");
+    assert!(stderr.contains("DM is down"), "{stderr}");
+    assert_eq!(stdout.matches("Deleted").count(), 3, "{stdout}");
+    let units = as_api::get_organisation_units(&admin, org_id)
+        .into_result()
+        .unwrap();
+    assert_eq!(units["count"], 0, "{units}");
+}
+
+// The admin tools.
+
+#[test]
+fn delete_all_instances_lists_without_do_it_and_deletes_with_it() {
+    let deployment = Deployment::start();
+    let (alice, bob) = (deployment.user("alice"), deployment.user("bob"));
+    let alice_project = project(&alice, "alice's");
+    let bob_project = project(&bob, "bob's");
+    let alices = run_nop(&alice, &alice_project, "a", true);
+    let bobs = run_nop(&bob, &bob_project, "b", true);
+    let sandbox = &deployment.sandbox;
+    let args = |extra: &[&str]| {
+        let mut args = vec![
+            "-k".to_string(),
+            sandbox.base_url(),
+            "-r".into(),
+            sandbox.realm().into(),
+            "-d".into(),
+            sandbox.dm_api_url(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let run = |user: &str, extra: &[&str]| {
+        deployment.run_with(
+            example("delete_all_instances")
+                .args(args(extra))
+                .env("DMAPI_USERNAME", user)
+                .env("DMAPI_USERNAME_PASSWORD", format!("{user}-password")),
+        )
+    };
+
+    // Without --do-it: a listing, nothing deleted.
+    let (ok, stdout, stderr) = run("dmit-admin", &["--admin"]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&alices) && stdout.contains(&bobs),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Found 2 instances"), "{stdout}");
+    assert!(stdout.contains("Nothing deleted"), "{stdout}");
+    assert_eq!(all_instances(&deployment).len(), 2);
+    assert_admin_mode_off(&deployment);
+
+    // Alice, not an admin, sees both projects but may only delete in her own.
+    let (ok, stdout, _) = run("alice", &["--do-it"]);
+    assert!(!ok, "{stdout}");
+    assert!(stdout.contains(&format!("deleted {alices}")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("could not delete {bobs}")),
+        "{stdout}"
+    );
+    assert_eq!(all_instances(&deployment), vec![bobs]);
+
+    // The admin deletes the rest, as its owner, and leaves admin mode.
+    let (ok, stdout, _) = run("dmit-admin", &["--admin", "--do-it"]);
+    assert!(ok, "{stdout}");
+    assert!(stdout.contains("Deleted 1, failed 0"), "{stdout}");
+    assert!(all_instances(&deployment).is_empty());
+    assert_admin_mode_off(&deployment);
+
+    // The user comes from the environment; the URL from -d or SQUONK2_DMAPI_URL.
+    let (ok, _, stderr) = deployment.run_with(example("delete_all_instances").args(args(&[])));
+    assert!(
+        !ok && stderr.contains("DMAPI_USERNAME is not set"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = deployment.run_with(
+        example("delete_all_instances")
+            .args(["-k", "example.com", "-r", "squonk2"])
+            .env("DMAPI_USERNAME", "alice"),
+    );
+    assert!(!ok && stderr.contains("SQUONK2_DMAPI_URL"), "{stderr}");
+}
+
+#[test]
+fn delete_test_projects_deletes_only_projects_with_the_prefix() {
+    let deployment = Deployment::start();
+    let (alice, bob) = (deployment.user("alice"), deployment.user("bob"));
+    project(&alice, "test-a");
+    project(&bob, "test-b");
+    project(&alice, "keep test-c");
+
+    let (ok, stdout, stderr) = deployment.run("delete_test_projects", &["sandbox", "test-"]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("\"test-a\"") && stdout.contains("\"test-b\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Found 2 of 3 projects"), "{stdout}");
+    assert_eq!(project_names(&alice), ["keep test-c", "test-a", "test-b"]);
+    assert_admin_mode_off(&deployment);
+
+    let (ok, stdout, _) = deployment.run("delete_test_projects", &["sandbox", "test-", "--do-it"]);
+    assert!(ok, "{stdout}");
+    assert!(stdout.contains("Deleted 2, failed 0"), "{stdout}");
+    assert_eq!(project_names(&alice), ["keep test-c"]);
+    assert_admin_mode_off(&deployment);
+
+    let (ok, _, stderr) = deployment.run("delete_test_projects", &["sandbox", ""]);
+    assert!(!ok && stderr.contains("must not be empty"), "{stderr}");
+}
+
+#[test]
+fn delete_old_instances_deletes_exactly_the_old_ones_and_leaves_admin_mode() {
+    let deployment = Deployment::start();
+    let (alice, bob) = (deployment.user("alice"), deployment.user("bob"));
+    let (alice_project, bob_project) = (project(&alice, "a"), project(&bob, "b"));
+    let old_alice = run_nop(&alice, &alice_project, "old", true);
+    let old_bob = run_nop(&bob, &bob_project, "old", true);
+    let recent = run_nop(&alice, &alice_project, "recent", true);
+    deployment
+        .sandbox
+        .set_job_duration(Duration::from_secs(600));
+    let running = run_nop(&bob, &bob_project, "running", false);
+    let hours_ago = |hours: f64| now() as f64 - hours * 3600.0;
+    assert!(deployment
+        .sandbox
+        .set_instance_stopped_at(&old_alice, hours_ago(100.0)));
+    assert!(deployment
+        .sandbox
+        .set_instance_stopped_at(&old_bob, hours_ago(50.0)));
+    assert!(deployment
+        .sandbox
+        .set_instance_stopped_at(&recent, hours_ago(1.0)));
+    let mut everything = vec![
+        old_alice.clone(),
+        old_bob.clone(),
+        recent.clone(),
+        running.clone(),
+    ];
+    everything.sort();
+
+    // The default age is 96 hours; without --do-it nothing changes.
+    let (ok, stdout, stderr) = deployment.run("delete_old_instances", &["sandbox"]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&old_alice) && !stdout.contains(&old_bob),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Found 1 of 4 instances"), "{stdout}");
+    assert_eq!(all_instances(&deployment), everything);
+    assert_admin_mode_off(&deployment);
+
+    let (ok, stdout, _) = deployment.run("delete_old_instances", &["sandbox", "--age", "24"]);
+    assert!(ok, "{stdout}");
+    assert!(stdout.contains("Found 2 of 4 instances"), "{stdout}");
+    assert_eq!(all_instances(&deployment), everything);
+
+    let (ok, stdout, _) = deployment.run(
+        "delete_old_instances",
+        &["sandbox", "--age", "24", "--do-it"],
+    );
+    assert!(ok, "{stdout}");
+    assert!(stdout.contains("Deleted 2, failed 0"), "{stdout}");
+    let mut left = vec![recent.clone(), running.clone()];
+    left.sort();
+    assert_eq!(all_instances(&deployment), left);
+    assert_admin_mode_off(&deployment);
+
+    // A deletion that fails: reported, a non-zero exit, and admin mode still left.
+    deployment.sandbox.add_fault(
+        FaultRule::new(
+            format!("/data-manager-api/instance/{recent}"),
+            Fault::error(500, "the disk is on fire"),
+        )
+        .method("DELETE"),
+    );
+    let (ok, stdout, _) = deployment.run(
+        "delete_old_instances",
+        &["sandbox", "--age", "0", "--do-it"],
+    );
+    assert!(!ok, "{stdout}");
+    assert!(stdout.contains("the disk is on fire"), "{stdout}");
+    assert!(stdout.contains("Left admin mode"), "{stdout}");
+    assert_eq!(
+        all_instances(&deployment),
+        left,
+        "running instances are never touched"
+    );
+    assert_admin_mode_off(&deployment);
+}
+
+#[test]
+fn exchange_rates_round_trip_through_a_file() {
+    let deployment = Deployment::start();
+    let admin = deployment.admin();
+    set_rates(&admin, &[("nop", "0.05"), ("coin-test", "1.5")]);
+    let saved_rates = rates(&admin);
+    let file = deployment.dir.path().join("rates.yaml");
+    let file_arg = file.to_str().unwrap();
+
+    let (ok, stdout, stderr) = deployment.run("save_exchange_rates", &["sandbox", file_arg]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("Saved 2 rates"), "{stdout}");
+    assert!(stdout.contains("Jobs have no rate (not saved)"), "{stdout}");
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        saved.contains("job: nop") && saved.contains("rate: \"0.05\""),
+        "{saved}"
+    );
+
+    // Change the rates; without --do-it loading changes nothing.
+    set_rates(&admin, &[("nop", "0.07")]);
+    let changed = rates(&admin);
+    let (ok, stdout, _) = deployment.run("load_exchange_rates", &["sandbox", file_arg]);
+    assert!(ok, "{stdout}");
+    assert!(
+        stdout.contains("im-test/nop/1.0.0: 0.05 (now 0.07)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("im-test/coin-test/1.0.0: 1.5 (unchanged)"),
+        "{stdout}"
+    );
+    assert_eq!(rates(&admin), changed);
+
+    // With --do-it the saved rates are back, and admin mode is off again.
+    let (ok, stdout, _) = deployment.run("load_exchange_rates", &["sandbox", file_arg, "--do-it"]);
+    assert!(ok, "{stdout}");
+    assert!(stdout.contains("Set 1 rates, failed 0"), "{stdout}");
+    assert_eq!(rates(&admin), saved_rates);
+    assert_admin_mode_off(&deployment);
+
+    // A file with a bad rate changes nothing.
+    std::fs::write(
+        &file,
+        "- {collection: im-test, job: nop, version: 1.0.0, rate: '1'}\n\
+         - {collection: im-test, job: nop, version: 1.0.0, rate: cheap}\n",
+    )
+    .unwrap();
+    let (ok, _, stderr) = deployment.run("load_exchange_rates", &["sandbox", file_arg, "--do-it"]);
+    assert!(
+        !ok && stderr.contains("\"cheap\" is not a decimal number"),
+        "{stderr}"
+    );
+    assert_eq!(rates(&admin), saved_rates);
+}
+
+#[test]
+fn org_units_products_prints_the_tree_with_coins() {
+    let deployment = Deployment::start();
+    let admin = deployment.admin();
+    let sandbox = &deployment.sandbox;
+    sandbox
+        .set_account_server_today(Some("2024-03-10"))
+        .unwrap();
+    let org = as_api::create_organisation(&admin, "Acme", "dmit-admin")
+        .into_result()
+        .unwrap();
+    let org_id = org["id"].as_str().unwrap();
+    let unit = as_api::create_unit(&admin, "Lab", org_id, 1)
+        .into_result()
+        .unwrap();
+    let unit_id = unit["id"].as_str().unwrap();
+    let product = as_api::create_product(
+        &admin,
+        "Lab storage",
+        unit_id,
+        "DATA_MANAGER_STORAGE_SUBSCRIPTION",
+        &as_api::CreateProductOptions {
+            allowance: 10,
+            limit: 20,
+            ..Default::default()
+        },
+    )
+    .into_result()
+    .unwrap();
+    let product_id = product["id"].as_str().unwrap();
+    sandbox
+        .charge_product(product_id, "alice", "a Job", "2.5")
+        .unwrap();
+    // The charge was yesterday's: it counts as used.
+    sandbox
+        .set_account_server_today(Some("2024-03-11"))
+        .unwrap();
+
+    let (ok, stdout, stderr) = deployment.run("org_units_products", &["sandbox"]);
+    assert!(ok, "{stdout}\n{stderr}");
+    let expected = format!(
+        "Organisation \"Acme\" [{org_id}]\n  Unit \"Lab\" [{unit_id}], billing day 1\n    \
+         Product \"Lab storage\" [{product_id}]: storage\n      \
+         coins: used 2.5, allowance 10, limit 20, predicted 2.5 this period\n"
+    );
+    assert!(stdout.contains(&expected), "{stdout}");
+    assert!(stdout.contains("Organisation \"Default\""), "{stdout}");
+    assert!(
+        stdout.ends_with("2 organisations, 1 units, 1 products\n"),
+        "{stdout}"
+    );
+
+    let (ok, _, stderr) = deployment.run("org_units_products", &["nowhere"]);
+    assert!(
+        !ok && stderr.contains("'nowhere' environment does not exist"),
+        "{stderr}"
+    );
 }

@@ -99,6 +99,20 @@
 //!   the project that deleting the instance removes. [`Sandbox::fail_job`] makes a Job fail.
 //!   Callback tokens give access to a project's files until revoked.
 //! - Exchange rates, the user account, the API log (every call but GETs) and the API token.
+//! - **Datasets**, uploaded or made from project files: each version goes COPYING →
+//!   FORMATTING → LOADING → DONE over the Dataset duration (1 s;
+//!   [`Sandbox::set_dataset_duration`]) in a task; the "formatter" hashes it (for
+//!   `/digest/dataset/{sha256}`), refuses empty files and SD files without a molecule, and
+//!   notes an SD file's properties (its schema). Versions, editors, metadata (description,
+//!   labels, annotations), downloads, deletion, and attaching to projects (`POST /file`).
+//! - **Workflows**: YAML definitions (`kind: DataManagerWorkflow`, steps of catalogue Jobs,
+//!   inputs from run variables or earlier steps' outputs) checked when created, versions,
+//!   and runs whose steps are instances launched one after the other; runs can be stopped.
+//! - **Applications**: the Job operator and the Jupyter notebook operator (listed only).
+//! - **Admin** (admin mode only): service errors ([`Sandbox::add_service_error`]), user
+//!   accounts (a suspended user gets 403 everywhere), and Job manifests, loaded from what
+//!   [`Sandbox::add_web_file`] registers (the sandbox never goes to the network) or from
+//!   [`Sandbox::builtin_job_manifest_url`]; their Jobs join the catalogue.
 //!
 //! ```
 //! use std::time::Duration;

@@ -265,14 +265,12 @@ pub(crate) fn json_with<T: Serialize>(status: StatusCode, value: T) -> Response 
 
 /// Whether the Account Server has a product with this id (the Data Manager checks a
 /// project's product here). The Data Manager's `TEST_PRODUCT_ID` is accepted by the caller.
-#[allow(dead_code)] // Until the Data Manager's projects use it.
 pub(crate) fn product_exists(shared: &Shared, product_id: &str) -> bool {
     lock(&shared.account).product(product_id).is_some()
 }
 
 /// For the Data Manager: the unit and organisation ids of a product (what a project on it
 /// reports as its `unit_id` and `organisation_id`).
-#[allow(dead_code)] // Until the Data Manager's projects use it.
 pub(crate) fn product_unit_and_organisation(
     shared: &Shared,
     product_id: &str,
@@ -285,7 +283,6 @@ pub(crate) fn product_unit_and_organisation(
 /// For the Data Manager: marks a project-tier product as claimed by a project (so that the
 /// product cannot be deleted while the project exists). Fails for an unknown product, a
 /// storage product, or one another project has claimed.
-#[allow(dead_code)] // Until the Data Manager's projects use it.
 pub(crate) fn claim_product(
     shared: &Shared,
     product_id: &str,
@@ -297,14 +294,12 @@ pub(crate) fn claim_product(
 
 /// For the Data Manager: removes a project's claim on a product (when the project is
 /// deleted). Unknown products and other projects' claims are left alone.
-#[allow(dead_code)] // Until the Data Manager's projects use it.
 pub(crate) fn release_product(shared: &Shared, product_id: &str, project_id: &str) {
     lock(&shared.account).release(product_id, project_id)
 }
 
 /// For the Data Manager: charges coins (hundredths) to a product for work done by `username`
 /// (an instance or job named `name`), as the Data Manager merchant.
-#[allow(dead_code)] // Until the Data Manager's instances use it.
 pub(crate) fn record_processing_charge(
     shared: &Shared,
     product_id: &str,
@@ -320,11 +315,4 @@ pub(crate) fn record_processing_charge(
         name: Some(name.to_owned()).filter(|n| !n.is_empty()),
         date: None,
     })
-}
-
-/// For the Data Manager: the bytes a product's project stores now (storage is charged per
-/// started GiB of each day's peak).
-#[allow(dead_code)] // Until the Data Manager's projects use it.
-pub(crate) fn record_storage(shared: &Shared, product_id: &str, bytes: u64) -> Result<(), String> {
-    lock(&shared.account).set_storage(product_id, bytes)
 }

@@ -44,6 +44,10 @@ pub(crate) struct JobDefinition {
     /// `{order?, inputs?, outputs?, options?}`, each JSON-Schema-like.
     pub(crate) variables: Value,
     pub(crate) behaviour: Behaviour,
+    /// The Job manifest that loaded it (`None`: built in).
+    pub(crate) manifest_id: Option<u64>,
+    /// Purged from the catalogue: its id stays taken, it is no longer listed or found.
+    pub(crate) removed: bool,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -75,6 +79,8 @@ fn definition(
         command: command.into(),
         variables,
         behaviour,
+        manifest_id: None,
+        removed: false,
     }
 }
 

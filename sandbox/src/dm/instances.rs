@@ -155,11 +155,11 @@ async fn dry_run_instance(
 }
 
 #[derive(Serialize)]
-struct InstancePostResponse {
-    instance_id: String,
+pub(crate) struct InstancePostResponse {
+    pub(crate) instance_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     callback_token: Option<String>,
-    task_id: String,
+    pub(crate) task_id: String,
     command: String,
 }
 
@@ -182,7 +182,21 @@ async fn create_instance(
     caller: Caller,
     params: Params,
 ) -> Result<(StatusCode, Json<InstancePostResponse>), ApiError> {
-    let launch = check_launch(&shared, &caller, &params)?;
+    let launched = launch_instance(&shared, &caller, &params, None)?;
+    Ok((StatusCode::CREATED, Json(launched)))
+}
+
+/// Launches a Job as `POST /instance` does, with the same form `params`: checks the launch,
+/// records the instance and its task, and starts the instance's life in the background
+/// (so it must be called in the server's runtime). `running_workflow_step_id` ties the
+/// instance to a running workflow's step, which hears of its end.
+pub(crate) fn launch_instance(
+    shared: &AppState,
+    caller: &Caller,
+    params: &Params,
+    running_workflow_step_id: Option<&str>,
+) -> Result<InstancePostResponse, ApiError> {
+    let launch = check_launch(shared, caller, params)?;
     let instance_id = format!("instance-{}", shared.key.random_uuid());
     let task_id = format!("task-{}", shared.key.random_uuid());
     let job = &launch.job;
@@ -213,6 +227,7 @@ async fn create_instance(
             error_message: None,
             outputs: launch.outputs.clone(),
             launch_exchange_rate: dm.current_rate(launch.job_id).map(|r| r.rate.clone()),
+            running_workflow_step_id: running_workflow_step_id.map(str::to_string),
         };
         let instance_dir = project_dir.join(instance.directory_name());
         fs::create_dir_all(&instance_dir)
@@ -250,15 +265,12 @@ async fn create_instance(
         }
     };
     tokio::spawn(run(shared.clone(), plan));
-    Ok((
-        StatusCode::CREATED,
-        Json(InstancePostResponse {
-            instance_id,
-            callback_token: launch.callback_token,
-            task_id,
-            command: launch.command,
-        }),
-    ))
+    Ok(InstancePostResponse {
+        instance_id,
+        callback_token: launch.callback_token,
+        task_id,
+        command: launch.command,
+    })
 }
 
 /// Applies `change` to a live instance and its task; false when the instance is gone.
@@ -463,6 +475,46 @@ async fn run(shared: AppState, plan: Plan) {
             .join(instance.directory_name());
         let _ = fs::write(instance_dir.join("job.log"), log);
     });
+    charge_completed_run(&shared, &plan.instance_id);
+    super::workflows::instance_ended(&shared, &plan.instance_id);
+}
+
+/// A completed run costs its project's product the Job's exchange rate (1 coin when the Job
+/// has none), charged by the Data Manager merchant, as a real deployment does.
+fn charge_completed_run(shared: &AppState, instance_id: &str) {
+    let charge = {
+        let dm = lock(&shared.dm);
+        let Some(instance) = dm.instances.get(instance_id) else {
+            return;
+        };
+        if instance.phase != Phase::Completed {
+            return;
+        }
+        let Some(project) = dm.projects.get(&instance.project_id) else {
+            return;
+        };
+        let rate: f64 = instance
+            .launch_exchange_rate
+            .as_deref()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(1.0);
+        (
+            project.product_id.clone(),
+            instance.owner.clone(),
+            instance.name.clone(),
+            (rate * 100.0).round() as i64,
+        )
+    };
+    let (product_id, owner, name, coins_hundredths) = charge;
+    if crate::account_server::product_exists(shared, &product_id) {
+        let _ = crate::account_server::record_processing_charge(
+            shared,
+            &product_id,
+            &owner,
+            &name,
+            coins_hundredths,
+        );
+    }
 }
 
 #[derive(Serialize)]
@@ -501,6 +553,8 @@ struct InstanceGetResponse {
     launch_exchange_rate: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error_message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    running_workflow_step_id: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -576,6 +630,7 @@ fn get_response(instance: &Instance) -> InstanceGetResponse {
         has_valid_callback_token: instance.callback_token_valid,
         launch_exchange_rate: instance.launch_exchange_rate.clone(),
         error_message: instance.error_message.clone(),
+        running_workflow_step_id: instance.running_workflow_step_id.clone(),
     }
 }
 

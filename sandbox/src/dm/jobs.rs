@@ -69,6 +69,7 @@ async fn list_jobs(
         .jobs
         .iter()
         .enumerate()
+        .filter(|(_, j)| !j.removed)
         .map(|(i, j)| JobSummary {
             id: i as u64 + 1,
             collection: j.collection.clone(),
@@ -233,6 +234,7 @@ async fn list_exchange_rates(
         .jobs
         .iter()
         .enumerate()
+        .filter(|(_, j)| !j.removed)
         .map(|(i, j)| {
             let id = i as u64 + 1;
             JobExchangeRateSummary {

@@ -19,11 +19,18 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::{lock, AppState};
 
+pub(crate) mod admin;
+pub(crate) mod applications;
 pub(crate) mod catalogue;
 pub(crate) mod control;
+pub(crate) mod data_control;
+pub(crate) mod datasets;
+pub(crate) mod example_controls;
 pub(crate) mod files;
 pub(crate) mod instances;
 pub(crate) mod jobs;
+pub(crate) mod manifests;
+pub(crate) mod metadata;
 pub(crate) mod projects;
 pub(crate) mod service;
 pub(crate) mod state;
@@ -31,6 +38,8 @@ pub(crate) mod stream;
 pub(crate) mod tasks;
 pub(crate) mod time;
 pub(crate) mod user;
+pub(crate) mod workflows;
+pub(crate) mod yaml;
 
 /// Where the API is mounted.
 pub(crate) const PREFIX: &str = "/data-manager-api";
@@ -64,6 +73,12 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(tasks::router())
         .merge(jobs::router())
         .merge(user::router())
+        .merge(datasets::router())
+        .merge(metadata::router())
+        .merge(workflows::router())
+        .merge(applications::router())
+        .merge(admin::router())
+        .merge(manifests::router())
 }
 
 /// Who a request acts for.

@@ -164,18 +164,41 @@ async fn create_project(
         )));
     }
     let project_id = format!("project-{}", shared.key.random_uuid());
+    // A project claims its Account Server product (which the Account Server then refuses to
+    // delete while the project exists) and belongs to the product's unit and organisation.
+    let (unit_id, organisation_id) = if is_test_product {
+        (
+            Some(TEST_UNIT_ID.to_string()),
+            Some(TEST_ORG_ID.to_string()),
+        )
+    } else {
+        crate::account_server::claim_product(&shared, &product_id, &project_id, &name)
+            .map_err(bad_request)?;
+        crate::account_server::product_unit_and_organisation(&shared, &product_id).unzip()
+    };
+    let release = |shared: &AppState| {
+        if !is_test_product {
+            crate::account_server::release_product(shared, &product_id, &project_id);
+        }
+    };
     let mut dm = lock(&shared.dm);
     if dm
         .projects
         .values()
         .any(|p| p.creator == caller.username && p.name == name)
     {
+        drop(dm);
+        release(&shared);
         return Err(bad_request(format!(
             "You already have a project named {name:?}"
         )));
     }
     let dir = dm.project_dir(&project_id);
-    fs::create_dir_all(&dir).map_err(|e| disk_error("create", &dir, e))?;
+    if let Err(e) = fs::create_dir_all(&dir) {
+        drop(dm);
+        release(&shared);
+        return Err(disk_error("create", &dir, e));
+    }
     let creator = caller.username.clone();
     dm.projects.insert(
         project_id.clone(),
@@ -184,9 +207,9 @@ async fn create_project(
             name,
             creator: creator.clone(),
             created: time::now(),
-            product_id,
-            unit_id: is_test_product.then(|| TEST_UNIT_ID.to_string()),
-            organisation_id: is_test_product.then(|| TEST_ORG_ID.to_string()),
+            product_id: product_id.clone(),
+            unit_id,
+            organisation_id,
             private,
             administrators: vec![creator.clone()],
             editors: vec![creator],
@@ -247,7 +270,10 @@ async fn delete_project(
 ) -> Result<Json<TaskIdentity>, ApiError> {
     let task_id = format!("task-{}", shared.key.random_uuid());
     let mut dm = lock(&shared.dm);
-    dm.administered_project(&project_id, &caller)?;
+    let product_id = dm
+        .administered_project(&project_id, &caller)?
+        .product_id
+        .clone();
     let dir = dm.project_dir(&project_id);
     let mut task = Task::new(
         task_id.clone(),
@@ -278,6 +304,9 @@ async fn delete_project(
         Err(e) => task.finish(1, format!("Could not delete the project's files: {e}")),
     }
     dm.tasks.insert(task_id.clone(), task);
+    drop(dm);
+    // Taken after the DM lock is let go: the Account Server has its own.
+    crate::account_server::release_product(&shared, &product_id, &project_id);
     Ok(Json(TaskIdentity { task_id }))
 }
 

@@ -52,6 +52,23 @@ pub(crate) struct DmState {
     /// Dataset versions that `POST /file` can attach, by (dataset id, version). The
     /// datasets area registers each version it creates here.
     pub(crate) attachable_datasets: BTreeMap<(String, u64), AttachableDataset>,
+    /// Datasets by id (`dm/datasets.rs`).
+    pub(crate) datasets: BTreeMap<String, super::datasets::Dataset>,
+    /// The time a Dataset version takes from upload to DONE.
+    pub(crate) dataset_duration: Duration,
+    /// Workflows by id (`dm/workflows.rs`).
+    pub(crate) workflows: BTreeMap<String, super::workflows::Workflow>,
+    /// Running workflows by id.
+    pub(crate) running_workflows: BTreeMap<String, super::workflows::RunningWorkflow>,
+    /// Service errors by id (`dm/admin.rs`).
+    pub(crate) service_errors: BTreeMap<u64, super::admin::ServiceError>,
+    pub(crate) next_service_error_id: u64,
+    /// Job manifests by id (`dm/manifests.rs`).
+    pub(crate) job_manifests: BTreeMap<u64, super::manifests::JobManifest>,
+    pub(crate) next_job_manifest_id: u64,
+    /// What the Data Manager finds at a URL when it loads Job manifests (it never goes to
+    /// the network), by URL.
+    pub(crate) web_files: BTreeMap<String, String>,
     next_f_uid: u64,
     next_rate_id: u64,
 }
@@ -71,6 +88,15 @@ impl Default for DmState {
             exchange_rates: BTreeMap::new(),
             managed_files: BTreeMap::new(),
             attachable_datasets: BTreeMap::new(),
+            datasets: BTreeMap::new(),
+            dataset_duration: super::datasets::DEFAULT_DATASET_DURATION,
+            workflows: BTreeMap::new(),
+            running_workflows: BTreeMap::new(),
+            service_errors: BTreeMap::new(),
+            next_service_error_id: 1,
+            job_manifests: BTreeMap::new(),
+            next_job_manifest_id: 1,
+            web_files: super::manifests::builtin_web_files(),
             next_f_uid: 1000,
             next_rate_id: 1,
         }
@@ -275,6 +301,8 @@ pub(crate) struct Instance {
     /// The Job's output variables, rendered.
     pub(crate) outputs: serde_json::Map<String, serde_json::Value>,
     pub(crate) launch_exchange_rate: Option<String>,
+    /// The running workflow step that launched it, if one did.
+    pub(crate) running_workflow_step_id: Option<String>,
 }
 
 impl Instance {
@@ -511,14 +539,16 @@ impl DmState {
     /// The Job with this id.
     pub(crate) fn job(&self, job_id: u64) -> Option<&JobDefinition> {
         let index = usize::try_from(job_id).ok()?.checked_sub(1)?;
-        self.jobs.get(index)
+        self.jobs.get(index).filter(|j| !j.removed)
     }
 
     /// The id of a Job.
     pub(crate) fn find_job(&self, collection: &str, job: &str, version: &str) -> Option<u64> {
         self.jobs
             .iter()
-            .position(|j| j.collection == collection && j.job == job && j.version == version)
+            .position(|j| {
+                !j.removed && j.collection == collection && j.job == job && j.version == version
+            })
             .map(|i| i as u64 + 1)
     }
 

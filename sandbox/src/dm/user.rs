@@ -83,25 +83,41 @@ impl UserDetail {
 }
 
 #[derive(Serialize)]
-struct UserAccountDetail {
+pub(crate) struct UserAccountDetail {
     user: UserDetail,
     caller_has_admin_privilege: bool,
     data_manager_roles: Vec<&'static str>,
+}
+
+impl UserAccountDetail {
+    /// The account of `user`, for a caller who has (or not) the admin role; `user_is_admin`:
+    /// the user has the Data Manager admin role.
+    pub(crate) fn new(
+        user: UserDetail,
+        caller_has_admin_privilege: bool,
+        user_is_admin: bool,
+    ) -> UserAccountDetail {
+        UserAccountDetail {
+            user,
+            caller_has_admin_privilege,
+            data_manager_roles: if user_is_admin {
+                vec!["data-manager-admin"]
+            } else {
+                Vec::new()
+            },
+        }
+    }
 }
 
 /// `GET /user/account[?do_not_impersonate=]`: the account the caller acts as.
 async fn get_account(State(shared): State<AppState>, caller: Caller) -> Json<UserAccountDetail> {
     let mut dm = lock(&shared.dm);
     let user = UserDetail::of(dm.user_mut(&caller.username));
-    Json(UserAccountDetail {
+    Json(UserAccountDetail::new(
         user,
-        caller_has_admin_privilege: caller.may_be_admin,
-        data_manager_roles: if caller.may_be_admin {
-            vec!["data-manager-admin"]
-        } else {
-            Vec::new()
-        },
-    })
+        caller.may_be_admin,
+        caller.may_be_admin,
+    ))
 }
 
 /// `PATCH /user/account` (form `private`, `become_admin`, `impersonate`,
@@ -228,7 +244,54 @@ struct InventoryUserDetailProjects {
 }
 
 #[derive(Serialize)]
-struct InventoryUserDetailDatasets {}
+struct InventoryDatasetDetail {
+    id: String,
+    version: u64,
+    filename: String,
+    unit_id: String,
+}
+
+#[derive(Serialize)]
+struct InventoryUserDetailDatasets {
+    owner: Vec<InventoryDatasetDetail>,
+    editor: Vec<InventoryDatasetDetail>,
+}
+
+/// The user's Dataset versions (not deleted) that belong to one of `units`, as owner and
+/// as editor.
+fn inventory_datasets(
+    dm: &super::state::DmState,
+    username: &str,
+    units: &[String],
+) -> InventoryUserDetailDatasets {
+    let of = |owner: bool| {
+        dm.datasets
+            .values()
+            .filter(|d| {
+                if owner {
+                    d.owner == username
+                } else {
+                    d.owner != username && d.editors.iter().any(|e| e == username)
+                }
+            })
+            .flat_map(|d| {
+                d.versions
+                    .values()
+                    .filter(|v| v.deleted.is_none() && units.contains(&v.unit_id))
+                    .map(|v| InventoryDatasetDetail {
+                        id: d.dataset_id.clone(),
+                        version: v.version,
+                        filename: v.file_name.clone(),
+                        unit_id: v.unit_id.clone(),
+                    })
+            })
+            .collect()
+    };
+    InventoryUserDetailDatasets {
+        owner: of(true),
+        editor: of(false),
+    }
+}
 
 #[derive(Serialize)]
 struct UserActivityDetailPeriod {
@@ -324,6 +387,24 @@ async fn get_inventory(
     let wanted: Option<Vec<&str>> = params
         .get_set("usernames")
         .map(|u| u.split(',').map(str::trim).collect());
+    // The units whose Datasets count, asked before the DM lock is taken (the Account
+    // Server has its own).
+    let units: Vec<String> = match (unit_id, org_id) {
+        (Some(u), _) => vec![u.to_string()],
+        (_, Some(o)) => {
+            let mut units: Vec<String> = lock(&shared.account)
+                .units
+                .iter()
+                .filter(|u| u.org_id == o)
+                .map(|u| u.id.clone())
+                .collect();
+            if o == super::projects::TEST_ORG_ID {
+                units.push(super::projects::TEST_UNIT_ID.to_string());
+            }
+            units
+        }
+        _ => Vec::new(),
+    };
     let now = time::now();
     let dm = lock(&shared.dm);
     let projects: Vec<_> = dm
@@ -366,7 +447,7 @@ async fn get_inventory(
                     editor: of_role(Role::Editor),
                     observer: of_role(Role::Observer),
                 },
-                datasets: InventoryUserDetailDatasets {},
+                datasets: inventory_datasets(&dm, &u.username, &units),
                 activity: activity(u, now),
             }
         })
