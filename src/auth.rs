@@ -6,12 +6,12 @@
 //! program.
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::encoding::{form_urlencode, jwt_exp, path_segment};
-use crate::request::describe_transport_error;
+use crate::request::{describe_transport_error, send};
 use crate::token::{unix_now, MIN_REMAINING_S};
 
 /// Optional arguments of [`get_access_token`].
@@ -106,6 +106,7 @@ pub fn get_access_token(
         &form,
         timeout,
         &[password, secret.unwrap_or("")],
+        crate::client::debug_requests_from_env(),
     )
     .map(|response| response.access_token)
     .map_err(anyhow::Error::msg)
@@ -128,35 +129,22 @@ pub(crate) fn token_request(
     form: &[(&str, &str)],
     timeout: Duration,
     secrets: &[&str],
+    debug: bool,
 ) -> Result<TokenResponse, String> {
     let url = format!(
         "{keycloak_url}/realms/{}/protocol/openid-connect/token",
         path_segment(realm)
     );
-    let body = form_urlencode(form);
+    let body = form_urlencode(form).into_bytes();
     let request = ureq::http::Request::post(&url)
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body)
+        .header("Content-Length", body.len())
+        .body(ureq::SendBody::from_owned_reader(std::io::Cursor::new(
+            body,
+        )))
         .map_err(|e| format!("could not make the token request: {e}"))?;
-    let request = agent
-        .configure_request(request)
-        .timeout_connect(Some(timeout))
-        .timeout_per_read(Some(timeout))
-        .timeout_per_write(Some(timeout))
-        .build();
-    let started = Instant::now();
-    let outcome = agent.run(request);
-    if crate::client::debug_requests_from_env() {
-        let status = match &outcome {
-            Ok(response) => response.status().as_u16().to_string(),
-            Err(e) => format!("failed: {}", describe_transport_error(e, timeout)),
-        };
-        eprintln!(
-            "squonk2: POST {url} -> {status} ({} ms)",
-            started.elapsed().as_millis()
-        );
-    }
-    let mut response = outcome.map_err(|e| {
+    let debug_url = debug.then_some(url.as_str());
+    let mut response = send(agent, request, timeout, debug_url).map_err(|e| {
         format!(
             "Keycloak at {url} could not be reached ({})",
             describe_transport_error(&e, timeout)

@@ -532,6 +532,7 @@ impl ClientBuilder {
                     self.client_secret.clone(),
                     self.keycloak_verify,
                     self.timeout,
+                    self.debug_requests,
                 )))
             }
             _ => None,

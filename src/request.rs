@@ -570,27 +570,8 @@ impl<'a> Call<'a> {
             }
         };
         let timeout = client.timeout_or(self.default_timeout);
-        let agent = client.agent(self.api);
-        let request = agent
-            .configure_request(request)
-            .timeout_connect(Some(timeout))
-            .timeout_per_read(Some(timeout))
-            .timeout_per_write(Some(timeout))
-            .build();
-        let started = Instant::now();
-        let outcome = agent.run(request);
-        if client.debug_requests() {
-            let status = match &outcome {
-                Ok(response) => response.status().as_u16().to_string(),
-                Err(e) => format!("failed: {}", describe_transport_error(e, timeout)),
-            };
-            eprintln!(
-                "squonk2: {} {shown_url} -> {status} ({} ms)",
-                self.method,
-                started.elapsed().as_millis()
-            );
-        }
-        let mut response = match outcome {
+        let debug = client.debug_requests().then_some(shown_url.as_str());
+        let mut response = match send(client.agent(self.api), request, timeout, debug) {
             Ok(response) => response,
             Err(e) => {
                 return self.fail(
@@ -706,6 +687,37 @@ impl<'a> Call<'a> {
             }
         })
     }
+}
+
+/// Sends `request` with `timeout` bounding connecting and each read and write, so that a
+/// transfer that keeps moving never times out (D15). With `debug_url` (the URL with secrets
+/// replaced), prints the method, that URL, the status and the duration to stderr.
+pub(crate) fn send(
+    agent: &ureq::Agent,
+    request: ureq::http::Request<SendBody<'static>>,
+    timeout: Duration,
+    debug_url: Option<&str>,
+) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+    let method = request.method().clone();
+    let request = agent
+        .configure_request(request)
+        .timeout_connect(Some(timeout))
+        .timeout_per_read(Some(timeout))
+        .timeout_per_write(Some(timeout))
+        .build();
+    let started = Instant::now();
+    let outcome = agent.run(request);
+    if let Some(url) = debug_url {
+        let status = match &outcome {
+            Ok(response) => response.status().as_u16().to_string(),
+            Err(e) => format!("failed: {}", describe_transport_error(e, timeout)),
+        };
+        eprintln!(
+            "squonk2: {method} {url} -> {status} ({} ms)",
+            started.elapsed().as_millis()
+        );
+    }
+    outcome
 }
 
 /// What the server said went wrong: its JSON `error` field, or the start of a non-JSON body.

@@ -82,6 +82,7 @@ pub(crate) struct KeycloakLogin {
     client_secret: Option<Secret>,
     pub(crate) verify_ssl_cert: bool,
     timeout: Duration,
+    debug_requests: bool,
     // One slot per client id, each with its own lock, so that threads wanting a DM token
     // wait for the one DM token request instead of each making their own.
     cache: Mutex<HashMap<String, Arc<Mutex<Option<CachedToken>>>>>,
@@ -96,6 +97,7 @@ impl KeycloakLogin {
         client_secret: Option<Secret>,
         verify_ssl_cert: bool,
         timeout: Option<Duration>,
+        debug_requests: bool,
     ) -> KeycloakLogin {
         KeycloakLogin {
             keycloak_url,
@@ -105,6 +107,7 @@ impl KeycloakLogin {
             client_secret,
             verify_ssl_cert,
             timeout: timeout.unwrap_or(Duration::from_secs(4)),
+            debug_requests,
             cache: Mutex::new(HashMap::new()),
         }
     }
@@ -140,6 +143,7 @@ impl KeycloakLogin {
                     &form,
                     self.timeout,
                     &[],
+                    self.debug_requests,
                 ) {
                     let token = CachedToken::from_response(response, now);
                     let access = token.access.clone();
@@ -162,6 +166,7 @@ impl KeycloakLogin {
             &form,
             self.timeout,
             &[self.password.expose(), secret.unwrap_or("")],
+            self.debug_requests,
         )
         .map_err(|e| {
             format!(
