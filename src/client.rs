@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use crate::token::{KeycloakLogin, Secret};
+use crate::token::{KeycloakLogin, LoginSettings, Secret};
 
 /// The services a [`Client`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,10 +42,10 @@ impl fmt::Debug for TokenSource {
             TokenSource::Fixed(_) => f.write_str("FixedToken(***)"),
             TokenSource::Keycloak { login, client_id } => f
                 .debug_struct("Keycloak")
-                .field("url", &login.keycloak_url)
-                .field("realm", &login.realm)
+                .field("url", &login.settings.keycloak_url)
+                .field("realm", &login.settings.realm)
                 .field("client_id", client_id)
-                .field("username", &login.username)
+                .field("username", &login.settings.username)
                 .finish_non_exhaustive(),
         }
     }
@@ -244,7 +244,7 @@ impl Client {
             TokenSource::None => Ok(None),
             TokenSource::Fixed(token) => Ok(Some(token.expose().to_string())),
             TokenSource::Keycloak { login, client_id } => login
-                .token(self.agents.get(login.verify_ssl_cert), client_id)
+                .token(self.agents.get(login.settings.verify_ssl_cert), client_id)
                 .map(Some),
         }
     }
@@ -524,16 +524,16 @@ impl ClientBuilder {
                 if realm.is_empty() {
                     anyhow::bail!("the Keycloak realm is empty");
                 }
-                Some(Arc::new(KeycloakLogin::new(
-                    url.trim_end_matches('/').to_string(),
-                    realm.clone(),
-                    username.clone(),
-                    password.clone(),
-                    self.client_secret.clone(),
-                    self.keycloak_verify,
-                    self.timeout,
-                    self.debug_requests,
-                )))
+                Some(Arc::new(KeycloakLogin::new(LoginSettings {
+                    keycloak_url: url.trim_end_matches('/').to_string(),
+                    realm: realm.clone(),
+                    username: username.clone(),
+                    password: password.clone(),
+                    client_secret: self.client_secret.clone(),
+                    verify_ssl_cert: self.keycloak_verify,
+                    timeout: self.timeout.unwrap_or(Duration::from_secs(4)),
+                    debug_requests: self.debug_requests,
+                })))
             }
             _ => None,
         };

@@ -73,41 +73,30 @@ impl CachedToken {
     }
 }
 
-/// Keycloak settings and credentials, with one cached token per Keycloak client id.
-pub(crate) struct KeycloakLogin {
+/// Where and how to log in to Keycloak.
+pub(crate) struct LoginSettings {
     pub(crate) keycloak_url: String,
     pub(crate) realm: String,
     pub(crate) username: String,
-    password: Secret,
-    client_secret: Option<Secret>,
+    pub(crate) password: Secret,
+    pub(crate) client_secret: Option<Secret>,
     pub(crate) verify_ssl_cert: bool,
-    timeout: Duration,
-    debug_requests: bool,
+    pub(crate) timeout: Duration,
+    pub(crate) debug_requests: bool,
+}
+
+/// Keycloak settings and credentials, with one cached token per Keycloak client id.
+pub(crate) struct KeycloakLogin {
+    pub(crate) settings: LoginSettings,
     // One slot per client id, each with its own lock, so that threads wanting a DM token
     // wait for the one DM token request instead of each making their own.
     cache: Mutex<HashMap<String, Arc<Mutex<Option<CachedToken>>>>>,
 }
 
 impl KeycloakLogin {
-    pub(crate) fn new(
-        keycloak_url: String,
-        realm: String,
-        username: String,
-        password: Secret,
-        client_secret: Option<Secret>,
-        verify_ssl_cert: bool,
-        timeout: Option<Duration>,
-        debug_requests: bool,
-    ) -> KeycloakLogin {
+    pub(crate) fn new(settings: LoginSettings) -> KeycloakLogin {
         KeycloakLogin {
-            keycloak_url,
-            realm,
-            username,
-            password,
-            client_secret,
-            verify_ssl_cert,
-            timeout: timeout.unwrap_or(Duration::from_secs(4)),
-            debug_requests,
+            settings,
             cache: Mutex::new(HashMap::new()),
         }
     }
@@ -115,6 +104,7 @@ impl KeycloakLogin {
     /// A token for `client_id` with at least a minute left: the cached one, a refreshed one
     /// (refresh_token grant while the refresh token is valid), or a new one (password grant).
     pub(crate) fn token(&self, agent: &ureq::Agent, client_id: &str) -> Result<String, String> {
+        let settings = &self.settings;
         let slot = lock(&self.cache)
             .entry(client_id.to_string())
             .or_default()
@@ -126,7 +116,7 @@ impl KeycloakLogin {
                 return Ok(token.access.clone());
             }
         }
-        let secret = self.client_secret.as_ref().map(Secret::expose);
+        let secret = settings.client_secret.as_ref().map(Secret::expose);
         if let Some((refresh, refresh_exp)) = cached.as_ref().and_then(|t| t.refresh.clone()) {
             if refresh_exp > now {
                 let mut form = vec![
@@ -138,12 +128,12 @@ impl KeycloakLogin {
                 // A refused refresh (session ended, token revoked) falls back to a new login.
                 if let Ok(response) = token_request(
                     agent,
-                    &self.keycloak_url,
-                    &self.realm,
+                    &settings.keycloak_url,
+                    &settings.realm,
                     &form,
-                    self.timeout,
+                    settings.timeout,
                     &[],
-                    self.debug_requests,
+                    settings.debug_requests,
                 ) {
                     let token = CachedToken::from_response(response, now);
                     let access = token.access.clone();
@@ -155,23 +145,23 @@ impl KeycloakLogin {
         let mut form = vec![
             ("client_id", client_id),
             ("grant_type", "password"),
-            ("username", self.username.as_str()),
-            ("password", self.password.expose()),
+            ("username", settings.username.as_str()),
+            ("password", settings.password.expose()),
         ];
         form.extend(secret.map(|s| ("client_secret", s)));
         let response = token_request(
             agent,
-            &self.keycloak_url,
-            &self.realm,
+            &settings.keycloak_url,
+            &settings.realm,
             &form,
-            self.timeout,
-            &[self.password.expose(), secret.unwrap_or("")],
-            self.debug_requests,
+            settings.timeout,
+            &[settings.password.expose(), secret.unwrap_or("")],
+            settings.debug_requests,
         )
         .map_err(|e| {
             format!(
                 "could not get a token from Keycloak for {:?}: {e}",
-                self.username
+                settings.username
             )
         })?;
         let token = CachedToken::from_response(response, now);
