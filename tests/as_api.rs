@@ -826,19 +826,6 @@ fn every_function_fails_with_the_python_error_text() {
 
 // ----------------------------------------------------------------- beyond the recordings
 
-/// A client for `user` (logging in with `<user>-password`).
-fn client_as(sandbox: &Sandbox, user: &str) -> Client {
-    builder_for(sandbox)
-        .credentials(user, format!("{user}-password"))
-        .build()
-        .unwrap()
-}
-
-fn ok(rv: ApiRv) -> Value {
-    assert!(rv.success, "{rv:?}");
-    rv.msg
-}
-
 fn id_of(rv: ApiRv) -> String {
     ok(rv)["id"].as_str().expect("an id").to_string()
 }
@@ -1281,7 +1268,7 @@ fn deleting_refuses_what_still_has_contents() {
 fn non_members_are_refused() {
     let sandbox = sandbox();
     let admin = client_for(&sandbox);
-    let alice = client_as(&sandbox, "alice");
+    let alice = user_client(&sandbox, "alice");
     let org_id = id_of(create_organisation(&admin, "Bob's", "bob"));
     let unit_id = id_of(create_unit(&admin, "Bob's unit", &org_id, 5));
     let product_id = id_of(create_product(
@@ -1458,7 +1445,7 @@ fn non_members_are_refused() {
 #[test]
 fn personal_units_live_in_the_default_organisation() {
     let sandbox = sandbox();
-    let bob = client_as(&sandbox, "bob");
+    let bob = user_client(&sandbox, "bob");
     let default = ok(get_default_organisation(&bob));
     assert_eq!(default["name"], "Default");
     assert_eq!(default["caller_is_member"], false);
@@ -1508,7 +1495,7 @@ fn personal_units_live_in_the_default_organisation() {
 fn assets_are_scoped_secret_attachable_and_switchable() {
     let sandbox = sandbox();
     let admin = client_for(&sandbox);
-    let alice = client_as(&sandbox, "alice");
+    let alice = user_client(&sandbox, "alice");
     let tmp = TempDir::new();
     let file = tmp.path().join("token é.txt");
     std::fs::write(&file, "from a file\n").unwrap();
@@ -1556,7 +1543,7 @@ fn assets_are_scoped_secret_attachable_and_switchable() {
         2
     );
     // Bob sees the global one only.
-    let bob = client_as(&sandbox, "bob");
+    let bob = user_client(&sandbox, "bob");
     assert_eq!(get_asset(&bob, &mine).http_status_code, 403);
     assert_eq!(ok(get_asset(&bob, &global))["content"], "hello");
 
@@ -1616,7 +1603,7 @@ fn assets_are_scoped_secret_attachable_and_switchable() {
 #[test]
 fn the_catalogue_offers_every_product_type_and_flavour() {
     let sandbox = sandbox();
-    let bob = client_as(&sandbox, "bob");
+    let bob = user_client(&sandbox, "bob");
     let types = ok(get_product_types(&bob));
     assert_eq!(types["count"], 5);
     let offered: Vec<(String, String)> = types["product_types"]
@@ -1654,8 +1641,8 @@ fn the_catalogue_offers_every_product_type_and_flavour() {
 #[test]
 fn event_streams_are_one_per_user() {
     let sandbox = sandbox();
-    let alice = client_as(&sandbox, "alice");
-    let bob = client_as(&sandbox, "bob");
+    let alice = user_client(&sandbox, "alice");
+    let bob = user_client(&sandbox, "bob");
     let version = ok(get_event_stream_version(&alice));
     assert_eq!(version["protocol"], "WEBSOCKET");
     assert_eq!(get_event_stream(&alice).http_status_code, 404);

@@ -36,6 +36,14 @@ fn grant_of(pairs: &[(String, String)]) -> &str {
         .unwrap_or("")
 }
 
+/// The grant types of the token requests `sandbox` received, in order.
+fn grants(sandbox: &Sandbox) -> Vec<String> {
+    token_requests(sandbox)
+        .iter()
+        .map(|p| grant_of(p).to_string())
+        .collect()
+}
+
 /// A prior token for a recorded placeholder such as `{PRIOR_TOKEN_EXPIRES_IN_30S}`.
 fn prior_token_for(placeholder: &str) -> String {
     let exp = if placeholder.contains("EXPIRES_IN_30S") {
@@ -392,11 +400,7 @@ fn a_token_near_expiry_is_refreshed_with_the_refresh_grant() {
     std::thread::sleep(Duration::from_millis(3100));
     let second = client.dm_access_token().unwrap().unwrap();
     assert_ne!(second, first);
-    let grants: Vec<String> = token_requests(&sandbox)
-        .iter()
-        .map(|p| grant_of(p).to_string())
-        .collect();
-    assert_eq!(grants, ["password", "refresh_token"]);
+    assert_eq!(grants(&sandbox), ["password", "refresh_token"]);
     let client_ids: Vec<bool> = token_requests(&sandbox)
         .iter()
         .map(|p| p.contains(&("client_id".to_string(), DM_CLIENT_ID.to_string())))
@@ -419,11 +423,7 @@ fn an_expired_refresh_token_means_a_new_login() {
     client.dm_access_token().unwrap();
     std::thread::sleep(Duration::from_millis(3100));
     client.dm_access_token().unwrap();
-    let grants: Vec<String> = token_requests(&sandbox)
-        .iter()
-        .map(|p| grant_of(p).to_string())
-        .collect();
-    assert_eq!(grants, ["password", "password"]);
+    assert_eq!(grants(&sandbox), ["password", "password"]);
 }
 
 #[test]
@@ -448,11 +448,7 @@ fn a_refused_refresh_falls_back_to_a_new_login() {
     });
     let token = client.dm_access_token().unwrap().unwrap();
     assert!(!token.is_empty());
-    let grants: Vec<String> = token_requests(&sandbox)
-        .iter()
-        .map(|p| grant_of(p).to_string())
-        .collect();
-    assert_eq!(grants, ["password", "refresh_token", "password"]);
+    assert_eq!(grants(&sandbox), ["password", "refresh_token", "password"]);
 }
 
 #[test]

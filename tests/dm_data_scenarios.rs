@@ -60,24 +60,12 @@ fn quick_sandbox() -> Sandbox {
     sandbox
 }
 
-fn user_client(sandbox: &Sandbox, user: &str) -> Client {
-    builder_for(sandbox)
-        .credentials(user, format!("{user}-password"))
-        .build()
-        .unwrap()
-}
-
 fn fast_wait() -> WaitOptions {
     WaitOptions {
         timeout: Duration::from_secs(20),
         poll_interval: Duration::from_millis(20),
         on_poll: None,
     }
-}
-
-fn ok(rv: ApiRv) -> Value {
-    assert!(rv.success, "{rv:?}");
-    rv.msg
 }
 
 fn text(value: &Value) -> &str {
@@ -93,6 +81,12 @@ fn fails(rv: ApiRv, status: u16, error: &str) {
         (false, status, Some(error)),
         "{rv:?}"
     );
+}
+
+/// Asserts this status and an error text starting with `error_start`.
+fn fails_with_start(rv: ApiRv, status: u16, error_start: &str) {
+    assert_eq!(rv.http_status_code, status, "{rv:?}");
+    assert!(rv.error().unwrap().starts_with(error_start), "{rv:?}");
 }
 
 fn new_project(client: &Client, name: &str) -> String {
@@ -566,20 +560,17 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
     fs::write(&sdf, SDF).unwrap();
 
     // A type the Data Manager does not support.
-    let rv = upload_dataset(
-        &client,
-        &sdf,
-        "application/x-nonsense",
-        TEST_UNIT_ID,
-        &Default::default(),
-    );
-    assert_eq!(rv.http_status_code, 415, "{rv:?}");
-    assert!(
-        rv.error().unwrap().starts_with(
-            "Failed to upload dataset (HTTP 415: The Dataset type \"application/x-nonsense\" is \
-             not supported; the supported types (GET /type) are chemical/x-mdl-sdfile"
+    fails_with_start(
+        upload_dataset(
+            &client,
+            &sdf,
+            "application/x-nonsense",
+            TEST_UNIT_ID,
+            &Default::default(),
         ),
-        "{rv:?}"
+        415,
+        "Failed to upload dataset (HTTP 415: The Dataset type \"application/x-nonsense\" is not \
+         supported; the supported types (GET /type) are chemical/x-mdl-sdfile",
     );
     // A unit the Account Server does not have.
     let unit = "unit-00000000-0000-0000-0000-000000000000";
@@ -688,21 +679,18 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
         "Failed to update dataset metadata (HTTP 400: Nothing to change: give 'meta_properties' \
          or 'labels' (JSON))",
     );
-    let rv = update_dataset_version_metadata(
-        &client,
-        &dataset_id,
-        1,
-        &UpdateDatasetVersionMetadataOptions {
-            annotations: Some("{not json".into()),
-            ..Default::default()
-        },
-    );
-    assert_eq!(rv.http_status_code, 400);
-    assert!(
-        rv.error().unwrap().starts_with(
-            "Failed to update dataset version metadata (HTTP 400: 'annotations' is not JSON:"
+    fails_with_start(
+        update_dataset_version_metadata(
+            &client,
+            &dataset_id,
+            1,
+            &UpdateDatasetVersionMetadataOptions {
+                annotations: Some("{not json".into()),
+                ..Default::default()
+            },
         ),
-        "{rv:?}"
+        400,
+        "Failed to update dataset version metadata (HTTP 400: 'annotations' is not JSON:",
     );
     fails(
         update_dataset_version_metadata(
@@ -1098,21 +1086,18 @@ fn bad_workflows_say_what_is_wrong_and_failing_steps_fail_the_run() {
     );
 
     // Not YAML, no definition, a scope the API does not have.
-    let rv = create_workflow(
-        &client,
-        "not yaml",
-        ScopeEnum::Global,
-        &CreateWorkflowOptions {
-            definition: Some("steps: [".into()),
-            ..Default::default()
-        },
-    );
-    assert_eq!(rv.http_status_code, 400);
-    assert!(
-        rv.error().unwrap().starts_with(
-            "Failed to create workflow (HTTP 400: The workflow definition is not YAML: "
+    fails_with_start(
+        create_workflow(
+            &client,
+            "not yaml",
+            ScopeEnum::Global,
+            &CreateWorkflowOptions {
+                definition: Some("steps: [".into()),
+                ..Default::default()
+            },
         ),
-        "{rv:?}"
+        400,
+        "Failed to create workflow (HTTP 400: The workflow definition is not YAML: ",
     );
     fails(
         create_workflow(&client, "nothing", ScopeEnum::Global, &Default::default()),

@@ -737,13 +737,6 @@ fn quick_sandbox() -> Sandbox {
         .expect("the sandbox starts")
 }
 
-fn user_client(sandbox: &Sandbox, user: &str) -> Client {
-    builder_for(sandbox)
-        .credentials(user, format!("{user}-password"))
-        .build()
-        .unwrap()
-}
-
 fn fast_wait() -> WaitOptions {
     WaitOptions {
         timeout: Duration::from_secs(20),
@@ -762,11 +755,6 @@ fn new_project(client: &Client, name: &str, private: bool) -> String {
     );
     assert_eq!(rv.http_status_code, 201, "{rv:?}");
     rv.msg["project_id"].as_str().unwrap().to_string()
-}
-
-fn ok(rv: ApiRv) -> Value {
-    assert!(rv.success, "{rv:?}");
-    rv.msg
 }
 
 /// Writes `size` bytes to `path` in 1 MiB pieces (never the whole file in memory); byte i
@@ -868,13 +856,7 @@ fn a_project_runs_a_job_end_to_end() {
             ..Default::default()
         },
     ));
-    let names: Vec<&str> = listing["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["file_name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["big.bin", "molecules.smi"]);
+    assert_eq!(file_names(&listing), ["big.bin", "molecules.smi"]);
     assert_eq!(listing["files"][0]["stat"]["size"], big_size);
     assert_eq!(listing["files"][0]["owner"], ADMIN_USER);
 

@@ -109,10 +109,7 @@ impl Deployment {
 
     /// A client logged in as `user` (whose password is `<user>-password`).
     fn user(&self, user: &str) -> Client {
-        builder_for(&self.sandbox)
-            .credentials(user, format!("{user}-password"))
-            .build()
-            .unwrap()
+        user_client(&self.sandbox, user)
     }
 }
 
@@ -149,14 +146,7 @@ fn instance_ids(client: &Client) -> Vec<String> {
     let msg = dm_api::get_available_instances(client)
         .into_result()
         .unwrap();
-    let mut ids: Vec<String> = msg["instances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap().to_string())
-        .collect();
-    ids.sort();
-    ids
+    sorted_texts(&msg["instances"], "id")
 }
 
 /// The names of the projects `client` can see.
@@ -164,14 +154,19 @@ fn project_names(client: &Client) -> Vec<String> {
     let msg = dm_api::get_available_projects(client, &Default::default())
         .into_result()
         .unwrap();
-    let mut names: Vec<String> = msg["projects"]
+    sorted_texts(&msg["projects"], "name")
+}
+
+/// The text `field` of every object of the array `list`, sorted.
+fn sorted_texts(list: &serde_json::Value, field: &str) -> Vec<String> {
+    let mut texts: Vec<String> = list
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| p["name"].as_str().unwrap().to_string())
+        .map(|o| o[field].as_str().unwrap().to_string())
         .collect();
-    names.sort();
-    names
+    texts.sort();
+    texts
 }
 
 /// Every instance of the sandbox, seen by an admin in admin mode.
@@ -371,15 +366,22 @@ fn quickstart_fails_clearly_and_cleans_up() {
 
 // get_token and list_environments.
 
+/// The `get_token` example with `sandbox`'s Keycloak URL, its realm and the Data Manager's
+/// client id as arguments.
+fn get_token_for(sandbox: &Sandbox) -> Command {
+    let mut command = example("get_token");
+    command.args([
+        sandbox.keycloak_url().as_str(),
+        sandbox.realm(),
+        "data-manager-api",
+    ]);
+    command
+}
+
 #[test]
 fn get_token_prints_a_working_token_and_nothing_else() {
     let sandbox = sandbox();
-    let output = example("get_token")
-        .args([
-            sandbox.keycloak_url().as_str(),
-            sandbox.realm(),
-            "data-manager-api",
-        ])
+    let output = get_token_for(&sandbox)
         .env("SQUONK2_KEYCLOAK_USER", "alice")
         .env("SQUONK2_KEYCLOAK_USER_PASSWORD", "alice-password")
         .output()
@@ -403,12 +405,7 @@ fn get_token_prints_a_working_token_and_nothing_else() {
 fn get_token_fails_clearly() {
     let sandbox = sandbox();
     // Wrong password: a message naming the problem, a non-zero exit, no password shown.
-    let output = example("get_token")
-        .args([
-            sandbox.keycloak_url().as_str(),
-            sandbox.realm(),
-            "data-manager-api",
-        ])
+    let output = get_token_for(&sandbox)
         .env("SQUONK2_KEYCLOAK_USER", "alice")
         .env("SQUONK2_KEYCLOAK_USER_PASSWORD", "not-her-password")
         .output()
@@ -419,12 +416,7 @@ fn get_token_fails_clearly() {
     assert!(stderr.contains("Invalid user credentials"), "{stderr}");
     assert!(!stderr.contains("not-her-password"), "{stderr}");
     // Missing variables and arguments.
-    let output = example("get_token")
-        .args([
-            sandbox.keycloak_url().as_str(),
-            sandbox.realm(),
-            "data-manager-api",
-        ])
+    let output = get_token_for(&sandbox)
         .env_remove("SQUONK2_KEYCLOAK_USER")
         .output()
         .unwrap();
@@ -511,12 +503,7 @@ fn calc_rdkit_props_uploads_runs_downloads_and_deletes_the_instance() {
     )
     .into_result()
     .unwrap();
-    let names: Vec<&str> = listing["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["file_name"].as_str().unwrap())
-        .collect();
+    let names = file_names(&listing);
     assert!(
         names.contains(&"molecules.smi") && names.contains(&"molecules-props.smi"),
         "{names:?}"

@@ -174,6 +174,7 @@
 
 mod account_server;
 mod auth;
+mod calendar;
 mod contract;
 mod control;
 mod dm;

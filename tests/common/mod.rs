@@ -491,3 +491,28 @@ impl Replayed {
         assert_eq!(got, expected, "requests differ for {what}");
     }
 }
+
+/// A client for every API of `sandbox`, logging in as `user` (whose password is
+/// `<user>-password`).
+pub fn user_client(sandbox: &Sandbox, user: &str) -> Client {
+    builder_for(sandbox)
+        .credentials(user, format!("{user}-password"))
+        .build()
+        .unwrap()
+}
+
+/// The answer of a call that must succeed.
+pub fn ok(rv: ApiRv) -> Value {
+    assert!(rv.success, "{rv:?}");
+    rv.msg
+}
+
+/// The file names of a project file listing (`list_project_files`), in its order.
+pub fn file_names(listing: &Value) -> Vec<&str> {
+    listing["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file_name"].as_str().unwrap())
+        .collect()
+}

@@ -35,19 +35,7 @@ impl Range {
     /// From `from`, `until` and `pbp` (dates as `YYYY-MM-DD`, optionally with a time, which is
     /// ignored).
     fn of(query: &QueryPairs, today: Date) -> Result<Range, ApiError> {
-        let date = |name: &str| -> Result<Option<Date>, ApiError> {
-            query
-                .get(name)
-                .map(|text| {
-                    Date::parse(text).ok_or_else(|| {
-                        ApiError::bad_request(format!(
-                            "'{name}' must be a date (YYYY-MM-DD), not {text:?}"
-                        ))
-                    })
-                })
-                .transpose()
-        };
-        let (from, until, pbp) = (date("from")?, date("until")?, query.int("pbp")?);
+        let (from, until, pbp) = (query.date("from")?, query.date("until")?, query.int("pbp")?);
         if let Some(pbp) = pbp {
             if from.is_some() || until.is_some() {
                 return Err(ApiError::bad_request(

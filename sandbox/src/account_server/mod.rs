@@ -227,6 +227,19 @@ impl QueryPairs {
             })
             .transpose()
     }
+
+    /// A date parameter (`YYYY-MM-DD`); a value that is not one is a 400.
+    pub(crate) fn date(&self, name: &str) -> Result<Option<dates::Date>, ApiError> {
+        self.get(name)
+            .map(|text| {
+                dates::Date::parse(text).ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "'{name}' must be a date (YYYY-MM-DD), not {text:?}"
+                    ))
+                })
+            })
+            .transpose()
+    }
 }
 
 /// Reads a JSON body into `T`; anything unreadable is a 400 `{"error"}`.

@@ -389,6 +389,14 @@ impl AsState {
         self.merchants.iter().find(|m| m.id == id)
     }
 
+    /// The product `id`, to change; an error text when there is none.
+    fn existing_product(&mut self, id: &str) -> Result<&mut Product, String> {
+        self.products
+            .iter_mut()
+            .find(|p| p.id == id)
+            .ok_or_else(|| format!("Product {id} does not exist"))
+    }
+
     /// The owner and the explicitly added users.
     pub(crate) fn is_org_member(org: &Organisation, user: &str) -> bool {
         org.owner.as_deref() == Some(user) || org.members.iter().any(|m| m == user)
@@ -511,11 +519,7 @@ impl AsState {
     /// storage charge is that peak's started units times their cost.
     pub(crate) fn set_storage(&mut self, product_id: &str, bytes: u64) -> Result<(), String> {
         let today = self.today();
-        let product = self
-            .products
-            .iter_mut()
-            .find(|p| p.id == product_id)
-            .ok_or_else(|| format!("Product {product_id} does not exist"))?;
+        let product = self.existing_product(product_id)?;
         product.storage_bytes = bytes;
         let peak = match product.storage_peak {
             Some((day, peak)) if day == today => peak.max(bytes),
@@ -552,11 +556,7 @@ impl AsState {
         project_id: &str,
         project_name: &str,
     ) -> Result<(), String> {
-        let product = self
-            .products
-            .iter_mut()
-            .find(|p| p.id == product_id)
-            .ok_or_else(|| format!("Product {product_id} does not exist"))?;
+        let product = self.existing_product(product_id)?;
         if product.kind != ProductType::ProjectTier {
             return Err(format!(
                 "Product {product_id} is not a {}",

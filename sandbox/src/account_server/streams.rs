@@ -7,7 +7,7 @@ use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
 
-use super::dates::{Date, Period};
+use super::dates::Period;
 use super::state::{Action, EventStream};
 use super::types::{
     ActionDetail, ActionGetResponse, EventStreamGetPostResponse, EventStreamVersionGetResponse,
@@ -168,19 +168,7 @@ pub(crate) async fn get_actions(
             "Give at most one of m_id, org_id, unit_id and product_id",
         ));
     }
-    let date = |name: &str| -> Result<Option<Date>, ApiError> {
-        query
-            .get(name)
-            .map(|text| {
-                Date::parse(text).ok_or_else(|| {
-                    ApiError::bad_request(format!(
-                        "'{name}' must be a date (YYYY-MM-DD), not {text:?}"
-                    ))
-                })
-            })
-            .transpose()
-    };
-    let (from, until) = (date("from")?, date("until")?);
+    let (from, until) = (query.date("from")?, query.date("until")?);
     let state = lock(&shared.account);
     let today = state.today();
     let period = match (from, until) {

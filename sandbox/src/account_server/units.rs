@@ -143,27 +143,30 @@ pub(crate) async fn create_unit(
             "Organisation {org_id} already has a Unit called {name:?}"
         )));
     }
-    let created = state.now();
-    state.units.push(Unit {
+    let unit = Unit {
         id: id.clone(),
-        org_id: org_id.clone(),
-        name: name.clone(),
-        owner: caller.name.clone(),
-        created,
+        org_id,
+        name,
+        owner: caller.name,
+        created: state.now(),
         billing_day,
         privacy,
         members: Vec::new(),
-    });
-    state.record_action(
-        "UnitCreate",
-        ActionAbout {
-            org_id: Some(org_id),
-            unit_id: Some(id.clone()),
-            fields: vec![("name", name), ("by", caller.name)],
-            ..Default::default()
-        },
-    );
+    };
+    add_unit(&mut state, unit);
     Ok(json_with(StatusCode::CREATED, IdResponse { id }))
+}
+
+/// Adds a new unit and records its creation (by its owner).
+fn add_unit(state: &mut AsState, unit: Unit) {
+    let about = ActionAbout {
+        org_id: Some(unit.org_id.clone()),
+        unit_id: Some(unit.id.clone()),
+        fields: vec![("name", unit.name.clone()), ("by", unit.owner.clone())],
+        ..Default::default()
+    };
+    state.units.push(unit);
+    state.record_action("UnitCreate", about);
 }
 
 /// A unit the caller may see and manage (`missing` is the status for an unknown id, as the
@@ -340,26 +343,17 @@ pub(crate) async fn create_personal_unit(
     let privacy = state
         .org(DEFAULT_ORG_ID)
         .map_or(super::state::Privacy::DefaultPrivate, |o| o.privacy);
-    let created = state.now();
-    state.units.push(Unit {
+    let unit = Unit {
         id: id.clone(),
         org_id: DEFAULT_ORG_ID.to_owned(),
         name: caller.name.clone(),
-        owner: caller.name.clone(),
-        created,
+        owner: caller.name,
+        created: state.now(),
         billing_day,
         privacy,
         members: Vec::new(),
-    });
-    state.record_action(
-        "UnitCreate",
-        ActionAbout {
-            org_id: Some(DEFAULT_ORG_ID.to_owned()),
-            unit_id: Some(id.clone()),
-            fields: vec![("name", caller.name.clone()), ("by", caller.name)],
-            ..Default::default()
-        },
-    );
+    };
+    add_unit(&mut state, unit);
     Ok(json_with(
         StatusCode::CREATED,
         PersonalUnitPutResponse {

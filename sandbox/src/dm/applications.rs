@@ -63,12 +63,13 @@ const APPLICATIONS: [Application; 2] = [
     },
 ];
 
+/// An application as the official `ApplicationSummary` type has it (also in a Job's detail).
 #[derive(Serialize)]
-struct ApplicationSummary {
-    kind: &'static str,
-    group: &'static str,
-    application_id: &'static str,
-    latest_version: &'static str,
+pub(crate) struct ApplicationSummary {
+    pub(crate) kind: &'static str,
+    pub(crate) group: &'static str,
+    pub(crate) application_id: &'static str,
+    pub(crate) latest_version: &'static str,
 }
 
 #[derive(Serialize)]

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use axum::extract::{Path as UrlPath, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, put};
 use axum::{Json, Router};
@@ -26,9 +26,7 @@ use super::files::{check_name, clean_dir, disk_path, file_key};
 use super::metadata::MetaDoc;
 use super::projects::{TaskIdentity, TEST_UNIT_ID};
 use super::service::FILE_TYPES;
-use super::state::{
-    bad_request, disk_error, forbidden, not_found, AttachableDataset, DmState, Task,
-};
+use super::state::{bad_request, forbidden, not_found, AttachableDataset, DmState, Task};
 use super::{stream, time, Caller, Params};
 use crate::error::ApiError;
 use crate::state::{lock, AppState};
@@ -602,21 +600,7 @@ async fn upload_dataset(
     let temp = lock(&shared.dm)
         .upload_dir()
         .join(format!("{}.part", shared.key.random_uuid()));
-    if let Some(dir) = temp.parent() {
-        fs::create_dir_all(dir).map_err(|e| disk_error("create", dir, e))?;
-    }
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let upload = stream::receive_upload(
-        content_type.as_deref(),
-        request.into_body(),
-        "dataset_file",
-        &temp,
-    )
-    .await?;
+    let upload = stream::receive_upload(request, "dataset_file", &temp).await?;
     let added = (|| {
         let fields = Params(upload.fields.clone());
         let Some((_, file_name, _)) = &upload.file else {

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use axum::extract::{Path as UrlPath, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, put};
 use axum::{Json, Router};
@@ -238,16 +238,7 @@ async fn upload_file(
         dm.upload_dir()
             .join(format!("{}.part", shared.key.random_uuid()))
     };
-    if let Some(dir) = temp.parent() {
-        fs::create_dir_all(dir).map_err(|e| disk_error("create", dir, e))?;
-    }
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let upload =
-        stream::receive_upload(content_type.as_deref(), request.into_body(), "file", &temp).await?;
+    let upload = stream::receive_upload(request, "file", &temp).await?;
     let placed = place_upload(&shared, &caller, &project_id, &upload, &temp);
     if placed.is_err() {
         let _ = fs::remove_file(&temp);
@@ -285,11 +276,7 @@ fn place_upload(
         return Err(forbidden(format!("The file {key} is immutable")));
     }
     let target_dir = disk_path(&project_dir, &dir);
-    fs::create_dir_all(&target_dir).map_err(|_| {
-        bad_request(format!(
-            "The path {dir} cannot be made (is part of it a file?)"
-        ))
-    })?;
+    make_dir(&target_dir, &dir)?;
     let target = target_dir.join(name);
     if target.is_dir() {
         return Err(bad_request(format!("{key} is a directory")));
@@ -446,12 +433,7 @@ async fn move_file(
     if dst.exists() {
         return Err(forbidden(format!("{dst_key} already exists")));
     }
-    let dst_parent = disk_path(&project_dir, &dst_dir);
-    fs::create_dir_all(&dst_parent).map_err(|_| {
-        bad_request(format!(
-            "The path {dst_dir} cannot be made (is part of it a file?)"
-        ))
-    })?;
+    make_dir(&disk_path(&project_dir, &dst_dir), &dst_dir)?;
     fs::rename(&src, &dst).map_err(|e| disk_error("move", &src, e))?;
     if let Some(meta) = project.files.remove(&src_key) {
         project.files.insert(dst_key, meta);
@@ -470,12 +452,17 @@ async fn create_path(
     let mut dm = lock(&shared.dm);
     let target = disk_path(&dm.project_dir(project_id), &dir);
     dm.editable_project(project_id, &caller)?;
-    fs::create_dir_all(&target).map_err(|_| {
+    make_dir(&target, &dir)?;
+    Ok(StatusCode::CREATED)
+}
+
+/// Makes `target`, the disk path of the project directory `dir`, and any missing parents.
+fn make_dir(target: &Path, dir: &str) -> Result<(), ApiError> {
+    fs::create_dir_all(target).map_err(|_| {
         bad_request(format!(
             "The path {dir} cannot be made (is part of it a file?)"
         ))
-    })?;
-    Ok(StatusCode::CREATED)
+    })
 }
 
 /// Refuses to change a directory holding immutable or managed files.

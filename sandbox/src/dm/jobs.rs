@@ -7,6 +7,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::applications::ApplicationSummary;
 use super::catalogue::JobDefinition;
 use super::instances::{JOB_APPLICATION_ID, JOB_APPLICATION_VERSION};
 use super::state::{bad_request, forbidden, not_found, DmState};
@@ -89,14 +90,6 @@ async fn list_jobs(
         count: jobs.len(),
         jobs,
     }))
-}
-
-#[derive(Serialize)]
-struct ApplicationSummary {
-    kind: &'static str,
-    group: &'static str,
-    application_id: &'static str,
-    latest_version: &'static str,
 }
 
 #[derive(Serialize)]

@@ -291,12 +291,7 @@ async fn put_manifest(
     });
     manifest.header = header;
     manifest.params = query;
-    let mut outcome = AdminJobManifestLoadPutResponse::default();
-    load(&mut dm, id, &mut outcome);
-    outcome.status = outcome.manifest_file_failures.is_empty()
-        && outcome.job_definition_file_failures.is_empty()
-        && outcome.job_definition_failures.is_empty();
-    Ok(Json(outcome))
+    Ok(Json(load_all(&mut dm, [id])))
 }
 
 /// `PUT /admin/job-manifest/load`: loads every manifest again.
@@ -306,15 +301,23 @@ async fn load_manifests(
 ) -> Result<Json<AdminJobManifestLoadPutResponse>, ApiError> {
     require_admin(&caller, "load Job manifests")?;
     let mut dm = lock(&shared.dm);
-    let mut outcome = AdminJobManifestLoadPutResponse::default();
     let ids: Vec<u64> = dm.job_manifests.keys().copied().collect();
+    Ok(Json(load_all(&mut dm, ids)))
+}
+
+/// Loads the manifests `ids` in turn; the status is true when nothing failed.
+fn load_all(
+    dm: &mut DmState,
+    ids: impl IntoIterator<Item = u64>,
+) -> AdminJobManifestLoadPutResponse {
+    let mut outcome = AdminJobManifestLoadPutResponse::default();
     for id in ids {
-        load(&mut dm, id, &mut outcome);
+        load(dm, id, &mut outcome);
     }
     outcome.status = outcome.manifest_file_failures.is_empty()
         && outcome.job_definition_file_failures.is_empty()
         && outcome.job_definition_failures.is_empty();
-    Ok(Json(outcome))
+    outcome
 }
 
 /// `DELETE /admin/job-manifest/{manifest_id}[?purge=]`: forgets the manifest; with `purge`

@@ -9,6 +9,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
@@ -92,15 +93,25 @@ impl DiskWriter {
     }
 }
 
-/// Reads a `multipart/form-data` body, writing the part named `file_field` (a file part) to
-/// `temp` and keeping the text fields. On any error `temp` is removed.
+/// Reads the `multipart/form-data` body of `request`, writing the part named `file_field` (a
+/// file part) to `temp` (its directory made first) and keeping the text fields. On any error
+/// `temp` is removed.
 pub(crate) async fn receive_upload(
-    content_type: Option<&str>,
-    mut body: Body,
+    request: Request,
     file_field: &str,
     temp: &Path,
 ) -> Result<Upload, ApiError> {
+    if let Some(dir) = temp.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| disk_error("create", dir, e))?;
+    }
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut body = request.into_body();
     let boundary = content_type
+        .as_deref()
         .and_then(multipart::boundary_of)
         .ok_or_else(|| bad_request("The upload must be a multipart/form-data body"))?;
     let mut writer: Option<DiskWriter> = None;

@@ -2,6 +2,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::calendar::{civil_from_days, days_from_civil};
+
 /// Seconds since the Unix epoch, with a fraction.
 pub(crate) fn now() -> f64 {
     SystemTime::now()
@@ -15,37 +17,12 @@ pub(crate) fn day(secs: f64) -> i64 {
     (secs / 86_400.0).floor() as i64
 }
 
-/// (year, month, day) of a day number (Howard Hinnant's civil-from-days).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-/// The day number of a date.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// `2024-05-01T10:11:12.123456Z`.
 pub(crate) fn iso(secs: f64) -> String {
     let whole = secs.floor();
     let micros = ((secs - whole) * 1e6).round().min(999_999.0) as u32;
     let whole = whole as i64;
-    let (y, m, d) = civil(whole.div_euclid(86_400));
+    let (y, m, d) = civil_from_days(whole.div_euclid(86_400));
     let rest = whole.rem_euclid(86_400);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}Z",
@@ -57,7 +34,7 @@ pub(crate) fn iso(secs: f64) -> String {
 
 /// `2024-05-01`.
 pub(crate) fn date(secs: f64) -> String {
-    let (y, m, d) = civil(day(secs));
+    let (y, m, d) = civil_from_days(day(secs));
     format!("{y:04}-{m:02}-{d:02}")
 }
 

@@ -52,7 +52,7 @@
 //! variable mapping are given to every step whose Job declares them.
 
 use axum::extract::{Path as UrlPath, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Serialize;
@@ -449,21 +449,7 @@ async fn read_form(shared: &AppState, request: Request) -> Result<WorkflowForm, 
     let temp = lock(&shared.dm)
         .upload_dir()
         .join(format!("{}.part", shared.key.random_uuid()));
-    if let Some(dir) = temp.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| super::state::disk_error("create", dir, e))?;
-    }
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let upload = stream::receive_upload(
-        content_type.as_deref(),
-        request.into_body(),
-        "definition_file",
-        &temp,
-    )
-    .await?;
+    let upload = stream::receive_upload(request, "definition_file", &temp).await?;
     let file = match &upload.file {
         Some((_, name, size)) if !name.is_empty() => {
             if *size > MAX_DEFINITION {
