@@ -67,7 +67,7 @@ fn child(role: &str) {
             &file,
             &GetUnmanagedProjectFileOptions {
                 project_path: Some("/client".into()),
-                progress: None,
+                ..Default::default()
             },
         ),
     };

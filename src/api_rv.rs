@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde_json::{json, Value};
 
+use crate::error::ErrorKind;
+
 /// What an endpoint function returns: the Rust form of the Python client's `ApiRv`
 /// (`DmApiRv`, `AsApiRv`).
 ///
@@ -25,6 +27,11 @@ pub struct ApiRv {
     pub http_status_code: u16,
     /// What was called, for error messages: method and path template, never values.
     call: String,
+    /// Why the call failed (set by this crate's request path on every failure).
+    kind: Option<ErrorKind>,
+    /// Whether the failure may pass by itself (no answer, a time-out, 429/502/503/504), so
+    /// that waiting and asking again makes sense.
+    transient: bool,
 }
 
 /// The Data Manager's name for [`ApiRv`], as in the Python client.
@@ -40,16 +47,39 @@ impl ApiRv {
             msg,
             http_status_code,
             call: String::new(),
+            kind: None,
+            transient: false,
         }
     }
 
-    pub(crate) fn failure(error: impl Into<String>, http_status_code: u16, call: &str) -> ApiRv {
+    pub(crate) fn failure(
+        kind: ErrorKind,
+        error: impl Into<String>,
+        http_status_code: u16,
+        call: &str,
+    ) -> ApiRv {
         ApiRv {
             success: false,
             msg: json!({ "error": error.into() }),
             http_status_code,
             call: call.to_string(),
+            kind: Some(kind),
+            transient: matches!(kind, ErrorKind::Connect | ErrorKind::Timeout)
+                || (kind == ErrorKind::Http && is_transient_status(http_status_code)),
         }
+    }
+
+    /// Marks a failure as one that may pass by itself (a login that failed for want of an
+    /// answer, for example).
+    pub(crate) fn with_transient(mut self, transient: bool) -> ApiRv {
+        self.transient = transient;
+        self
+    }
+
+    /// Whether the failure may pass by itself: no answer, a time-out, or HTTP 429, 502, 503
+    /// or 504. `false` on success.
+    pub(crate) fn is_transient(&self) -> bool {
+        !self.success && self.transient
     }
 
     pub(crate) fn with_call(mut self, call: &str) -> ApiRv {
@@ -75,6 +105,21 @@ impl ApiRv {
         &self.call
     }
 
+    /// Why the call failed; `None` when it succeeded.
+    ///
+    /// A failure made with [`ApiRv::new`] has no recorded cause: it is
+    /// [`ErrorKind::Http`] when it has a status code and [`ErrorKind::Other`] otherwise.
+    pub fn error_kind(&self) -> Option<ErrorKind> {
+        if self.success {
+            return None;
+        }
+        Some(self.kind.unwrap_or(if self.http_status_code != 0 {
+            ErrorKind::Http
+        } else {
+            ErrorKind::Other
+        }))
+    }
+
     /// `Ok(msg)` on success, otherwise an error that downcasts to [`ApiError`].
     ///
     /// ```no_run
@@ -90,7 +135,9 @@ impl ApiRv {
             return Ok(self.msg);
         }
         let message = self.error().unwrap_or("unknown error").to_string();
+        let kind = self.error_kind().unwrap_or(ErrorKind::Other);
         Err(ApiError {
+            kind,
             status: self.http_status_code,
             message,
             call: self.call,
@@ -114,6 +161,7 @@ impl fmt::Debug for ApiRv {
             .field("success", &self.success)
             .field("msg", &self.msg)
             .field("http_status_code", &self.http_status_code)
+            .field("kind", &self.error_kind())
             .finish()
     }
 }
@@ -134,6 +182,8 @@ impl fmt::Debug for ApiRv {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
+    /// Why the call failed.
+    pub kind: ErrorKind,
     /// The HTTP status of the answer, `0` when there was none.
     pub status: u16,
     /// What failed and why (the `msg["error"]` text).
@@ -153,3 +203,9 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// Statuses that say "not now" rather than "no": too many requests, and the gateway
+/// failures a proxy gives while a service restarts.
+pub(crate) fn is_transient_status(status: u16) -> bool {
+    matches!(status, 429 | 502 | 503 | 504)
+}

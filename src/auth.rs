@@ -5,32 +5,36 @@
 //! [`get_access_token`] is for scripts that want a token string, for example to hand to another
 //! program.
 
+use std::fmt;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use serde_json::Value;
-
-use crate::encoding::{form_urlencode, jwt_exp, path_segment};
-use crate::request::{describe_transport_error, send};
-use crate::token::{unix_now, MIN_REMAINING_S};
+use crate::encoding::{check_base_url, jwt_exp, redact_url, trim_base_url};
+use crate::token::{seconds_left, token_request, unix_now, TokenEndpoint, MAX_MARGIN_S};
 
 /// Optional arguments of [`get_access_token`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct GetAccessTokenOptions {
     /// The Keycloak client secret, for confidential clients (an empty one is not sent).
     pub keycloak_client_secret: Option<String>,
     /// A token from an earlier call: returned as it is when it has at least 60 s left.
     pub prior_token: Option<String>,
-    /// Time-out in seconds for connecting and for each read (default 4).
+    /// Time-out in seconds for the whole token request (default 4).
     pub timeout_s: Option<u64>,
 }
 
-/// What Keycloak's token endpoint answers (the fields we use).
-pub(crate) struct TokenResponse {
-    pub(crate) access_token: String,
-    pub(crate) refresh_token: Option<String>,
-    pub(crate) expires_in: Option<i64>,
-    pub(crate) refresh_expires_in: Option<i64>,
+impl fmt::Debug for GetAccessTokenOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "***");
+        f.debug_struct("GetAccessTokenOptions")
+            .field(
+                "keycloak_client_secret",
+                &hidden(&self.keycloak_client_secret),
+            )
+            .field("prior_token", &hidden(&self.prior_token))
+            .field("timeout_s", &self.timeout_s)
+            .finish()
+    }
 }
 
 /// Logs `username` in to Keycloak and returns an access token for `keycloak_client_id`.
@@ -79,12 +83,20 @@ pub fn get_access_token(
     }
     if let Some(prior) = opts.prior_token.as_deref().filter(|t| !t.is_empty()) {
         // Reuse is decided from the token's own expiry (D12); the services verify signatures.
-        if jwt_exp(prior).is_some_and(|exp| exp - unix_now() >= MIN_REMAINING_S) {
+        // An absurd expiry (far past or far future) counts as expired.
+        if jwt_exp(prior)
+            .and_then(|exp| seconds_left(exp, unix_now()))
+            .is_some_and(|left| left >= MAX_MARGIN_S)
+        {
             return Ok(prior.to_string());
         }
     }
-    crate::client::check_base_url(keycloak_url)
-        .map_err(|why| anyhow::anyhow!("the Keycloak URL {keycloak_url:?} is not valid: {why}"))?;
+    check_base_url(keycloak_url).map_err(|why| {
+        anyhow::anyhow!(
+            "the Keycloak URL {:?} is not valid: {why}",
+            redact_url(keycloak_url)
+        )
+    })?;
     let secret = opts
         .keycloak_client_secret
         .as_deref()
@@ -97,110 +109,15 @@ pub fn get_access_token(
     ];
     form.extend(secret.map(|s| ("client_secret", s)));
     static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
-    let agent = AGENT.get_or_init(|| crate::client::new_agent(true));
-    let timeout = Duration::from_secs(opts.timeout_s.unwrap_or(4));
-    token_request(
+    let agent = AGENT.get_or_init(|| crate::transport::new_agent(true));
+    let endpoint = TokenEndpoint {
         agent,
-        keycloak_url.trim_end_matches('/'),
-        keycloak_realm,
-        &form,
-        timeout,
-        &[password, secret.unwrap_or("")],
-        crate::client::debug_requests_from_env(),
-    )
-    .map(|response| response.access_token)
-    .map_err(anyhow::Error::msg)
-}
-
-/// Replaces each secret (of a useful length) in `text` with `***`.
-fn scrub(mut text: String, secrets: &[&str]) -> String {
-    for secret in secrets.iter().filter(|s| s.len() >= 4) {
-        text = text.replace(secret, "***");
-    }
-    text
-}
-
-/// POSTs a form to the realm's token endpoint and reads the token answer.
-/// Errors are sentences without secrets.
-pub(crate) fn token_request(
-    agent: &ureq::Agent,
-    keycloak_url: &str,
-    realm: &str,
-    form: &[(&str, &str)],
-    timeout: Duration,
-    secrets: &[&str],
-    debug: bool,
-) -> Result<TokenResponse, String> {
-    let url = format!(
-        "{keycloak_url}/realms/{}/protocol/openid-connect/token",
-        path_segment(realm)
-    );
-    let body = form_urlencode(form).into_bytes();
-    let request = ureq::http::Request::post(&url)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .header("Content-Length", body.len())
-        .body(ureq::SendBody::from_owned_reader(std::io::Cursor::new(
-            body,
-        )))
-        .map_err(|e| format!("could not make the token request: {e}"))?;
-    let debug_url = debug.then_some(url.as_str());
-    let mut response = send(agent, request, timeout, debug_url).map_err(|e| {
-        format!(
-            "Keycloak at {url} could not be reached ({})",
-            describe_transport_error(&e, timeout)
-        )
-    })?;
-    let status = response.status().as_u16();
-    let text = response
-        .body_mut()
-        .with_config()
-        .limit(1024 * 1024)
-        .read_to_string()
-        .map_err(|e| {
-            format!(
-                "Keycloak's answer could not be read ({})",
-                describe_transport_error(&e, timeout)
-            )
-        })?;
-    let json: Option<Value> = serde_json::from_str(&text).ok();
-    if status != 200 {
-        let detail = json
-            .as_ref()
-            .and_then(|v| {
-                let description = v.get("error_description").and_then(Value::as_str);
-                let error = v.get("error").and_then(Value::as_str);
-                match (description, error) {
-                    (Some(d), Some(e)) => Some(format!("{d} ({e})")),
-                    (Some(d), None) => Some(d.to_string()),
-                    (None, Some(e)) => Some(e.to_string()),
-                    (None, None) => None,
-                }
-            })
-            .unwrap_or_else(|| crate::request::body_excerpt(&text));
-        let message = if detail.is_empty() {
-            format!("Keycloak answered HTTP {status}")
-        } else {
-            format!("Keycloak answered HTTP {status}: {detail}")
-        };
-        return Err(scrub(message, secrets));
-    }
-    let Some(json) = json else {
-        return Err("Keycloak answered HTTP 200 with a body that is not JSON".to_string());
+        keycloak_url: trim_base_url(keycloak_url),
+        realm: keycloak_realm,
+        timeout: Duration::from_secs(opts.timeout_s.unwrap_or(4)),
+        debug: crate::client::debug_requests_from_env(),
     };
-    let Some(access_token) = json
-        .get("access_token")
-        .and_then(Value::as_str)
-        .filter(|t| !t.is_empty())
-    else {
-        return Err("Keycloak answered HTTP 200 without an access_token".to_string());
-    };
-    Ok(TokenResponse {
-        access_token: access_token.to_string(),
-        refresh_token: json
-            .get("refresh_token")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        expires_in: json.get("expires_in").and_then(Value::as_i64),
-        refresh_expires_in: json.get("refresh_expires_in").and_then(Value::as_i64),
-    })
+    token_request(&endpoint, &form, &[password, secret.unwrap_or("")])
+        .map(|response| response.access_token)
+        .map_err(|e| anyhow::Error::msg(e.message))
 }

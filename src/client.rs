@@ -4,7 +4,10 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use crate::token::{KeycloakLogin, LoginSettings, Secret};
+use crate::encoding::{check_base_url, redact_url};
+use crate::request::RetryPolicy;
+use crate::token::{KeycloakLogin, LoginSettings, Secret, TokenError};
+use crate::transport::new_agent;
 
 /// The services a [`Client`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,7 +45,7 @@ impl fmt::Debug for TokenSource {
             TokenSource::Fixed(_) => f.write_str("FixedToken(***)"),
             TokenSource::Keycloak { login, client_id } => f
                 .debug_struct("Keycloak")
-                .field("url", &login.settings.keycloak_url)
+                .field("url", &redact_url(&login.settings.keycloak_url))
                 .field("realm", &login.settings.realm)
                 .field("client_id", client_id)
                 .field("username", &login.settings.username)
@@ -51,11 +54,21 @@ impl fmt::Debug for TokenSource {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 struct ApiConfig {
     url: Option<String>,
     verify_ssl_cert: bool,
     token: TokenSource,
+}
+
+impl fmt::Debug for ApiConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiConfig")
+            .field("url", &self.url.as_deref().map(redact_url))
+            .field("verify_ssl_cert", &self.verify_ssl_cert)
+            .field("token", &self.token)
+            .finish()
+    }
 }
 
 /// The HTTP agents: one verifying TLS certificates, and one that does not, made only when an
@@ -63,18 +76,6 @@ struct ApiConfig {
 struct Agents {
     verifying: ureq::Agent,
     non_verifying: OnceLock<ureq::Agent>,
-}
-
-pub(crate) fn new_agent(verify_ssl_cert: bool) -> ureq::Agent {
-    let tls = ureq::tls::TlsConfig::builder()
-        .disable_verification(!verify_ssl_cert)
-        .build();
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .user_agent(concat!("squonk2-rust/", env!("CARGO_PKG_VERSION")))
-        .tls_config(tls)
-        .build()
-        .new_agent()
 }
 
 impl Agents {
@@ -116,6 +117,7 @@ pub struct Client {
     ui: ApiConfig,
     timeout: Option<Duration>,
     debug_requests: bool,
+    retry: RetryPolicy,
     agents: Arc<Agents>,
 }
 
@@ -127,6 +129,7 @@ impl fmt::Debug for Client {
             .field("ui", &self.ui)
             .field("timeout", &self.timeout)
             .field("debug_requests", &self.debug_requests)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -147,25 +150,6 @@ pub(crate) fn debug_requests_from_env() -> bool {
     std::env::var("SQUONK2_API_DEBUG_REQUESTS")
         .map(|v| v.eq_ignore_ascii_case("yes"))
         .unwrap_or(false)
-}
-
-/// Checks that `url` is an absolute `http://` or `https://` URL with a host.
-pub(crate) fn check_base_url(url: &str) -> Result<(), String> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| "it must start with http:// or https://".to_string())?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if host.is_empty() {
-        return Err("it has no host".to_string());
-    }
-    if url.contains(['?', '#']) {
-        return Err("it must not have a query or fragment".to_string());
-    }
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("it contains white space".to_string());
-    }
-    Ok(())
 }
 
 impl Client {
@@ -238,13 +222,23 @@ impl Client {
         self.timeout.unwrap_or(default)
     }
 
+    /// Which failed requests are tried again.
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
     /// The bearer token for `api`: `Ok(None)` when the client has no token source for it.
-    pub(crate) fn token(&self, api: Api) -> Result<Option<String>, String> {
+    /// A login it needs takes at most `timeout` (the time-out of the call that needs it).
+    pub(crate) fn token(&self, api: Api, timeout: Duration) -> Result<Option<String>, TokenError> {
         match &self.api(api).token {
             TokenSource::None => Ok(None),
             TokenSource::Fixed(token) => Ok(Some(token.expose().to_string())),
             TokenSource::Keycloak { login, client_id } => login
-                .token(self.agents.get(login.settings.verify_ssl_cert), client_id)
+                .token(
+                    self.agents.get(login.settings.verify_ssl_cert),
+                    client_id,
+                    timeout,
+                )
                 .map(Some),
         }
     }
@@ -254,9 +248,11 @@ impl Client {
         !matches!(self.api(api).token, TokenSource::None)
     }
 
-    /// A clone of this client whose calls all use `timeout` (for connecting and for each read
-    /// and write) instead of each function's default (4 s, or 12 s for file transfers, as in
-    /// the Python client). The clone shares the connection pool and token cache.
+    /// A clone of this client whose calls all use `timeout` instead of each function's
+    /// default (4 s, or 12 s for listings and file transfers, as in the Python client). A
+    /// call that is not a file transfer ends within its time-out, a Keycloak login it needs
+    /// included; a file transfer fails only when nothing moves for that long (D15, D19).
+    /// The clone shares the connection pool and token cache.
     pub fn with_timeout(&self, timeout: Duration) -> Client {
         let mut client = self.clone();
         client.timeout = Some(timeout);
@@ -266,12 +262,14 @@ impl Client {
     /// The bearer token the client would send to the Data Manager now (getting or renewing it
     /// from Keycloak when the client has credentials). `Ok(None)` when it has no token source.
     pub fn dm_access_token(&self) -> anyhow::Result<Option<String>> {
-        self.token(Api::Dm).map_err(anyhow::Error::msg)
+        self.token(Api::Dm, self.timeout_or(crate::request::DEFAULT_TIMEOUT))
+            .map_err(|e| anyhow::Error::msg(e.message))
     }
 
     /// As [`Client::dm_access_token`], for the Account Server.
     pub fn as_access_token(&self) -> anyhow::Result<Option<String>> {
-        self.token(Api::As).map_err(anyhow::Error::msg)
+        self.token(Api::As, self.timeout_or(crate::request::DEFAULT_TIMEOUT))
+            .map_err(|e| anyhow::Error::msg(e.message))
     }
 }
 
@@ -297,15 +295,19 @@ pub struct ClientBuilder {
     client_secret: Option<Secret>,
     timeout: Option<Duration>,
     debug_requests: bool,
+    retry: RetryPolicy,
 }
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("dm_api_url", &self.dm_api_url)
-            .field("as_api_url", &self.as_api_url)
-            .field("ui_api_url", &self.ui_api_url)
-            .field("keycloak_url", &self.keycloak_url)
+            .field("dm_api_url", &self.dm_api_url.as_deref().map(redact_url))
+            .field("as_api_url", &self.as_api_url.as_deref().map(redact_url))
+            .field("ui_api_url", &self.ui_api_url.as_deref().map(redact_url))
+            .field(
+                "keycloak_url",
+                &self.keycloak_url.as_deref().map(redact_url),
+            )
             .field("keycloak_realm", &self.keycloak_realm)
             .field("dm_client_id", &self.dm_client_id)
             .field("as_client_id", &self.as_client_id)
@@ -314,6 +316,8 @@ impl fmt::Debug for ClientBuilder {
             .field("dm_token", &self.dm_token)
             .field("as_token", &self.as_token)
             .field("client_secret", &self.client_secret)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -346,6 +350,7 @@ impl ClientBuilder {
             client_secret: None,
             timeout: None,
             debug_requests: debug_requests_from_env(),
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -486,10 +491,18 @@ impl ClientBuilder {
         self
     }
 
-    /// One time-out for every call (connecting, and each read and write), instead of each
-    /// function's default (4 s, or 12 s for file transfers).
+    /// One time-out for every call instead of each function's default (4 s, or 12 s for
+    /// listings and file transfers): see [`Client::with_timeout`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Which failed requests are tried again (default [`RetryPolicy::default`]: `GET` and
+    /// `HEAD` twice, on no answer and on 429/502/503/504; [`RetryPolicy::none`] turns
+    /// retries off).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
     }
 
@@ -512,8 +525,9 @@ impl ClientBuilder {
             ("Keycloak URL", &self.keycloak_url),
         ] {
             if let Some(url) = url.as_deref().filter(|u| !u.is_empty()) {
-                check_base_url(url)
-                    .map_err(|why| anyhow::anyhow!("the {what} {url:?} is not valid: {why}"))?;
+                check_base_url(url).map_err(|why| {
+                    anyhow::anyhow!("the {what} {:?} is not valid: {why}", redact_url(url))
+                })?;
             }
         }
         let login = match (&self.username, &self.password) {
@@ -531,7 +545,6 @@ impl ClientBuilder {
                     password: password.clone(),
                     client_secret: self.client_secret.clone(),
                     verify_ssl_cert: self.keycloak_verify,
-                    timeout: self.timeout.unwrap_or(Duration::from_secs(4)),
                     debug_requests: self.debug_requests,
                 })))
             }
@@ -567,6 +580,7 @@ impl ClientBuilder {
             ui: config(&self.ui_api_url, self.ui_verify, TokenSource::None),
             timeout: self.timeout,
             debug_requests: self.debug_requests,
+            retry: self.retry,
             agents: Arc::new(Agents {
                 verifying: new_agent(true),
                 non_verifying: OnceLock::new(),

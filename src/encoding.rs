@@ -47,6 +47,67 @@ pub(crate) fn form_urlencode<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> 
     out
 }
 
+/// Checks that `url` is an absolute `http://` or `https://` URL with a host, and no query,
+/// fragment or white space. The reasons never repeat the URL (it may hold a password).
+pub(crate) fn check_base_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| "it must start with http:// or https://".to_string())?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || host.ends_with('@') {
+        return Err("it has no host".to_string());
+    }
+    if url.contains(['?', '#']) {
+        return Err("it must not have a query or fragment".to_string());
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("it contains white space".to_string());
+    }
+    Ok(())
+}
+
+/// `url` without a trailing `/` (D17): every path is appended to it with its own `/`.
+pub(crate) fn trim_base_url(url: &str) -> &str {
+    url.trim_end_matches('/')
+}
+
+/// `url` with any user information (`user:password@`) replaced by `***@`, for texts a
+/// person may see.
+pub(crate) fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let authority_end = url[scheme_end..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| scheme_end + i);
+    match url[scheme_end..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..scheme_end], &url[scheme_end + at..]),
+        None => url.to_string(),
+    }
+}
+
+/// Replaces each secret in `text` with `***`, in every form a server or proxy might echo
+/// it: as given, form-encoded, percent-encoded as a path segment, and JSON-escaped.
+/// Secrets shorter than 4 characters are left alone (they would blank out ordinary words).
+pub(crate) fn scrub(mut text: String, secrets: &[&str]) -> String {
+    for secret in secrets.iter().filter(|s| s.chars().count() >= 4) {
+        let json = serde_json::to_string(secret).unwrap_or_default();
+        let json = json.trim_matches('"');
+        for form in [
+            secret.to_string(),
+            form_component(secret),
+            path_segment(secret),
+            json.to_string(),
+        ] {
+            if !form.is_empty() && text.contains(form.as_str()) {
+                text = text.replace(form.as_str(), "***");
+            }
+        }
+    }
+    text
+}
+
 /// Decodes unpadded or padded base64url (as used in JWTs). `None` on bad input.
 pub(crate) fn base64url_decode(input: &str) -> Option<Vec<u8>> {
     let input = input.trim_end_matches('=');
@@ -73,18 +134,40 @@ pub(crate) fn base64url_decode(input: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// The `exp` claim (seconds since the epoch) of a JWT, decoded but not verified.
-/// `None` when the token is not a JWT with a numeric `exp`.
-pub(crate) fn jwt_exp(token: &str) -> Option<i64> {
+/// The times a JWT states about itself (seconds since the epoch).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct JwtTimes {
+    /// When it expires.
+    pub(crate) exp: i64,
+    /// When it was issued, if it says.
+    pub(crate) iat: Option<i64>,
+}
+
+/// The `exp` and `iat` claims of a JWT, decoded but not verified. `None` when the token is
+/// not a JWT with a numeric `exp`. Numbers outside `i64` are clamped to it (`-1e300` is
+/// `i64::MIN`), never wrapped.
+pub(crate) fn jwt_times(token: &str) -> Option<JwtTimes> {
     let mut parts = token.split('.');
     let (_header, payload, _sig) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
+    if parts.next().is_some() || payload.len() > 64 * 1024 {
         return None;
     }
     let payload = base64url_decode(payload)?;
     let claims: serde_json::Value = serde_json::from_slice(&payload).ok()?;
-    let exp = claims.get("exp")?;
-    exp.as_i64().or_else(|| exp.as_f64().map(|f| f as i64))
+    let seconds = |name: &str| {
+        let v = claims.get(name)?;
+        // `as` saturates for floats out of range and maps NaN to 0.
+        v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))
+    };
+    Some(JwtTimes {
+        exp: seconds("exp")?,
+        iat: seconds("iat"),
+    })
+}
+
+/// The `exp` claim of a JWT (see [`jwt_times`]).
+pub(crate) fn jwt_exp(token: &str) -> Option<i64> {
+    jwt_times(token).map(|t| t.exp)
 }
 
 #[cfg(test)]
@@ -107,6 +190,31 @@ mod tests {
             form_urlencode(&[("password", "p&ss=w+rd %/é"), ("private", "True")]),
             "password=p%26ss%3Dw%2Brd+%25%2F%C3%A9&private=True"
         );
+    }
+
+    #[test]
+    fn urls_lose_their_user_information() {
+        assert_eq!(
+            redact_url("https://u:pw@host:8443/auth/x"),
+            "https://***@host:8443/auth/x"
+        );
+        assert_eq!(redact_url("http://host/a@b"), "http://host/a@b");
+        assert_eq!(redact_url("not a url"), "not a url");
+        assert!(check_base_url("http://u:pw@/x").is_err());
+    }
+
+    #[test]
+    fn scrub_removes_every_form_of_a_secret() {
+        let secret = "p&ss w\"rd/é";
+        let text = format!(
+            "raw {secret} form {} path {} json {}",
+            form_component(secret),
+            path_segment(secret),
+            serde_json::to_string(secret).unwrap()
+        );
+        let scrubbed = scrub(text, &[secret]);
+        assert!(!scrubbed.contains("ss"), "{scrubbed}");
+        assert_eq!(scrub("abc".into(), &["abc"]), "abc");
     }
 
     #[test]

@@ -69,10 +69,13 @@ pub mod dm_api;
 mod encoding;
 #[cfg(feature = "environment")]
 pub mod environment;
+mod error;
 mod request;
 mod token;
+mod transport;
 pub mod ui_api;
 
 pub use api_rv::{ApiError, ApiRv, AsApiRv, DmApiRv};
 pub use client::{Client, ClientBuilder};
-pub use request::Progress;
+pub use error::ErrorKind;
+pub use request::{Progress, RetryPolicy};

@@ -1,15 +1,24 @@
-//! Secrets, and the Keycloak login a [`Client`](crate::Client) keeps a token cache for.
+//! Keycloak tokens: the one token request, and the cache a [`Client`](crate::Client) keeps
+//! per Keycloak client id.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::auth::{token_request, TokenResponse};
-use crate::encoding::jwt_exp;
+use serde_json::Value;
 
-/// A token is renewed when fewer than this many seconds remain before it expires.
-pub(crate) const MIN_REMAINING_S: i64 = 60;
+use crate::encoding::{form_urlencode, jwt_times, path_segment, redact_url, scrub};
+use crate::transport::{self, body_excerpt, DebugLog, Limits};
+
+/// The most a token is renewed ahead of its expiry; short-lived tokens are renewed when
+/// half their lifetime is left instead (see [`renewal_margin`]).
+pub(crate) const MAX_MARGIN_S: i64 = 60;
+/// An expiry further away than this is not believed: such a token is used once, never
+/// reused (a server clock or a token that is wrong, not a token that lasts a decade).
+const MAX_BELIEVABLE_S: i64 = 10 * 365 * 24 * 3600;
+/// The most of Keycloak's answer read.
+const MAX_TOKEN_ANSWER: u64 = 1024 * 1024;
 
 /// A password, token or client secret: shown as `***` by `Debug`.
 #[derive(Clone, PartialEq, Eq)]
@@ -34,8 +43,22 @@ impl fmt::Debug for Secret {
 pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+/// Seconds left before `exp`, when `exp` is believable: in the future, and not absurdly far
+/// (a token claiming to last past [`MAX_BELIEVABLE_S`] is treated as expired).
+pub(crate) fn seconds_left(exp: i64, now: i64) -> Option<i64> {
+    let left = exp.checked_sub(now)?;
+    (left > 0 && left <= MAX_BELIEVABLE_S).then_some(left)
+}
+
+/// How long before its expiry a token of `lifetime` seconds is renewed: a minute, or half
+/// its lifetime when that is shorter, so a 5 s token is used for 2.5 s rather than renewed
+/// before every call.
+pub(crate) fn renewal_margin(lifetime: i64) -> i64 {
+    MAX_MARGIN_S.min(lifetime.max(0) / 2)
 }
 
 /// Locks a mutex, carrying on with the data if another thread panicked while holding it
@@ -46,30 +69,205 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// What Keycloak's token endpoint answers (the fields we use).
+pub(crate) struct TokenResponse {
+    pub(crate) access_token: String,
+    pub(crate) refresh_token: Option<String>,
+    pub(crate) expires_in: Option<i64>,
+    pub(crate) refresh_expires_in: Option<i64>,
+}
+
+/// Why no token could be had: a sentence without secrets, and whether trying again later
+/// may work (Keycloak unreachable, slow, or answering 5xx/429).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TokenError {
+    pub(crate) message: String,
+    pub(crate) transient: bool,
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Where to send a token request, and how.
+pub(crate) struct TokenEndpoint<'a> {
+    pub(crate) agent: &'a ureq::Agent,
+    pub(crate) keycloak_url: &'a str,
+    pub(crate) realm: &'a str,
+    pub(crate) timeout: Duration,
+    pub(crate) debug: bool,
+}
+
+/// POSTs a form to the realm's token endpoint and reads the token answer. Errors are
+/// sentences from which every value of `secrets` has been removed.
+pub(crate) fn token_request(
+    endpoint: &TokenEndpoint<'_>,
+    form: &[(&str, &str)],
+    secrets: &[&str],
+) -> Result<TokenResponse, TokenError> {
+    let url = format!(
+        "{}/realms/{}/protocol/openid-connect/token",
+        endpoint.keycloak_url,
+        path_segment(endpoint.realm)
+    );
+    let shown_url = redact_url(&url);
+    let fail = |message: String, transient: bool| TokenError {
+        message: scrub(message, secrets),
+        transient,
+    };
+    let body = form_urlencode(form).into_bytes();
+    let request = ureq::http::Request::post(&url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Content-Length", body.len())
+        .body(ureq::SendBody::from_owned_reader(std::io::Cursor::new(
+            body,
+        )))
+        .map_err(|e| fail(format!("could not make the token request: {e}"), false))?;
+    let limits = Limits::call(endpoint.timeout);
+    let debug = endpoint.debug.then_some(DebugLog {
+        url: &shown_url,
+        attempt: 1,
+    });
+    let mut response = transport::send(endpoint.agent, request, limits, debug).map_err(|e| {
+        fail(
+            format!(
+                "Keycloak at {shown_url} could not be reached ({})",
+                transport::describe(&e, limits).1
+            ),
+            true,
+        )
+    })?;
+    let status = response.status().as_u16();
+    let (bytes, complete) = transport::read_prefix(response.body_mut(), MAX_TOKEN_ANSWER);
+    let text = String::from_utf8_lossy(&bytes);
+    let json: Option<Value> = serde_json::from_str(&text).ok();
+    if status != 200 {
+        let detail = json
+            .as_ref()
+            .and_then(|v| {
+                let description = v.get("error_description").and_then(Value::as_str);
+                let error = v.get("error").and_then(Value::as_str);
+                match (description, error) {
+                    (Some(d), Some(e)) => Some(format!("{d} ({e})")),
+                    (Some(d), None) => Some(d.to_string()),
+                    (None, Some(e)) => Some(e.to_string()),
+                    (None, None) => None,
+                }
+            })
+            .unwrap_or_else(|| body_excerpt(&text));
+        let message = if detail.is_empty() {
+            format!("Keycloak answered HTTP {status}")
+        } else {
+            format!("Keycloak answered HTTP {status}: {detail}")
+        };
+        return Err(fail(
+            message,
+            crate::api_rv::is_transient_status(status) || status >= 500,
+        ));
+    }
+    if !complete {
+        return Err(fail(
+            "Keycloak's answer was cut short or too large".to_string(),
+            true,
+        ));
+    }
+    let Some(json) = json else {
+        return Err(fail(
+            "Keycloak answered HTTP 200 with a body that is not JSON".to_string(),
+            false,
+        ));
+    };
+    let Some(access_token) = json
+        .get("access_token")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+    else {
+        return Err(fail(
+            "Keycloak answered HTTP 200 without an access_token".to_string(),
+            false,
+        ));
+    };
+    let seconds = |name: &str| {
+        let v = json.get(name)?;
+        v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))
+    };
+    Ok(TokenResponse {
+        access_token: access_token.to_string(),
+        refresh_token: json
+            .get("refresh_token")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string),
+        expires_in: seconds("expires_in"),
+        refresh_expires_in: seconds("refresh_expires_in"),
+    })
+}
+
+/// A token as cached: reused until `reuse_until`, then refreshed with `refresh` while that
+/// is valid.
 struct CachedToken {
     access: String,
-    access_exp: i64,
-    refresh: Option<(String, i64)>,
+    /// `None`: the expiry is not believable, so the token is never reused.
+    reuse_until: Option<i64>,
+    refresh: Option<Refresh>,
+}
+
+struct Refresh {
+    token: String,
+    /// `None`: Keycloak says it never expires (an offline token).
+    exp: Option<i64>,
 }
 
 impl CachedToken {
     fn from_response(response: TokenResponse, now: i64) -> CachedToken {
-        let access_exp =
-            jwt_exp(&response.access_token).unwrap_or(now + response.expires_in.unwrap_or(0));
-        let refresh = response.refresh_token.map(|token| {
-            let exp = jwt_exp(&token).unwrap_or_else(|| match response.refresh_expires_in {
+        let claims = jwt_times(&response.access_token);
+        let exp = claims
+            .map(|c| c.exp)
+            .or_else(|| response.expires_in.map(|s| now.saturating_add(s)));
+        let reuse_until = exp.and_then(|exp| {
+            let left = seconds_left(exp, now)?;
+            // The lifetime Keycloak gave the token; what is left when it has no `iat`.
+            let lifetime = claims
+                .and_then(|c| c.iat)
+                .and_then(|iat| exp.checked_sub(iat))
+                .filter(|l| *l > 0)
+                .or(response.expires_in.filter(|s| *s > 0))
+                .unwrap_or(left);
+            Some(exp.saturating_sub(renewal_margin(lifetime.min(left.saturating_mul(2)))))
+        });
+        let refresh = response.refresh_token.and_then(|token| {
+            let exp = match jwt_times(&token).map(|c| c.exp) {
+                Some(exp) => Some(exp),
                 // Keycloak says 0 for refresh tokens that do not expire (offline tokens).
-                Some(0) => i64::MAX,
-                Some(s) => now + s,
-                None => now,
-            });
-            (token, exp)
+                None => match response.refresh_expires_in {
+                    Some(0) => None,
+                    Some(s) => Some(now.saturating_add(s)),
+                    None => Some(now),
+                },
+            };
+            match exp {
+                Some(exp) if seconds_left(exp, now).is_none() => None,
+                exp => Some(Refresh { token, exp }),
+            }
         });
         CachedToken {
             access: response.access_token,
-            access_exp,
+            reuse_until,
             refresh,
         }
+    }
+
+    fn reusable(&self, now: i64) -> bool {
+        self.reuse_until.is_some_and(|until| now < until)
+    }
+
+    fn usable_refresh(&self, now: i64) -> Option<String> {
+        self.refresh
+            .as_ref()
+            .filter(|r| r.exp.is_none_or(|exp| seconds_left(exp, now).is_some()))
+            .map(|r| r.token.clone())
     }
 }
 
@@ -81,65 +279,168 @@ pub(crate) struct LoginSettings {
     pub(crate) password: Secret,
     pub(crate) client_secret: Option<Secret>,
     pub(crate) verify_ssl_cert: bool,
-    pub(crate) timeout: Duration,
     pub(crate) debug_requests: bool,
+}
+
+/// One client id's token: the cached token, and the login in progress, whose outcome every
+/// thread that waited for it shares.
+#[derive(Default)]
+struct Slot {
+    state: Mutex<SlotState>,
+    login_done: Condvar,
+}
+
+#[derive(Default)]
+struct SlotState {
+    cached: Option<CachedToken>,
+    login_running: bool,
+    /// How many logins have ended, and how the last one did.
+    logins: u64,
+    last_outcome: Option<Result<String, TokenError>>,
 }
 
 /// Keycloak settings and credentials, with one cached token per Keycloak client id.
 pub(crate) struct KeycloakLogin {
     pub(crate) settings: LoginSettings,
-    // One slot per client id, each with its own lock, so that threads wanting a DM token
-    // wait for the one DM token request instead of each making their own.
-    cache: Mutex<HashMap<String, Arc<Mutex<Option<CachedToken>>>>>,
+    slots: Mutex<HashMap<String, Arc<Slot>>>,
+}
+
+/// Ends a login in its slot even if the thread doing it unwinds, so waiters never wait for
+/// a login nobody is doing.
+struct LoginGuard<'a> {
+    slot: &'a Slot,
+    outcome: Option<(Option<CachedToken>, Result<String, TokenError>)>,
+}
+
+impl Drop for LoginGuard<'_> {
+    fn drop(&mut self) {
+        let (cached, outcome) = self.outcome.take().unwrap_or_else(|| {
+            (
+                None,
+                Err(TokenError {
+                    message: "the Keycloak login was interrupted".to_string(),
+                    transient: true,
+                }),
+            )
+        });
+        let mut state = lock(&self.slot.state);
+        if cached.is_some() {
+            state.cached = cached;
+        }
+        state.login_running = false;
+        state.logins = state.logins.wrapping_add(1);
+        state.last_outcome = Some(outcome);
+        drop(state);
+        self.slot.login_done.notify_all();
+    }
 }
 
 impl KeycloakLogin {
     pub(crate) fn new(settings: LoginSettings) -> KeycloakLogin {
         KeycloakLogin {
             settings,
-            cache: Mutex::new(HashMap::new()),
+            slots: Mutex::new(HashMap::new()),
         }
     }
 
-    /// A token for `client_id` with at least a minute left: the cached one, a refreshed one
-    /// (refresh_token grant while the refresh token is valid), or a new one (password grant).
-    pub(crate) fn token(&self, agent: &ureq::Agent, client_id: &str) -> Result<String, String> {
-        let settings = &self.settings;
-        let slot = lock(&self.cache)
+    /// A token for `client_id`: the cached one while it is fresh, otherwise one from a
+    /// refresh (refresh_token grant) or a new login (password grant), which takes at most
+    /// `timeout`. When another thread is already logging in for the same client id, this
+    /// one waits (at most `timeout`) for that login and shares its outcome.
+    pub(crate) fn token(
+        &self,
+        agent: &ureq::Agent,
+        client_id: &str,
+        timeout: Duration,
+    ) -> Result<String, TokenError> {
+        let started = Instant::now();
+        let slot = lock(&self.slots)
             .entry(client_id.to_string())
             .or_default()
             .clone();
-        let mut cached = lock(&slot);
-        let now = unix_now();
-        if let Some(token) = cached.as_ref() {
-            if token.access_exp - now >= MIN_REMAINING_S {
-                return Ok(token.access.clone());
+        let mut state = lock(&slot.state);
+        if let Some(token) = state.cached.as_ref().filter(|t| t.reusable(unix_now())) {
+            return Ok(token.access.clone());
+        }
+        if state.login_running {
+            let seen = state.logins;
+            while state.login_running && state.logins == seen {
+                let left = timeout.saturating_sub(started.elapsed());
+                if left.is_zero() {
+                    return Err(TokenError {
+                        message: format!(
+                            "timed out after {} s waiting for the Keycloak login",
+                            timeout.as_secs_f64()
+                        ),
+                        transient: true,
+                    });
+                }
+                state = slot
+                    .login_done
+                    .wait_timeout(state, left)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .0;
+            }
+            if let Some(outcome) = state.last_outcome.clone() {
+                return outcome;
             }
         }
+        state.login_running = true;
+        let refresh = state
+            .cached
+            .as_ref()
+            .and_then(|t| t.usable_refresh(unix_now()));
+        drop(state);
+        let mut guard = LoginGuard {
+            slot: &slot,
+            outcome: None,
+        };
+        let endpoint = TokenEndpoint {
+            agent,
+            keycloak_url: &self.settings.keycloak_url,
+            realm: &self.settings.realm,
+            timeout: timeout.saturating_sub(started.elapsed()),
+            debug: self.settings.debug_requests,
+        };
+        let outcome = match self.login(&endpoint, client_id, refresh) {
+            Ok(token) => {
+                let access = token.access.clone();
+                (Some(token), Ok(access))
+            }
+            Err(e) => (None, Err(e)),
+        };
+        let result = outcome.1.clone();
+        guard.outcome = Some(outcome);
+        drop(guard);
+        result
+    }
+
+    /// A refresh while the refresh token is valid, else (or when Keycloak refuses the
+    /// refresh) a password login.
+    fn login(
+        &self,
+        endpoint: &TokenEndpoint<'_>,
+        client_id: &str,
+        refresh: Option<String>,
+    ) -> Result<CachedToken, TokenError> {
+        let settings = &self.settings;
         let secret = settings.client_secret.as_ref().map(Secret::expose);
-        if let Some((refresh, refresh_exp)) = cached.as_ref().and_then(|t| t.refresh.clone()) {
-            if refresh_exp > now {
-                let mut form = vec![
-                    ("client_id", client_id),
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", refresh.as_str()),
-                ];
-                form.extend(secret.map(|s| ("client_secret", s)));
-                // A refused refresh (session ended, token revoked) falls back to a new login.
-                if let Ok(response) = token_request(
-                    agent,
-                    &settings.keycloak_url,
-                    &settings.realm,
-                    &form,
-                    settings.timeout,
-                    &[],
-                    settings.debug_requests,
-                ) {
-                    let token = CachedToken::from_response(response, now);
-                    let access = token.access.clone();
-                    *cached = Some(token);
-                    return Ok(access);
-                }
+        let secrets = [settings.password.expose(), secret.unwrap_or("")];
+        if let Some(refresh) = refresh {
+            let mut form = vec![
+                ("client_id", client_id),
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh.as_str()),
+            ];
+            form.extend(secret.map(|s| ("client_secret", s)));
+            let mut secrets = secrets.to_vec();
+            secrets.push(&refresh);
+            match token_request(endpoint, &form, &secrets) {
+                Ok(response) => return Ok(CachedToken::from_response(response, unix_now())),
+                // A refused refresh (session ended, token revoked) falls back to a new
+                // login; no answer at all would only fail again.
+                Err(e) if e.transient => return Err(self.login_failed(e)),
+                Err(_) => {}
             }
         }
         let mut form = vec![
@@ -149,24 +450,65 @@ impl KeycloakLogin {
             ("password", settings.password.expose()),
         ];
         form.extend(secret.map(|s| ("client_secret", s)));
-        let response = token_request(
-            agent,
-            &settings.keycloak_url,
-            &settings.realm,
-            &form,
-            settings.timeout,
-            &[settings.password.expose(), secret.unwrap_or("")],
-            settings.debug_requests,
-        )
-        .map_err(|e| {
-            format!(
-                "could not get a token from Keycloak for {:?}: {e}",
-                settings.username
-            )
-        })?;
-        let token = CachedToken::from_response(response, now);
-        let access = token.access.clone();
-        *cached = Some(token);
-        Ok(access)
+        token_request(endpoint, &form, &secrets)
+            .map(|response| CachedToken::from_response(response, unix_now()))
+            .map_err(|e| self.login_failed(e))
+    }
+
+    fn login_failed(&self, e: TokenError) -> TokenError {
+        TokenError {
+            message: format!(
+                "could not get a token from Keycloak for {:?}: {}",
+                self.settings.username, e.message
+            ),
+            transient: e.transient,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(access: &str, expires_in: Option<i64>, refresh_in: Option<i64>) -> TokenResponse {
+        TokenResponse {
+            access_token: access.to_string(),
+            refresh_token: refresh_in.map(|_| "opaque-refresh".to_string()),
+            expires_in,
+            refresh_expires_in: refresh_in,
+        }
+    }
+
+    #[test]
+    fn absurd_expiries_are_never_reused_and_never_overflow() {
+        let now = unix_now();
+        for (expires_in, refresh_in) in [
+            (Some(i64::MAX), Some(i64::MAX)),
+            (Some(i64::MIN), Some(i64::MIN)),
+            (Some(-1), Some(-1)),
+            (None, None),
+        ] {
+            let token = CachedToken::from_response(response("x", expires_in, refresh_in), now);
+            assert!(!token.reusable(now), "{expires_in:?}");
+            assert!(token.usable_refresh(now).is_none(), "{refresh_in:?}");
+        }
+        for now in [i64::MIN, i64::MAX, 0] {
+            let token = CachedToken::from_response(response("x", Some(300), Some(0)), now);
+            let _ = token.reusable(now);
+            let _ = token.usable_refresh(now);
+        }
+    }
+
+    #[test]
+    fn the_margin_scales_with_short_lifetimes() {
+        assert_eq!(renewal_margin(300), 60);
+        assert_eq!(renewal_margin(5), 2);
+        assert_eq!(renewal_margin(-5), 0);
+        let now = unix_now();
+        let token = CachedToken::from_response(response("x", Some(5), None), now);
+        assert!(token.reusable(now));
+        assert!(!token.reusable(now + 3));
+        let offline = CachedToken::from_response(response("x", Some(300), Some(0)), now);
+        assert!(offline.usable_refresh(now + 1_000_000).is_some());
     }
 }

@@ -386,7 +386,7 @@ fn dm_and_as_tokens_are_cached_per_client_id() {
 #[test]
 fn a_token_near_expiry_is_refreshed_with_the_refresh_grant() {
     let sandbox = Sandbox::builder()
-        .token_lifetime(Duration::from_secs(62))
+        .token_lifetime(Duration::from_secs(4))
         .start()
         .unwrap();
     let client = client_for(&sandbox);
@@ -394,10 +394,11 @@ fn a_token_near_expiry_is_refreshed_with_the_refresh_grant() {
     assert_eq!(
         client.dm_access_token().unwrap().unwrap(),
         first,
-        "reused while ≥ 60 s remain"
+        "reused while more than half its lifetime remains"
     );
-    // Two seconds later fewer than 60 s remain: the client renews before expiry.
-    std::thread::sleep(Duration::from_millis(3100));
+    // A 4 s token is renewed when fewer than 2 s remain (the margin is half the lifetime
+    // for tokens that live under two minutes).
+    std::thread::sleep(Duration::from_millis(2600));
     let second = client.dm_access_token().unwrap().unwrap();
     assert_ne!(second, first);
     assert_eq!(grants(&sandbox), ["password", "refresh_token"]);
@@ -415,13 +416,13 @@ fn a_token_near_expiry_is_refreshed_with_the_refresh_grant() {
 #[test]
 fn an_expired_refresh_token_means_a_new_login() {
     let sandbox = Sandbox::builder()
-        .token_lifetime(Duration::from_secs(62))
+        .token_lifetime(Duration::from_secs(4))
         .refresh_lifetime(Duration::from_secs(1))
         .start()
         .unwrap();
     let client = client_for(&sandbox);
     client.dm_access_token().unwrap();
-    std::thread::sleep(Duration::from_millis(3100));
+    std::thread::sleep(Duration::from_millis(2600));
     client.dm_access_token().unwrap();
     assert_eq!(grants(&sandbox), ["password", "password"]);
 }
@@ -429,12 +430,12 @@ fn an_expired_refresh_token_means_a_new_login() {
 #[test]
 fn a_refused_refresh_falls_back_to_a_new_login() {
     let sandbox = Sandbox::builder()
-        .token_lifetime(Duration::from_secs(62))
+        .token_lifetime(Duration::from_secs(4))
         .start()
         .unwrap();
     let client = client_for(&sandbox);
     client.dm_access_token().unwrap();
-    std::thread::sleep(Duration::from_millis(3100));
+    std::thread::sleep(Duration::from_millis(2600));
     // Keycloak refuses the refresh once (say the session was ended).
     sandbox.add_fault(squonk2_sandbox::FaultRule {
         method: Some("POST".into()),

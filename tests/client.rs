@@ -29,9 +29,27 @@ fn replay(wire: &str, function: &str, variant: &str, call: impl Fn(&Client) -> A
 
 #[test]
 fn dm_get_version_and_ping_match_the_recordings() {
-    for variant in ["required", "all_optional", "200_non_json_body"] {
+    for variant in ["required", "all_optional"] {
         replay(DM_WIRE, "get_version", variant, dm_api::get_version);
     }
+    // A 2xx answer that is not JSON: Python returns success with `{}`; we fail with the
+    // kind Decode, naming the content type and the start of the body (D6).
+    let case = case(DM_WIRE, "get_version", "200_non_json_body");
+    let sandbox = sandbox();
+    force_recorded_responses(&sandbox, &case);
+    let client = client_for(&sandbox);
+    let rv = dm_api::get_version(&client);
+    assert_requests_match(&case, &api_requests(&sandbox), None);
+    assert!(!rv.success);
+    assert_eq!(rv.http_status_code, 200);
+    assert_eq!(rv.error_kind(), Some(squonk2::ErrorKind::Decode));
+    let recorded = &case["requests"][0]["response"];
+    let error = rv.error().unwrap();
+    assert!(
+        error.starts_with("Failed getting version (the answer is not JSON: content type ")
+            && error.contains(recorded["content_type"].as_str().unwrap()),
+        "{error}"
+    );
     for variant in ["required", "all_optional"] {
         replay(DM_WIRE, "ping", variant, dm_api::ping);
     }
@@ -169,7 +187,7 @@ fn calls_without_a_token_send_none_and_calls_needing_one_refuse_to_go_without() 
 #[test]
 fn server_errors_keep_the_servers_text() {
     let sandbox = sandbox();
-    let client = client_for(&sandbox);
+    let client = client_without_retries(&sandbox);
     for (status, content_type, body, expected) in [
         (
             403,
@@ -257,15 +275,16 @@ fn a_slow_answer_times_out_after_the_calls_timeout() {
         fault: Fault::Delay(Duration::from_millis(2500)),
         times: Some(1),
     });
-    let client = client_for(&sandbox).with_timeout(Duration::from_secs(1));
+    let client = client_without_retries(&sandbox).with_timeout(Duration::from_secs(1));
     let rv = dm_api::get_version(&client);
     assert_no_response_rv(&case, &rv, "timed out after 1 s");
+    assert_eq!(rv.error_kind(), Some(squonk2::ErrorKind::Timeout));
 }
 
 #[test]
 fn a_hanging_server_times_out_and_a_dropped_connection_is_an_error() {
     let sandbox = sandbox();
-    let client = client_for(&sandbox).with_timeout(Duration::from_secs(1));
+    let client = client_without_retries(&sandbox).with_timeout(Duration::from_secs(1));
     sandbox.add_fault(FaultRule {
         method: None,
         path: "/data-manager-api/version".into(),

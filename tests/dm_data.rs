@@ -121,7 +121,7 @@ fn call(function: &str, client: &Client, kw: &Value) -> ApiRv {
                 skip_molecule_load: flag(kw, "skip_molecule_load"),
                 as_filename: opt(kw, "as_filename"),
                 dataset_id: opt(kw, "dataset_id"),
-                progress: None,
+                ..Default::default()
             },
         ),
         "create_dataset_from_project_file" => dm_api::create_dataset_from_project_file(
@@ -896,6 +896,7 @@ fn uploads_and_downloads_report_progress() {
         &out,
         &GetDatasetOptions {
             progress: Some(progress),
+            ..Default::default()
         },
     );
     assert_eq!(rv, ApiRv::new(true, json!({}), 200));

@@ -212,6 +212,7 @@ fn call(function: &str, c: &Client, kw: &Value) -> ApiRv {
                 force: b(kw, "force"),
                 timeout_per_file_s: kw["timeout_per_file_s"].as_u64(),
                 progress: None,
+                ..Default::default()
             },
         ),
         "get_unmanaged_project_file" => get_unmanaged_project_file(
@@ -222,6 +223,7 @@ fn call(function: &str, c: &Client, kw: &Value) -> ApiRv {
             &GetUnmanagedProjectFileOptions {
                 project_path: o(kw, "project_path"),
                 progress: None,
+                ..Default::default()
             },
         ),
         "get_unmanaged_project_file_with_token" => get_unmanaged_project_file_with_token(
@@ -233,6 +235,7 @@ fn call(function: &str, c: &Client, kw: &Value) -> ApiRv {
             &GetUnmanagedProjectFileWithTokenOptions {
                 project_path: o(kw, "project_path"),
                 progress: None,
+                ..Default::default()
             },
         ),
         "delete_unmanaged_project_files" => delete_unmanaged_project_files(
@@ -962,6 +965,7 @@ fn a_project_runs_a_job_end_to_end() {
         &GetUnmanagedProjectFileOptions {
             project_path: Some("/work".into()),
             progress: None,
+            ..Default::default()
         },
     );
     assert_eq!(rv, ApiRv::new(true, json!({}), 200));
@@ -979,6 +983,7 @@ fn a_project_runs_a_job_end_to_end() {
             progress: Some(Progress::new(move |done, total| {
                 *seen.lock().unwrap() = (done, total)
             })),
+            ..Default::default()
         },
     ));
     assert_eq!(*last.lock().unwrap(), (big_size, big_size));
@@ -1140,6 +1145,7 @@ fn jobs_fail_when_made_to_and_say_what_the_sandbox_did() {
         &GetUnmanagedProjectFileOptions {
             project_path: Some("/work".into()),
             progress: None,
+            ..Default::default()
         },
     ));
     let note = fs::read_to_string(&out).unwrap();
@@ -1486,6 +1492,7 @@ fn bad_input_is_refused_before_anything_is_sent() {
             &GetUnmanagedProjectFileOptions {
                 project_path: Some("sub".into()),
                 progress: None,
+                ..Default::default()
             },
         ),
         "project_path must start with '/' (got \"sub\")",

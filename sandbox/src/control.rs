@@ -66,7 +66,7 @@ struct FaultSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     method: Option<String>,
     path: String,
-    /// `delay`, `respond`, `hang`, `drop` or `truncate`.
+    /// `delay`, `respond`, `drip`, `hang`, `drop` or `truncate`.
     kind: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     delay_ms: Option<u64>,
@@ -80,6 +80,12 @@ struct FaultSpec {
     declared_length: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     times: Option<u32>,
+    /// Extra headers of a `respond` fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    headers: Option<Vec<(String, String)>>,
+    /// The pause before each byte of a `drip` fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    interval_ms: Option<u64>,
 }
 
 impl FaultSpec {
@@ -89,12 +95,26 @@ impl FaultSpec {
             "delay" => Fault::Delay(Duration::from_millis(
                 self.delay_ms.ok_or("a delay fault needs delay_ms")?,
             )),
-            "respond" => Fault::Respond {
-                status: self.status.unwrap_or(500),
-                content_type: self
-                    .content_type
-                    .unwrap_or_else(|| "application/json".into()),
+            "respond" => match self.headers {
+                Some(headers) => Fault::RespondWithHeaders {
+                    status: self.status.unwrap_or(500),
+                    headers,
+                    body,
+                },
+                None => Fault::Respond {
+                    status: self.status.unwrap_or(500),
+                    content_type: self
+                        .content_type
+                        .unwrap_or_else(|| "application/json".into()),
+                    body,
+                },
+            },
+            "drip" => Fault::Drip {
+                status: self.status.unwrap_or(200),
                 body,
+                interval: Duration::from_millis(
+                    self.interval_ms.ok_or("a drip fault needs interval_ms")?,
+                ),
             },
             "hang" => Fault::Hang,
             "drop" => Fault::Drop,
@@ -111,7 +131,7 @@ impl FaultSpec {
             }
             other => {
                 return Err(format!(
-                    "unknown fault kind {other:?}: use delay, respond, hang, drop or truncate"
+                    "unknown fault kind {other:?}: use delay, respond, drip, hang, drop or truncate"
                 ))
             }
         };
@@ -147,6 +167,26 @@ impl FaultSpec {
                 spec.kind = "respond".into();
                 spec.status = Some(*status);
                 spec.content_type = Some(content_type.clone());
+                spec.body = text(body);
+            }
+            Fault::RespondWithHeaders {
+                status,
+                headers,
+                body,
+            } => {
+                spec.kind = "respond".into();
+                spec.status = Some(*status);
+                spec.headers = Some(headers.clone());
+                spec.body = text(body);
+            }
+            Fault::Drip {
+                status,
+                body,
+                interval,
+            } => {
+                spec.kind = "drip".into();
+                spec.status = Some(*status);
+                spec.interval_ms = Some(interval.as_millis().try_into().unwrap_or(u64::MAX));
                 spec.body = text(body);
             }
             Fault::Hang => spec.kind = "hang".into(),

@@ -89,6 +89,25 @@ pub enum Fault {
         /// The body.
         body: Vec<u8>,
     },
+    /// Answers this, with these extra headers (a `Retry-After`, for example).
+    RespondWithHeaders {
+        /// The HTTP status code.
+        status: u16,
+        /// Header names and values, added to `Content-Type: application/json`.
+        headers: Vec<(String, String)>,
+        /// The body.
+        body: Vec<u8>,
+    },
+    /// Sends the status and headers at once, then the body one byte every `interval`: a
+    /// server (or proxy) that drips its answer, so a client's per-read time-out never fires.
+    Drip {
+        /// The HTTP status code.
+        status: u16,
+        /// The body, sent byte by byte (with a `Content-Length`).
+        body: Vec<u8>,
+        /// The pause before each byte.
+        interval: Duration,
+    },
     /// Never answers (the connection stays open until the sandbox is dropped).
     Hang,
     /// Closes the connection without any response.
@@ -160,6 +179,48 @@ pub(crate) fn outcome(fault: Fault) -> Outcome {
             }
             Outcome::Respond(response)
         }
+        Fault::RespondWithHeaders {
+            status,
+            headers,
+            body,
+        } => {
+            let mut response = Response::new(Body::from(body));
+            *response.status_mut() = status_code(status);
+            let map = response.headers_mut();
+            map.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            for (name, value) in headers {
+                if let (Ok(name), Ok(value)) = (
+                    header::HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_str(&value),
+                ) {
+                    map.insert(name, value);
+                }
+            }
+            Outcome::Respond(response)
+        }
+        Fault::Drip {
+            status,
+            body,
+            interval,
+        } => {
+            let length = body.len() as u64;
+            let mut response = Response::new(Body::new(DripBody {
+                data: Bytes::from(body),
+                interval,
+                pause: None,
+            }));
+            *response.status_mut() = status_code(status);
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            Outcome::Respond(response)
+        }
         Fault::Hang => Outcome::Hang,
         Fault::Drop => Outcome::CloseConnection,
         Fault::Truncate {
@@ -222,5 +283,36 @@ impl http_body::Body for TruncatedBody {
         Poll::Ready(Some(Err(std::io::Error::other(
             "truncated by a sandbox fault",
         ))))
+    }
+}
+
+/// Yields its bytes one at a time, each after a pause.
+struct DripBody {
+    data: Bytes,
+    interval: Duration,
+    pause: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl http_body::Body for DripBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        if self.data.is_empty() {
+            return Poll::Ready(None);
+        }
+        let interval = self.interval;
+        let pause = self
+            .pause
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(interval)));
+        if pause.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        self.pause = None;
+        let byte = self.data.split_to(1);
+        Poll::Ready(Some(Ok(Frame::data(byte))))
     }
 }

@@ -2,6 +2,7 @@
 //! editors and digests.
 
 use std::path::Path;
+use std::time::Duration;
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
@@ -28,6 +29,9 @@ pub struct UploadDatasetOptions {
     pub dataset_id: Option<String>,
     /// Told how the upload moves.
     pub progress: Option<Progress>,
+    /// An overall deadline for the transfer. Without one, the transfer fails only when
+    /// nothing moves for the time-out (D15), however long it takes.
+    pub deadline: Option<Duration>,
 }
 
 /// Uploads a local file as a new dataset (or a new version of `opts.dataset_id`):
@@ -72,6 +76,7 @@ pub fn upload_dataset(
         .text_part("dataset_id", &opts.dataset_id)
         .file_part("dataset_file", Some(dataset_file))
         .progress(opts.progress.as_ref())
+        .deadline(opts.deadline)
         .long_timeout()
         .error("Failed to upload dataset")
         .run(client)
@@ -146,6 +151,9 @@ pub fn get_dataset_versions(
 pub struct GetDatasetOptions {
     /// Told how the download moves.
     pub progress: Option<Progress>,
+    /// An overall deadline for the transfer. Without one, the transfer fails only when
+    /// nothing moves for the time-out (D15), however long it takes.
+    pub deadline: Option<Duration>,
 }
 
 /// Downloads a dataset version into `local_file`: `GET /dataset/{dataset_id}/{dataset_version}`.
@@ -179,6 +187,7 @@ pub fn get_dataset(
         .require("local_file", &*local_file.to_string_lossy())
         .download_to(local_file)
         .progress(opts.progress.as_ref())
+        .deadline(opts.deadline)
         .long_timeout()
         .error("Failed to get dataset")
         .run(client)

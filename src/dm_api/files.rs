@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
+use crate::error::ErrorKind;
 use crate::request::{Auth, Call, Progress};
 
 /// The default time-out of each upload of [`put_unmanaged_project_files`] (the Python
@@ -84,6 +85,9 @@ pub struct PutUnmanagedProjectFilesOptions {
     /// Called as each upload moves, with the bytes sent and the total of the upload's
     /// multipart body (the file plus a few hundred bytes of framing).
     pub progress: Option<Progress>,
+    /// An overall deadline for the transfer. Without one, the transfer fails only when
+    /// nothing moves for the time-out (D15), however long it takes.
+    pub deadline: Option<Duration>,
 }
 
 /// Uploads local files into a project directory, one streamed
@@ -130,10 +134,10 @@ pub fn put_unmanaged_project_files(
         bad_project_path("project_path", project_path)
     };
     if let Some(problem) = problem {
-        return ApiRv::failure(problem, 0, CALL);
+        return ApiRv::failure(ErrorKind::InvalidInput, problem, 0, CALL);
     }
     if client.base_url(Api::Dm).is_none() {
-        return ApiRv::failure("No API URL defined", 0, CALL);
+        return ApiRv::failure(ErrorKind::NotConfigured, "No API URL defined", 0, CALL);
     }
 
     let mut http_status_code = 0;
@@ -168,6 +172,7 @@ pub fn put_unmanaged_project_files(
         let file = file.as_ref();
         if !file.is_file() {
             return ApiRv::failure(
+                ErrorKind::LocalFile,
                 format!("No such file ({})", file.display()),
                 http_status_code,
                 CALL,
@@ -185,6 +190,7 @@ pub fn put_unmanaged_project_files(
             .text_part("path", project_path)
             .file_part("file", Some(file))
             .progress(opts.progress.as_ref())
+            .deadline(opts.deadline)
             .error(format!(
                 "Failed putting file {} -> {project_path}",
                 file.display()
@@ -229,7 +235,7 @@ pub fn delete_unmanaged_project_files(
         bad_project_path("project_path", project_path)
     };
     if let Some(problem) = problem {
-        return ApiRv::failure(problem, 0, CALL);
+        return ApiRv::failure(ErrorKind::InvalidInput, problem, 0, CALL);
     }
     for name in names {
         let rv = Call::new(Api::Dm, "DELETE", "/file")
@@ -253,6 +259,9 @@ pub struct GetUnmanagedProjectFileOptions {
     /// Called as the download moves, with the bytes received and the size the server
     /// announced (0 when it did not).
     pub progress: Option<Progress>,
+    /// An overall deadline for the transfer. Without one, the transfer fails only when
+    /// nothing moves for the time-out (D15), however long it takes.
+    pub deadline: Option<Duration>,
 }
 
 /// Options of [`get_unmanaged_project_file_with_token`] (the same as
@@ -289,6 +298,7 @@ pub fn get_unmanaged_project_file(
         .long_timeout()
         .download_to(local_file)
         .progress(opts.progress.as_ref())
+        .deadline(opts.deadline)
         .error("Failed to get file");
     let call = check_download(call, project_file, local_file);
     reject_if(call, bad_project_path("project_path", project_path)).run(client)
@@ -316,6 +326,7 @@ pub fn get_unmanaged_project_file_with_token(
         .long_timeout()
         .download_to(local_file)
         .progress(opts.progress.as_ref())
+        .deadline(opts.deadline)
         .error("Failed to get file");
     let call = check_download(call, project_file, local_file);
     reject_if(call, bad_project_path("project_path", project_path)).run(client)
@@ -327,6 +338,9 @@ pub struct GetProjectFileOptions {
     /// Called as the download moves, with the bytes received and the size the server
     /// announced (0 when it did not).
     pub progress: Option<Progress>,
+    /// An overall deadline for the transfer. Without one, the transfer fails only when
+    /// nothing moves for the time-out (D15), however long it takes.
+    pub deadline: Option<Duration>,
 }
 
 /// Downloads a managed file (a Dataset attached to a project) into `local_file`:
@@ -343,6 +357,7 @@ pub fn get_project_file(
         .long_timeout()
         .download_to(local_file)
         .progress(opts.progress.as_ref())
+        .deadline(opts.deadline)
         .error("Failed to get file");
     if local_file.as_os_str().is_empty() {
         return call.reject("local_file is required").run(client);
@@ -438,7 +453,12 @@ pub fn attach_dataset_to_project(
     } else {
         call
     };
-    reject_if(call, bad_project_path("path", path)).run(client)
+    // An empty path is optional in the spec and accepted by the server: sent as Python
+    // sends it (D18).
+    let problem = Some(path)
+        .filter(|p| !p.is_empty())
+        .and_then(|p| bad_project_path("path", p));
+    reject_if(call, problem).run(client)
 }
 
 /// Creates a directory (and any missing parents) in a project:

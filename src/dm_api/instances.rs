@@ -11,7 +11,7 @@ use crate::request::{Auth, Call};
 const DM_JOB_APPLICATION_ID: &str = "datamanagerjobs.squonk.it";
 
 /// Options of [`start_job_instance`] and [`dry_run_job_instance`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct StartJobInstanceOptions {
     /// A URL the Data Manager calls as the instance progresses. The three callback options
     /// below are sent only with it, as in the Python client.
@@ -25,6 +25,21 @@ pub struct StartJobInstanceOptions {
     pub generate_callback_token: bool,
     /// Keeps the instance from being removed automatically; only for debugging.
     pub debug: Option<String>,
+}
+
+impl std::fmt::Debug for StartJobInstanceOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StartJobInstanceOptions")
+            .field("callback_url", &self.callback_url)
+            .field(
+                "callback_token",
+                &self.callback_token.as_ref().map(|_| "***"),
+            )
+            .field("callback_context", &self.callback_context)
+            .field("generate_callback_token", &self.generate_callback_token)
+            .field("debug", &self.debug)
+            .finish()
+    }
 }
 
 /// Options of [`dry_run_job_instance`] (the same as [`StartJobInstanceOptions`]).
@@ -114,7 +129,8 @@ fn launch(
         call = call
             .form("callback_context", opts.callback_context.as_deref())
             .form("generate_callback_token", opts.generate_callback_token)
-            .form("callback_token", opts.callback_token.as_deref());
+            .form("callback_token", opts.callback_token.as_deref())
+            .secret(opts.callback_token.as_deref());
     }
     if !matches!(specification, Value::Object(_) | Value::Null) {
         call = call.reject("specification must be a JSON object");

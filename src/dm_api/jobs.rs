@@ -4,6 +4,7 @@ use serde_json::json;
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
+use crate::error::ErrorKind;
 use crate::request::Call;
 
 /// The Jobs the caller can run: `GET /job`. `msg` is `{"count", "jobs": [...]}`.
@@ -181,7 +182,7 @@ pub fn set_job_exchange_rates(client: &Client, rates: &[JobExchangeRate]) -> Api
             None
         };
         if let Some(problem) = problem {
-            return ApiRv::failure(problem, 0, CALL);
+            return ApiRv::failure(ErrorKind::InvalidInput, problem, 0, CALL);
         }
     }
     for rate in rates {
@@ -196,6 +197,7 @@ pub fn set_job_exchange_rates(client: &Client, rates: &[JobExchangeRate]) -> Api
         }
         let Some(job_id) = found.msg["id"].as_i64() else {
             return ApiRv::failure(
+                ErrorKind::Decode,
                 format!(
                     "Failed getting job by version {} (the answer has no numeric id)",
                     rate.job_name()

@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::api_rv::ApiRv;
 use crate::client::Client;
 use crate::dm_api::{get_instance, get_task, GetTaskOptions};
+use crate::error::ErrorKind;
 
 /// A callback given every poll's answer, e.g. to show progress.
 ///
@@ -57,7 +58,10 @@ impl Default for WaitOptions {
     }
 }
 
-/// Polls with `poll` until `done` says the answer is final, a poll fails, or time runs out.
+/// Polls with `poll` until `done` says the answer is final, a poll fails for good, or time
+/// runs out. A poll that fails for a passing reason (no answer, a time-out, 429, 502, 503,
+/// 504) is handed to the callback and polling goes on (D20); any other failure (401, 403,
+/// 404, ...) is returned at once.
 fn wait_until_done(
     opts: &WaitOptions,
     what: &str,
@@ -67,21 +71,29 @@ fn wait_until_done(
     state: impl Fn(&Value) -> String,
 ) -> ApiRv {
     let started = Instant::now();
+    let mut last_state: String;
     loop {
         let rv = poll();
         if let Some(on_poll) = &opts.on_poll {
             on_poll.call(&rv);
         }
-        if !rv.success || done(&rv.msg) {
+        if rv.success {
+            if done(&rv.msg) {
+                return rv;
+            }
+            last_state = state(&rv.msg);
+        } else if rv.is_transient() {
+            last_state = format!("the last poll failed: {}", rv.error().unwrap_or_default());
+        } else {
             return rv;
         }
         let waited = started.elapsed();
         if waited >= opts.timeout {
             return ApiRv::failure(
+                ErrorKind::Timeout,
                 format!(
-                    "Timed out after {:.1} s waiting for {what} ({})",
+                    "Timed out after {:.1} s waiting for {what} ({last_state})",
                     waited.as_secs_f64(),
-                    state(&rv.msg)
                 ),
                 0,
                 call,
@@ -94,8 +106,11 @@ fn wait_until_done(
 /// Polls [`get_instance`] every `poll_interval` until the instance's `phase` is final
 /// (`COMPLETED`, `SUCCEEDED` or `FAILED`) and returns that last answer: `success` is true
 /// and `msg` is the instance, whether the Job succeeded or failed, so check
-/// `msg["phase"]`. A failed poll (404, no answer, ...) is returned as it is. After
-/// `timeout`, `success` is false, `http_status_code` 0 and the error names the last phase.
+/// `msg["phase"]`. A poll that fails for a passing reason (no answer, a time-out, 429, 502,
+/// 503, 504) is passed to `on_poll` and polling goes on; any other failed poll (401, 403,
+/// 404, ...) is returned as it is. After `timeout`, `success` is false, `http_status_code`
+/// 0, the kind [`ErrorKind::Timeout`](crate::ErrorKind::Timeout), and the error names the
+/// last phase.
 ///
 /// ```no_run
 /// # fn main() -> anyhow::Result<()> {

@@ -30,6 +30,15 @@ pub fn client_for(sandbox: &Sandbox) -> Client {
         .expect("a client for the sandbox")
 }
 
+/// As [`client_for`], without retries: for tests of what one failed request gives.
+pub fn client_without_retries(sandbox: &Sandbox) -> Client {
+    builder_for(sandbox)
+        .credentials(ADMIN_USER, ADMIN_PASSWORD)
+        .retry_policy(squonk2::RetryPolicy::none())
+        .build()
+        .expect("a client for the sandbox")
+}
+
 /// A builder with the sandbox's URLs, Keycloak and client ids, and no credentials.
 pub fn builder_for(sandbox: &Sandbox) -> squonk2::ClientBuilder {
     Client::builder()

@@ -1,0 +1,808 @@
+//! The one request path every endpoint function goes through.
+//!
+//! An endpoint describes its call with [`Call`] (method, path template, values, query, body,
+//! whether it wants a token, its error text) and [`Call::run`] does the rest: checking the
+//! arguments and local files, URL building with every path value encoded as one segment,
+//! the bearer header, query/form/multipart/JSON encoding, deadlines and retries, streaming
+//! uploads and downloads, the success rule (any 2xx), the `msg` and [`ErrorKind`] of
+//! success and failure, and the debug log.
+//!
+//! - `param`: how values are rendered (`True`/`False`, when a value counts as set);
+//! - `body`: form, JSON and multipart bodies, and the local-file checks;
+//! - `transfer`: progress reports and downloads;
+//! - `retry`: the [`RetryPolicy`].
+
+mod body;
+mod param;
+mod retry;
+mod transfer;
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::api_rv::{is_transient_status, ApiRv};
+use crate::client::{Api, Client};
+use crate::encoding::{check_base_url, form_component, path_segment, scrub, trim_base_url};
+use crate::error::ErrorKind;
+use crate::transport::{self, body_excerpt, DebugLog, Limits};
+use body::{Body, Part};
+pub(crate) use param::Param;
+use retry::parse_retry_after;
+pub use retry::RetryPolicy;
+pub use transfer::Progress;
+use transfer::{Counting, Download, DownloadError};
+
+/// The default time-out of most calls (the Python client's 4 s).
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(4);
+/// The default time-out of listings and file transfers (the Python client's 12 s).
+pub(crate) const LONG_TIMEOUT: Duration = Duration::from_secs(12);
+/// The most of a JSON answer held in memory.
+const MAX_JSON_BODY: u64 = 256 * 1024 * 1024;
+/// The most of an error answer read.
+const MAX_ERROR_BODY: u64 = 64 * 1024;
+/// The most of a transient failure's answer read before trying again.
+const MAX_DRAINED_BODY: u64 = 64 * 1024;
+
+/// Whether a call sends the client's bearer token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Auth {
+    /// The call needs a token: without one it fails before sending anything.
+    Required,
+    /// Sent when the client has a token source, left out otherwise.
+    IfAvailable,
+    /// Never sent.
+    Never,
+}
+
+/// A description of one HTTP call, run by [`Call::run`].
+pub(crate) struct Call<'a> {
+    api: Api,
+    method: &'static str,
+    template: &'static str,
+    path_args: Vec<(&'static str, String, bool)>,
+    query: Vec<(&'static str, String, bool)>,
+    body: Body,
+    auth: Auth,
+    error_text: Cow<'static, str>,
+    default_timeout: Duration,
+    download_to: Option<&'a Path>,
+    progress: Option<Progress>,
+    text_response: bool,
+    problems: Vec<String>,
+    secrets: Vec<String>,
+    deadline: Option<Duration>,
+}
+
+impl<'a> Call<'a> {
+    /// A call of `method` on `template` (relative to the API's base URL, with `{name}` holes
+    /// filled by [`Call::path`]). It wants a token and times out after 4 s unless told
+    /// otherwise.
+    pub(crate) fn new(api: Api, method: &'static str, template: &'static str) -> Call<'a> {
+        Call {
+            api,
+            method,
+            template,
+            path_args: Vec::new(),
+            query: Vec::new(),
+            body: Body::None,
+            auth: Auth::Required,
+            error_text: Cow::Borrowed("Request failed"),
+            default_timeout: DEFAULT_TIMEOUT,
+            download_to: None,
+            progress: None,
+            text_response: false,
+            problems: Vec::new(),
+            secrets: Vec::new(),
+            deadline: None,
+        }
+    }
+
+    /// Fills the `{name}` hole of the template. An empty value fails the call before
+    /// anything is sent (D3).
+    pub(crate) fn path(self, name: &'static str, value: impl Param) -> Self {
+        self.path_arg(name, value, false)
+    }
+
+    /// As [`Call::path`], for a value that must not appear in the debug log.
+    pub(crate) fn secret_path(self, name: &'static str, value: impl Param) -> Self {
+        self.path_arg(name, value, true)
+    }
+
+    fn path_arg(mut self, name: &'static str, value: impl Param, secret: bool) -> Self {
+        let value = value.render();
+        if value.is_empty() {
+            self.problems.push(format!("{name} is required"));
+        } else if value == "." || value == ".." {
+            // A dot segment would be removed or resolved by a proxy (RFC 3986 5.2.4),
+            // sending the request to another endpoint (D16).
+            self.problems
+                .push(format!("{name} must not be {value:?} (a dot path segment)"));
+        }
+        if secret {
+            self.secrets.push(value.clone());
+        }
+        self.path_args.push((name, value, secret));
+        self
+    }
+
+    /// Fails the call before anything is sent when `value` is empty (D3).
+    pub(crate) fn require(mut self, name: &'static str, value: impl Param) -> Self {
+        if value.render().is_empty() {
+            self.problems.push(format!("{name} is required"));
+        }
+        self
+    }
+
+    /// Fails the call before anything is sent, with `problem` as the error.
+    pub(crate) fn reject(mut self, problem: impl Into<String>) -> Self {
+        self.problems.push(problem.into());
+        self
+    }
+
+    /// Fails the call before anything is sent when `value` is not 1 or more (where the Python
+    /// client asserts `value > 0`, e.g. a dataset version; D3).
+    pub(crate) fn require_positive(mut self, name: &'static str, value: i64) -> Self {
+        if value < 1 {
+            self.problems
+                .push(format!("{name} must be greater than 0 (got {value})"));
+        }
+        self
+    }
+
+    /// Adds a query pair when the value is set (truthy, as the Python client decides).
+    pub(crate) fn query(mut self, name: &'static str, value: impl Param) -> Self {
+        if value.is_set() {
+            self.query.push((name, value.render(), false));
+        }
+        self
+    }
+
+    /// Adds a query pair when the value is `Some`, even if it is `false`, `0` or empty.
+    pub(crate) fn query_some<T: Param>(mut self, name: &'static str, value: Option<T>) -> Self {
+        if let Some(value) = value {
+            self.query.push((name, value.render(), false));
+        }
+        self
+    }
+
+    /// Adds a query pair whatever the value.
+    pub(crate) fn query_always(mut self, name: &'static str, value: impl Param) -> Self {
+        self.query.push((name, value.render(), false));
+        self
+    }
+
+    /// Adds a query pair whose value must not appear in the debug log.
+    pub(crate) fn secret_query(mut self, name: &'static str, value: impl Param) -> Self {
+        let value = value.render();
+        self.secrets.push(value.clone());
+        self.query.push((name, value, true));
+        self
+    }
+
+    /// Keeps `value` (a token sent in a form, for example) out of every error text, should
+    /// the server echo it.
+    pub(crate) fn secret(mut self, value: Option<&str>) -> Self {
+        self.secrets.extend(value.map(str::to_string));
+        self
+    }
+
+    /// An overall deadline for a file transfer (which otherwise has only inactivity
+    /// time-outs: D15).
+    pub(crate) fn deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    fn form_fields(&mut self) -> &mut Vec<(&'static str, String)> {
+        if !matches!(self.body, Body::Form(_)) {
+            self.body = Body::Form(Vec::new());
+        }
+        match &mut self.body {
+            Body::Form(fields) => fields,
+            _ => unreachable!("the body was made a form just above"),
+        }
+    }
+
+    /// Makes the body a form (sent only if it gets a field) and adds the field when set.
+    pub(crate) fn form(mut self, name: &'static str, value: impl Param) -> Self {
+        let set = value.is_set();
+        let fields = self.form_fields();
+        if set {
+            fields.push((name, value.render()));
+        }
+        self
+    }
+
+    /// Adds a form field when the value is `Some`, even if it is `false`, `0` or empty.
+    pub(crate) fn form_some<T: Param>(mut self, name: &'static str, value: Option<T>) -> Self {
+        let fields = self.form_fields();
+        if let Some(value) = value {
+            fields.push((name, value.render()));
+        }
+        self
+    }
+
+    /// Adds a form field whatever the value.
+    pub(crate) fn form_always(mut self, name: &'static str, value: impl Param) -> Self {
+        self.form_fields().push((name, value.render()));
+        self
+    }
+
+    fn json_fields(&mut self) -> &mut serde_json::Map<String, Value> {
+        if !matches!(self.body, Body::Json(Value::Object(_))) {
+            self.body = Body::Json(Value::Object(serde_json::Map::new()));
+        }
+        match &mut self.body {
+            Body::Json(Value::Object(map)) => map,
+            _ => unreachable!("the body was made a JSON object just above"),
+        }
+    }
+
+    /// Makes the body a JSON object (`{}` when it gets no field) and sets the field.
+    pub(crate) fn json_field(mut self, name: &'static str, value: impl Into<Value>) -> Self {
+        self.json_fields().insert(name.to_string(), value.into());
+        self
+    }
+
+    /// Sets a JSON field when the value is `Some`, even if it is `false`, `0` or empty.
+    pub(crate) fn json_field_some<T: Into<Value>>(
+        mut self,
+        name: &'static str,
+        value: Option<T>,
+    ) -> Self {
+        let fields = self.json_fields();
+        if let Some(value) = value {
+            fields.insert(name.to_string(), value.into());
+        }
+        self
+    }
+
+    /// Sets a JSON field when the value is set (truthy, as the Python client decides).
+    pub(crate) fn json_field_if_set<T: Param + Into<Value>>(
+        mut self,
+        name: &'static str,
+        value: T,
+    ) -> Self {
+        let set = value.is_set();
+        let fields = self.json_fields();
+        if set {
+            fields.insert(name.to_string(), value.into());
+        }
+        self
+    }
+
+    fn parts(&mut self) -> &mut Vec<Part> {
+        if !matches!(self.body, Body::Multipart(_)) {
+            self.body = Body::Multipart(Vec::new());
+        }
+        match &mut self.body {
+            Body::Multipart(parts) => parts,
+            _ => unreachable!("the body was made multipart just above"),
+        }
+    }
+
+    /// Adds a multipart text field when the value is set.
+    pub(crate) fn text_part(mut self, name: &'static str, value: impl Param) -> Self {
+        if value.is_set() {
+            let value = value.render();
+            self.parts().push(Part::Text(name, value));
+        }
+        self
+    }
+
+    /// Adds a multipart text field whatever the value.
+    pub(crate) fn text_part_always(mut self, name: &'static str, value: impl Param) -> Self {
+        let value = value.render();
+        self.parts().push(Part::Text(name, value));
+        self
+    }
+
+    /// Adds a multipart text field when the value is `Some`, even if it is empty (what
+    /// requests does with a `None`-filtered `data` dict).
+    pub(crate) fn text_part_some<T: Param>(self, name: &'static str, value: Option<T>) -> Self {
+        match value {
+            Some(value) => self.text_part_always(name, value),
+            None => self,
+        }
+    }
+
+    /// Adds a file part streamed from `path`, named by the file's base name; with `None`, a
+    /// part with `filename=""` and no content (the server's "no file").
+    pub(crate) fn file_part(mut self, name: &'static str, path: Option<&Path>) -> Self {
+        let part = match path {
+            Some(path) => Part::File(name, path.to_path_buf()),
+            None => Part::NoFile(name),
+        };
+        self.parts().push(part);
+        self
+    }
+
+    /// Whether the bearer token is sent (default [`Auth::Required`]).
+    pub(crate) fn auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// The start of `msg["error"]` when the call fails.
+    pub(crate) fn error(mut self, text: impl Into<Cow<'static, str>>) -> Self {
+        self.error_text = text.into();
+        self
+    }
+
+    /// Uses the 12 s default time-out of listings and file transfers.
+    pub(crate) fn long_timeout(mut self) -> Self {
+        self.default_timeout = LONG_TIMEOUT;
+        self
+    }
+
+    /// Streams a successful answer's body into `local_file` (through a temporary file beside
+    /// it, renamed into place only when complete: D9).
+    pub(crate) fn download_to(mut self, local_file: &'a Path) -> Self {
+        self.download_to = Some(local_file);
+        self
+    }
+
+    /// Reports the progress of the upload (a multipart body) or the download.
+    pub(crate) fn progress(mut self, progress: Option<&Progress>) -> Self {
+        self.progress = progress.cloned();
+        self
+    }
+
+    /// A successful answer's `msg` is `{"text": <body>}` (the UI API's way).
+    pub(crate) fn text_response(mut self) -> Self {
+        self.text_response = true;
+        self
+    }
+
+    fn call_name(&self) -> String {
+        format!("{} {}", self.method, self.template)
+    }
+
+    fn fail(&self, kind: ErrorKind, error: impl Into<String>, status: u16) -> ApiRv {
+        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        ApiRv::failure(
+            kind,
+            scrub(error.into(), &secrets),
+            status,
+            &self.call_name(),
+        )
+    }
+
+    /// `"<error text> (<why>)"`, the shape of every failure's text (D5).
+    fn fail_because(&self, kind: ErrorKind, why: impl std::fmt::Display, status: u16) -> ApiRv {
+        self.fail(kind, format!("{} ({why})", self.error_text), status)
+    }
+
+    /// Whether this call moves a file (and so has inactivity time-outs, not a deadline).
+    fn is_transfer(&self) -> bool {
+        self.download_to.is_some() || self.body.has_file()
+    }
+
+    /// The URL to call and the same URL with secret values replaced by `***` for logs.
+    fn urls(&self, base: &str) -> (String, String) {
+        let mut url = base.trim_end_matches('/').to_string();
+        let mut shown = url.clone();
+        let mut rest = self.template;
+        while let Some(open) = rest.find('{') {
+            let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
+            let name = &rest[open + 1..close];
+            url.push_str(&rest[..open]);
+            shown.push_str(&rest[..open]);
+            match self.path_args.iter().find(|(n, _, _)| *n == name) {
+                Some((_, value, secret)) => {
+                    let encoded = path_segment(value);
+                    shown.push_str(if *secret { "***" } else { &encoded });
+                    url.push_str(&encoded);
+                }
+                None => {
+                    // A template hole without a value is a bug in this crate, never user input;
+                    // it is caught by the parity tests. Send nothing rather than a broken URL.
+                    url.push_str("%7Bmissing%7D");
+                    shown.push_str("{missing}");
+                }
+            }
+            rest = rest.get(close + 1..).unwrap_or("");
+        }
+        url.push_str(rest);
+        shown.push_str(rest);
+        for (i, (name, value, secret)) in self.query.iter().enumerate() {
+            let sep = if i == 0 { '?' } else { '&' };
+            let encoded = format!("{}={}", form_component(name), form_component(value));
+            url.push(sep);
+            url.push_str(&encoded);
+            shown.push(sep);
+            if *secret {
+                shown.push_str(&format!("{}=***", form_component(name)));
+            } else {
+                shown.push_str(&encoded);
+            }
+        }
+        (url, shown)
+    }
+
+    /// Sends the call and turns the answer into an [`ApiRv`].
+    pub(crate) fn run(mut self, client: &Client) -> ApiRv {
+        let started = Instant::now();
+        if let Some(problem) = self.problems.first() {
+            return self.fail(ErrorKind::InvalidInput, problem.clone(), 0);
+        }
+        if self
+            .path_args
+            .iter()
+            .any(|(name, _, _)| !self.template.contains(&format!("{{{name}}}")))
+        {
+            return self.fail_because(ErrorKind::Other, "internal error: bad path template", 0);
+        }
+        let Some(base) = client.base_url(self.api) else {
+            return self.fail(ErrorKind::NotConfigured, "No API URL defined", 0);
+        };
+        if let Err(why) = check_base_url(base) {
+            let why = format!("the {} API URL is not valid: {why}", self.api.short_name());
+            return self.fail_because(ErrorKind::NotConfigured, why, 0);
+        }
+        let (url, shown_url) = self.urls(trim_base_url(base));
+        // Local files are checked before anything is sent, the login included.
+        let mut body = match self.body.prepare(self.progress.as_ref()) {
+            Ok(body) => body,
+            Err(why) => return self.fail_because(ErrorKind::LocalFile, why, 0),
+        };
+        let mut download = match self.download_to.map(Download::prepare).transpose() {
+            Ok(download) => download,
+            Err(why) => return self.fail_because(ErrorKind::LocalFile, why, 0),
+        };
+        let timeout = client.timeout_or(self.default_timeout);
+        let token = match self.auth {
+            Auth::Never => None,
+            Auth::IfAvailable if !client.has_token_source(self.api) => None,
+            Auth::Required | Auth::IfAvailable => match client.token(self.api, timeout) {
+                Ok(Some(token)) => Some(token),
+                Ok(None) => {
+                    return self.fail(
+                        ErrorKind::NotConfigured,
+                        format!(
+                            "access_token is required (the client has no token or Keycloak credentials for the {} API)",
+                            self.api.short_name()
+                        ),
+                        0,
+                    )
+                }
+                Err(e) => {
+                    return self
+                        .fail_because(ErrorKind::Login, &e.message, 0)
+                        .with_transient(e.transient)
+                }
+            },
+        };
+        self.secrets.extend(token.clone());
+        let policy = client.retry_policy();
+        let retryable = policy.applies_to(self.method);
+        let mut attempt = 1u32;
+        loop {
+            // Every call but a transfer ends by its deadline; the login came out of the
+            // first attempt's share.
+            let limits = if self.is_transfer() {
+                Limits {
+                    inactivity: timeout,
+                    deadline: self.deadline,
+                    shown: self.deadline.unwrap_or(timeout),
+                }
+            } else if attempt == 1 {
+                let left = timeout.saturating_sub(started.elapsed());
+                if left.is_zero() {
+                    let why = format!("timed out after {} s", timeout.as_secs_f64());
+                    return self.fail_because(ErrorKind::Timeout, why, 0);
+                }
+                Limits::call_with_left(timeout, left)
+            } else {
+                Limits::call(timeout)
+            };
+            let Some(send_body) = body.take() else {
+                return self.fail_because(ErrorKind::Other, "the body cannot be sent twice", 0);
+            };
+            let mut request = ureq::http::Request::builder().method(self.method).uri(&url);
+            if let Some(token) = &token {
+                request = request.header("Authorization", format!("Bearer {token}"));
+            }
+            if let Some(content_type) = &body.content_type {
+                request = request.header("Content-Type", content_type);
+            }
+            match body.length {
+                Some(length) => request = request.header("Content-Length", length),
+                // As the Python client (requests) does: a body-less request of a method that
+                // has a body says so, instead of being sent chunked.
+                None if matches!(self.method, "POST" | "PUT" | "PATCH" | "DELETE") => {
+                    request = request.header("Content-Length", 0)
+                }
+                None => {}
+            }
+            let request = match request.body(send_body) {
+                Ok(request) => request,
+                // Our URLs are built from checked parts; say so without echoing a token.
+                Err(e) => {
+                    let why = format!("the request could not be made: {e}");
+                    return self.fail_because(ErrorKind::Other, why, 0);
+                }
+            };
+            let debug = client.debug_requests().then_some(DebugLog {
+                url: &shown_url,
+                attempt,
+            });
+            let retry_in = |retry_after: Option<Duration>| {
+                retryable
+                    .then(|| policy.delay(attempt, retry_after))
+                    .flatten()
+            };
+            let mut response = match transport::send(client.agent(self.api), request, limits, debug)
+            {
+                Ok(response) => response,
+                Err(e) => {
+                    let (kind, why) = transport::describe(&e, limits);
+                    let transient = matches!(kind, ErrorKind::Connect | ErrorKind::Timeout);
+                    if let Some(pause) = retry_in(None).filter(|_| transient) {
+                        self.log_retry(client, &shown_url, &why, pause, attempt);
+                        std::thread::sleep(pause);
+                        attempt += 1;
+                        continue;
+                    }
+                    return self.fail_because(kind, why, 0);
+                }
+            };
+            let status = response.status().as_u16();
+            if !(200..300).contains(&status) {
+                if is_transient_status(status) {
+                    let retry_after = response
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(parse_retry_after);
+                    if let Some(pause) = retry_in(retry_after) {
+                        // Read what is left of the answer so the connection can be reused.
+                        let _ = transport::read_prefix(response.body_mut(), MAX_DRAINED_BODY);
+                        let why = format!("HTTP {status}");
+                        self.log_retry(client, &shown_url, &why, pause, attempt);
+                        std::thread::sleep(pause);
+                        attempt += 1;
+                        continue;
+                    }
+                }
+                return self.http_failure(status, response.body_mut());
+            }
+            return match download.take() {
+                Some(download) => self.save_download(download, status, response.body_mut(), limits),
+                None => self.read_answer(status, &mut response, limits),
+            };
+        }
+    }
+
+    /// Prints a retry to the debug log.
+    fn log_retry(&self, client: &Client, url: &str, why: &str, pause: Duration, attempt: u32) {
+        if client.debug_requests() {
+            eprintln!(
+                "squonk2: retrying {} {url} in {} ms after attempt {attempt} ({why})",
+                self.method,
+                pause.as_millis()
+            );
+        }
+    }
+
+    /// A non-2xx answer: the failure keeps the start of what the server said (D5).
+    fn http_failure(&self, status: u16, body: &mut ureq::Body) -> ApiRv {
+        let (bytes, complete) = transport::read_prefix(body, MAX_ERROR_BODY);
+        let text = String::from_utf8_lossy(&bytes);
+        let detail = server_error_text(&text, complete);
+        let error = if detail.is_empty() {
+            format!("{} (HTTP {status})", self.error_text)
+        } else {
+            format!("{} (HTTP {status}: {detail})", self.error_text)
+        };
+        self.fail(ErrorKind::Http, error, status)
+    }
+
+    fn save_download(
+        &self,
+        download: Download,
+        status: u16,
+        body: &mut ureq::Body,
+        limits: Limits,
+    ) -> ApiRv {
+        let total = body.content_length().unwrap_or(0);
+        let reader = body.with_config().limit(u64::MAX).reader();
+        let result = match &self.progress {
+            Some(progress) => download.save(&mut Counting::new(reader, total, progress.clone())),
+            None => download.save(&mut { reader }),
+        };
+        match result {
+            Ok(msg) => ApiRv::new(true, msg, status).with_call(&self.call_name()),
+            Err(DownloadError::LocalFile(why)) => {
+                self.fail_because(ErrorKind::LocalFile, why, status)
+            }
+            Err(DownloadError::Read(e)) => {
+                let (kind, why) = transport::describe_io(&e, limits);
+                self.fail_because(kind, format!("the download was cut short: {why}"), status)
+            }
+        }
+    }
+
+    /// A 2xx answer: its JSON (any kind, `{}` when empty), or `{"text": ...}` for the UI API.
+    /// A body that is not JSON is a [`ErrorKind::Decode`] failure (D6).
+    fn read_answer(
+        &self,
+        status: u16,
+        response: &mut ureq::http::Response<ureq::Body>,
+        limits: Limits,
+    ) -> ApiRv {
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("none")
+            .to_string();
+        let bytes = match response
+            .body_mut()
+            .with_config()
+            .limit(MAX_JSON_BODY)
+            .read_to_vec()
+        {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                let (kind, why) = transport::describe(&e, limits);
+                let why = format!("the answer could not be read: {why}");
+                return self.fail_because(kind, why, status);
+            }
+        };
+        let msg = if self.text_response {
+            json!({ "text": String::from_utf8_lossy(&bytes) })
+        } else if bytes.iter().all(u8::is_ascii_whitespace) {
+            json!({})
+        } else {
+            match serde_json::from_slice(&bytes) {
+                Ok(value) => value,
+                Err(_) => {
+                    let why = format!(
+                        "the answer is not JSON: content type {content_type}, body starting {:?}",
+                        body_excerpt(&String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]))
+                    );
+                    return self.fail_because(ErrorKind::Decode, why, status);
+                }
+            }
+        };
+        ApiRv::new(true, msg, status).with_call(&self.call_name())
+    }
+}
+
+/// What the server said went wrong: its JSON `error` field, or the start of a non-JSON
+/// body. `complete` is false when only the start of the body arrived (too long, or cut
+/// short): the `error` field is then read from what there is.
+fn server_error_text(text: &str, complete: bool) -> String {
+    if let Ok(value) = serde_json::from_str::<Value>(text) {
+        return match value.get("error") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => body_excerpt(text),
+        };
+    }
+    if !complete {
+        if let Some(start) = partial_error_field(text) {
+            return format!("{}...", body_excerpt(&start));
+        }
+    }
+    body_excerpt(text)
+}
+
+/// The beginning of the `"error"` string of a JSON object that was cut short.
+fn partial_error_field(text: &str) -> Option<String> {
+    let rest = text.trim_start().strip_prefix('{')?;
+    let at = rest.find("\"error\"")?;
+    let rest = rest[at + 7..].trim_start().strip_prefix(':')?;
+    let rest = rest.trim_start().strip_prefix('"')?;
+    // Decode the string as far as it goes: close it and let serde undo the escapes.
+    let mut end = rest.len();
+    let mut escaped = false;
+    for (i, c) in rest.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let mut literal = rest[..end].to_string();
+    // A cut inside an escape sequence: drop the incomplete escape.
+    if let Some(backslash) = literal.rfind('\\') {
+        if literal.len() - backslash < 6 {
+            literal.truncate(backslash);
+        }
+    }
+    serde_json::from_str::<String>(&format!("\"{literal}\"")).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_render_like_python() {
+        assert_eq!(true.render(), "True");
+        assert!(!false.is_set());
+        assert!(!0i64.is_set());
+        assert!(!"".is_set());
+        assert!(Some("x").is_set());
+        assert!(!None::<&str>.is_set());
+    }
+
+    #[test]
+    fn urls_encode_each_value_as_one_segment_and_hide_secrets() {
+        let call = Call::new(Api::Dm, "DELETE", "/instance/{instance_id}/token/{token}")
+            .path("instance_id", "a/b?c")
+            .secret_path("token", "tok en")
+            .secret_query("token", "s3cret")
+            .query("file", "x y");
+        let (url, shown) = call.urls("http://h/dm");
+        assert_eq!(
+            url,
+            "http://h/dm/instance/a%2Fb%3Fc/token/tok%20en?token=s3cret&file=x+y"
+        );
+        assert_eq!(
+            shown,
+            "http://h/dm/instance/a%2Fb%3Fc/token/***?token=***&file=x+y"
+        );
+    }
+
+    #[test]
+    fn dot_segments_are_refused_before_sending() {
+        let client = Client::builder()
+            .dm_api_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        for dots in [".", ".."] {
+            let rv = Call::new(Api::Dm, "DELETE", "/project/{project_id}/editor/{user_id}")
+                .path("project_id", "p")
+                .path("user_id", dots)
+                .run(&client);
+            assert_eq!(rv.http_status_code, 0);
+            assert_eq!(rv.error_kind(), Some(ErrorKind::InvalidInput));
+            assert!(rv.error().unwrap().contains("user_id"), "{rv:?}");
+        }
+    }
+
+    #[test]
+    fn empty_path_values_are_refused_before_sending() {
+        let client = Client::builder()
+            .dm_api_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let rv = Call::new(Api::Dm, "GET", "/project/{project_id}")
+            .path("project_id", "")
+            .error("Failed to get project")
+            .run(&client);
+        assert!(!rv.success);
+        assert_eq!(rv.http_status_code, 0);
+        assert_eq!(rv.error(), Some("project_id is required"));
+    }
+
+    #[test]
+    fn server_error_text_prefers_the_error_field() {
+        assert_eq!(server_error_text(r#"{"error": "nope"}"#, true), "nope");
+        assert_eq!(
+            server_error_text("<html>\n  Bad   gateway</html>", true),
+            "<html> Bad gateway</html>"
+        );
+        assert_eq!(server_error_text("", true), "");
+        assert_eq!(
+            server_error_text(r#"{"error": "disk \"full\" on node-7 and mo"#, false),
+            "disk \"full\" on node-7 and mo..."
+        );
+        assert_eq!(
+            server_error_text(r#"{"error": "cut \u00e"#, false),
+            "cut..."
+        );
+        let long = format!(r#"{{"error": "{}"#, "x".repeat(70_000));
+        assert!(server_error_text(&long[..65_536], false).starts_with("xxxx"));
+    }
+}
