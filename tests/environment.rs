@@ -156,6 +156,13 @@ fn expected_result(variant: &str, recorded: &Value) -> Value {
             // "'only' environment does not exist" for a name).
             expected = json!({ "type": "Environment", "properties": minimal_only_properties() });
         }
+        "not_a_mapping#1" => {
+            // Python said only "is not formatted correctly"; we also say what is wrong.
+            expected["message"] = json!(format!(
+                "{}: the file should be a mapping, found a list",
+                expected["message"].as_str().expect("message")
+            ));
+        }
         _ => {}
     }
     expected
@@ -672,7 +679,7 @@ fn malformed_files_give_clear_errors() {
     assert_eq!(load_error("{}\n"), "f.yaml is empty");
     assert_eq!(
         load_error("just text\n"),
-        "f.yaml is not formatted correctly"
+        "f.yaml is not formatted correctly: the file should be a mapping, found a string"
     );
     // Python asserted on an empty default.
     assert_eq!(
@@ -680,40 +687,259 @@ fn malformed_files_give_clear_errors() {
         "f.yaml does not have a 'default'"
     );
     assert_eq!(
-        load_error("default: [a]\nenvironments: {a: {}}\n"),
-        "f.yaml is not formatted correctly"
-    );
-    assert_eq!(
-        load_error("default: a\nenvironments: [a]\n"),
-        "f.yaml is not formatted correctly"
-    );
-    assert_eq!(
         load_error("default: a\nenvironments:\n"),
         "f.yaml default is not in 'environments'"
     );
 
-    let environments = Environments::from_yaml_str(
-        "f.yaml",
-        "default: a\nenvironments:\n  a: text\n  b:\n    keycloak-hostname: [x]\n",
-    )
-    .unwrap();
-    assert_eq!(
-        error_message(environments.get_with_env(None, no_env)),
-        "f.yaml 'a' environment is not formatted correctly"
-    );
-    assert_eq!(
-        error_message(environments.get_with_env(Some("b"), no_env)),
-        "f.yaml 'b' value for 'keycloak-hostname' is not formatted correctly"
-    );
+    let environments =
+        Environments::from_yaml_str("f.yaml", "default: a\nenvironments: {a: {}}\n").unwrap();
     assert_eq!(
         error_message(environments.get_with_env(Some("c"), no_env)),
         "f.yaml 'c' environment does not exist"
     );
 
     let tmp = TempDir::new("unreadable");
-    let error = error_message(Environments::from_file(tmp.path()));
+    assert_eq!(
+        error_message(Environments::from_file(tmp.path())),
+        format!(
+            "{} could not be read: it is a directory",
+            tmp.path().display()
+        )
+    );
+    let path = tmp.write("latin-1", "default: caf\u{e9}\n");
+    std::fs::write(&path, b"default: caf\xe9\n").unwrap();
+    assert_eq!(
+        error_message(Environments::from_file(&path)),
+        format!(
+            "{} could not be read: it is not UTF-8 text (byte 12)",
+            path.display()
+        )
+    );
+}
+
+// ---- Hostile or broken files (issue 9) ----
+
+/// Runs `work` on a thread of its own and fails, instead of hanging, when it has not
+/// finished within `limit`; `unblock` is called first so the stuck thread can end.
+fn within<T: Send + 'static>(
+    limit: std::time::Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+    unblock: impl FnOnce(),
+) -> T {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        let _ = sender.send(work());
+    });
+    match receiver.recv_timeout(limit) {
+        Ok(value) => {
+            worker.join().expect("worker thread");
+            value
+        }
+        Err(_) => {
+            unblock();
+            panic!("not finished within {limit:?}");
+        }
+    }
+}
+
+#[test]
+fn a_fifo_is_refused_without_blocking() {
+    let tmp = TempDir::new("fifo");
+    let fifo = tmp.path().join("environments");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success(), "mkfifo failed");
+    let fifo_str = fifo.display().to_string();
+
+    let path = fifo_str.clone();
+    let error = within(
+        std::time::Duration::from_secs(5),
+        move || {
+            Environments::load_with_env(env_of(&[(ENVIRONMENTS_FILE_VAR, &path)]))
+                .map(|environments| environments.names())
+                .map_err(|error| error.to_string())
+        },
+        // A reader blocked in open() is released by a writer opening the other end.
+        || drop(std::fs::OpenOptions::new().write(true).open(&fifo)),
+    );
+    assert_eq!(
+        error_message(error.map_err(anyhow::Error::msg)),
+        format!("{fifo_str} could not be read: it is not a regular file")
+    );
+}
+
+#[test]
+fn an_oversized_file_is_refused_before_it_is_read() {
+    let tmp = TempDir::new("large");
+    let limit = 1024 * 1024;
+    let padding = "#".repeat(limit - FULL.len() - 1) + "\n";
+    let path = tmp.write("at-the-limit.yaml", &format!("{FULL}{padding}"));
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), limit as u64);
+    assert_eq!(
+        Environments::from_file(&path).unwrap().names(),
+        ["local", "staging", "my-env-2"]
+    );
+
+    let path = tmp.write("over.yaml", &format!("{FULL}{padding}#"));
+    assert_eq!(
+        error_message(Environments::from_file(&path)),
+        format!(
+            "{} is too large: {} bytes, more than the 1048576 an environments file may have",
+            path.display(),
+            limit + 1
+        )
+    );
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let with_bom = format!("\u{feff}{FULL}");
+    let environments = Environments::from_yaml_str("f", &with_bom).unwrap();
+    assert_eq!(environments.names(), ["local", "staging", "my-env-2"]);
+
+    let tmp = TempDir::new("bom");
+    let path = tmp.write("envs.yaml", &with_bom);
+    let local = Environments::from_file(&path)
+        .unwrap()
+        .get_with_env(None, no_env)
+        .unwrap();
+    assert_eq!(local.keycloak_realm(), "squonk2");
+}
+
+/// `- - - ... x`: one sequence inside another, `depth` deep, two bytes a level.
+fn nested(depth: usize) -> String {
+    format!(
+        "default: a\nenvironments: {{a: {{}}}}\ndeep:\n{}x\n",
+        "- ".repeat(depth)
+    )
+}
+
+#[test]
+fn deep_nesting_is_refused_without_overflowing_the_stack() {
+    // 4,000 levels in 8 KB used to abort the whole process inside the YAML parser.
+    for depth in [64, 4_000, 100_000] {
+        let error = error_message(Environments::from_yaml_str("f.yaml", &nested(depth)));
+        assert_eq!(
+            error,
+            "f.yaml is not formatted correctly: it is nested more than 64 levels deep"
+        );
+    }
+    // Flow style (`[[[...]]]`) and mappings count the same way.
+    let flow = format!(
+        "default: a\nenvironments: {{a: {}1{}}}\n",
+        "[".repeat(70),
+        "]".repeat(70)
+    );
+    assert!(error_message(Environments::from_yaml_str("f.yaml", &flow)).ends_with("64 levels deep"));
+    // The top-level mapping is level 1, so 63 more levels fit.
+    assert!(Environments::from_yaml_str("f.yaml", &nested(63)).is_ok());
+
+    // An alias brings its anchor's depth along.
+    let via_alias = format!(
+        "x: &x\n{}y\ndefault: a\nenvironments: {{a: {{}}}}\ndeep:\n{}*x\n",
+        "- ".repeat(40),
+        "- ".repeat(40)
+    );
     assert!(
-        error.starts_with(&format!("{} could not be read: ", tmp.path().display())),
-        "{error}"
+        error_message(Environments::from_yaml_str("f.yaml", &via_alias))
+            .ends_with("64 levels deep")
+    );
+}
+
+/// The classic "billion laughs": each level holds nine aliases of the one before.
+fn alias_bomb(levels: usize) -> String {
+    let mut yaml = String::from("default: a\nenvironments: {a: {}}\nl0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for level in 1..=levels {
+        let previous = format!("*l{}", level - 1);
+        yaml.push_str(&format!(
+            "l{level}: &l{level} [{}]\n",
+            vec![previous; 9].join(", ")
+        ));
+    }
+    yaml
+}
+
+#[test]
+fn an_alias_bomb_is_refused() {
+    let bomb = alias_bomb(8);
+    assert!(bomb.len() < 700, "{}", bomb.len());
+    // 9^9 copies of "lol" used to exhaust the memory.
+    let error = within(
+        std::time::Duration::from_secs(10),
+        move || error_message(Environments::from_yaml_str("f.yaml", &bomb)),
+        || {},
+    );
+    assert_eq!(
+        error,
+        "f.yaml is not formatted correctly: its aliases ('*name') copy more than 4 MiB"
+    );
+    // A modest use of aliases is fine.
+    assert!(Environments::from_yaml_str("f.yaml", &alias_bomb(3)).is_ok());
+}
+
+#[test]
+fn many_environments_sharing_settings_through_aliases_load() {
+    let mut yaml = String::from(
+        "default: env-0\ncommon: &common\n  keycloak-hostname: kc\n  keycloak-realm: r\n  admin-user: u\n  admin-password: p\nenvironments:\n",
+    );
+    for index in 0..500 {
+        yaml.push_str(&format!(
+            "  env-{index}:\n    <<: *common\n    dm-hostname: dm-{index}\n"
+        ));
+    }
+    let environments = Environments::from_yaml_str("f", &yaml).unwrap();
+    assert_eq!(environments.names().len(), 500);
+    let env = environments.get_with_env(Some("env-499"), no_env).unwrap();
+    assert_eq!(env.keycloak_realm(), "r");
+    assert_eq!(env.dm_hostname(), Some("dm-499"));
+}
+
+#[test]
+fn wrong_types_name_the_key_the_expected_type_and_what_was_found() {
+    let load_error = |yaml: &str| error_message(Environments::from_yaml_str("/x/envs", yaml));
+    assert_eq!(
+        load_error("default: [a]\nenvironments: {a: {}}\n"),
+        "/x/envs is not formatted correctly: 'default' should be a string, found a list"
+    );
+    assert_eq!(
+        load_error("default: a\nenvironments: [a]\n"),
+        "/x/envs is not formatted correctly: 'environments' should be a mapping, found a list"
+    );
+    assert_eq!(
+        load_error("default: a\nenvironments: 7\n"),
+        "/x/envs is not formatted correctly: 'environments' should be a mapping, found a number"
+    );
+    assert_eq!(
+        load_error("default: a\nenvironments: {a: {}, [b]: {}}\n"),
+        "/x/envs is not formatted correctly: a name in 'environments' should be a string, found a list"
+    );
+    assert_eq!(
+        load_error("- a\n"),
+        "/x/envs is not formatted correctly: the file should be a mapping, found a list"
+    );
+
+    let environments = Environments::from_yaml_str(
+        "/x/envs",
+        "default: a\nenvironments:\n  a: text\n  dev:\n    keycloak-hostname: kc\n    keycloak-realm: [x]\n  c: {keycloak-hostname: {k: v}}\n  d: {keycloak-hostname: !!int nope}\n",
+    )
+    .unwrap();
+    let get_error = |name| error_message(environments.get_with_env(Some(name), no_env));
+    assert_eq!(
+        get_error("a"),
+        "/x/envs is not formatted correctly: 'environments.a' should be a mapping, found a string"
+    );
+    assert_eq!(
+        get_error("dev"),
+        "/x/envs is not formatted correctly: 'environments.dev.keycloak-realm' should be a string, found a list"
+    );
+    assert_eq!(
+        get_error("c"),
+        "/x/envs is not formatted correctly: 'environments.c.keycloak-hostname' should be a string, found a mapping"
+    );
+    assert_eq!(
+        get_error("d"),
+        "/x/envs is not formatted correctly: 'environments.d.keycloak-hostname' should be a string, found an invalid value"
     );
 }
