@@ -88,7 +88,6 @@ const MAX_DEPTH: usize = 64;
 // copies an anchor's whole value for every alias, so a few hundred bytes of nested aliases
 // would otherwise fill the memory.
 const MAX_ALIAS_COPY: usize = 4 * 1024 * 1024;
-const MAX_ALIAS_COPY_TEXT: &str = "4 MiB";
 
 const KEYCLOAK_HOSTNAME_KEY: &str = "keycloak-hostname";
 const KEYCLOAK_REALM_KEY: &str = "keycloak-realm";
@@ -207,7 +206,8 @@ impl Environments {
     /// ```
     ///
     /// # Errors
-    /// As [`Environments::from_file`], apart from the file-system ones.
+    /// As [`Environments::from_file`], apart from the file-system ones and the size limit
+    /// (the text is already in memory).
     pub fn from_yaml_str(source_name: &str, yaml: &str) -> Result<Environments> {
         Environments::parse(PathBuf::from(source_name), yaml)
     }
@@ -665,7 +665,8 @@ fn check_bounds(yaml: &str) -> Result<(), String> {
         }
         if copied > MAX_ALIAS_COPY {
             return Err(format!(
-                "its aliases ('*name') copy more than {MAX_ALIAS_COPY_TEXT}"
+                "its aliases ('*name') copy more than {} MiB",
+                MAX_ALIAS_COPY >> 20
             ));
         }
         if open.len() + size.height > MAX_DEPTH {
