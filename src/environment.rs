@@ -56,10 +56,13 @@
 //! where Python gives `True`, `1_000` stays as written where Python gives `1000`, and `1e3`
 //! is `1000.0` where Python keeps `1e3`. Quote such values to read the same in both.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Result};
+use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::yaml::Hash;
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -74,6 +77,17 @@ const ENVIRONMENTS_KEY: &str = "environments";
 // PyYAML, which the Python client uses, honours YAML 1.1 merge keys; yaml-rust2 does not,
 // so a file that shares settings through `<<: *anchor` is merged here.
 const MERGE_KEY: &str = "<<";
+
+// An environments file is a few kilobytes; the cap stops a wrong path (a log, a disk image)
+// from being read into memory.
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+// yaml-rust2 builds a document recursively, so unbounded nesting overflows the stack; an
+// environments file needs four levels.
+const MAX_DEPTH: usize = 64;
+// Roughly the bytes that anchors and aliases may copy while the document is built: yaml-rust2
+// copies an anchor's whole value for every alias, so a few hundred bytes of nested aliases
+// would otherwise fill the memory.
+const MAX_ALIAS_COPY: usize = 4 * 1024 * 1024;
 
 const KEYCLOAK_HOSTNAME_KEY: &str = "keycloak-hostname";
 const KEYCLOAK_REALM_KEY: &str = "keycloak-realm";
@@ -162,20 +176,20 @@ impl Environments {
 
     /// Reads an environments file from `path`.
     ///
+    /// The file must be a regular file of at most 1 MiB, in UTF-8 (a byte-order mark is
+    /// allowed).
+    ///
     /// # Errors
     /// Each message starts with the path: `<file> does not exist`, `<file> is empty`,
-    /// `<file> is not formatted correctly` (not YAML, or not a mapping at the top),
+    /// `<file> is too large: ...`, `<file> is not formatted correctly: <reason>` (not YAML,
+    /// nested more than 64 levels deep, aliases that copy more than 4 MiB, or a value of the
+    /// wrong type, named with what was expected and what was found),
     /// `<file> does not have a 'default'`, `<file> does not have a 'environments' section`,
-    /// `<file> default is not in 'environments'`, or `<file> could not be read: <reason>`.
+    /// `<file> default is not in 'environments'`, or `<file> could not be read: <reason>`
+    /// (also for a directory, a FIFO or a device).
     pub fn from_file(path: impl AsRef<Path>) -> Result<Environments> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|error| {
-            if error.kind() == std::io::ErrorKind::NotFound {
-                anyhow!("{} does not exist", path.display())
-            } else {
-                anyhow!("{} could not be read: {error}", path.display())
-            }
-        })?;
+        let text = read_file(path)?;
         Environments::parse(path.to_path_buf(), &text)
     }
 
@@ -192,14 +206,18 @@ impl Environments {
     /// ```
     ///
     /// # Errors
-    /// As [`Environments::from_file`], apart from the file-system ones.
+    /// As [`Environments::from_file`], apart from the file-system ones and the size limit
+    /// (the text is already in memory).
     pub fn from_yaml_str(source_name: &str, yaml: &str) -> Result<Environments> {
         Environments::parse(PathBuf::from(source_name), yaml)
     }
 
     fn parse(source: PathBuf, yaml: &str) -> Result<Environments> {
         let file = source.display();
-        let not_formatted = || anyhow!("{file} is not formatted correctly");
+        // PyYAML skips a byte-order mark; yaml-rust2 would make it part of the first key.
+        let yaml = yaml.strip_prefix('\u{feff}').unwrap_or(yaml);
+        check_bounds(yaml)
+            .map_err(|reason| anyhow!("{file} is not formatted correctly: {reason}"))?;
         let documents = YamlLoader::load_from_str(yaml)
             .map_err(|error| anyhow!("{file} is not formatted correctly: {error}"))?;
         let root = match documents.as_slice() {
@@ -216,7 +234,7 @@ impl Environments {
             return Err(anyhow!("{file} is empty"));
         }
         let Yaml::Hash(top) = root else {
-            return Err(not_formatted());
+            return Err(wrong_type(&source, "the file", "a mapping", root));
         };
 
         let default = top
@@ -224,7 +242,7 @@ impl Environments {
             .ok_or_else(|| anyhow!("{file} does not have a '{DEFAULT_KEY}'"))?;
         // Python asserts on a null or empty default; saying it is missing is more useful.
         let default = scalar_string(default)
-            .map_err(|()| not_formatted())?
+            .map_err(|()| wrong_type(&source, &format!("'{DEFAULT_KEY}'"), "a string", default))?
             .ok_or_else(|| anyhow!("{file} does not have a '{DEFAULT_KEY}'"))?;
 
         let section = top
@@ -235,11 +253,23 @@ impl Environments {
                 .iter()
                 .map(|(name, entry)| match scalar_string(name) {
                     Ok(Some(name)) => Ok((name, entry.clone())),
-                    _ => Err(not_formatted()),
+                    _ => Err(wrong_type(
+                        &source,
+                        &format!("a name in '{ENVIRONMENTS_KEY}'"),
+                        "a string",
+                        name,
+                    )),
                 })
                 .collect::<Result<Vec<_>>>()?,
             Yaml::Null => Vec::new(),
-            _ => return Err(not_formatted()),
+            _ => {
+                return Err(wrong_type(
+                    &source,
+                    &format!("'{ENVIRONMENTS_KEY}'"),
+                    "a mapping",
+                    section,
+                ))
+            }
         };
         if !entries.iter().any(|(name, _)| *name == default) {
             return Err(anyhow!("{file} default is not in '{ENVIRONMENTS_KEY}'"));
@@ -305,9 +335,10 @@ impl Environments {
     /// ```
     ///
     /// # Errors
-    /// As [`Environments::get`]; also `<file> '<name>' environment is not formatted correctly`
-    /// when the entry is not a mapping, and `<file> '<name>' value for '<key>' is not
-    /// formatted correctly` when a value is a list or a mapping.
+    /// As [`Environments::get`]; also `<file> is not formatted correctly: 'environments.<name>'
+    /// should be a mapping, found <what>` when the entry is not a mapping, and
+    /// `<file> is not formatted correctly: 'environments.<name>.<key>' should be a string,
+    /// found <what>` when a value is a list or a mapping.
     pub fn get_with_env(
         &self,
         name: Option<&str>,
@@ -328,8 +359,11 @@ impl Environments {
             // A bare `name:` entry; Python fails with an AttributeError here.
             Yaml::Null => None,
             _ => {
-                return Err(anyhow!(
-                    "{file} '{name}' environment is not formatted correctly"
+                return Err(wrong_type(
+                    &self.source,
+                    &format!("'{ENVIRONMENTS_KEY}.{name}'"),
+                    "a mapping",
+                    entry,
                 ))
             }
         };
@@ -338,7 +372,12 @@ impl Environments {
             match keys.and_then(|keys| lookup_key(keys, key)) {
                 None => Ok(None),
                 Some(value) => scalar_string(value).map_err(|()| {
-                    anyhow!("{file} '{name}' value for '{key}' is not formatted correctly")
+                    wrong_type(
+                        &self.source,
+                        &format!("'{ENVIRONMENTS_KEY}.{name}.{key}'"),
+                        "a string",
+                        value,
+                    )
                 }),
             }
         };
@@ -512,6 +551,151 @@ impl fmt::Debug for Environment {
             .field("ui_hostname", &self.ui_hostname)
             .finish()
     }
+}
+
+/// The file's text, refusing what is not a regular file or is larger than
+/// [`MAX_FILE_BYTES`].
+fn read_file(path: &Path) -> Result<String> {
+    let file = path.display();
+    let failed = |error: std::io::Error| {
+        if error.kind() == std::io::ErrorKind::NotFound {
+            anyhow!("{file} does not exist")
+        } else {
+            anyhow!("{file} could not be read: {error}")
+        }
+    };
+    let too_large = |size: u64| {
+        anyhow!("{file} is too large: {size} bytes, more than the {MAX_FILE_BYTES} an environments file may have")
+    };
+    // Opening a FIFO for reading waits for a writer, so the type is checked before opening.
+    let metadata = std::fs::metadata(path).map_err(failed)?;
+    if metadata.is_dir() {
+        return Err(anyhow!("{file} could not be read: it is a directory"));
+    }
+    if !metadata.is_file() {
+        return Err(anyhow!(
+            "{file} could not be read: it is not a regular file"
+        ));
+    }
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(too_large(metadata.len()));
+    }
+    // The file may grow (or be replaced) after the check, so the read is capped as well.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|opened| opened.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(failed)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(anyhow!(
+            "{file} is too large: more than the {MAX_FILE_BYTES} bytes an environments file may have"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|error| {
+        anyhow!(
+            "{file} could not be read: it is not UTF-8 text (byte {})",
+            error.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// Walks the YAML events once, without building anything, so that a document nested more
+/// than [`MAX_DEPTH`] levels deep, or whose anchors and aliases would copy more than
+/// [`MAX_ALIAS_COPY`] bytes, is refused before yaml-rust2 builds it (recursively, copying
+/// every alias). Alias copies count towards the depth as well, at the alias's place.
+fn check_bounds(yaml: &str) -> Result<(), String> {
+    // What a node costs as a copy, and how many levels it spans (0 for a scalar).
+    #[derive(Clone, Copy)]
+    struct Size {
+        bytes: usize,
+        height: usize,
+    }
+    struct Open {
+        anchor: usize,
+        size: Size,
+    }
+    let node_bytes = std::mem::size_of::<Yaml>();
+    let too_deep = || format!("it is nested more than {MAX_DEPTH} levels deep");
+
+    let mut parser = Parser::new_from_str(yaml);
+    let mut open: Vec<Open> = Vec::new();
+    let mut anchors: HashMap<usize, Size> = HashMap::new();
+    let mut copied: usize = 0;
+    loop {
+        let (event, _) = parser.next_token().map_err(|error| error.to_string())?;
+        let (anchor, size) = match event {
+            Event::StreamEnd => return Ok(()),
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if open.len() >= MAX_DEPTH {
+                    return Err(too_deep());
+                }
+                let size = Size {
+                    bytes: node_bytes,
+                    height: 1,
+                };
+                open.push(Open { anchor, size });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match open.pop() {
+                Some(Open { anchor, size }) => (anchor, size),
+                None => continue,
+            },
+            Event::Scalar(value, _, anchor, _) => (
+                anchor,
+                Size {
+                    bytes: node_bytes.saturating_add(value.len()),
+                    height: 0,
+                },
+            ),
+            Event::Alias(anchor) => {
+                let size = anchors.get(&anchor).copied().unwrap_or(Size {
+                    bytes: node_bytes,
+                    height: 0,
+                });
+                copied = copied.saturating_add(size.bytes);
+                (0, size)
+            }
+            Event::Nothing | Event::StreamStart | Event::DocumentStart | Event::DocumentEnd => {
+                continue
+            }
+        };
+        // Anchor ids are 1 and up; the loader keeps a copy of every anchored node.
+        if anchor > 0 {
+            copied = copied.saturating_add(size.bytes);
+            anchors.insert(anchor, size);
+        }
+        if copied > MAX_ALIAS_COPY {
+            return Err(format!(
+                "its aliases ('*name') copy more than {} MiB",
+                MAX_ALIAS_COPY >> 20
+            ));
+        }
+        if open.len() + size.height > MAX_DEPTH {
+            return Err(too_deep());
+        }
+        if let Some(parent) = open.last_mut() {
+            parent.size.bytes = parent.size.bytes.saturating_add(size.bytes);
+            parent.size.height = parent.size.height.max(size.height + 1);
+        }
+    }
+}
+
+/// `<file> is not formatted correctly: <what> should be <expected>, found <a kind>`.
+fn wrong_type(source: &Path, what: &str, expected: &str, found: &Yaml) -> anyhow::Error {
+    let found = match found {
+        Yaml::String(_) => "a string",
+        Yaml::Integer(_) | Yaml::Real(_) => "a number",
+        Yaml::Boolean(_) => "a boolean",
+        Yaml::Array(_) => "a list",
+        Yaml::Hash(_) => "a mapping",
+        Yaml::Null => "nothing",
+        Yaml::Alias(_) => "an alias",
+        // A value whose tag does not fit it, such as `!!int nope`.
+        Yaml::BadValue => "an invalid value",
+    };
+    anyhow!(
+        "{} is not formatted correctly: {what} should be {expected}, found {found}",
+        source.display()
+    )
 }
 
 fn process_env(name: &str) -> Option<String> {
