@@ -52,12 +52,22 @@
 //!
 //! ## Results and errors
 //!
-//! Endpoint functions never panic. Bad input (an empty id, a missing local file) fails before
-//! anything is sent, with `http_status_code` 0 and an `error` naming the problem. A server
-//! error keeps the server's own error text: `"Failed to get project (HTTP 404: No such
-//! project)"`. No answer at all says why: `"... (connection refused)"`,
-//! `"... (timed out after 4 s waiting for the server)"`. Secrets (passwords, tokens, client
-//! secrets) never appear in `Debug` output, error texts or the debug log.
+//! Endpoint functions never panic. Bad input (an empty id, `.` or `..` as a path value, a
+//! local file that is not a readable regular file) fails before anything is sent, with
+//! `http_status_code` 0 and an `error` naming the problem. A server error keeps the server's
+//! own error text: `"Failed to get project (HTTP 404: No such project)"`. No answer at all
+//! says why: `"... (connection refused)"`, `"... (timed out after 4 s waiting for the
+//! server)"`. Every failure also has an [`ErrorKind`] ([`ApiRv::error_kind`],
+//! [`ApiError::kind`]) to match on. Secrets (passwords, tokens, client secrets) never appear
+//! in `Debug` output, error texts or the debug log.
+//!
+//! ## Time-outs and retries
+//!
+//! Every call that is not a file transfer ends within its time-out (4 s, 12 s for listings
+//! and transfers, or [`Client::with_timeout`]), the Keycloak login it may need included. A
+//! file transfer fails only when nothing moves for that long, unless its options give it a
+//! `deadline`. A `GET` or `HEAD` that got no answer or a 429/502/503/504 is retried twice
+//! with backoff ([`RetryPolicy`]); other methods never are.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -499,6 +499,82 @@ mod tests {
         }
     }
 
+    /// A seeded randomised run over token answers and JWT claims: extreme, negative and
+    /// wrong-typed numbers must never panic (overflow checks are on in tests) and an
+    /// expiry in the past or absurdly far away is never reused.
+    #[test]
+    fn randomised_expiries_never_panic_or_reuse_bad_tokens() {
+        use crate::encoding::jwt_times;
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let now = unix_now();
+        let b64 = |bytes: &[u8]| {
+            const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            bytes
+                .chunks(3)
+                .flat_map(|c| {
+                    let n = c
+                        .iter()
+                        .enumerate()
+                        .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+                    (0..=c.len()).map(move |i| A[((n >> (18 - 6 * i)) & 63) as usize] as char)
+                })
+                .collect::<String>()
+        };
+        let numbers = [
+            i64::MIN.to_string(),
+            i64::MAX.to_string(),
+            u64::MAX.to_string(),
+            "-1e300".into(),
+            "1e300".into(),
+            "-1".into(),
+            "0".into(),
+            now.to_string(),
+            (now + 3).to_string(),
+            (now + 600).to_string(),
+            "\"x\"".into(),
+            "null".into(),
+            "1.5".into(),
+        ];
+        for _ in 0..20_000 {
+            let mut number = || numbers[(next() % numbers.len() as u64) as usize].clone();
+            let claims = format!(r#"{{"exp": {}, "iat": {}}}"#, number(), number());
+            let expires_in = number().parse::<i64>().ok();
+            let refresh_expires_in = number().parse::<i64>().ok();
+            let token = match next() % 3 {
+                0 => format!("h.{}.s", b64(claims.as_bytes())),
+                1 => format!("h.{}!.s", b64(claims.as_bytes())),
+                _ => "opaque".to_string(),
+            };
+            let at = [now, i64::MIN, i64::MAX, 0][(next() % 4) as usize];
+            let cached = CachedToken::from_response(
+                TokenResponse {
+                    access_token: token.clone(),
+                    refresh_token: Some(token.clone()),
+                    expires_in,
+                    refresh_expires_in,
+                },
+                at,
+            );
+            if cached.reusable(at) {
+                let exp = jwt_times(&token)
+                    .map(|t| t.exp)
+                    .or(expires_in.map(|s| at.saturating_add(s)))
+                    .unwrap();
+                assert!(
+                    seconds_left(exp, at).is_some(),
+                    "only believable expiries are reused: {claims} {expires_in:?}"
+                );
+            }
+            let _ = cached.usable_refresh(at);
+        }
+    }
+
     #[test]
     fn the_margin_scales_with_short_lifetimes() {
         assert_eq!(renewal_margin(300), 60);

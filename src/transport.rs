@@ -206,6 +206,17 @@ pub(crate) fn describe_io(e: &io::Error, limits: Limits) -> (ErrorKind, String) 
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
             (ErrorKind::Timeout, format!("timed out after {secs} s"))
         }
+        // rustls reports a failed handshake as invalid data.
+        io::ErrorKind::InvalidData if is_tls_failure(&e.to_string()) => {
+            (ErrorKind::Tls, format!("TLS error: {e}"))
+        }
         _ => (ErrorKind::Connect, format!("I/O error: {e}")),
     }
+}
+
+/// Whether an I/O error's text is rustls' account of a failed handshake.
+fn is_tls_failure(text: &str) -> bool {
+    ["certificate", "peer", "alert", "handshake", "tls"]
+        .iter()
+        .any(|word| text.to_ascii_lowercase().contains(word))
 }

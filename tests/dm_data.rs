@@ -374,6 +374,7 @@ fn expected(case: &Value, recorded: &[Value]) -> (Vec<Value>, ApiRv) {
             for r in &mut requests {
                 r["body"] =
                     json!({"form": [["project_id", RUN_PROJECT_ID], ["as_name", RUN_AS_NAME]]});
+                r["framing"] = json!("length");
             }
         }
         "get_running_workflows" => {
@@ -383,6 +384,7 @@ fn expected(case: &Value, recorded: &[Value]) -> (Vec<Value>, ApiRv) {
                     r["query"] = pairs;
                 }
                 r["body"] = Value::Null;
+                r["framing"] = Value::Null;
             }
         }
         "get_running_workflow"

@@ -226,11 +226,31 @@ pub fn comparable(request: &Value) -> Value {
             })
             .unwrap_or(Value::Null)
     };
+    // How the body is framed: Python sends `Content-Length: 0` for a write without a body,
+    // and a length (never chunked) for one with a body. Lengths of multipart bodies differ
+    // with the boundary, so only their presence is compared.
+    let named = |name: &str| -> Option<String> {
+        match request["headers"].as_object() {
+            // A recorded request: a name -> value object.
+            Some(map) => map
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .and_then(|(_, v)| v.as_str().map(str::to_string)),
+            None => header(request, name).map(str::to_string),
+        }
+    };
+    let framing = match (named("transfer-encoding"), named("content-length")) {
+        (Some(_), _) => json!("chunked"),
+        (None, Some(length)) if length == "0" => json!("0"),
+        (None, Some(_)) => json!("length"),
+        (None, None) => Value::Null,
+    };
     json!({
         "method": request["method"],
         "path": sandbox_path(request["path_decoded"].as_str().unwrap_or("")),
         "query": request["query"],
         "body": body,
+        "framing": framing,
         "token": token,
     })
 }
