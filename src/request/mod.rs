@@ -384,7 +384,7 @@ impl<'a> Call<'a> {
     /// The URL to call and the same URL with secret values replaced by `***` for logs.
     fn urls(&self, base: &str) -> (String, String) {
         let mut url = base.trim_end_matches('/').to_string();
-        let mut shown = url.clone();
+        let mut shown = crate::encoding::redact_url(&url);
         let mut rest = self.template;
         while let Some(open) = rest.find('{') {
             let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
@@ -744,6 +744,8 @@ mod tests {
             .secret_query("token", "s3cret")
             .query("file", "x y");
         let (url, shown) = call.urls("http://h/dm");
+        let (_, with_user) = Call::new(Api::Dm, "GET", "/x").urls("http://u:pw@h/dm");
+        assert_eq!(with_user, "http://***@h/dm/x");
         assert_eq!(
             url,
             "http://h/dm/instance/a%2Fb%3Fc/token/tok%20en?token=s3cret&file=x+y"
