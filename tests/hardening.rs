@@ -239,6 +239,25 @@ fn dot_path_values_are_refused_before_anything_is_sent() {
     assert_eq!(rv.http_status_code, 404, "{rv:?}");
 }
 
+#[test]
+fn ids_below_one_are_refused_before_anything_is_sent() {
+    let sandbox = sandbox();
+    let client = client_for(&sandbox);
+    for id in [0, -1, i64::MIN] {
+        for rv in [
+            dm_api::acknowledge_service_error(&client, id),
+            dm_api::delete_service_error(&client, id),
+            dm_api::get_job_exchange_rate(&client, id, &Default::default()),
+            dm_api::get_job(&client, id, &Default::default()),
+            as_api::delete_event_stream(&client, id),
+        ] {
+            assert_eq!(rv.error_kind(), Some(ErrorKind::InvalidInput), "{rv:?}");
+            assert!(rv.error().unwrap().contains(&id.to_string()), "{rv:?}");
+        }
+    }
+    assert!(sandbox.requests().is_empty());
+}
+
 // ---------------------------------------------------------------------------------------
 // 3. Every call bounded by its time-out (D19)
 // ---------------------------------------------------------------------------------------

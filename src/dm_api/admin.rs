@@ -21,17 +21,21 @@ pub fn get_service_errors(client: &Client, opts: &GetServiceErrorsOptions) -> Ap
         .run(client)
 }
 
-/// Acknowledges (but keeps) a service error: `PATCH /admin/service-error/{error_id}`.
+/// Acknowledges (but keeps) a service error: `PATCH /admin/service-error/{error_id}`. An
+/// id below 1 fails before anything is sent (D18).
 pub fn acknowledge_service_error(client: &Client, error_id: i64) -> ApiRv {
     Call::new(Api::Dm, "PATCH", "/admin/service-error/{error_id}")
+        .require_positive("error_id", error_id)
         .path("error_id", error_id)
         .error("Failed to patch service error")
         .run(client)
 }
 
-/// Deletes a service error: `DELETE /admin/service-error/{error_id}`.
+/// Deletes a service error: `DELETE /admin/service-error/{error_id}`. An id below 1 fails
+/// before anything is sent (D18).
 pub fn delete_service_error(client: &Client, error_id: i64) -> ApiRv {
     Call::new(Api::Dm, "DELETE", "/admin/service-error/{error_id}")
+        .require_positive("error_id", error_id)
         .path("error_id", error_id)
         .error("Failed to delete service error")
         .run(client)

@@ -102,13 +102,15 @@ pub struct GetJobExchangeRateOptions {
 }
 
 /// One Job's exchange-rate history (or current rate):
-/// `GET /job/{job_id}/exchange-rate?current=` (`current` always sent).
+/// `GET /job/{job_id}/exchange-rate?current=` (`current` always sent). A `job_id` below 1
+/// fails before anything is sent (D18).
 pub fn get_job_exchange_rate(
     client: &Client,
     job_id: i64,
     opts: &GetJobExchangeRateOptions,
 ) -> ApiRv {
     Call::new(Api::Dm, "GET", "/job/{job_id}/exchange-rate")
+        .require_positive("job_id", job_id)
         .path("job_id", job_id)
         .query_always("current", opts.current)
         .error("Failed to get exchange rates")
