@@ -46,6 +46,17 @@ const MAX_ERROR_BODY: u64 = 64 * 1024;
 /// The most of a transient failure's answer read before trying again.
 const MAX_DRAINED_BODY: u64 = 64 * 1024;
 
+/// A call whose checks passed, ready to be sent.
+struct Ready {
+    url: String,
+    /// The URL as the debug log may show it.
+    shown_url: String,
+    body: body::Prepared,
+    download: Option<Download>,
+    timeout: Duration,
+    token: Option<String>,
+}
+
 /// Whether a call sends the client's bearer token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Auth {
@@ -426,33 +437,47 @@ impl<'a> Call<'a> {
     /// Sends the call and turns the answer into an [`ApiRv`].
     pub(crate) fn run(mut self, client: &Client) -> ApiRv {
         let started = Instant::now();
+        let ready = match self.prepare(client) {
+            Ok(ready) => ready,
+            Err(failure) => return failure,
+        };
+        self.secrets.extend(ready.token.clone());
+        self.send_with_retries(client, ready, started)
+    }
+
+    /// Everything that can fail before a request goes out, in order: the arguments, the
+    /// configuration, the local files, then the token (a login, bounded by the call's
+    /// time-out).
+    fn prepare(&self, client: &Client) -> Result<Ready, ApiRv> {
         if let Some(problem) = self.problems.first() {
-            return self.fail(ErrorKind::InvalidInput, problem.clone(), 0);
+            return Err(self.fail(ErrorKind::InvalidInput, problem.clone(), 0));
         }
         if self
             .path_args
             .iter()
             .any(|(name, _, _)| !self.template.contains(&format!("{{{name}}}")))
         {
-            return self.fail_because(ErrorKind::Other, "internal error: bad path template", 0);
+            let why = "internal error: bad path template";
+            return Err(self.fail_because(ErrorKind::Other, why, 0));
         }
         let Some(base) = client.base_url(self.api) else {
-            return self.fail(ErrorKind::NotConfigured, "No API URL defined", 0);
+            return Err(self.fail(ErrorKind::NotConfigured, "No API URL defined", 0));
         };
         if let Err(why) = check_base_url(base) {
             let why = format!("the {} API URL is not valid: {why}", self.api.short_name());
-            return self.fail_because(ErrorKind::NotConfigured, why, 0);
+            return Err(self.fail_because(ErrorKind::NotConfigured, why, 0));
         }
         let (url, shown_url) = self.urls(trim_base_url(base));
-        // Local files are checked before anything is sent, the login included.
-        let mut body = match self.body.prepare(self.progress.as_ref()) {
-            Ok(body) => body,
-            Err(why) => return self.fail_because(ErrorKind::LocalFile, why, 0),
-        };
-        let mut download = match self.download_to.map(Download::prepare).transpose() {
-            Ok(download) => download,
-            Err(why) => return self.fail_because(ErrorKind::LocalFile, why, 0),
-        };
+        let local_file = |why: String| self.fail_because(ErrorKind::LocalFile, why, 0);
+        let body = self
+            .body
+            .prepare(self.progress.as_ref())
+            .map_err(local_file)?;
+        let download = self
+            .download_to
+            .map(Download::prepare)
+            .transpose()
+            .map_err(local_file)?;
         let timeout = client.timeout_or(self.default_timeout);
         let token = match self.auth {
             Auth::Never => None,
@@ -460,74 +485,97 @@ impl<'a> Call<'a> {
             Auth::Required | Auth::IfAvailable => match client.token(self.api, timeout) {
                 Ok(Some(token)) => Some(token),
                 Ok(None) => {
-                    return self.fail(
-                        ErrorKind::NotConfigured,
-                        format!(
-                            "access_token is required (the client has no token or Keycloak credentials for the {} API)",
-                            self.api.short_name()
-                        ),
-                        0,
-                    )
+                    let why = format!(
+                        "access_token is required (the client has no token or Keycloak credentials for the {} API)",
+                        self.api.short_name()
+                    );
+                    return Err(self.fail(ErrorKind::NotConfigured, why, 0));
                 }
                 Err(e) => {
-                    return self
-                        .fail_because(ErrorKind::Login, &e.message, 0)
-                        .with_transient(e.transient)
+                    let failure = self.fail_because(ErrorKind::Login, &e.message, 0);
+                    return Err(failure.with_transient(e.transient));
                 }
             },
         };
-        self.secrets.extend(token.clone());
+        Ok(Ready {
+            url,
+            shown_url,
+            body,
+            download,
+            timeout,
+            token,
+        })
+    }
+
+    /// The time limits of attempt number `attempt`. Every call but a transfer ends by its
+    /// deadline, and the first attempt has what the login left of it; `None` when nothing
+    /// is left.
+    fn limits(&self, attempt: u32, timeout: Duration, started: Instant) -> Option<Limits> {
+        if self.is_transfer() {
+            return Some(Limits {
+                inactivity: timeout,
+                deadline: self.deadline,
+                shown: self.deadline.unwrap_or(timeout),
+            });
+        }
+        if attempt > 1 {
+            return Some(Limits::call(timeout));
+        }
+        let left = timeout.saturating_sub(started.elapsed());
+        (!left.is_zero()).then(|| Limits::call_with_left(timeout, left))
+    }
+
+    /// The HTTP request of one attempt.
+    fn request(
+        &self,
+        ready: &mut Ready,
+    ) -> Result<ureq::http::Request<ureq::SendBody<'static>>, ApiRv> {
+        let Some(send_body) = ready.body.take() else {
+            let why = "the body cannot be sent twice";
+            return Err(self.fail_because(ErrorKind::Other, why, 0));
+        };
+        let mut request = ureq::http::Request::builder()
+            .method(self.method)
+            .uri(&ready.url);
+        if let Some(token) = &ready.token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        if let Some(content_type) = &ready.body.content_type {
+            request = request.header("Content-Type", content_type);
+        }
+        match ready.body.length {
+            Some(length) => request = request.header("Content-Length", length),
+            // As the Python client (requests) does: a body-less request of a method that
+            // has a body says so, instead of being sent chunked.
+            None if matches!(self.method, "POST" | "PUT" | "PATCH" | "DELETE") => {
+                request = request.header("Content-Length", 0)
+            }
+            None => {}
+        }
+        // Our URLs are built from checked parts; say so without echoing a token.
+        request.body(send_body).map_err(|e| {
+            let why = format!("the request could not be made: {e}");
+            self.fail_because(ErrorKind::Other, why, 0)
+        })
+    }
+
+    /// Sends attempts until one is final: an answer that is not a passing failure, or a
+    /// failure the retry policy does not retry (D20).
+    fn send_with_retries(&self, client: &Client, mut ready: Ready, started: Instant) -> ApiRv {
         let policy = client.retry_policy();
         let retryable = policy.applies_to(self.method);
         let mut attempt = 1u32;
         loop {
-            // Every call but a transfer ends by its deadline; the login came out of the
-            // first attempt's share.
-            let limits = if self.is_transfer() {
-                Limits {
-                    inactivity: timeout,
-                    deadline: self.deadline,
-                    shown: self.deadline.unwrap_or(timeout),
-                }
-            } else if attempt == 1 {
-                let left = timeout.saturating_sub(started.elapsed());
-                if left.is_zero() {
-                    let why = format!("timed out after {} s", timeout.as_secs_f64());
-                    return self.fail_because(ErrorKind::Timeout, why, 0);
-                }
-                Limits::call_with_left(timeout, left)
-            } else {
-                Limits::call(timeout)
+            let Some(limits) = self.limits(attempt, ready.timeout, started) else {
+                let why = format!("timed out after {} s", ready.timeout.as_secs_f64());
+                return self.fail_because(ErrorKind::Timeout, why, 0);
             };
-            let Some(send_body) = body.take() else {
-                return self.fail_because(ErrorKind::Other, "the body cannot be sent twice", 0);
-            };
-            let mut request = ureq::http::Request::builder().method(self.method).uri(&url);
-            if let Some(token) = &token {
-                request = request.header("Authorization", format!("Bearer {token}"));
-            }
-            if let Some(content_type) = &body.content_type {
-                request = request.header("Content-Type", content_type);
-            }
-            match body.length {
-                Some(length) => request = request.header("Content-Length", length),
-                // As the Python client (requests) does: a body-less request of a method that
-                // has a body says so, instead of being sent chunked.
-                None if matches!(self.method, "POST" | "PUT" | "PATCH" | "DELETE") => {
-                    request = request.header("Content-Length", 0)
-                }
-                None => {}
-            }
-            let request = match request.body(send_body) {
+            let request = match self.request(&mut ready) {
                 Ok(request) => request,
-                // Our URLs are built from checked parts; say so without echoing a token.
-                Err(e) => {
-                    let why = format!("the request could not be made: {e}");
-                    return self.fail_because(ErrorKind::Other, why, 0);
-                }
+                Err(failure) => return failure,
             };
             let debug = client.debug_requests().then_some(DebugLog {
-                url: &shown_url,
+                url: &ready.shown_url,
                 attempt,
             });
             let retry_in = |retry_after: Option<Duration>| {
@@ -535,45 +583,45 @@ impl<'a> Call<'a> {
                     .then(|| policy.delay(attempt, retry_after))
                     .flatten()
             };
-            let mut response = match transport::send(client.agent(self.api), request, limits, debug)
+            let (pause, why) = match transport::send(client.agent(self.api), request, limits, debug)
             {
-                Ok(response) => response,
                 Err(e) => {
                     let (kind, why) = transport::describe(&e, limits);
                     let transient = matches!(kind, ErrorKind::Connect | ErrorKind::Timeout);
-                    if let Some(pause) = retry_in(None).filter(|_| transient) {
-                        self.log_retry(client, &shown_url, &why, pause, attempt);
-                        std::thread::sleep(pause);
-                        attempt += 1;
-                        continue;
+                    match retry_in(None).filter(|_| transient) {
+                        Some(pause) => (pause, why),
+                        None => return self.fail_because(kind, why, 0),
                     }
-                    return self.fail_because(kind, why, 0);
                 }
-            };
-            let status = response.status().as_u16();
-            if !(200..300).contains(&status) {
-                if is_transient_status(status) {
+                Ok(mut response) => {
+                    let status = response.status().as_u16();
+                    if (200..300).contains(&status) {
+                        return match ready.download.take() {
+                            Some(download) => {
+                                self.save_download(download, status, response.body_mut(), limits)
+                            }
+                            None => self.read_answer(status, &mut response, limits),
+                        };
+                    }
                     let retry_after = response
                         .headers()
                         .get("retry-after")
                         .and_then(|v| v.to_str().ok())
                         .and_then(parse_retry_after);
-                    if let Some(pause) = retry_in(retry_after) {
-                        // Read what is left of the answer so the connection can be reused.
-                        let _ = transport::read_prefix(response.body_mut(), MAX_DRAINED_BODY);
-                        let why = format!("HTTP {status}");
-                        self.log_retry(client, &shown_url, &why, pause, attempt);
-                        std::thread::sleep(pause);
-                        attempt += 1;
-                        continue;
+                    match retry_in(retry_after).filter(|_| is_transient_status(status)) {
+                        Some(pause) => {
+                            // Read what is left of the answer so the connection can be
+                            // reused.
+                            let _ = transport::read_prefix(response.body_mut(), MAX_DRAINED_BODY);
+                            (pause, format!("HTTP {status}"))
+                        }
+                        None => return self.http_failure(status, response.body_mut()),
                     }
                 }
-                return self.http_failure(status, response.body_mut());
-            }
-            return match download.take() {
-                Some(download) => self.save_download(download, status, response.body_mut(), limits),
-                None => self.read_answer(status, &mut response, limits),
             };
+            self.log_retry(client, &ready.shown_url, &why, pause, attempt);
+            std::thread::sleep(pause);
+            attempt += 1;
         }
     }
 
