@@ -234,8 +234,8 @@ async fn echo(headers: HeaderMap, mut body: Body) -> Result<Json<EchoResponse>, 
     }
     let parts = match parts.map(PartsRecorder::finish) {
         None => Vec::new(),
-        Some((_, Err(e))) => return Err(ApiError::bad_request(format!("bad multipart body: {e}"))),
-        Some((parts, Ok(()))) => parts
+        Some((_, _, Err(e))) => return Err(ApiError::bad_request(format!("bad multipart body: {e}"))),
+        Some((parts, _, Ok(()))) => parts
             .into_iter()
             .map(|part| EchoPart {
                 content_type: part

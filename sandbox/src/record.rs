@@ -22,6 +22,10 @@ use crate::state::lock;
 const MAX_DECODED_BODY: usize = 1024 * 1024;
 /// Multipart part contents up to this size (and valid UTF-8) are kept in the log.
 const MAX_PART_CONTENT: usize = 64 * 1024;
+/// The most multipart parts summarised per request; later ones are only counted.
+pub(crate) const MAX_PARTS_KEPT: usize = 64;
+/// The most part content kept per request, all parts together; later parts keep none.
+const MAX_CONTENT_PER_REQUEST: usize = 1024 * 1024;
 
 /// One request received by the sandbox, as kept in its request log.
 ///
@@ -89,10 +93,14 @@ pub enum RecordedBody {
         /// The parsed body.
         value: serde_json::Value,
     },
-    /// A `multipart/*` body with a boundary; any size (never buffered whole).
+    /// A `multipart/form-data` body with a boundary; any size (never buffered whole).
     Multipart {
-        /// The parts in order.
+        /// The parts in order, the first 64 of them. Part contents are kept while the
+        /// request's kept content stays within 1 MiB.
         parts: Vec<RecordedPart>,
+        /// How many parts came after the first 64 and were only counted.
+        #[serde(default)]
+        parts_omitted: u64,
     },
     /// Anything else: other types, larger form/JSON bodies, invalid JSON or multipart.
     Other {
@@ -127,7 +135,8 @@ pub struct RecordedPart {
     pub filename: Option<String>,
     /// The part headers in order, names lower-case.
     pub headers: Vec<(String, String)>,
-    /// The content, when at most 64 KiB and valid UTF-8.
+    /// The content, when at most 64 KiB and valid UTF-8 (and the request's first 1 MiB
+    /// of kept content).
     pub content: Option<String>,
     /// The content length in bytes.
     pub length: u64,
@@ -197,12 +206,21 @@ impl RequestLog {
     }
 }
 
-/// Summarises one multipart body as its parts go by.
+/// Summarises one multipart body as its parts go by, keeping at most [`MAX_PARTS_KEPT`]
+/// parts and [`MAX_CONTENT_PER_REQUEST`] bytes of their content.
 pub(crate) struct PartsRecorder {
     parser: MultipartParser,
-    parts: Vec<RecordedPart>,
-    current: Option<PartInProgress>,
+    seen: Parts,
     error: Option<String>,
+}
+
+/// The parts seen so far.
+#[derive(Default)]
+struct Parts {
+    kept: Vec<RecordedPart>,
+    omitted: u64,
+    content_kept: usize,
+    current: Option<PartInProgress>,
 }
 
 struct PartInProgress {
@@ -228,12 +246,61 @@ impl PartInProgress {
     }
 }
 
+impl Parts {
+    fn on_event(&mut self, event: Event<'_>) {
+        match event {
+            Event::PartStart {
+                name,
+                filename,
+                headers,
+            } => {
+                self.end_part();
+                if self.kept.len() >= MAX_PARTS_KEPT {
+                    self.omitted += 1;
+                    return;
+                }
+                let content = (self.content_kept < MAX_CONTENT_PER_REQUEST).then(Vec::new);
+                self.current = Some(PartInProgress {
+                    name,
+                    filename,
+                    headers,
+                    content,
+                    length: 0,
+                    sha: digest::Context::new(&digest::SHA256),
+                });
+            }
+            Event::Data(data) => {
+                if let Some(part) = self.current.as_mut() {
+                    part.length += data.len() as u64;
+                    part.sha.update(data);
+                    if let Some(content) = part.content.as_mut() {
+                        let room = MAX_PART_CONTENT
+                            .min(MAX_CONTENT_PER_REQUEST.saturating_sub(self.content_kept));
+                        if content.len() + data.len() <= room {
+                            content.extend_from_slice(data);
+                        } else {
+                            part.content = None;
+                        }
+                    }
+                }
+            }
+            Event::PartEnd => self.end_part(),
+        }
+    }
+
+    fn end_part(&mut self) {
+        if let Some(part) = self.current.take() {
+            self.content_kept += part.content.as_ref().map_or(0, Vec::len);
+            self.kept.push(part.finish());
+        }
+    }
+}
+
 impl PartsRecorder {
     pub(crate) fn new(boundary: &str) -> Self {
         PartsRecorder {
             parser: MultipartParser::new(boundary),
-            parts: Vec::new(),
-            current: None,
+            seen: Parts::default(),
             error: None,
         }
     }
@@ -242,55 +309,22 @@ impl PartsRecorder {
         if self.error.is_some() {
             return;
         }
-        let parts = &mut self.parts;
-        let current = &mut self.current;
-        let result = self.parser.feed(chunk, &mut |event| match event {
-            Event::PartStart(headers) => {
-                let (name, filename) = multipart::disposition_names(&headers);
-                *current = Some(PartInProgress {
-                    name,
-                    filename,
-                    headers,
-                    content: Some(Vec::new()),
-                    length: 0,
-                    sha: digest::Context::new(&digest::SHA256),
-                });
-            }
-            Event::Data(data) => {
-                if let Some(part) = current.as_mut() {
-                    part.length += data.len() as u64;
-                    part.sha.update(data);
-                    if let Some(content) = part.content.as_mut() {
-                        if content.len() + data.len() <= MAX_PART_CONTENT {
-                            content.extend_from_slice(data);
-                        } else {
-                            part.content = None;
-                        }
-                    }
-                }
-            }
-            Event::PartEnd => {
-                if let Some(part) = current.take() {
-                    parts.push(part.finish());
-                }
-            }
-        });
-        if let Err(e) = result {
+        let seen = &mut self.seen;
+        if let Err(e) = self.parser.feed(chunk, &mut |event| seen.on_event(event)) {
             self.error = Some(e);
         }
     }
 
-    /// The parts seen, a part cut short by the end of the body included, and
-    /// whether the body was well-formed multipart.
-    pub(crate) fn finish(mut self) -> (Vec<RecordedPart>, Result<(), String>) {
+    /// The parts kept, a part cut short by the end of the body included, how many more
+    /// there were, and whether the body was well-formed multipart.
+    pub(crate) fn finish(mut self) -> (Vec<RecordedPart>, u64, Result<(), String>) {
+        let seen = &mut self.seen;
         let result = match self.error.take() {
             Some(e) => Err(e),
-            None => self.parser.finish(),
+            None => self.parser.finish(&mut |event| seen.on_event(event)),
         };
-        if let Some(part) = self.current.take() {
-            self.parts.push(part.finish());
-        }
-        (self.parts, result)
+        self.seen.end_part();
+        (self.seen.kept, self.seen.omitted, result)
     }
 }
 
@@ -311,9 +345,7 @@ enum Kind {
 
 impl BodyRecorder {
     pub(crate) fn new(content_type: Option<&str>) -> Self {
-        let essence = content_type
-            .map(|ct| multipart::header_params(ct).0)
-            .unwrap_or_default();
+        let essence = content_type.map(multipart::essence).unwrap_or_default();
         let boundary = content_type.and_then(multipart::boundary_of);
         let kind = if essence == "application/x-www-form-urlencoded" {
             Kind::Decoded {
@@ -392,11 +424,17 @@ impl BodyRecorder {
                 Err(_) => other(self.sha),
             },
             Kind::Multipart(parts) => match parts.finish() {
-                (parts, Ok(())) => RecordedBody::Multipart { parts },
+                (parts, parts_omitted, Ok(())) => RecordedBody::Multipart {
+                    parts,
+                    parts_omitted,
+                },
                 // A body cut short is still logged as what arrived of it.
-                (parts, Err(_)) if !parts.is_empty() => RecordedBody::Multipart { parts },
+                (parts, parts_omitted, Err(_)) if !parts.is_empty() => RecordedBody::Multipart {
+                    parts,
+                    parts_omitted,
+                },
                 // Not multipart after all; the digest was not kept.
-                (_, Err(_)) => other(None),
+                (_, _, Err(_)) => other(None),
             },
             _ => other(self.sha),
         }
@@ -568,7 +606,7 @@ mod tests {
             b"\r\n--B\r\ncontent-disposition: form-data; name=\"small\"\r\n\r\nhi\r\n--B--\r\n",
         );
         let chunks: Vec<&[u8]> = body.chunks(1000).collect();
-        let RecordedBody::Multipart { parts } =
+        let RecordedBody::Multipart { parts, .. } =
             record(Some("multipart/form-data; boundary=B"), &chunks)
         else {
             panic!("expected multipart");

@@ -249,7 +249,7 @@ fn the_log_records_form_json_multipart_and_queries() {
         }
     );
 
-    let RecordedBody::Multipart { parts } = &log[2].body else {
+    let RecordedBody::Multipart { parts, .. } = &log[2].body else {
         panic!("not multipart: {:?}", log[2].body);
     };
     assert_eq!(log[2].method, "PUT");

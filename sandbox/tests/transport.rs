@@ -265,7 +265,7 @@ fn echo_reports_multipart_parts() {
         json!({"name": "file", "filename": "big.txt", "content_type": "text/plain",
                "length": big.len(), "sha256": common::sha256_hex(&big)})
     );
-    let RecordedBody::Multipart { parts } = &sandbox.requests()[0].body else {
+    let RecordedBody::Multipart { parts, .. } = &sandbox.requests()[0].body else {
         panic!("not multipart");
     };
     // Over 64 KiB: length and digest only.
