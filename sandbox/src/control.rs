@@ -50,7 +50,11 @@ pub(crate) fn router() -> Router<AppState> {
 
 /// `GET /requests`: the request log, oldest first.
 async fn get_requests(State(shared): State<AppState>) -> Response {
-    Json(shared.log.snapshot()).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        shared.log.to_json(),
+    )
+        .into_response()
 }
 
 /// `DELETE /requests`

@@ -177,6 +177,7 @@ mod auth;
 mod calendar;
 mod contract;
 mod control;
+mod cors;
 mod dm;
 mod error;
 mod fault;

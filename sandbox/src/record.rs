@@ -6,6 +6,8 @@
 
 use std::collections::VecDeque;
 use std::pin::Pin;
+use std::mem::size_of;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
@@ -22,6 +24,11 @@ use crate::state::lock;
 const MAX_DECODED_BODY: usize = 1024 * 1024;
 /// Multipart part contents up to this size (and valid UTF-8) are kept in the log.
 const MAX_PART_CONTENT: usize = 64 * 1024;
+/// The most memory a decoded JSON body may take in the log (a 1 MiB array of small numbers
+/// takes some 40 MiB); a body past it is logged as its length and digest.
+const MAX_DECODED_JSON: usize = 8 * 1024 * 1024;
+/// The default bound of the request log's memory ([`heap_size`] of its entries).
+pub(crate) const DEFAULT_MAX_LOG_BYTES: usize = 64 * 1024 * 1024;
 /// The most multipart parts summarised per request; later ones are only counted.
 pub(crate) const MAX_PARTS_KEPT: usize = 64;
 /// The most part content kept per request, all parts together; later parts keep none.
@@ -86,7 +93,8 @@ pub enum RecordedBody {
         /// The decoded pairs (`+` is a space), in order.
         pairs: Vec<(String, String)>,
     },
-    /// A valid JSON body (Content-Type `application/json` or `*+json`) of at most 1 MiB.
+    /// A valid JSON body (Content-Type `application/json` or `*+json`) of at most 1 MiB
+    /// whose parsed value takes at most about 8 MiB.
     Json {
         /// The body as text.
         raw: String,
@@ -102,7 +110,8 @@ pub enum RecordedBody {
         #[serde(default)]
         parts_omitted: u64,
     },
-    /// Anything else: other types, larger form/JSON bodies, invalid JSON or multipart.
+    /// Anything else: other types, larger form/JSON bodies, invalid JSON or multipart,
+    /// and every body of a request refused for its token.
     Other {
         /// The Content-Type header, if any.
         content_type: Option<String>,
@@ -149,15 +158,33 @@ pub(crate) fn hex(digest: digest::Digest) -> String {
     digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The request log, bounded to the most recent `capacity` requests.
+/// The request log, bounded to the most recent `capacity` requests and to about
+/// `max_bytes` of memory ([`heap_size`]), whichever is reached first.
 pub(crate) struct RequestLog {
     inner: Mutex<LogInner>,
     capacity: usize,
+    max_bytes: AtomicUsize,
 }
 
 struct LogInner {
     next_id: u64,
-    entries: VecDeque<(u64, RecordedRequest)>,
+    /// (id, request, its [`heap_size`]).
+    entries: VecDeque<(u64, RecordedRequest, usize)>,
+    bytes: usize,
+}
+
+impl LogInner {
+    /// Forgets the oldest entries until both bounds hold, with room for `incoming` more
+    /// entries and `extra` more bytes.
+    fn evict(&mut self, capacity: usize, max_bytes: usize, incoming: usize, extra: usize) {
+        while !self.entries.is_empty()
+            && (self.entries.len() + incoming > capacity || self.bytes + extra > max_bytes)
+        {
+            if let Some((_, _, size)) = self.entries.pop_front() {
+                self.bytes -= size;
+            }
+        }
+    }
 }
 
 impl RequestLog {
@@ -166,44 +193,126 @@ impl RequestLog {
             inner: Mutex::new(LogInner {
                 next_id: 0,
                 entries: VecDeque::new(),
+                bytes: 0,
             }),
             capacity: capacity.max(1),
+            max_bytes: AtomicUsize::new(DEFAULT_MAX_LOG_BYTES),
         }
+    }
+
+    /// Bounds the memory the log keeps (see [`heap_size`]).
+    pub(crate) fn set_max_bytes(&self, max_bytes: usize) {
+        self.max_bytes.store(max_bytes, Ordering::Relaxed);
+        let mut inner = lock(&self.inner);
+        inner.evict(self.capacity, max_bytes, 0, 0);
     }
 
     /// Adds a request, returning the id by which its body is completed later.
     pub(crate) fn push(&self, request: RecordedRequest) -> u64 {
+        let size = heap_size(&request);
+        let max_bytes = self.max_bytes.load(Ordering::Relaxed);
         let mut inner = lock(&self.inner);
         let id = inner.next_id;
         inner.next_id += 1;
-        if inner.entries.len() >= self.capacity {
-            inner.entries.pop_front();
-        }
-        inner.entries.push_back((id, request));
+        inner.evict(self.capacity, max_bytes, 1, size);
+        inner.entries.push_back((id, request, size));
+        inner.bytes += size;
         id
     }
 
     fn complete(&self, id: u64, body: RecordedBody, complete: bool) {
+        let max_bytes = self.max_bytes.load(Ordering::Relaxed);
         let mut inner = lock(&self.inner);
-        // Ids only grow, so entries are sorted; a cleared entry is simply gone.
-        if let Ok(i) = inner.entries.binary_search_by_key(&id, |(k, _)| *k) {
-            let request = &mut inner.entries[i].1;
-            request.body = body;
-            request.body_complete = complete;
-        }
+        // Ids only grow, so entries are sorted; a forgotten entry is simply gone.
+        let Ok(i) = inner.entries.binary_search_by_key(&id, |(k, _, _)| *k) else {
+            return;
+        };
+        let (_, request, size) = &mut inner.entries[i];
+        request.body = body;
+        request.body_complete = complete;
+        let (old, new) = (*size, heap_size(request));
+        *size = new;
+        inner.bytes = inner.bytes - old + new;
+        inner.evict(self.capacity, max_bytes, 0, 0);
     }
 
     pub(crate) fn snapshot(&self) -> Vec<RecordedRequest> {
         lock(&self.inner)
             .entries
             .iter()
-            .map(|(_, r)| r.clone())
+            .map(|(_, r, _)| r.clone())
             .collect()
     }
 
-    pub(crate) fn clear(&self) {
-        lock(&self.inner).entries.clear();
+    /// The log as a JSON array, written under the lock so that the log is not copied first.
+    pub(crate) fn to_json(&self) -> Vec<u8> {
+        let inner = lock(&self.inner);
+        let entries: Vec<&RecordedRequest> = inner.entries.iter().map(|(_, r, _)| r).collect();
+        serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec())
     }
+
+    pub(crate) fn clear(&self) {
+        let mut inner = lock(&self.inner);
+        inner.entries.clear();
+        inner.bytes = 0;
+    }
+}
+
+/// About how many bytes of memory a log entry holds: its strings, vectors and JSON values.
+/// Allocator overhead and spare capacity are not counted.
+pub(crate) fn heap_size(request: &RecordedRequest) -> usize {
+    let pairs = |pairs: &[(String, String)]| -> usize {
+        pairs
+            .iter()
+            .map(|(k, v)| 2 * size_of::<String>() + k.len() + v.len())
+            .sum()
+    };
+    let body = match &request.body {
+        RecordedBody::None => 0,
+        RecordedBody::Form { raw, pairs: p } => raw.len() + pairs(p),
+        RecordedBody::Json { raw, value } => raw.len() + json_size(value),
+        RecordedBody::Multipart { parts, .. } => parts
+            .iter()
+            .map(|part| {
+                size_of::<RecordedPart>()
+                    + part.name.len()
+                    + part.filename.as_ref().map_or(0, String::len)
+                    + pairs(&part.headers)
+                    + part.content.as_ref().map_or(0, String::len)
+                    + part.sha256.len()
+            })
+            .sum(),
+        RecordedBody::Other {
+            content_type,
+            sha256,
+            ..
+        } => content_type.as_ref().map_or(0, String::len) + sha256.len(),
+    };
+    size_of::<(u64, RecordedRequest, usize)>()
+        + request.method.len()
+        + request.path.len()
+        + request.path_decoded.len()
+        + request.query_raw.as_ref().map_or(0, String::len)
+        + pairs(&request.query)
+        + pairs(&request.headers)
+        + body
+}
+
+/// About how many bytes a JSON value holds, itself included.
+fn json_size(value: &serde_json::Value) -> usize {
+    use serde_json::Value;
+    // A map entry: its key, its value and about two words of index.
+    const ENTRY: usize = size_of::<String>() + size_of::<Value>() + 2 * size_of::<usize>();
+    size_of::<Value>()
+        + match value {
+            Value::String(s) => s.len(),
+            Value::Array(items) => items.iter().map(json_size).sum(),
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| ENTRY - size_of::<Value>() + k.len() + json_size(v))
+                .sum(),
+            _ => 0,
+        }
 }
 
 /// Summarises one multipart body as its parts go by, keeping at most [`MAX_PARTS_KEPT`]
@@ -344,10 +453,23 @@ enum Kind {
 }
 
 impl BodyRecorder {
+    /// A recorder that decodes form, JSON and multipart bodies.
     pub(crate) fn new(content_type: Option<&str>) -> Self {
+        BodyRecorder::with_decoding(content_type, true)
+    }
+
+    /// A recorder that keeps only the length and SHA-256 (for refused requests, whose
+    /// bodies no handler reads and whose senders may be anyone).
+    pub(crate) fn summary(content_type: Option<&str>) -> Self {
+        BodyRecorder::with_decoding(content_type, false)
+    }
+
+    fn with_decoding(content_type: Option<&str>, decode: bool) -> Self {
         let essence = content_type.map(multipart::essence).unwrap_or_default();
         let boundary = content_type.and_then(multipart::boundary_of);
-        let kind = if essence == "application/x-www-form-urlencoded" {
+        let kind = if !decode {
+            Kind::Other
+        } else if essence == "application/x-www-form-urlencoded" {
             Kind::Decoded {
                 json: false,
                 buf: Some(Vec::new()),
@@ -417,11 +539,11 @@ impl BodyRecorder {
                 json: true,
                 buf: Some(buf),
             } => match serde_json::from_slice(&buf) {
-                Ok(value) => RecordedBody::Json {
+                Ok(value) if json_size(&value) <= MAX_DECODED_JSON => RecordedBody::Json {
                     raw: String::from_utf8_lossy(&buf).into_owned(),
                     value,
                 },
-                Err(_) => other(self.sha),
+                _ => other(self.sha),
             },
             Kind::Multipart(parts) => match parts.finish() {
                 (parts, parts_omitted, Ok(())) => RecordedBody::Multipart {
