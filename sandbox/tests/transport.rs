@@ -491,7 +491,10 @@ fn cors_preflights_are_answered_and_not_recorded() {
         "{methods}"
     );
     // The browser's question, not the app's call: neither logged nor faulted.
-    sandbox.add_fault(FaultRule::new("/data-manager-api/project", Fault::error(503, "x")));
+    sandbox.add_fault(FaultRule::new(
+        "/data-manager-api/project",
+        Fault::error(503, "x"),
+    ));
     assert!(raw_request(&sandbox, PREFLIGHT).starts_with("http/1.1 204"));
     assert!(sandbox.requests().is_empty());
 }
@@ -523,7 +526,10 @@ fn cors_headers_go_with_every_answer() {
         &sandbox,
         "GET /data-manager-api/version HTTP/1.1\r\nHost: x\r\n\r\n",
     );
-    assert!(reply.contains("access-control-allow-origin: *\r\n"), "{reply}");
+    assert!(
+        reply.contains("access-control-allow-origin: *\r\n"),
+        "{reply}"
+    );
 }
 
 #[test]
@@ -574,10 +580,16 @@ fn the_contract_capture_skips_options_answers() {
             read_response(&mut stream)
         };
         // Off, the preflight goes to the API (401); on, the sandbox answers it (204).
-        let expected = if cors == "--no-cors" { "http/1.1 401" } else { "http/1.1 204" };
+        let expected = if cors == "--no-cors" {
+            "http/1.1 401"
+        } else {
+            "http/1.1 204"
+        };
         assert!(send(PREFLIGHT).starts_with(expected));
-        assert!(send("GET /data-manager-api/version HTTP/1.1\r\nHost: x\r\n\r\n")
-            .starts_with("http/1.1 200"));
+        assert!(
+            send("GET /data-manager-api/version HTTP/1.1\r\nHost: x\r\n\r\n")
+                .starts_with("http/1.1 200")
+        );
         let _ = child.kill();
         let _ = child.wait();
     }
@@ -588,5 +600,8 @@ fn the_contract_capture_skips_options_answers() {
     }
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(lines.len(), 2, "{lines:?}");
-    assert!(lines.iter().all(|l| l.contains(r#""method":"GET""#)), "{lines:?}");
+    assert!(
+        lines.iter().all(|l| l.contains(r#""method":"GET""#)),
+        "{lines:?}"
+    );
 }
