@@ -238,7 +238,9 @@ async fn echo(headers: HeaderMap, mut body: Body) -> Result<Json<EchoResponse>, 
     }
     let parts = match parts.map(PartsRecorder::finish) {
         None => Vec::new(),
-        Some((_, _, Err(e))) => return Err(ApiError::bad_request(format!("bad multipart body: {e}"))),
+        Some((_, _, Err(e))) => {
+            return Err(ApiError::bad_request(format!("bad multipart body: {e}")))
+        }
         Some((parts, _, Ok(()))) => parts
             .into_iter()
             .map(|part| EchoPart {

@@ -127,7 +127,10 @@ mod tests {
 
     #[test]
     fn uuids_are_version_4_and_stable_by_name() {
-        assert_eq!(uuid_from([0xff; 16]), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert_eq!(
+            uuid_from([0xff; 16]),
+            "ffffffff-ffff-4fff-bfff-ffffffffffff"
+        );
         assert_eq!(uuid_from([0; 16]), "00000000-0000-4000-8000-000000000000");
         assert_eq!(stable_uuid("alice"), stable_uuid("alice"));
         assert_ne!(stable_uuid("alice"), stable_uuid("bob"));

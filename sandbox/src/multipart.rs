@@ -117,7 +117,11 @@ impl MultipartParser {
             .chunks
             .push_back(Bytes::copy_from_slice(chunk));
         let reported = self.run(on_event);
-        self.stalled = if reported { 0 } else { self.stalled + chunk.len() };
+        self.stalled = if reported {
+            0
+        } else {
+            self.stalled + chunk.len()
+        };
         if self.stalled > MAX_STALL {
             self.fail("a multipart preamble or part header block is too long".into());
         }
@@ -146,7 +150,8 @@ impl MultipartParser {
     /// Polls multer until it waits for input; true when it reported anything.
     fn run(&mut self, on_event: &mut dyn FnMut(Event<'_>)) -> bool {
         if let Some(task) = self.task.as_mut() {
-            if let Poll::Ready(outcome) = task.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+            if let Poll::Ready(outcome) =
+                task.as_mut().poll(&mut Context::from_waker(Waker::noop()))
             {
                 self.task = None;
                 self.outcome = Some(outcome);
@@ -300,7 +305,10 @@ mod tests {
         let mut events = 0;
         let mut on_event = |_: Event<'_>| events += 1;
         parser
-            .feed(b"--B\r\ncontent-disposition: form-data; name=\"a\"\r\n", &mut on_event)
+            .feed(
+                b"--B\r\ncontent-disposition: form-data; name=\"a\"\r\n",
+                &mut on_event,
+            )
             .expect("a good start");
         let line = [b'x'; 1024];
         let fed = (0..1000).position(|_| parser.feed(&line, &mut on_event).is_err());
@@ -324,6 +332,9 @@ mod tests {
         );
         assert_eq!(boundary_of("multipart/form-data"), None);
         assert_eq!(boundary_of("application/json; boundary=x"), None);
-        assert_eq!(essence("Application/JSON ; charset=utf-8"), "application/json");
+        assert_eq!(
+            essence("Application/JSON ; charset=utf-8"),
+            "application/json"
+        );
     }
 }

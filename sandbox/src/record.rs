@@ -5,8 +5,8 @@
 //! the handler; the log entry's body is filled in when the body ends.
 
 use std::collections::VecDeque;
-use std::pin::Pin;
 use std::mem::size_of;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};

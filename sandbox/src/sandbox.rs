@@ -175,7 +175,9 @@ impl SandboxBuilder {
         let thread = std::thread::Builder::new()
             .name("squonk2-sandbox".into())
             .spawn(move || {
-                runtime.block_on(server::serve(listener, tls, router, serving, options, stopped));
+                runtime.block_on(server::serve(
+                    listener, tls, router, serving, options, stopped,
+                ));
                 // Connections have been told to close; don't wait long for stragglers.
                 runtime.shutdown_timeout(Duration::from_secs(1));
             })?;
