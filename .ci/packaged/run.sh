@@ -6,10 +6,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 
-version="$(cargo metadata --no-deps --format-version 1 |
-  python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"]=="squonk2"))')"
-sandbox_version="$(cargo metadata --no-deps --format-version 1 |
-  python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"]=="squonk2-sandbox"))')"
+# `cargo pkgid` ends in NAME@VERSION.
+version="$(cargo pkgid -p squonk2)" && version="${version##*@}"
+sandbox_version="$(cargo pkgid -p squonk2-sandbox)" && sandbox_version="${sandbox_version##*@}"
 if [ "$version" != "$sandbox_version" ]; then
   echo "squonk2 is $version but squonk2-sandbox is $sandbox_version: they are released together" >&2
   exit 1
