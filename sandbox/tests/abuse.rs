@@ -279,15 +279,21 @@ fn a_thousand_half_sent_connections_are_turned_away_past_the_limit() {
         held.push(stream);
     }
     // Those past the 256 places were answered 503 and closed at once.
+    for stream in &held {
+        stream.set_nonblocking(true).expect("non-blocking");
+    }
+    let mut answered = vec![false; held.len()];
     let mut busy = 0;
-    for stream in &mut held {
-        stream
-            .set_read_timeout(Some(Duration::from_millis(20)))
-            .expect("timeout");
-        let mut reply = [0u8; 12];
-        if let Ok(12) = stream.read(&mut reply) {
-            busy += usize::from(&reply == b"HTTP/1.1 503");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while busy + refused < 1000 - 256 && Instant::now() < deadline {
+        for (stream, answered) in held.iter_mut().zip(answered.iter_mut()) {
+            let mut reply = [0u8; 12];
+            if !*answered && matches!(stream.peek(&mut reply), Ok(12)) {
+                *answered = true;
+                busy += usize::from(&reply == b"HTTP/1.1 503");
+            }
         }
+        std::thread::sleep(Duration::from_millis(50));
     }
     let (rss, hwm) = sandbox.memory_mib();
     println!(
@@ -305,7 +311,7 @@ fn a_thousand_half_sent_connections_are_turned_away_past_the_limit() {
 
 #[test]
 fn half_sent_and_silent_connections_are_closed_after_the_header_time_out() {
-    let timeout = Duration::from_millis(500);
+    let timeout = Duration::from_secs(1);
     let sandbox = Sandbox::builder()
         .header_read_timeout(timeout)
         .max_connections(16)
@@ -336,9 +342,7 @@ fn half_sent_and_silent_connections_are_closed_after_the_header_time_out() {
 
     // Each half-sent one is closed once the time-out passes.
     for stream in &mut streams {
-        stream
-            .set_read_timeout(Some(timeout * 10))
-            .expect("timeout");
+        stream.set_read_timeout(Some(timeout * 5)).expect("timeout");
         let mut rest = Vec::new();
         let closed = match stream.read_to_end(&mut rest) {
             Ok(_) => true,
@@ -348,7 +352,7 @@ fn half_sent_and_silent_connections_are_closed_after_the_header_time_out() {
     }
     let elapsed = started.elapsed();
     assert!(elapsed >= timeout, "closed after {elapsed:?}");
-    assert!(elapsed < timeout * 6, "closed after {elapsed:?}");
+    assert!(elapsed < timeout * 5, "closed after {elapsed:?}");
 
     // The places are free again.
     let (status, _) = json_of(
