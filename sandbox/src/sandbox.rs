@@ -104,8 +104,8 @@ impl SandboxBuilder {
         self
     }
 
-    /// How many connections are served at once (default 256). A connection past them gets
-    /// a 503 `{"error": ...}` (over HTTPS: is closed) at once.
+    /// How many connections are served at once (default 256, at least 1). A connection
+    /// past them gets a 503 `{"error": ...}` (over HTTPS: is closed) at once.
     pub fn max_connections(mut self, max: usize) -> Self {
         self.server.max_connections = max;
         self
@@ -388,8 +388,9 @@ impl Sandbox {
         keys::TLS_CERT_DER.to_vec()
     }
 
-    /// The request log, oldest first. A request's entry is complete once the
-    /// client has its response.
+    /// The request log, oldest first: the most recent requests, within
+    /// [`SandboxBuilder::max_recorded_requests`] and [`SandboxBuilder::max_recorded_bytes`].
+    /// A request's entry is complete once the client has its response.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.log.snapshot()
     }
