@@ -50,6 +50,9 @@ pub(crate) const DEFAULT_MAX_CONNECTIONS: usize = 256;
 /// pooled connections (ureq: 15 s), so that they never reuse one the sandbox is closing.
 pub(crate) const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The longest header-read time-out applied (about a year).
+const LONGEST_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// What a connection past the limit gets before it is closed.
 const BUSY_RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
 content-type: application/json\r\ncontent-length: 49\r\nconnection: close\r\n\r\n\
@@ -219,7 +222,8 @@ where
     let _ = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
         .timer(TokioTimer::new())
-        .header_read_timeout(header_read_timeout)
+        // Hyper adds it to the clock: a "forever" such as Duration::MAX must not overflow.
+        .header_read_timeout(header_read_timeout.min(LONGEST_TIMEOUT))
         .serve_connection(TokioIo::new(io), service)
         .await;
 }

@@ -400,3 +400,19 @@ impl<I: Iterator<Item = Vec<u8>>> Read for ChunkReader<I> {
         Ok(n)
     }
 }
+
+#[test]
+fn an_endless_header_time_out_is_no_panic() {
+    let sandbox = Sandbox::builder()
+        .header_read_timeout(Duration::MAX)
+        .max_connections(0)
+        .start()
+        .expect("start");
+    // At least one place, and a time-out that never comes.
+    let (status, _) = json_of(
+        agent()
+            .get(format!("{}/version", sandbox.dm_api_url()))
+            .call(),
+    );
+    assert_eq!(status, 200);
+}
