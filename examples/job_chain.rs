@@ -24,10 +24,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use squonk2::dm_api::{self, OnPoll, WaitOptions};
 use squonk2::Client;
-use yaml_rust2::{Yaml, YamlLoader};
 
 const USAGE: &str = "\
 usage: job_chain PROJECT_ID JOBS_FILE [--keep-instances]
@@ -165,10 +164,11 @@ fn wait_for(client: &Client, instance_id: &str, wait: Option<Duration>) -> Resul
 fn read_jobs(path: &Path) -> Result<Vec<Job>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the jobs file {}", path.display()))?;
-    let documents = YamlLoader::load_from_str(&text)
-        .with_context(|| format!("{} is not YAML", path.display()))?;
-    let list = match documents.first().map(to_json).transpose()? {
-        Some(Value::Array(list)) if !list.is_empty() => list,
+    // Straight into JSON: the specifications go to the Data Manager as they were written.
+    let jobs: Value = serde_norway::from_str(&text)
+        .with_context(|| format!("{} is not a YAML list of Jobs", path.display()))?;
+    let list = match jobs {
+        Value::Array(list) if !list.is_empty() => list,
         _ => bail!("{} must hold a list of Jobs", path.display()),
     };
     list.into_iter()
@@ -201,34 +201,6 @@ fn job(entry: Value) -> Result<Job> {
         name,
         wait,
         specification,
-    })
-}
-
-/// A YAML value as JSON. Mapping keys must be strings; numbers stay numbers.
-fn to_json(yaml: &Yaml) -> Result<Value> {
-    Ok(match yaml {
-        Yaml::Null => Value::Null,
-        Yaml::Boolean(b) => Value::Bool(*b),
-        Yaml::Integer(i) => Value::from(*i),
-        Yaml::Real(text) => text
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map(Value::Number)
-            .with_context(|| format!("{text} is not a number JSON can hold"))?,
-        Yaml::String(s) => Value::String(s.clone()),
-        Yaml::Array(items) => Value::Array(items.iter().map(to_json).collect::<Result<_>>()?),
-        Yaml::Hash(hash) => {
-            let mut map = Map::new();
-            for (key, value) in hash {
-                let key = key
-                    .as_str()
-                    .with_context(|| format!("the key {key:?} is not text"))?;
-                map.insert(key.to_string(), to_json(value)?);
-            }
-            Value::Object(map)
-        }
-        Yaml::Alias(_) | Yaml::BadValue => bail!("the file uses YAML this example cannot read"),
     })
 }
 

@@ -45,6 +45,10 @@ pub(crate) async fn capture(method: &str, decoded_path: &str, response: Response
     let Some(file) = log_file() else {
         return response;
     };
+    // An OPTIONS answer (a CORS preflight when CORS is off) is no API answer.
+    if method == "OPTIONS" {
+        return response;
+    }
     let (package, path) = if let Some(rest) = decoded_path.strip_prefix(dm::PREFIX) {
         ("dm", rest)
     } else if let Some(rest) = decoded_path.strip_prefix(account_server::PREFIX) {

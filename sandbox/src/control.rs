@@ -50,7 +50,11 @@ pub(crate) fn router() -> Router<AppState> {
 
 /// `GET /requests`: the request log, oldest first.
 async fn get_requests(State(shared): State<AppState>) -> Response {
-    Json(shared.log.snapshot()).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        shared.log.to_json(),
+    )
+        .into_response()
 }
 
 /// `DELETE /requests`
@@ -274,8 +278,10 @@ async fn echo(headers: HeaderMap, mut body: Body) -> Result<Json<EchoResponse>, 
     }
     let parts = match parts.map(PartsRecorder::finish) {
         None => Vec::new(),
-        Some((_, Err(e))) => return Err(ApiError::bad_request(format!("bad multipart body: {e}"))),
-        Some((parts, Ok(()))) => parts
+        Some((_, _, Err(e))) => {
+            return Err(ApiError::bad_request(format!("bad multipart body: {e}")))
+        }
+        Some((parts, _, Ok(()))) => parts
             .into_iter()
             .map(|part| EchoPart {
                 content_type: part

@@ -105,19 +105,12 @@ impl RealmKey {
     }
 }
 
-/// Formats 16 bytes as a version 4 (random) UUID.
-pub(crate) fn uuid_from(mut bytes: [u8; 16]) -> String {
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+/// Formats 16 bytes as a version 4 (random) UUID, lower-case and hyphenated.
+pub(crate) fn uuid_from(bytes: [u8; 16]) -> String {
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
 }
 
 /// A UUID that is the same for the same `name` in every sandbox (the user `sub`).
@@ -126,4 +119,22 @@ pub(crate) fn stable_uuid(name: &str) -> String {
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest.as_ref()[..16]);
     uuid_from(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_are_version_4_and_stable_by_name() {
+        assert_eq!(
+            uuid_from([0xff; 16]),
+            "ffffffff-ffff-4fff-bfff-ffffffffffff"
+        );
+        assert_eq!(uuid_from([0; 16]), "00000000-0000-4000-8000-000000000000");
+        assert_eq!(stable_uuid("alice"), stable_uuid("alice"));
+        assert_ne!(stable_uuid("alice"), stable_uuid("bob"));
+        let parsed = uuid::Uuid::parse_str(&stable_uuid("alice")).expect("a UUID");
+        assert_eq!(parsed.get_version_num(), 4);
+    }
 }

@@ -1,5 +1,10 @@
 //! A local stand-in for a whole Squonk2 deployment, for testing clients.
 //!
+//! Install the program with `cargo install squonk2-sandbox`, or add the crate as a
+//! dev-dependency and start a [`Sandbox`] in each test. Where it differs from a real
+//! deployment is listed in
+//! [FIDELITY.md](https://github.com/InformaticsMatters/squonk2-rust/blob/main/sandbox/FIDELITY.md).
+//!
 //! One [`Sandbox`] serves, on one port of 127.0.0.1 and at a real deployment's paths:
 //!
 //! | Service | Path | URL method |
@@ -152,16 +157,40 @@
 //!   "declared_length"?, "times"?}`, `GET` and `DELETE /_sandbox/faults`;
 //! - `POST` or `PUT /_sandbox/echo`: reads the body as a stream and answers
 //!   `{"length", "sha256", "content_type", "parts": [{"name", "filename",
-//!   "content_type", "length", "sha256"}]}` (`parts` is empty unless the body is multipart);
+//!   "content_type", "length", "sha256"}]}` (`parts`, the first 64, is empty unless the body
+//!   is `multipart/form-data`);
 //! - `GET /_sandbox/download?size=N`: N bytes, byte i being `i % 251`.
+//!
+//! # Browsers (CORS)
+//!
+//! A web app served from another origin (a development server, with the official
+//! TypeScript client) can call the sandbox: it answers CORS preflights itself (not recorded,
+//! never faulted), allowing any origin, method and requested header, and every answer
+//! carries `Access-Control-Allow-Origin` (the caller's `Origin`, credentials allowed).
+//! [`SandboxBuilder::cors`] (the binary's `--no-cors`) turns this off.
 //!
 //! # Bodies and memory
 //!
-//! Bodies are never held whole: form and JSON bodies up to 1 MiB are decoded
-//! into the log, multipart bodies are parsed as they stream by (each part's
-//! headers, length, SHA-256, and content when at most 64 KiB of UTF-8), and
-//! anything else is logged as its length and SHA-256. Uploads of many GiB pass
-//! in constant memory.
+//! Bodies are never held whole: form and JSON bodies up to 1 MiB are decoded into the log
+//! (a JSON body whose parsed value would take more than 8 MiB is not), multipart bodies are
+//! parsed as they stream by (the first 64 parts' headers, length, SHA-256, and content when
+//! at most 64 KiB of UTF-8, 1 MiB of content per request), and anything else is logged as
+//! its length and SHA-256. A request refused for its token keeps only its body's length and
+//! SHA-256. Uploads of many GiB pass in constant memory.
+//!
+//! The log keeps the most recent 10 000 requests ([`SandboxBuilder::max_recorded_requests`])
+//! and about 64 MiB of them ([`SandboxBuilder::max_recorded_bytes`]). At most 256
+//! connections are served at once ([`SandboxBuilder::max_connections`]); one more is answered
+//! 503 at once. A connection that does not send a whole request head within 30 s
+//! ([`SandboxBuilder::header_read_timeout`]), also when idle between requests, is closed.
+//!
+//! So whatever it is sent, the sandbox's memory stays under about 20 MiB + 1.6 ×
+//! `max_recorded_bytes` + 3 MiB per connection busy sending a body (plus the log's JSON
+//! text while `GET /_sandbox/requests` answers): with the defaults, some 130 MiB with a few
+//! uploads under way. Measured on the binary: 300 unauthenticated 1 MiB JSON bodies, one
+//! 190 MB multipart body of 64 KiB text parts, or 1,000 idle half-sent connections each
+//! leave it under 20 MiB; 300 accepted 1 MiB JSON bodies take it to about 107 MiB (the log
+//! full).
 //!
 //! # Keys
 //!
@@ -177,6 +206,7 @@ mod auth;
 mod calendar;
 mod contract;
 mod control;
+mod cors;
 mod dm;
 mod error;
 mod fault;

@@ -10,7 +10,7 @@ use squonk2_sandbox::{Sandbox, AS_CLIENT_ID, DM_CLIENT_ID};
 
 const USAGE: &str = "\
 usage: squonk2-sandbox [--port N] [--https] [--token-lifetime SECS] [--refresh-lifetime SECS]
-                       [--data-dir DIR] [--job-duration-ms MS]
+                       [--data-dir DIR] [--job-duration-ms MS] [--no-cors]
 
 Runs a local stand-in for a Squonk2 deployment (Keycloak, Data Manager API,
 Account Server API, UI API) on 127.0.0.1 until Ctrl-C or SIGTERM.
@@ -22,6 +22,8 @@ Account Server API, UI API) on 127.0.0.1 until Ctrl-C or SIGTERM.
   --data-dir DIR            keep the Data Manager's project files in DIR (default: a
                             temporary directory removed on exit)
   --job-duration-ms MS      how long a Job instance runs (default 2000)
+  --no-cors                 answer no CORS preflights and send no CORS headers (by
+                            default browser apps of any origin may call the sandbox)
   -h, --help                show this help";
 
 struct Options {
@@ -31,6 +33,7 @@ struct Options {
     refresh_lifetime: Option<u64>,
     data_dir: Option<String>,
     job_duration_ms: Option<u64>,
+    cors: bool,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -41,6 +44,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
         refresh_lifetime: None,
         data_dir: None,
         job_duration_ms: None,
+        cors: true,
     };
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -58,6 +62,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
         match flag.as_str() {
             "-h" | "--help" => return Ok(None),
             "--https" => options.https = true,
+            "--no-cors" => options.cors = false,
             "--port" => {
                 let v = value("--port")?;
                 options.port = v.parse().map_err(|_| format!("bad port: {v}"))?;
@@ -95,7 +100,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut builder = Sandbox::builder().port(options.port).https(options.https);
+    let mut builder = Sandbox::builder()
+        .port(options.port)
+        .https(options.https)
+        .cors(options.cors);
     if let Some(secs) = options.token_lifetime {
         builder = builder.token_lifetime(Duration::from_secs(secs));
     }

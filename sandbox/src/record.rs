@@ -5,7 +5,9 @@
 //! the handler; the log entry's body is filled in when the body ends.
 
 use std::collections::VecDeque;
+use std::mem::size_of;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
@@ -22,6 +24,15 @@ use crate::state::lock;
 const MAX_DECODED_BODY: usize = 1024 * 1024;
 /// Multipart part contents up to this size (and valid UTF-8) are kept in the log.
 const MAX_PART_CONTENT: usize = 64 * 1024;
+/// The most memory a decoded JSON body may take in the log (a 1 MiB array of small numbers
+/// takes some 40 MiB); a body past it is logged as its length and digest.
+const MAX_DECODED_JSON: usize = 8 * 1024 * 1024;
+/// The default bound of the request log's memory ([`heap_size`] of its entries).
+pub(crate) const DEFAULT_MAX_LOG_BYTES: usize = 64 * 1024 * 1024;
+/// The most multipart parts summarised per request; later ones are only counted.
+pub(crate) const MAX_PARTS_KEPT: usize = 64;
+/// The most part content kept per request, all parts together; later parts keep none.
+const MAX_CONTENT_PER_REQUEST: usize = 1024 * 1024;
 
 /// One request received by the sandbox, as kept in its request log.
 ///
@@ -82,19 +93,25 @@ pub enum RecordedBody {
         /// The decoded pairs (`+` is a space), in order.
         pairs: Vec<(String, String)>,
     },
-    /// A valid JSON body (Content-Type `application/json` or `*+json`) of at most 1 MiB.
+    /// A valid JSON body (Content-Type `application/json` or `*+json`) of at most 1 MiB
+    /// whose parsed value takes at most about 8 MiB.
     Json {
         /// The body as text.
         raw: String,
         /// The parsed body.
         value: serde_json::Value,
     },
-    /// A `multipart/*` body with a boundary; any size (never buffered whole).
+    /// A `multipart/form-data` body with a boundary; any size (never buffered whole).
     Multipart {
-        /// The parts in order.
+        /// The parts in order, the first 64 of them. Part contents are kept while the
+        /// request's kept content stays within 1 MiB.
         parts: Vec<RecordedPart>,
+        /// How many parts came after the first 64 and were only counted.
+        #[serde(default)]
+        parts_omitted: u64,
     },
-    /// Anything else: other types, larger form/JSON bodies, invalid JSON or multipart.
+    /// Anything else: other types, larger form/JSON bodies, invalid JSON or multipart,
+    /// and every body of a request refused for its token.
     Other {
         /// The Content-Type header, if any.
         content_type: Option<String>,
@@ -127,7 +144,8 @@ pub struct RecordedPart {
     pub filename: Option<String>,
     /// The part headers in order, names lower-case.
     pub headers: Vec<(String, String)>,
-    /// The content, when at most 64 KiB and valid UTF-8.
+    /// The content, when at most 64 KiB and valid UTF-8 (and the request's first 1 MiB
+    /// of kept content).
     pub content: Option<String>,
     /// The content length in bytes.
     pub length: u64,
@@ -140,15 +158,33 @@ pub(crate) fn hex(digest: digest::Digest) -> String {
     digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The request log, bounded to the most recent `capacity` requests.
+/// The request log, bounded to the most recent `capacity` requests and to about
+/// `max_bytes` of memory ([`heap_size`]), whichever is reached first.
 pub(crate) struct RequestLog {
     inner: Mutex<LogInner>,
     capacity: usize,
+    max_bytes: AtomicUsize,
 }
 
 struct LogInner {
     next_id: u64,
-    entries: VecDeque<(u64, RecordedRequest)>,
+    /// (id, request, its [`heap_size`]).
+    entries: VecDeque<(u64, RecordedRequest, usize)>,
+    bytes: usize,
+}
+
+impl LogInner {
+    /// Forgets the oldest entries until both bounds hold, with room for `incoming` more
+    /// entries and `extra` more bytes.
+    fn evict(&mut self, capacity: usize, max_bytes: usize, incoming: usize, extra: usize) {
+        while !self.entries.is_empty()
+            && (self.entries.len() + incoming > capacity || self.bytes + extra > max_bytes)
+        {
+            if let Some((_, _, size)) = self.entries.pop_front() {
+                self.bytes -= size;
+            }
+        }
+    }
 }
 
 impl RequestLog {
@@ -157,52 +193,143 @@ impl RequestLog {
             inner: Mutex::new(LogInner {
                 next_id: 0,
                 entries: VecDeque::new(),
+                bytes: 0,
             }),
             capacity: capacity.max(1),
+            max_bytes: AtomicUsize::new(DEFAULT_MAX_LOG_BYTES),
         }
+    }
+
+    /// Bounds the memory the log keeps (see [`heap_size`]).
+    pub(crate) fn set_max_bytes(&self, max_bytes: usize) {
+        self.max_bytes.store(max_bytes, Ordering::Relaxed);
+        let mut inner = lock(&self.inner);
+        inner.evict(self.capacity, max_bytes, 0, 0);
     }
 
     /// Adds a request, returning the id by which its body is completed later.
     pub(crate) fn push(&self, request: RecordedRequest) -> u64 {
+        let size = heap_size(&request);
+        let max_bytes = self.max_bytes.load(Ordering::Relaxed);
         let mut inner = lock(&self.inner);
         let id = inner.next_id;
         inner.next_id += 1;
-        if inner.entries.len() >= self.capacity {
-            inner.entries.pop_front();
-        }
-        inner.entries.push_back((id, request));
+        inner.evict(self.capacity, max_bytes, 1, size);
+        inner.entries.push_back((id, request, size));
+        inner.bytes += size;
         id
     }
 
     fn complete(&self, id: u64, body: RecordedBody, complete: bool) {
+        let max_bytes = self.max_bytes.load(Ordering::Relaxed);
         let mut inner = lock(&self.inner);
-        // Ids only grow, so entries are sorted; a cleared entry is simply gone.
-        if let Ok(i) = inner.entries.binary_search_by_key(&id, |(k, _)| *k) {
-            let request = &mut inner.entries[i].1;
-            request.body = body;
-            request.body_complete = complete;
-        }
+        // Ids only grow, so entries are sorted; a forgotten entry is simply gone.
+        let Ok(i) = inner.entries.binary_search_by_key(&id, |(k, _, _)| *k) else {
+            return;
+        };
+        let (_, request, size) = &mut inner.entries[i];
+        request.body = body;
+        request.body_complete = complete;
+        let (old, new) = (*size, heap_size(request));
+        *size = new;
+        inner.bytes = inner.bytes - old + new;
+        inner.evict(self.capacity, max_bytes, 0, 0);
     }
 
     pub(crate) fn snapshot(&self) -> Vec<RecordedRequest> {
         lock(&self.inner)
             .entries
             .iter()
-            .map(|(_, r)| r.clone())
+            .map(|(_, r, _)| r.clone())
             .collect()
     }
 
+    /// The log as a JSON array, written under the lock so that the log is not copied first.
+    pub(crate) fn to_json(&self) -> Vec<u8> {
+        let inner = lock(&self.inner);
+        let entries: Vec<&RecordedRequest> = inner.entries.iter().map(|(_, r, _)| r).collect();
+        serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec())
+    }
+
     pub(crate) fn clear(&self) {
-        lock(&self.inner).entries.clear();
+        let mut inner = lock(&self.inner);
+        inner.entries.clear();
+        inner.bytes = 0;
     }
 }
 
-/// Summarises one multipart body as its parts go by.
+/// About how many bytes of memory a log entry holds: its strings, vectors and JSON values.
+/// Allocator overhead and spare capacity are not counted.
+pub(crate) fn heap_size(request: &RecordedRequest) -> usize {
+    let pairs = |pairs: &[(String, String)]| -> usize {
+        pairs
+            .iter()
+            .map(|(k, v)| 2 * size_of::<String>() + k.len() + v.len())
+            .sum()
+    };
+    let body = match &request.body {
+        RecordedBody::None => 0,
+        RecordedBody::Form { raw, pairs: p } => raw.len() + pairs(p),
+        RecordedBody::Json { raw, value } => raw.len() + json_size(value),
+        RecordedBody::Multipart { parts, .. } => parts
+            .iter()
+            .map(|part| {
+                size_of::<RecordedPart>()
+                    + part.name.len()
+                    + part.filename.as_ref().map_or(0, String::len)
+                    + pairs(&part.headers)
+                    + part.content.as_ref().map_or(0, String::len)
+                    + part.sha256.len()
+            })
+            .sum(),
+        RecordedBody::Other {
+            content_type,
+            sha256,
+            ..
+        } => content_type.as_ref().map_or(0, String::len) + sha256.len(),
+    };
+    size_of::<(u64, RecordedRequest, usize)>()
+        + request.method.len()
+        + request.path.len()
+        + request.path_decoded.len()
+        + request.query_raw.as_ref().map_or(0, String::len)
+        + pairs(&request.query)
+        + pairs(&request.headers)
+        + body
+}
+
+/// About how many bytes a JSON value holds, itself included.
+fn json_size(value: &serde_json::Value) -> usize {
+    use serde_json::Value;
+    // A map entry: its key, its value and about two words of index.
+    const ENTRY: usize = size_of::<String>() + size_of::<Value>() + 2 * size_of::<usize>();
+    size_of::<Value>()
+        + match value {
+            Value::String(s) => s.len(),
+            Value::Array(items) => items.iter().map(json_size).sum(),
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| ENTRY - size_of::<Value>() + k.len() + json_size(v))
+                .sum(),
+            _ => 0,
+        }
+}
+
+/// Summarises one multipart body as its parts go by, keeping at most [`MAX_PARTS_KEPT`]
+/// parts and [`MAX_CONTENT_PER_REQUEST`] bytes of their content.
 pub(crate) struct PartsRecorder {
     parser: MultipartParser,
-    parts: Vec<RecordedPart>,
-    current: Option<PartInProgress>,
+    seen: Parts,
     error: Option<String>,
+}
+
+/// The parts seen so far.
+#[derive(Default)]
+struct Parts {
+    kept: Vec<RecordedPart>,
+    omitted: u64,
+    content_kept: usize,
+    current: Option<PartInProgress>,
 }
 
 struct PartInProgress {
@@ -228,12 +355,61 @@ impl PartInProgress {
     }
 }
 
+impl Parts {
+    fn on_event(&mut self, event: Event<'_>) {
+        match event {
+            Event::PartStart {
+                name,
+                filename,
+                headers,
+            } => {
+                self.end_part();
+                if self.kept.len() >= MAX_PARTS_KEPT {
+                    self.omitted += 1;
+                    return;
+                }
+                let content = (self.content_kept < MAX_CONTENT_PER_REQUEST).then(Vec::new);
+                self.current = Some(PartInProgress {
+                    name,
+                    filename,
+                    headers,
+                    content,
+                    length: 0,
+                    sha: digest::Context::new(&digest::SHA256),
+                });
+            }
+            Event::Data(data) => {
+                if let Some(part) = self.current.as_mut() {
+                    part.length += data.len() as u64;
+                    part.sha.update(data);
+                    if let Some(content) = part.content.as_mut() {
+                        let room = MAX_PART_CONTENT
+                            .min(MAX_CONTENT_PER_REQUEST.saturating_sub(self.content_kept));
+                        if content.len() + data.len() <= room {
+                            content.extend_from_slice(data);
+                        } else {
+                            part.content = None;
+                        }
+                    }
+                }
+            }
+            Event::PartEnd => self.end_part(),
+        }
+    }
+
+    fn end_part(&mut self) {
+        if let Some(part) = self.current.take() {
+            self.content_kept += part.content.as_ref().map_or(0, Vec::len);
+            self.kept.push(part.finish());
+        }
+    }
+}
+
 impl PartsRecorder {
     pub(crate) fn new(boundary: &str) -> Self {
         PartsRecorder {
             parser: MultipartParser::new(boundary),
-            parts: Vec::new(),
-            current: None,
+            seen: Parts::default(),
             error: None,
         }
     }
@@ -242,55 +418,22 @@ impl PartsRecorder {
         if self.error.is_some() {
             return;
         }
-        let parts = &mut self.parts;
-        let current = &mut self.current;
-        let result = self.parser.feed(chunk, &mut |event| match event {
-            Event::PartStart(headers) => {
-                let (name, filename) = multipart::disposition_names(&headers);
-                *current = Some(PartInProgress {
-                    name,
-                    filename,
-                    headers,
-                    content: Some(Vec::new()),
-                    length: 0,
-                    sha: digest::Context::new(&digest::SHA256),
-                });
-            }
-            Event::Data(data) => {
-                if let Some(part) = current.as_mut() {
-                    part.length += data.len() as u64;
-                    part.sha.update(data);
-                    if let Some(content) = part.content.as_mut() {
-                        if content.len() + data.len() <= MAX_PART_CONTENT {
-                            content.extend_from_slice(data);
-                        } else {
-                            part.content = None;
-                        }
-                    }
-                }
-            }
-            Event::PartEnd => {
-                if let Some(part) = current.take() {
-                    parts.push(part.finish());
-                }
-            }
-        });
-        if let Err(e) = result {
+        let seen = &mut self.seen;
+        if let Err(e) = self.parser.feed(chunk, &mut |event| seen.on_event(event)) {
             self.error = Some(e);
         }
     }
 
-    /// The parts seen, a part cut short by the end of the body included, and
-    /// whether the body was well-formed multipart.
-    pub(crate) fn finish(mut self) -> (Vec<RecordedPart>, Result<(), String>) {
+    /// The parts kept, a part cut short by the end of the body included, how many more
+    /// there were, and whether the body was well-formed multipart.
+    pub(crate) fn finish(mut self) -> (Vec<RecordedPart>, u64, Result<(), String>) {
+        let seen = &mut self.seen;
         let result = match self.error.take() {
             Some(e) => Err(e),
-            None => self.parser.finish(),
+            None => self.parser.finish(&mut |event| seen.on_event(event)),
         };
-        if let Some(part) = self.current.take() {
-            self.parts.push(part.finish());
-        }
-        (self.parts, result)
+        self.seen.end_part();
+        (self.seen.kept, self.seen.omitted, result)
     }
 }
 
@@ -310,12 +453,23 @@ enum Kind {
 }
 
 impl BodyRecorder {
+    /// A recorder that decodes form, JSON and multipart bodies.
     pub(crate) fn new(content_type: Option<&str>) -> Self {
-        let essence = content_type
-            .map(|ct| multipart::header_params(ct).0)
-            .unwrap_or_default();
+        BodyRecorder::with_decoding(content_type, true)
+    }
+
+    /// A recorder that keeps only the length and SHA-256 (for refused requests, whose
+    /// bodies no handler reads and whose senders may be anyone).
+    pub(crate) fn summary(content_type: Option<&str>) -> Self {
+        BodyRecorder::with_decoding(content_type, false)
+    }
+
+    fn with_decoding(content_type: Option<&str>, decode: bool) -> Self {
+        let essence = content_type.map(multipart::essence).unwrap_or_default();
         let boundary = content_type.and_then(multipart::boundary_of);
-        let kind = if essence == "application/x-www-form-urlencoded" {
+        let kind = if !decode {
+            Kind::Other
+        } else if essence == "application/x-www-form-urlencoded" {
             Kind::Decoded {
                 json: false,
                 buf: Some(Vec::new()),
@@ -385,18 +539,24 @@ impl BodyRecorder {
                 json: true,
                 buf: Some(buf),
             } => match serde_json::from_slice(&buf) {
-                Ok(value) => RecordedBody::Json {
+                Ok(value) if json_size(&value) <= MAX_DECODED_JSON => RecordedBody::Json {
                     raw: String::from_utf8_lossy(&buf).into_owned(),
                     value,
                 },
-                Err(_) => other(self.sha),
+                _ => other(self.sha),
             },
             Kind::Multipart(parts) => match parts.finish() {
-                (parts, Ok(())) => RecordedBody::Multipart { parts },
+                (parts, parts_omitted, Ok(())) => RecordedBody::Multipart {
+                    parts,
+                    parts_omitted,
+                },
                 // A body cut short is still logged as what arrived of it.
-                (parts, Err(_)) if !parts.is_empty() => RecordedBody::Multipart { parts },
+                (parts, parts_omitted, Err(_)) if !parts.is_empty() => RecordedBody::Multipart {
+                    parts,
+                    parts_omitted,
+                },
                 // Not multipart after all; the digest was not kept.
-                (_, Err(_)) => other(None),
+                (_, _, Err(_)) => other(None),
             },
             _ => other(self.sha),
         }
@@ -568,7 +728,7 @@ mod tests {
             b"\r\n--B\r\ncontent-disposition: form-data; name=\"small\"\r\n\r\nhi\r\n--B--\r\n",
         );
         let chunks: Vec<&[u8]> = body.chunks(1000).collect();
-        let RecordedBody::Multipart { parts } =
+        let RecordedBody::Multipart { parts, .. } =
             record(Some("multipart/form-data; boundary=B"), &chunks)
         else {
             panic!("expected multipart");

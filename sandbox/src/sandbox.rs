@@ -34,6 +34,8 @@ pub struct SandboxBuilder {
     max_recorded_requests: usize,
     data_dir: Option<PathBuf>,
     job_duration: Duration,
+    max_recorded_bytes: usize,
+    server: server::ServerOptions,
 }
 
 impl Default for SandboxBuilder {
@@ -48,6 +50,8 @@ impl Default for SandboxBuilder {
             max_recorded_requests: DEFAULT_MAX_RECORDED_REQUESTS,
             data_dir: None,
             job_duration: crate::dm::state::DEFAULT_JOB_DURATION,
+            max_recorded_bytes: crate::record::DEFAULT_MAX_LOG_BYTES,
+            server: server::ServerOptions::default(),
         }
     }
 }
@@ -84,6 +88,36 @@ impl SandboxBuilder {
         self
     }
 
+    /// About how much memory the request log may hold, in bytes (default 64 MiB), counting
+    /// its strings, decoded bodies and part contents; past it the oldest requests are
+    /// forgotten, as past [`max_recorded_requests`](Self::max_recorded_requests).
+    pub fn max_recorded_bytes(mut self, max: usize) -> Self {
+        self.max_recorded_bytes = max;
+        self
+    }
+
+    /// Whether to answer CORS preflights and let browser apps of any origin read the
+    /// answers (default on), for a web app on a development server. Off, `OPTIONS`
+    /// requests go to the APIs like any other and answers carry no CORS headers.
+    pub fn cors(mut self, on: bool) -> Self {
+        self.server.cors = on;
+        self
+    }
+
+    /// How many connections are served at once (default 256, at least 1). A connection
+    /// past them gets a 503 `{"error": ...}` (over HTTPS: is closed) at once.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.server.max_connections = max;
+        self
+    }
+
+    /// How long a connection may take to send a request's head (its request line and
+    /// headers), and may stay idle between requests, before it is closed (default 30 s).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.server.header_read_timeout = timeout;
+        self
+    }
+
     /// The directory for the Data Manager's project files. It is made if missing and kept
     /// when the sandbox stops. By default each sandbox makes a fresh directory in the
     /// system's temporary directory and removes it when dropped.
@@ -112,6 +146,7 @@ impl SandboxBuilder {
             self.lifetimes,
             self.max_recorded_requests,
         )?);
+        shared.log.set_max_bytes(self.max_recorded_bytes);
         let data_dir = DataDir::new(self.data_dir, port)?;
         {
             let mut dm = lock(&shared.dm);
@@ -136,10 +171,13 @@ impl SandboxBuilder {
         let (stop, stopped) = watch::channel(false);
         let router = server::router(shared.clone());
         let serving = shared.clone();
+        let options = self.server;
         let thread = std::thread::Builder::new()
             .name("squonk2-sandbox".into())
             .spawn(move || {
-                runtime.block_on(server::serve(listener, tls, router, serving, stopped));
+                runtime.block_on(server::serve(
+                    listener, tls, router, serving, options, stopped,
+                ));
                 // Connections have been told to close; don't wait long for stragglers.
                 runtime.shutdown_timeout(Duration::from_secs(1));
             })?;
@@ -350,8 +388,9 @@ impl Sandbox {
         keys::TLS_CERT_DER.to_vec()
     }
 
-    /// The request log, oldest first. A request's entry is complete once the
-    /// client has its response.
+    /// The request log, oldest first: the most recent requests, within
+    /// [`SandboxBuilder::max_recorded_requests`] and [`SandboxBuilder::max_recorded_bytes`].
+    /// A request's entry is complete once the client has its response.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.log.snapshot()
     }

@@ -1,5 +1,10 @@
 //! The listener and the per-request pipeline that every API shares:
-//! request log, faults, bearer-token check, then routing.
+//! CORS, request log, faults, bearer-token check, then routing.
+//!
+//! Every connection holds one of [`ServerOptions::max_connections`] places; past them a
+//! connection gets a 503 and is closed at once. Hyper closes a connection that has not sent
+//! a whole request head within [`ServerOptions::header_read_timeout`] (also when idle between
+//! requests).
 
 use std::convert::Infallible;
 use std::io;
@@ -13,11 +18,11 @@ use axum::response::Response;
 use axum::Router;
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use percent_encoding::percent_decode_str;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
@@ -25,7 +30,7 @@ use crate::error::ApiError;
 use crate::fault::{self, Outcome};
 use crate::record::{BodyRecorder, RecordedBody, RecordedRequest, Tee};
 use crate::state::AppState;
-use crate::{account_server, auth, control, dm, keycloak, ui};
+use crate::{account_server, auth, control, cors, dm, keycloak, ui};
 
 /// Paths whose requests go to the request log.
 const RECORDED_PREFIXES: [&str; 5] = [
@@ -38,6 +43,41 @@ const RECORDED_PREFIXES: [&str; 5] = [
 
 /// How long a client may take over the TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default of [`ServerOptions::max_connections`].
+pub(crate) const DEFAULT_MAX_CONNECTIONS: usize = 256;
+/// The default of [`ServerOptions::header_read_timeout`]: longer than clients keep idle
+/// pooled connections (ureq: 15 s), so that they never reuse one the sandbox is closing.
+pub(crate) const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The longest header-read time-out applied (about a year).
+const LONGEST_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// What a connection past the limit gets before it is closed.
+const BUSY_RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
+content-type: application/json\r\ncontent-length: 49\r\nconnection: close\r\n\r\n\
+{\"error\": \"Too many connections to the sandbox\"}\n";
+
+/// How the server treats connections and browsers.
+#[derive(Debug, Clone)]
+pub(crate) struct ServerOptions {
+    /// Answer CORS preflights and allow any origin.
+    pub(crate) cors: bool,
+    /// Connections served at once.
+    pub(crate) max_connections: usize,
+    /// How long a connection may take to send a request head.
+    pub(crate) header_read_timeout: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            cors: true,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+        }
+    }
+}
 
 /// The path of a request as received, for the 404 and 405 messages
 /// (nested routers see the path without their prefix).
@@ -99,8 +139,12 @@ pub(crate) async fn serve(
     tls: Option<TlsAcceptor>,
     router: Router,
     shared: AppState,
+    options: ServerOptions,
     mut stop: watch::Receiver<bool>,
 ) {
+    let places = Arc::new(Semaphore::new(
+        options.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+    ));
     loop {
         let accepted = tokio::select! {
             _ = stop.changed() => break,
@@ -108,11 +152,30 @@ pub(crate) async fn serve(
         };
         match accepted {
             Ok((stream, _)) => {
+                let Ok(place) = places.clone().try_acquire_owned() else {
+                    // The socket's send buffer is empty, so this never waits; over TLS
+                    // there is no handshake to answer in, so the connection just closes.
+                    if tls.is_none() {
+                        let _ = stream.try_write(BUSY_RESPONSE);
+                    }
+                    continue;
+                };
                 let pipeline = Pipeline {
                     shared: shared.clone(),
                     router: router.clone(),
+                    cors: options.cors,
                 };
-                tokio::spawn(connection(stream, tls.clone(), pipeline, stop.clone()));
+                let serving = connection(
+                    stream,
+                    tls.clone(),
+                    pipeline,
+                    options.header_read_timeout,
+                    stop.clone(),
+                );
+                tokio::spawn(async move {
+                    serving.await;
+                    drop(place);
+                });
             }
             // Out of file descriptors and the like: let other connections finish.
             Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
@@ -124,17 +187,18 @@ async fn connection(
     stream: TcpStream,
     tls: Option<TlsAcceptor>,
     pipeline: Pipeline,
+    header_read_timeout: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
     let serve = async move {
         match tls {
-            None => http1(stream, pipeline).await,
+            None => http1(stream, pipeline, header_read_timeout).await,
             Some(acceptor) => {
                 if let Ok(Ok(stream)) =
                     tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
                 {
-                    http1(stream, pipeline).await;
+                    http1(stream, pipeline, header_read_timeout).await;
                 }
             }
         }
@@ -146,7 +210,7 @@ async fn connection(
     }
 }
 
-async fn http1<I>(io: I, pipeline: Pipeline)
+async fn http1<I>(io: I, pipeline: Pipeline, header_read_timeout: Duration)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -157,6 +221,9 @@ where
     // Errors are clients going away or faults closing the connection.
     let _ = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
+        .timer(TokioTimer::new())
+        // Hyper adds it to the clock: a "forever" such as Duration::MAX must not overflow.
+        .header_read_timeout(header_read_timeout.min(LONGEST_TIMEOUT))
         .serve_connection(TokioIo::new(io), service)
         .await;
 }
@@ -177,6 +244,7 @@ impl std::error::Error for CloseConnection {}
 struct Pipeline {
     shared: AppState,
     router: Router,
+    cors: bool,
 }
 
 fn has_prefix(path: &str, prefix: &str) -> bool {
@@ -186,6 +254,21 @@ fn has_prefix(path: &str, prefix: &str) -> bool {
 
 impl Pipeline {
     async fn handle(self, request: Request) -> Result<Response, CloseConnection> {
+        if !self.cors {
+            return self.handle_api(request).await;
+        }
+        // Preflights are the browser's, not the app's: answered here, never recorded,
+        // faulted or captured.
+        if cors::is_preflight(&request) {
+            return Ok(cors::preflight(request.headers()));
+        }
+        let origin = request.headers().get(header::ORIGIN).cloned();
+        let mut response = self.handle_api(request).await?;
+        cors::allow(response.headers_mut(), origin);
+        Ok(response)
+    }
+
+    async fn handle_api(self, request: Request) -> Result<Response, CloseConnection> {
         let (mut parts, body) = request.into_parts();
         let raw_path = parts.uri.path().to_owned();
         let decoded_path = percent_decode_str(&raw_path)
@@ -195,12 +278,19 @@ impl Pipeline {
             raw: raw_path.clone(),
         });
 
-        // Record before anything else, so that faulted and rejected requests show too.
+        // Record before anything else, so that faulted and rejected requests show too; a
+        // rejected request's body is only summarised, since anyone may send one.
+        let authenticated = auth::check(&self.shared, &raw_path, &parts.headers);
         let recorded = RECORDED_PREFIXES
             .iter()
             .any(|p| has_prefix(&decoded_path, p));
         let (body, tee) = if recorded {
-            let tee = self.start_record(&parts, &raw_path, &decoded_path, body);
+            let recorder = if authenticated.is_ok() {
+                BodyRecorder::new
+            } else {
+                BodyRecorder::summary
+            };
+            let tee = self.start_record(&parts, &raw_path, &decoded_path, body, recorder);
             (tee.body(), Some(tee))
         } else {
             (body, None)
@@ -232,7 +322,7 @@ impl Pipeline {
         }
 
         let method = request.method().as_str().to_owned();
-        let response = match auth::check(&self.shared, &raw_path, request.headers()) {
+        let response = match authenticated {
             Err(message) => ApiError::unauthorized(message),
             Ok(user) => {
                 if let Some(user) = user {
@@ -259,6 +349,7 @@ impl Pipeline {
         raw_path: &str,
         decoded_path: &str,
         body: Body,
+        recorder: fn(Option<&str>) -> BodyRecorder,
     ) -> Tee {
         let text = |v: &[u8]| String::from_utf8_lossy(v).into_owned();
         let query_raw = parts.uri.query().map(str::to_owned);
@@ -287,7 +378,7 @@ impl Pipeline {
         });
         Tee::new(
             body,
-            BodyRecorder::new(content_type.as_deref()),
+            recorder(content_type.as_deref()),
             self.shared.log.clone(),
             id,
         )

@@ -265,7 +265,7 @@ fn echo_reports_multipart_parts() {
         json!({"name": "file", "filename": "big.txt", "content_type": "text/plain",
                "length": big.len(), "sha256": common::sha256_hex(&big)})
     );
-    let RecordedBody::Multipart { parts } = &sandbox.requests()[0].body else {
+    let RecordedBody::Multipart { parts, .. } = &sandbox.requests()[0].body else {
         panic!("not multipart");
     };
     // Over 64 KiB: length and digest only.
@@ -450,4 +450,158 @@ fn large_uploads_use_constant_memory() {
             "RSS grew from {before} to {after} KiB"
         );
     }
+}
+
+/// Sends `head` (a request without a body) on a new connection and reads the answer (its
+/// head lower-cased).
+fn raw_request(sandbox: &Sandbox, head: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", sandbox.port())).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    stream.write_all(head.as_bytes()).expect("write");
+    read_response(&mut stream)
+}
+
+const PREFLIGHT: &str = "OPTIONS /data-manager-api/project HTTP/1.1\r\nHost: x\r\n\
+    Origin: http://localhost:5173\r\nAccess-Control-Request-Method: POST\r\n\
+    Access-Control-Request-Headers: authorization, content-type\r\n\r\n";
+
+#[test]
+fn cors_preflights_are_answered_and_not_recorded() {
+    let sandbox = Sandbox::start().expect("start");
+    let reply = raw_request(&sandbox, PREFLIGHT);
+    assert!(reply.starts_with("http/1.1 204"), "{reply}");
+    for expected in [
+        "access-control-allow-origin: http://localhost:5173\r\n",
+        "access-control-allow-credentials: true\r\n",
+        "access-control-allow-headers: authorization, content-type\r\n",
+        "access-control-max-age: 600\r\n",
+    ] {
+        assert!(reply.contains(expected), "no {expected:?} in {reply}");
+    }
+    let methods = reply
+        .lines()
+        .find_map(|l| l.strip_prefix("access-control-allow-methods: "))
+        .unwrap_or_default();
+    assert!(
+        ["get", "post", "put", "patch", "delete"]
+            .iter()
+            .all(|m| methods.contains(m)),
+        "{methods}"
+    );
+    // The browser's question, not the app's call: neither logged nor faulted.
+    sandbox.add_fault(FaultRule::new(
+        "/data-manager-api/project",
+        Fault::error(503, "x"),
+    ));
+    assert!(raw_request(&sandbox, PREFLIGHT).starts_with("http/1.1 204"));
+    assert!(sandbox.requests().is_empty());
+}
+
+#[test]
+fn cors_headers_go_with_every_answer() {
+    let sandbox = Sandbox::start().expect("start");
+    // A simple request from a web app's origin, and one refused for want of a token.
+    let reply = raw_request(
+        &sandbox,
+        "GET /data-manager-api/version HTTP/1.1\r\nHost: x\r\nOrigin: http://localhost:5173\r\n\r\n",
+    );
+    assert!(reply.starts_with("http/1.1 200"), "{reply}");
+    assert!(reply.contains("access-control-allow-origin: http://localhost:5173\r\n"));
+    assert!(reply.contains("vary: origin\r\n"), "{reply}");
+    let exposed = reply
+        .lines()
+        .find_map(|l| l.strip_prefix("access-control-expose-headers: "))
+        .unwrap_or_default();
+    assert!(exposed.contains("content-disposition"), "{reply}");
+    let reply = raw_request(
+        &sandbox,
+        "GET /data-manager-api/project HTTP/1.1\r\nHost: x\r\nOrigin: http://localhost:5173\r\n\r\n",
+    );
+    assert!(reply.starts_with("http/1.1 401"), "{reply}");
+    assert!(reply.contains("access-control-allow-origin: http://localhost:5173\r\n"));
+    // Without an Origin (not a browser): any origin.
+    let reply = raw_request(
+        &sandbox,
+        "GET /data-manager-api/version HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    assert!(
+        reply.contains("access-control-allow-origin: *\r\n"),
+        "{reply}"
+    );
+}
+
+#[test]
+fn cors_can_be_turned_off() {
+    let sandbox = Sandbox::builder().cors(false).start().expect("start");
+    let reply = raw_request(&sandbox, PREFLIGHT);
+    // An OPTIONS request like any other: the API wants a token.
+    assert!(reply.starts_with("http/1.1 401"), "{reply}");
+    assert!(!reply.contains("access-control-"), "{reply}");
+    let reply = raw_request(
+        &sandbox,
+        "GET /data-manager-api/version HTTP/1.1\r\nHost: x\r\nOrigin: http://localhost:5173\r\n\r\n",
+    );
+    assert!(reply.starts_with("http/1.1 200"), "{reply}");
+    assert!(!reply.contains("access-control-"), "{reply}");
+    assert_eq!(sandbox.requests().len(), 2);
+}
+
+#[test]
+fn the_contract_capture_skips_options_answers() {
+    use std::io::BufRead as _;
+    let dir = std::env::temp_dir().join(format!("squonk2-sandbox-capture-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for cors in ["--no-cors", "--port=0"] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_squonk2-sandbox"))
+            .arg(cors)
+            .env(squonk2_sandbox::CONTRACT_DIR_VAR, &dir)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut first = String::new();
+        stdout.read_line(&mut first).expect("a line");
+        // Keep reading so that the child's summary finds its pipe open.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let port: u16 = first
+            .trim()
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("{first:?}"));
+        let send = |head: &str| {
+            let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .expect("timeout");
+            stream.write_all(head.as_bytes()).expect("write");
+            read_response(&mut stream)
+        };
+        // Off, the preflight goes to the API (401); on, the sandbox answers it (204).
+        let expected = if cors == "--no-cors" {
+            "http/1.1 401"
+        } else {
+            "http/1.1 204"
+        };
+        assert!(send(PREFLIGHT).starts_with(expected));
+        assert!(
+            send("GET /data-manager-api/version HTTP/1.1\r\nHost: x\r\n\r\n")
+                .starts_with("http/1.1 200")
+        );
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let mut lines = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("captured samples") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("read");
+        lines.extend(text.lines().map(str::to_owned));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines.iter().all(|l| l.contains(r#""method":"GET""#)),
+        "{lines:?}"
+    );
 }

@@ -71,8 +71,7 @@ async fn read_upload(headers: &HeaderMap, mut body: Body) -> Result<Upload, ApiE
         };
         parser
             .feed(data, &mut |event| match event {
-                Event::PartStart(part_headers) => {
-                    let (name, filename) = multipart::disposition_names(&part_headers);
+                Event::PartStart { name, filename, .. } => {
                     current = Some((name, filename, Some(Vec::new())));
                 }
                 Event::Data(bytes) => {
@@ -109,8 +108,9 @@ async fn read_upload(headers: &HeaderMap, mut body: Body) -> Result<Upload, ApiE
             })
             .map_err(|e| ApiError::bad_request(format!("bad multipart body: {e}")))?;
     }
+    // A well-formed body has reported every part by its closing boundary.
     parser
-        .finish()
+        .finish(&mut |_| {})
         .map_err(|e| ApiError::bad_request(format!("bad multipart body: {e}")))?;
     if let Some(name) = too_large {
         return Err(ApiError::bad_request(format!(

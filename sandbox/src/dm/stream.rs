@@ -147,10 +147,7 @@ async fn read_parts(
         parser
             .feed(data, &mut |event| {
                 actions.push(match event {
-                    Event::PartStart(headers) => {
-                        let (name, filename) = multipart::disposition_names(&headers);
-                        Action::Start(name, filename)
-                    }
+                    Event::PartStart { name, filename, .. } => Action::Start(name, filename),
                     Event::Data(bytes) => Action::Data(Bytes::copy_from_slice(bytes)),
                     Event::PartEnd => Action::End,
                 })
@@ -223,8 +220,9 @@ async fn read_parts(
     if writer.is_some() {
         return Err(bad_request("The upload ended in the middle of its file"));
     }
+    // A well-formed body has reported every part by its closing boundary.
     parser
-        .finish()
+        .finish(&mut |_| {})
         .map_err(|e| bad_request(format!("Bad multipart body: {e}")))?;
     Ok(upload)
 }

@@ -1,44 +1,15 @@
 //! YAML documents (workflow definitions, Job manifests and Job definitions) read as JSON
 //! values, the form the Data Manager answers them in.
 
-use serde_json::{Map, Number, Value};
-use yaml_rust2::{Yaml, YamlLoader};
+use serde::Deserialize as _;
+use serde_json::Value;
 
 /// The first document of `text` as JSON, or why it could not be read. An empty text is
-/// `null`. Mapping keys that are not strings are written as text (`1` → `"1"`).
+/// `null`; mapping keys must be strings, as in JSON.
 pub(crate) fn parse(text: &str) -> Result<Value, String> {
-    let documents = YamlLoader::load_from_str(text).map_err(|e| e.to_string())?;
-    Ok(documents.first().map(to_json).unwrap_or(Value::Null))
-}
-
-fn to_json(yaml: &Yaml) -> Value {
-    match yaml {
-        Yaml::Null | Yaml::BadValue | Yaml::Alias(_) => Value::Null,
-        Yaml::Boolean(b) => Value::Bool(*b),
-        Yaml::Integer(i) => Value::Number((*i).into()),
-        Yaml::Real(text) => text
-            .parse::<f64>()
-            .ok()
-            .and_then(Number::from_f64)
-            .map(Value::Number)
-            .unwrap_or_else(|| Value::String(text.clone())),
-        Yaml::String(s) => Value::String(s.clone()),
-        Yaml::Array(items) => Value::Array(items.iter().map(to_json).collect()),
-        Yaml::Hash(hash) => Value::Object(
-            hash.iter()
-                .map(|(k, v)| (key_text(k), to_json(v)))
-                .collect::<Map<String, Value>>(),
-        ),
-    }
-}
-
-fn key_text(key: &Yaml) -> String {
-    match key {
-        Yaml::String(s) | Yaml::Real(s) => s.clone(),
-        Yaml::Integer(i) => i.to_string(),
-        Yaml::Boolean(b) => b.to_string(),
-        Yaml::Null => "null".into(),
-        other => format!("{other:?}"),
+    match serde_norway::Deserializer::from_str(text).next() {
+        Some(document) => Value::deserialize(document).map_err(|e| e.to_string()),
+        None => Ok(Value::Null),
     }
 }
 
@@ -65,5 +36,12 @@ mod tests {
         );
         assert_eq!(parse("").unwrap(), Value::Null);
         assert!(parse("a: [").is_err());
+        // Only the first document counts, as the Data Manager reads them.
+        assert_eq!(parse("a: 1\n---\nb: 2\n").unwrap(), json!({"a": 1}));
+        // Anchors and aliases are resolved.
+        assert_eq!(
+            parse("x: &v [1, 2]\ny: *v\n").unwrap(),
+            json!({"x": [1, 2], "y": [1, 2]})
+        );
     }
 }

@@ -1,0 +1,1 @@
+//! Empty: the test in tests/ is what matters.
