@@ -109,7 +109,8 @@ pub fn get_access_token(
     ];
     form.extend(secret.map(|s| ("client_secret", s)));
     static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
-    let agent = AGENT.get_or_init(|| crate::transport::new_agent(true));
+    let agent = AGENT
+        .get_or_init(|| crate::transport::new_agent(true, &crate::transport::Reach::default()));
     let endpoint = TokenEndpoint {
         agent,
         keycloak_url: trim_base_url(keycloak_url),

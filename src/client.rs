@@ -1,13 +1,14 @@
 //! [`Client`]: base URLs, TLS settings, time-outs, one connection pool and the token source.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::encoding::{check_base_url, redact_url};
 use crate::request::RetryPolicy;
 use crate::token::{KeycloakLogin, LoginSettings, Secret, TokenError};
-use crate::transport::new_agent;
+use crate::transport::{new_agent, parse_pem_certificates, ProxyChoice, Reach};
 
 /// The services a [`Client`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,8 +73,9 @@ impl fmt::Debug for ApiConfig {
 }
 
 /// The HTTP agents: one verifying TLS certificates, and one that does not, made only when an
-/// API is configured not to verify.
+/// API is configured not to verify. Both trust the same roots and use the same proxy.
 struct Agents {
+    reach: Reach,
     verifying: ureq::Agent,
     non_verifying: OnceLock<ureq::Agent>,
 }
@@ -83,7 +85,8 @@ impl Agents {
         if verify_ssl_cert {
             &self.verifying
         } else {
-            self.non_verifying.get_or_init(|| new_agent(false))
+            self.non_verifying
+                .get_or_init(|| new_agent(false, &self.reach))
         }
     }
 }
@@ -134,6 +137,9 @@ impl fmt::Debug for Client {
     }
 }
 
+/// The environment variable naming a PEM file of certificates to trust besides the roots.
+pub(crate) const CA_BUNDLE_VARIABLE: &str = "SQUONK2_CA_BUNDLE";
+
 fn env_value(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
@@ -154,6 +160,7 @@ pub(crate) fn debug_requests_from_env() -> bool {
 
 impl Client {
     /// A builder with nothing set but `SQUONK2_API_DEBUG_REQUESTS`.
+    #[must_use]
     pub fn builder() -> ClientBuilder {
         ClientBuilder::new()
     }
@@ -161,8 +168,14 @@ impl Client {
     /// A client configured from the same environment variables the Python client reads:
     /// `SQUONK2_DMAPI_URL`, `SQUONK2_ASAPI_URL`, `SQUONK2_UIAPI_URL`, the matching
     /// `SQUONK2_*API_VERIFY_SSL_CERT` (certificates are verified unless set to something other
-    /// than `yes`) and `SQUONK2_API_DEBUG_REQUESTS`. It has no token: use
+    /// than `yes`) and `SQUONK2_API_DEBUG_REQUESTS`, and this crate's `SQUONK2_CA_BUNDLE`
+    /// (a PEM file of certificates to trust besides the bundled roots). It has no token: use
     /// [`ClientBuilder::from_env`] to add one.
+    ///
+    /// # Errors
+    ///
+    /// As [`ClientBuilder::build`]: an invalid URL, or a `SQUONK2_CA_BUNDLE` that cannot be
+    /// read or holds no certificate.
     pub fn from_env() -> anyhow::Result<Client> {
         ClientBuilder::from_env().build()
     }
@@ -170,7 +183,13 @@ impl Client {
     /// A client for one environment of the environments file (see [`crate::environment`]):
     /// its DM, AS and UI URLs, its Keycloak, and its admin user and password as credentials.
     /// `None` picks the file's default environment.
+    ///
+    /// # Errors
+    ///
+    /// When the environments file cannot be read or has no such environment, or as
+    /// [`ClientBuilder::build`].
     #[cfg(feature = "environment")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "environment")))]
     pub fn from_environment(name: Option<&str>) -> anyhow::Result<Client> {
         ClientBuilder::from_environment(name)?.build()
     }
@@ -253,6 +272,7 @@ impl Client {
     /// call that is not a file transfer ends within its time-out, a Keycloak login it needs
     /// included; a file transfer fails only when nothing moves for that long (D15, D19).
     /// The clone shares the connection pool and token cache.
+    #[must_use]
     pub fn with_timeout(&self, timeout: Duration) -> Client {
         let mut client = self.clone();
         client.timeout = Some(timeout);
@@ -261,12 +281,21 @@ impl Client {
 
     /// The bearer token the client would send to the Data Manager now (getting or renewing it
     /// from Keycloak when the client has credentials). `Ok(None)` when it has no token source.
+    ///
+    /// # Errors
+    ///
+    /// When no token could be had from Keycloak (refused credentials, Keycloak unreachable
+    /// or answering nonsense); the text never holds the password.
     pub fn dm_access_token(&self) -> anyhow::Result<Option<String>> {
         self.token(Api::Dm, self.timeout_or(crate::request::DEFAULT_TIMEOUT))
             .map_err(|e| anyhow::Error::msg(e.message))
     }
 
     /// As [`Client::dm_access_token`], for the Account Server.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::dm_access_token`].
     pub fn as_access_token(&self) -> anyhow::Result<Option<String>> {
         self.token(Api::As, self.timeout_or(crate::request::DEFAULT_TIMEOUT))
             .map_err(|e| anyhow::Error::msg(e.message))
@@ -296,6 +325,21 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     debug_requests: bool,
     retry: RetryPolicy,
+    /// Certificates to trust besides the roots, as given: checked by `build`.
+    root_pems: Vec<Vec<u8>>,
+    /// `SQUONK2_CA_BUNDLE`: read by `build`.
+    ca_bundle: Option<PathBuf>,
+    platform_roots: bool,
+    /// The proxy URL as given (checked by `build`), or the choice.
+    proxy: ProxySetting,
+}
+
+/// A proxy as the builder holds it.
+#[derive(Clone)]
+enum ProxySetting {
+    FromEnv,
+    Url(Secret),
+    Direct,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -318,6 +362,17 @@ impl fmt::Debug for ClientBuilder {
             .field("client_secret", &self.client_secret)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("root_certificates", &self.root_pems.len())
+            .field("ca_bundle", &self.ca_bundle)
+            .field("platform_roots", &self.platform_roots)
+            .field(
+                "proxy",
+                &match &self.proxy {
+                    ProxySetting::FromEnv => "from the environment".to_string(),
+                    ProxySetting::Url(url) => redact_url(url.expose()),
+                    ProxySetting::Direct => "none".to_string(),
+                },
+            )
             .finish_non_exhaustive()
     }
 }
@@ -330,6 +385,7 @@ impl Default for ClientBuilder {
 
 impl ClientBuilder {
     /// Nothing set; certificates verified; `SQUONK2_API_DEBUG_REQUESTS` read.
+    #[must_use]
     pub fn new() -> ClientBuilder {
         ClientBuilder {
             dm_api_url: None,
@@ -351,11 +407,17 @@ impl ClientBuilder {
             timeout: None,
             debug_requests: debug_requests_from_env(),
             retry: RetryPolicy::default(),
+            root_pems: Vec::new(),
+            ca_bundle: None,
+            platform_roots: false,
+            proxy: ProxySetting::FromEnv,
         }
     }
 
     /// A builder filled from the environment variables [`Client::from_env`] reads, to which
-    /// a token or credentials can be added.
+    /// a token or credentials can be added. `SQUONK2_CA_BUNDLE` is read by
+    /// [`build`](ClientBuilder::build), which fails when the file cannot be used.
+    #[must_use]
     pub fn from_env() -> ClientBuilder {
         let mut builder = ClientBuilder::new();
         builder.dm_api_url = env_value("SQUONK2_DMAPI_URL");
@@ -364,12 +426,18 @@ impl ClientBuilder {
         builder.dm_verify = env_verify("SQUONK2_DMAPI_VERIFY_SSL_CERT");
         builder.as_verify = env_verify("SQUONK2_ASAPI_VERIFY_SSL_CERT");
         builder.ui_verify = env_verify("SQUONK2_UIAPI_VERIFY_SSL_CERT");
+        builder.ca_bundle = env_value(CA_BUNDLE_VARIABLE).map(PathBuf::from);
         builder
     }
 
     /// A builder filled from one environment of the environments file: API URLs, Keycloak
     /// URL and realm, the DM and AS client ids, and the admin user and password.
+    ///
+    /// # Errors
+    ///
+    /// When the environments file cannot be read or has no such environment.
     #[cfg(feature = "environment")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "environment")))]
     pub fn from_environment(name: Option<&str>) -> anyhow::Result<ClientBuilder> {
         let env = crate::environment::Environment::new(name)?;
         Ok(ClientBuilder::from_environment_values(&env))
@@ -377,6 +445,8 @@ impl ClientBuilder {
 
     /// A builder filled from an [`Environment`](crate::environment::Environment) already read.
     #[cfg(feature = "environment")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "environment")))]
+    #[must_use]
     pub fn from_environment_values(env: &crate::environment::Environment) -> ClientBuilder {
         let mut builder = ClientBuilder::new();
         builder.dm_api_url = env.dm_api();
@@ -392,48 +462,56 @@ impl ClientBuilder {
     }
 
     /// The Data Manager API base URL, e.g. `https://example.com/data-manager-api`.
+    #[must_use]
     pub fn dm_api_url(mut self, url: impl Into<String>) -> Self {
         self.dm_api_url = Some(url.into());
         self
     }
 
     /// The Account Server API base URL, e.g. `https://example.com/account-server-api`.
+    #[must_use]
     pub fn as_api_url(mut self, url: impl Into<String>) -> Self {
         self.as_api_url = Some(url.into());
         self
     }
 
     /// The UI API base URL, e.g. `https://example.com/data-manager-ui/api`.
+    #[must_use]
     pub fn ui_api_url(mut self, url: impl Into<String>) -> Self {
         self.ui_api_url = Some(url.into());
         self
     }
 
     /// Whether to verify the Data Manager's TLS certificate (default `true`).
+    #[must_use]
     pub fn dm_verify_ssl_cert(mut self, verify: bool) -> Self {
         self.dm_verify = verify;
         self
     }
 
     /// Whether to verify the Account Server's TLS certificate (default `true`).
+    #[must_use]
     pub fn as_verify_ssl_cert(mut self, verify: bool) -> Self {
         self.as_verify = verify;
         self
     }
 
     /// Whether to verify the UI's TLS certificate (default `true`).
+    #[must_use]
     pub fn ui_verify_ssl_cert(mut self, verify: bool) -> Self {
         self.ui_verify = verify;
         self
     }
 
     /// Whether to verify Keycloak's TLS certificate (default `true`).
+    #[must_use]
     pub fn keycloak_verify_ssl_cert(mut self, verify: bool) -> Self {
         self.keycloak_verify = verify;
         self
     }
 
     /// Sets TLS verification for every service at once.
+    #[must_use]
     pub fn verify_ssl_cert(self, verify: bool) -> Self {
         self.dm_verify_ssl_cert(verify)
             .as_verify_ssl_cert(verify)
@@ -442,24 +520,28 @@ impl ClientBuilder {
     }
 
     /// A fixed bearer token for both the Data Manager and the Account Server.
+    #[must_use]
     pub fn access_token(self, token: impl Into<String>) -> Self {
         let token = token.into();
         self.dm_access_token(token.clone()).as_access_token(token)
     }
 
     /// A fixed bearer token for the Data Manager (takes precedence over credentials).
+    #[must_use]
     pub fn dm_access_token(mut self, token: impl Into<String>) -> Self {
         self.dm_token = Some(Secret::new(token));
         self
     }
 
     /// A fixed bearer token for the Account Server (takes precedence over credentials).
+    #[must_use]
     pub fn as_access_token(mut self, token: impl Into<String>) -> Self {
         self.as_token = Some(Secret::new(token));
         self
     }
 
     /// The Keycloak base URL (ending in `/auth` on most deployments) and realm.
+    #[must_use]
     pub fn keycloak(mut self, keycloak_url: impl Into<String>, realm: impl Into<String>) -> Self {
         self.keycloak_url = Some(keycloak_url.into());
         self.keycloak_realm = Some(realm.into());
@@ -467,18 +549,21 @@ impl ClientBuilder {
     }
 
     /// The Keycloak client id used for Data Manager tokens (usually `data-manager-api`).
+    #[must_use]
     pub fn dm_client_id(mut self, client_id: impl Into<String>) -> Self {
         self.dm_client_id = Some(client_id.into());
         self
     }
 
     /// The Keycloak client id used for Account Server tokens (usually `account-server-api`).
+    #[must_use]
     pub fn as_client_id(mut self, client_id: impl Into<String>) -> Self {
         self.as_client_id = Some(client_id.into());
         self
     }
 
     /// The user name and password to log in to Keycloak with.
+    #[must_use]
     pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
         self.username = Some(username.into());
         self.password = Some(Secret::new(password));
@@ -486,6 +571,7 @@ impl ClientBuilder {
     }
 
     /// A Keycloak client secret, for confidential clients.
+    #[must_use]
     pub fn keycloak_client_secret(mut self, secret: impl Into<String>) -> Self {
         self.client_secret = Some(Secret::new(secret)).filter(|s| !s.expose().is_empty());
         self
@@ -493,6 +579,7 @@ impl ClientBuilder {
 
     /// One time-out for every call instead of each function's default (4 s, or 12 s for
     /// listings and file transfers): see [`Client::with_timeout`].
+    #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -501,6 +588,7 @@ impl ClientBuilder {
     /// Which failed requests are tried again (default [`RetryPolicy::default`]: `GET` and
     /// `HEAD` twice, on no answer and on 429/502/503/504; [`RetryPolicy::none`] turns
     /// retries off).
+    #[must_use]
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -508,15 +596,125 @@ impl ClientBuilder {
 
     /// Print each request's method, URL, status and duration to stderr (tokens redacted).
     /// Defaults to `SQUONK2_API_DEBUG_REQUESTS=yes`.
+    #[must_use]
     pub fn debug_requests(mut self, on: bool) -> Self {
         self.debug_requests = on;
         self
     }
 
+    /// Trusts the certificates in `pem` (one or more `-----BEGIN CERTIFICATE-----` blocks,
+    /// such as a corporate or self-signed CA) besides the bundled web roots, for every API
+    /// and Keycloak. Can be called more than once; [`build`](ClientBuilder::build) fails
+    /// when `pem` holds no certificate. Not combinable with
+    /// [`platform_roots`](ClientBuilder::platform_roots)`(true)`: add the CA to the
+    /// operating system's store instead.
+    ///
+    /// ```no_run
+    /// # fn main() -> anyhow::Result<()> {
+    /// let ca = std::fs::read("/etc/squonk2/corporate-ca.pem")?;
+    /// let client = squonk2::Client::builder()
+    ///     .dm_api_url("https://squonk.internal/data-manager-api")
+    ///     .add_root_certificate_pem(&ca)
+    ///     .build()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        self.root_pems.push(pem.to_vec());
+        self
+    }
+
+    /// Verifies certificates against the operating system's trust store (through
+    /// `rustls-platform-verifier`) instead of the web roots bundled with the crate (default
+    /// `false`). On Linux the store is found as OpenSSL finds it (`SSL_CERT_FILE`,
+    /// `SSL_CERT_DIR`, the distribution's bundle).
+    #[must_use]
+    pub fn platform_roots(mut self, on: bool) -> Self {
+        self.platform_roots = on;
+        self
+    }
+
+    /// Sends every request, to every API and Keycloak, through this proxy, e.g.
+    /// `http://proxy.example.com:3128` or `http://user:password@proxy:3128` (`socks5://`
+    /// is not supported). Without this, the proxy comes from `ALL_PROXY`, `HTTPS_PROXY` or
+    /// `HTTP_PROXY` (the first set, whatever the scheme of the target), and the hosts
+    /// `NO_PROXY` lists are reached directly. [`build`](ClientBuilder::build) fails on a URL
+    /// that is not a proxy URL. A failure through a proxy names it (its password
+    /// redacted).
+    #[must_use]
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = ProxySetting::Url(Secret::new(url));
+        self
+    }
+
+    /// Connects directly to every service, whatever the proxy variables say.
+    #[must_use]
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = ProxySetting::Direct;
+        self
+    }
+
+    /// The roots and proxy, checked.
+    fn reach(&self) -> anyhow::Result<Reach> {
+        let mut extra_roots = Vec::new();
+        for (i, pem) in self.root_pems.iter().enumerate() {
+            let certificates = parse_pem_certificates(pem).map_err(|why| {
+                anyhow::anyhow!(
+                    "the certificate given to add_root_certificate_pem (call {}) cannot be used: {why}",
+                    i + 1
+                )
+            })?;
+            extra_roots.extend(certificates);
+        }
+        if let Some(path) = &self.ca_bundle {
+            let pem = std::fs::read(path).map_err(|e| {
+                anyhow::anyhow!(
+                    "{CA_BUNDLE_VARIABLE}={} cannot be read: {e}",
+                    path.display()
+                )
+            })?;
+            let certificates = parse_pem_certificates(&pem).map_err(|why| {
+                anyhow::anyhow!(
+                    "{CA_BUNDLE_VARIABLE}={} cannot be used: {why}",
+                    path.display()
+                )
+            })?;
+            extra_roots.extend(certificates);
+        }
+        if self.platform_roots && !extra_roots.is_empty() {
+            anyhow::bail!(
+                "platform_roots(true) cannot be combined with add_root_certificate_pem or {CA_BUNDLE_VARIABLE}: add the certificate to the operating system's trust store, or use the bundled roots with the added certificate"
+            );
+        }
+        let proxy = match &self.proxy {
+            ProxySetting::FromEnv => ProxyChoice::FromEnv,
+            ProxySetting::Direct => ProxyChoice::Direct,
+            ProxySetting::Url(url) => {
+                let proxy = ureq::Proxy::new(url.expose()).map_err(|e| {
+                    anyhow::anyhow!(
+                        "the proxy URL {:?} is not valid: {e}",
+                        redact_url(url.expose())
+                    )
+                })?;
+                ProxyChoice::Fixed(proxy)
+            }
+        };
+        Ok(Reach {
+            extra_roots,
+            platform_roots: self.platform_roots,
+            proxy,
+        })
+    }
+
     /// Checks the settings and makes the client.
     ///
-    /// Fails on a URL that is not `http://` or `https://`, or on credentials without a
-    /// Keycloak URL and realm.
+    /// # Errors
+    ///
+    /// On a URL that is not `http://` or `https://`; on credentials without a Keycloak URL
+    /// and realm; on a certificate that cannot be used
+    /// ([`add_root_certificate_pem`](ClientBuilder::add_root_certificate_pem),
+    /// `SQUONK2_CA_BUNDLE`); on a proxy URL that is not valid.
     pub fn build(self) -> anyhow::Result<Client> {
         for (what, url) in [
             ("DM API URL", &self.dm_api_url),
@@ -550,6 +748,7 @@ impl ClientBuilder {
             }
             _ => None,
         };
+        let reach = self.reach()?;
         let source =
             |fixed: &Option<Secret>, client_id: &Option<String>| match (fixed, &login, client_id) {
                 (Some(token), _, _) => TokenSource::Fixed(token.clone()),
@@ -582,7 +781,8 @@ impl ClientBuilder {
             debug_requests: self.debug_requests,
             retry: self.retry,
             agents: Arc::new(Agents {
-                verifying: new_agent(true),
+                verifying: new_agent(true, &reach),
+                reach,
                 non_verifying: OnceLock::new(),
             }),
         })

@@ -49,6 +49,8 @@
 //! | `SQUONK2_DMAPI_VERIFY_SSL_CERT` (and `ASAPI`, `UIAPI`) | certificates are verified unless set to something other than `yes` |
 //! | `SQUONK2_API_DEBUG_REQUESTS` | `yes` prints each request's method, URL, status and duration to stderr, tokens redacted |
 //! | `SQUONK2_ENVIRONMENTS_FILE` | the environments file (default `~/.squonk2/environments`) |
+//! | `SQUONK2_CA_BUNDLE` | (this crate only) a PEM file of CA certificates to trust besides the bundled web roots |
+//! | `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` | the proxy requests go through (the first set of the three), and the hosts reached directly |
 //!
 //! ## Results and errors
 //!

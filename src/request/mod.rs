@@ -526,10 +526,11 @@ impl<'a> Call<'a> {
                     return self.fail_because(ErrorKind::Other, why, 0);
                 }
             };
-            let debug = client.debug_requests().then_some(DebugLog {
+            let debug = DebugLog {
                 url: &shown_url,
                 attempt,
-            });
+                stderr: client.debug_requests(),
+            };
             let retry_in = |retry_after: Option<Duration>| {
                 retryable
                     .then(|| policy.delay(attempt, retry_after))
@@ -577,14 +578,16 @@ impl<'a> Call<'a> {
         }
     }
 
-    /// Prints a retry to the debug log.
+    /// Logs a retry: a `warn` record, and the debug log on stderr.
     fn log_retry(&self, client: &Client, url: &str, why: &str, pause: Duration, attempt: u32) {
+        let line = format!(
+            "retrying {} {url} in {} ms after attempt {attempt} ({why})",
+            self.method,
+            pause.as_millis()
+        );
+        log::warn!(target: "squonk2", "{line}");
         if client.debug_requests() {
-            eprintln!(
-                "squonk2: retrying {} {url} in {} ms after attempt {attempt} ({why})",
-                self.method,
-                pause.as_millis()
-            );
+            eprintln!("squonk2: {line}");
         }
     }
 
