@@ -712,7 +712,9 @@ impl ClientBuilder {
     /// # Errors
     ///
     /// On a URL that is not `http://` or `https://`; on credentials without a Keycloak URL
-    /// and realm; on a certificate that cannot be used
+    /// and realm; on credentials for an API that has a URL but neither a fixed token nor a
+    /// Keycloak client id ([`dm_client_id`](ClientBuilder::dm_client_id),
+    /// [`as_client_id`](ClientBuilder::as_client_id)); on a certificate that cannot be used
     /// ([`add_root_certificate_pem`](ClientBuilder::add_root_certificate_pem),
     /// `SQUONK2_CA_BUNDLE`); on a proxy URL that is not valid.
     pub fn build(self) -> anyhow::Result<Client> {
@@ -748,6 +750,36 @@ impl ClientBuilder {
             }
             _ => None,
         };
+        if login.is_some() {
+            // Credentials for an API without a client id would fail every call with "no
+            // token"; a DM-only user gives no AS URL (or a token), and is not stopped.
+            for (name, url, token, client_id, setter, usual) in [
+                (
+                    "Data Manager",
+                    &self.dm_api_url,
+                    &self.dm_token,
+                    &self.dm_client_id,
+                    "dm",
+                    "data-manager-api",
+                ),
+                (
+                    "Account Server",
+                    &self.as_api_url,
+                    &self.as_token,
+                    &self.as_client_id,
+                    "as",
+                    "account-server-api",
+                ),
+            ] {
+                let has_url = url.as_deref().is_some_and(|u| !u.is_empty());
+                let has_client_id = client_id.as_deref().is_some_and(|c| !c.is_empty());
+                if has_url && token.is_none() && !has_client_id {
+                    anyhow::bail!(
+                        "credentials were given, but no Keycloak client id for the {name} API: call ClientBuilder::{setter}_client_id (usually {usual:?}), or give a token with ClientBuilder::{setter}_access_token"
+                    );
+                }
+            }
+        }
         let reach = self.reach()?;
         let source =
             |fixed: &Option<Secret>, client_id: &Option<String>| match (fixed, &login, client_id) {

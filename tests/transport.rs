@@ -1,5 +1,5 @@
 //! TLS trust (added CAs, the platform's store, `SQUONK2_CA_BUNDLE`), proxies (set, from
-//! the environment, unreachable) and the `log` records.
+//! the environment, unreachable), the `log` records, and the settings `build` checks.
 //! Everything runs against the sandbox on 127.0.0.1, through a small forwarding proxy
 //! started here when a proxy is needed.
 
@@ -10,11 +10,12 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{builder_for, dead_port, ADMIN_PASSWORD, ADMIN_USER};
-use squonk2::{dm_api, Client, ErrorKind};
-use squonk2_sandbox::{Fault, FaultRule, Sandbox};
+use squonk2::auth::{get_access_token, GetAccessTokenOptions};
+use squonk2::{dm_api, Client, ErrorKind, Progress};
+use squonk2_sandbox::{Fault, FaultRule, Sandbox, DM_CLIENT_ID};
 
 fn https_sandbox() -> Sandbox {
     Sandbox::builder()
@@ -596,4 +597,132 @@ fn requests_retries_and_failed_logins_are_logged_without_secrets() {
             assert!(!text.contains(secret), "a secret in the log: {text}");
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Settings `build` checks, Duration time-outs, stateful callbacks
+
+#[test]
+fn credentials_without_a_client_id_fail_the_build_naming_the_setter() {
+    let sandbox = common::sandbox();
+    let err = Client::builder()
+        .dm_api_url(sandbox.dm_api_url())
+        .keycloak(sandbox.keycloak_url(), sandbox.realm())
+        .credentials(ADMIN_USER, ADMIN_PASSWORD)
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("ClientBuilder::dm_client_id"), "{err}");
+    assert!(err.contains("Data Manager"), "{err}");
+    assert!(!err.contains(ADMIN_PASSWORD), "{err}");
+
+    let err = Client::builder()
+        .dm_api_url(sandbox.dm_api_url())
+        .as_api_url(sandbox.as_api_url())
+        .keycloak(sandbox.keycloak_url(), sandbox.realm())
+        .dm_client_id(DM_CLIENT_ID)
+        .credentials(ADMIN_USER, ADMIN_PASSWORD)
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("ClientBuilder::as_client_id"), "{err}");
+
+    // A DM-only user: credentials and a DM client id, no AS URL.
+    let dm_only = Client::builder()
+        .dm_api_url(sandbox.dm_api_url())
+        .keycloak(sandbox.keycloak_url(), sandbox.realm())
+        .dm_client_id(DM_CLIENT_ID)
+        .credentials(ADMIN_USER, ADMIN_PASSWORD)
+        .debug_requests(false)
+        .build()
+        .unwrap();
+    assert!(dm_api::get_available_projects(&dm_only, &Default::default()).success);
+    // A fixed AS token stands in for the AS client id.
+    let token = sandbox.issue_token(
+        ADMIN_USER,
+        squonk2_sandbox::AS_CLIENT_ID,
+        Duration::from_secs(300),
+    );
+    let with_token = Client::builder()
+        .dm_api_url(sandbox.dm_api_url())
+        .as_api_url(sandbox.as_api_url())
+        .keycloak(sandbox.keycloak_url(), sandbox.realm())
+        .dm_client_id(DM_CLIENT_ID)
+        .as_access_token(token)
+        .credentials(ADMIN_USER, ADMIN_PASSWORD)
+        .debug_requests(false)
+        .build()
+        .unwrap();
+    assert!(dm_api::ping(&with_token).success);
+}
+
+#[test]
+fn the_token_time_out_is_a_duration() {
+    // Accepts connections (the backlog) and never answers.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/auth",
+        silent.local_addr().unwrap().port()
+    );
+    let opts = GetAccessTokenOptions {
+        timeout: Some(Duration::from_millis(300)),
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let err = get_access_token(&url, "squonk2", DM_CLIENT_ID, "u", "pw-xyz-123", &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(started.elapsed() < Duration::from_secs(3), "not bounded");
+    assert!(err.contains("timed out after 0.3 s"), "{err}");
+    // The deprecated seconds field still works when `timeout` is not set.
+    #[allow(deprecated)]
+    let old = GetAccessTokenOptions {
+        timeout_s: Some(1),
+        ..Default::default()
+    };
+    let err = get_access_token(&url, "squonk2", DM_CLIENT_ID, "u", "pw-xyz-123", &old)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("timed out after 1 s"), "{err}");
+    drop(silent);
+}
+
+#[test]
+fn progress_callbacks_may_keep_state() {
+    let sandbox = common::sandbox();
+    let client = common::client_for(&sandbox);
+    let project = dm_api::create_project(
+        &client,
+        "progress-state",
+        dm_api::TEST_PRODUCT_ID,
+        &dm_api::CreateProjectOptions::default(),
+    );
+    assert!(project.success, "{project:?}");
+    let project_id = project.msg["project_id"].as_str().unwrap().to_string();
+    let file = temp_file("data.txt", &vec![b'x'; 600 * 1024]);
+    let (tx, rx) = std::sync::mpsc::channel();
+    // State of its own, no Arc<Mutex<...>>: the count of reports and the last figure.
+    let mut reports = 0u32;
+    let mut last = 0u64;
+    let progress = Progress::new(move |done, _total| {
+        reports += 1;
+        assert!(done >= last, "progress went backwards");
+        last = done;
+        let _ = tx.send((reports, last));
+    });
+    let rv = dm_api::put_unmanaged_project_files(
+        &client,
+        &project_id,
+        &[file],
+        &dm_api::PutUnmanagedProjectFilesOptions {
+            timeout_per_file: Some(Duration::from_secs(30)),
+            progress: Some(progress),
+            ..Default::default()
+        },
+    );
+    assert!(rv.success, "{rv:?}");
+    let seen: Vec<(u32, u64)> = rx.try_iter().collect();
+    let (count, done) = *seen.last().expect("progress was reported");
+    assert_eq!(count as usize, seen.len());
+    assert!(done > 600 * 1024, "{seen:?}");
 }
