@@ -595,7 +595,8 @@ impl ClientBuilder {
     }
 
     /// Print each request's method, URL, status and duration to stderr (tokens redacted).
-    /// Defaults to `SQUONK2_API_DEBUG_REQUESTS=yes`.
+    /// Defaults to `SQUONK2_API_DEBUG_REQUESTS=yes`. The same lines are always `debug`
+    /// records of the `log` facade (target `squonk2`), whatever this says.
     #[must_use]
     pub fn debug_requests(mut self, on: bool) -> Self {
         self.debug_requests = on;

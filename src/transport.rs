@@ -275,7 +275,7 @@ pub(crate) fn describe<F: Failure + ?Sized>(failure: &F, limits: Limits) -> (Err
             format!("the proxy {proxy} could not connect to the server ({text})")
         }
         _ if connecting => format!("the proxy {proxy} could not be reached ({text})"),
-        _ => format!("{text}, through the proxy {proxy}"),
+        _ => format!("through the proxy {proxy}: {text}"),
     };
     (kind, text)
 }

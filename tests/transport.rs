@@ -380,6 +380,36 @@ fn calls_go_through_the_proxy_set_on_the_builder() {
 }
 
 #[test]
+fn https_goes_through_the_proxy_in_a_tunnel_and_is_still_verified() {
+    let sandbox = https_sandbox();
+    let proxy = TestProxy::start();
+    let client = builder_for(&sandbox)
+        .proxy(proxy.url())
+        .add_root_certificate_pem(sandbox.ca_certificate_pem().as_bytes())
+        .credentials(ADMIN_USER, ADMIN_PASSWORD)
+        .build()
+        .unwrap();
+    let rv = dm_api::ping(&client);
+    assert!(rv.success, "{rv:?}");
+    assert!(proxy.forwarded() >= 1, "nothing went through the proxy");
+    // The certificate is checked end to end, through the tunnel: without the CA it fails,
+    // and the text names the proxy it went through.
+    let untrusting = builder_for(&sandbox)
+        .proxy(proxy.url())
+        .retry_policy(squonk2::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let rv = dm_api::get_version(&untrusting);
+    assert_eq!(rv.error_kind(), Some(ErrorKind::Tls), "{rv:?}");
+    let text = rv.error().unwrap();
+    assert!(text.contains("not trusted (unknown issuer)"), "{text}");
+    assert!(
+        text.contains(&format!("through the proxy {}", proxy.url())),
+        "{text}"
+    );
+}
+
+#[test]
 fn an_unreachable_proxy_is_named_in_the_failure() {
     let sandbox = common::sandbox();
     let port = dead_port();
