@@ -122,6 +122,15 @@ pub struct Client {
     debug_requests: bool,
     retry: RetryPolicy,
     agents: Arc<Agents>,
+    credentials: Credentials,
+}
+
+/// Where the client's Keycloak credentials came from, for saying why an API has no token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Credentials {
+    None,
+    Given,
+    FromEnvironmentsFile,
 }
 
 impl fmt::Debug for Client {
@@ -262,6 +271,27 @@ impl Client {
         }
     }
 
+    /// Why the client has no token for `api`, and what would give it one.
+    pub(crate) fn no_token_reason(&self, api: Api) -> String {
+        let name = api.short_name();
+        let setting = match api {
+            Api::Dm => "dm",
+            Api::As => "as",
+            Api::Ui => return format!("the client has no token for the {name} API"),
+        };
+        match self.credentials {
+            Credentials::None => {
+                format!("the client has no token or Keycloak credentials for the {name} API")
+            }
+            Credentials::Given => format!(
+                "Keycloak credentials were given but no Keycloak client id for the {name} API: set it with ClientBuilder::{setting}_client_id"
+            ),
+            Credentials::FromEnvironmentsFile => format!(
+                "Keycloak credentials were given but no Keycloak client id for the {name} API: the environments file has no keycloak-{setting}-client-id"
+            ),
+        }
+    }
+
     /// Whether the client has a token source for `api`.
     pub(crate) fn has_token_source(&self, api: Api) -> bool {
         !matches!(self.api(api).token, TokenSource::None)
@@ -332,6 +362,8 @@ pub struct ClientBuilder {
     platform_roots: bool,
     /// The proxy URL as given (checked by `build`), or the choice.
     proxy: ProxySetting,
+    /// Filled from an environments file, whose client ids are optional.
+    from_environments_file: bool,
 }
 
 /// A proxy as the builder holds it.
@@ -411,6 +443,7 @@ impl ClientBuilder {
             ca_bundle: None,
             platform_roots: false,
             proxy: ProxySetting::FromEnv,
+            from_environments_file: false,
         }
     }
 
@@ -458,6 +491,7 @@ impl ClientBuilder {
         builder.as_client_id = env.keycloak_as_client_id().map(str::to_string);
         builder.username = Some(env.admin_user().to_string());
         builder.password = Some(Secret::new(env.admin_password()));
+        builder.from_environments_file = true;
         builder
     }
 
@@ -751,9 +785,11 @@ impl ClientBuilder {
             }
             _ => None,
         };
-        if login.is_some() {
+        if login.is_some() && !self.from_environments_file {
             // Credentials for an API without a client id would fail every call with "no
-            // token"; a DM-only user gives no AS URL (or a token), and is not stopped.
+            // token"; a DM-only user gives no AS URL (or a token), and is not stopped. An
+            // environments file may leave a client id out (as the Python client allows):
+            // calls to that API then say the file has none.
             for (name, url, token, client_id, setter, usual) in [
                 (
                     "Data Manager",
@@ -813,6 +849,11 @@ impl ClientBuilder {
             timeout: self.timeout,
             debug_requests: self.debug_requests,
             retry: self.retry,
+            credentials: match (&login, self.from_environments_file) {
+                (None, _) => Credentials::None,
+                (Some(_), false) => Credentials::Given,
+                (Some(_), true) => Credentials::FromEnvironmentsFile,
+            },
             agents: Arc::new(Agents {
                 verifying: new_agent(true, &reach),
                 reach,

@@ -686,6 +686,35 @@ fn credentials_without_a_client_id_fail_the_build_naming_the_setter() {
     assert!(dm_api::ping(&with_token).success);
 }
 
+/// An environments file may leave out a client id (the Python client allows it): the
+/// client is built, the other API works, and calls to that API say what the file lacks.
+#[cfg(feature = "environment")]
+#[test]
+fn an_environments_file_without_a_client_id_says_so_on_each_call() {
+    let sandbox = common::sandbox();
+    let yaml: String = sandbox
+        .environments_yaml()
+        .lines()
+        .filter(|l| !l.contains("keycloak-as-client-id"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let environments =
+        squonk2::environment::Environments::from_yaml_str("no-as-client.yaml", &yaml).unwrap();
+    let env = environments.get(None).unwrap();
+    let client = squonk2::ClientBuilder::from_environment_values(&env)
+        .debug_requests(false)
+        .build()
+        .unwrap();
+    assert!(dm_api::ping(&client).success);
+    let rv = squonk2::as_api::get_available_units(&client);
+    assert_eq!(rv.error_kind(), Some(ErrorKind::NotConfigured), "{rv:?}");
+    let text = rv.error().unwrap();
+    assert!(
+        text.contains("the environments file has no keycloak-as-client-id"),
+        "{text}"
+    );
+}
+
 #[test]
 fn the_token_time_out_is_a_duration() {
     // Accepts connections (the backlog) and never answers.

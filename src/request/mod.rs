@@ -463,8 +463,8 @@ impl<'a> Call<'a> {
                     return self.fail(
                         ErrorKind::NotConfigured,
                         format!(
-                            "access_token is required (the client has no token or Keycloak credentials for the {} API)",
-                            self.api.short_name()
+                            "access_token is required ({})",
+                            client.no_token_reason(self.api)
                         ),
                         0,
                     )
