@@ -142,6 +142,7 @@ impl fmt::Debug for Client {
             .field("timeout", &self.timeout)
             .field("debug_requests", &self.debug_requests)
             .field("retry", &self.retry)
+            .field("reach", &self.agents.reach)
             .finish_non_exhaustive()
     }
 }
@@ -726,12 +727,17 @@ impl ClientBuilder {
             ProxySetting::FromEnv => ProxyChoice::FromEnv,
             ProxySetting::Direct => ProxyChoice::Direct,
             ProxySetting::Url(url) => {
-                let proxy = ureq::Proxy::new(url.expose()).map_err(|e| {
-                    anyhow::anyhow!(
-                        "the proxy URL {:?} is not valid: {e}",
-                        redact_url(url.expose())
-                    )
-                })?;
+                let shown = redact_url(url.expose());
+                let proxy = ureq::Proxy::new(url.expose())
+                    .map_err(|e| anyhow::anyhow!("the proxy URL {shown:?} is not valid: {e}"))?;
+                if !matches!(
+                    proxy.protocol(),
+                    ureq::ProxyProtocol::Http | ureq::ProxyProtocol::Https
+                ) {
+                    anyhow::bail!(
+                        "the proxy URL {shown:?} is not valid: only http:// and https:// proxies are supported"
+                    );
+                }
                 ProxyChoice::Fixed(proxy)
             }
         };

@@ -12,7 +12,7 @@ use crate::error::ErrorKind;
 
 /// How the client reaches servers, for every API and Keycloak alike: which certificates it
 /// trusts and which proxy it goes through.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Reach {
     /// Certificates trusted besides the bundled web roots (PEM from
     /// `ClientBuilder::add_root_certificate_pem` or `SQUONK2_CA_BUNDLE`).
@@ -23,8 +23,23 @@ pub(crate) struct Reach {
     pub(crate) proxy: ProxyChoice,
 }
 
+impl std::fmt::Debug for Reach {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let proxy = match &self.proxy {
+            ProxyChoice::FromEnv => "from the proxy environment variables".to_string(),
+            ProxyChoice::Fixed(proxy) => redact_url(&proxy.uri().to_string()),
+            ProxyChoice::Direct => "none".to_string(),
+        };
+        f.debug_struct("Reach")
+            .field("added_root_certificates", &self.extra_roots.len())
+            .field("platform_roots", &self.platform_roots)
+            .field("proxy", &proxy)
+            .finish()
+    }
+}
+
 /// Which proxy requests go through.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub(crate) enum ProxyChoice {
     /// `ALL_PROXY`, `HTTPS_PROXY` or `HTTP_PROXY` (first set wins), except for the hosts
     /// `NO_PROXY` names: ureq's own rule.

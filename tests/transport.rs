@@ -369,14 +369,27 @@ fn calls_go_through_the_proxy_set_on_the_builder() {
     assert!(dm_api::get_version(&direct).success);
     assert_eq!(proxy.forwarded(), before);
 
-    // A proxy URL that is not one fails the build, its password redacted.
-    let err = builder_for(&sandbox)
-        .proxy("http://u:hidden-pw@[bad")
-        .build()
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("proxy URL"), "{err}");
-    assert!(!err.contains("hidden-pw"), "{err}");
+    // The client's Debug says which proxy, without its password.
+    let debug = format!("{client:?}");
+    assert!(
+        debug.contains(&format!("http://***@127.0.0.1:{}", proxy.port)),
+        "{debug}"
+    );
+    assert!(!debug.contains("proxy-pass-7"), "{debug}");
+
+    // A proxy URL that is not one (or a SOCKS proxy) fails the build, its password redacted.
+    for bad in [
+        "http://u:hidden-pw@[bad",
+        "socks5://u:hidden-pw@127.0.0.1:1080",
+    ] {
+        let err = builder_for(&sandbox)
+            .proxy(bad)
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("proxy URL"), "{err}");
+        assert!(!err.contains("hidden-pw"), "{err}");
+    }
 }
 
 #[test]
