@@ -101,6 +101,7 @@ impl ApiRv {
     }
 
     /// What was called, as `METHOD /path/{template}` (empty when not known).
+    #[must_use]
     pub fn call(&self) -> &str {
         &self.call
     }
@@ -109,6 +110,7 @@ impl ApiRv {
     ///
     /// A failure made with [`ApiRv::new`] has no recorded cause: it is
     /// [`ErrorKind::Http`] when it has a status code and [`ErrorKind::Other`] otherwise.
+    #[must_use]
     pub fn error_kind(&self) -> Option<ErrorKind> {
         if self.success {
             return None;
@@ -121,6 +123,11 @@ impl ApiRv {
     }
 
     /// `Ok(msg)` on success, otherwise an error that downcasts to [`ApiError`].
+    ///
+    /// # Errors
+    ///
+    /// When the call failed: an [`ApiError`] with the status, the error text, the
+    /// [`ErrorKind`] and what was called.
     ///
     /// ```no_run
     /// # fn main() -> anyhow::Result<()> {

@@ -19,8 +19,23 @@ pub struct GetAccessTokenOptions {
     pub keycloak_client_secret: Option<String>,
     /// A token from an earlier call: returned as it is when it has at least 60 s left.
     pub prior_token: Option<String>,
-    /// Time-out in seconds for the whole token request (default 4).
+    /// Time-out for the whole token request (default 4 s).
+    pub timeout: Option<Duration>,
+    /// Time-out in seconds for the whole token request; used only when
+    /// [`timeout`](GetAccessTokenOptions::timeout) is `None`.
+    #[deprecated(note = "use `timeout`, a `Duration`")]
     pub timeout_s: Option<u64>,
+}
+
+impl GetAccessTokenOptions {
+    /// The time-out to use: `timeout`, else `timeout_s`, else 4 s.
+    fn effective_timeout(&self) -> Duration {
+        #[allow(deprecated)]
+        let seconds = self.timeout_s;
+        self.timeout
+            .or(seconds.map(Duration::from_secs))
+            .unwrap_or(Duration::from_secs(4))
+    }
 }
 
 impl fmt::Debug for GetAccessTokenOptions {
@@ -32,7 +47,7 @@ impl fmt::Debug for GetAccessTokenOptions {
                 &hidden(&self.keycloak_client_secret),
             )
             .field("prior_token", &hidden(&self.prior_token))
-            .field("timeout_s", &self.timeout_s)
+            .field("timeout", &self.effective_timeout())
             .finish()
     }
 }
@@ -44,9 +59,16 @@ impl fmt::Debug for GetAccessTokenOptions {
 /// When `prior_token` still has at least 60 s left (by its `exp` claim) it is returned and
 /// nothing is sent.
 ///
-/// Errors say what happened (Keycloak unreachable, the HTTP status with Keycloak's
-/// `error_description`, an answer without `access_token`) and never contain the password or
-/// client secret.
+/// The request goes through the proxy of the proxy environment variables (see
+/// [`ClientBuilder::proxy`](crate::ClientBuilder::proxy)) and verifies Keycloak's certificate
+/// against the bundled web roots; a [`Client`](crate::Client) built with credentials offers
+/// every TLS and proxy setting.
+///
+/// # Errors
+///
+/// An empty argument, an invalid Keycloak URL, Keycloak unreachable, the HTTP status with
+/// Keycloak's `error_description`, an answer without `access_token`. The texts never
+/// contain the password or client secret.
 ///
 /// ```no_run
 /// # fn main() -> anyhow::Result<()> {
@@ -109,12 +131,13 @@ pub fn get_access_token(
     ];
     form.extend(secret.map(|s| ("client_secret", s)));
     static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
-    let agent = AGENT.get_or_init(|| crate::transport::new_agent(true));
+    let agent = AGENT
+        .get_or_init(|| crate::transport::new_agent(true, &crate::transport::Reach::default()));
     let endpoint = TokenEndpoint {
         agent,
         keycloak_url: trim_base_url(keycloak_url),
         realm: keycloak_realm,
-        timeout: Duration::from_secs(opts.timeout_s.unwrap_or(4)),
+        timeout: opts.effective_timeout(),
         debug: crate::client::debug_requests_from_env(),
     };
     token_request(&endpoint, &form, &[password, secret.unwrap_or("")])

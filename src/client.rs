@@ -1,13 +1,14 @@
 //! [`Client`]: base URLs, TLS settings, time-outs, one connection pool and the token source.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::encoding::{check_base_url, redact_url};
 use crate::request::RetryPolicy;
 use crate::token::{KeycloakLogin, LoginSettings, Secret, TokenError};
-use crate::transport::new_agent;
+use crate::transport::{new_agent, parse_pem_certificates, ProxyChoice, Reach};
 
 /// The services a [`Client`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,8 +73,9 @@ impl fmt::Debug for ApiConfig {
 }
 
 /// The HTTP agents: one verifying TLS certificates, and one that does not, made only when an
-/// API is configured not to verify.
+/// API is configured not to verify. Both trust the same roots and use the same proxy.
 struct Agents {
+    reach: Reach,
     verifying: ureq::Agent,
     non_verifying: OnceLock<ureq::Agent>,
 }
@@ -83,7 +85,8 @@ impl Agents {
         if verify_ssl_cert {
             &self.verifying
         } else {
-            self.non_verifying.get_or_init(|| new_agent(false))
+            self.non_verifying
+                .get_or_init(|| new_agent(false, &self.reach))
         }
     }
 }
@@ -119,6 +122,15 @@ pub struct Client {
     debug_requests: bool,
     retry: RetryPolicy,
     agents: Arc<Agents>,
+    credentials: Credentials,
+}
+
+/// Where the client's Keycloak credentials came from, for saying why an API has no token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Credentials {
+    None,
+    Given,
+    FromEnvironmentsFile,
 }
 
 impl fmt::Debug for Client {
@@ -130,9 +142,13 @@ impl fmt::Debug for Client {
             .field("timeout", &self.timeout)
             .field("debug_requests", &self.debug_requests)
             .field("retry", &self.retry)
+            .field("reach", &self.agents.reach)
             .finish_non_exhaustive()
     }
 }
+
+/// The environment variable naming a PEM file of certificates to trust besides the roots.
+pub(crate) const CA_BUNDLE_VARIABLE: &str = "SQUONK2_CA_BUNDLE";
 
 fn env_value(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -154,6 +170,7 @@ pub(crate) fn debug_requests_from_env() -> bool {
 
 impl Client {
     /// A builder with nothing set but `SQUONK2_API_DEBUG_REQUESTS`.
+    #[must_use]
     pub fn builder() -> ClientBuilder {
         ClientBuilder::new()
     }
@@ -161,8 +178,14 @@ impl Client {
     /// A client configured from the same environment variables the Python client reads:
     /// `SQUONK2_DMAPI_URL`, `SQUONK2_ASAPI_URL`, `SQUONK2_UIAPI_URL`, the matching
     /// `SQUONK2_*API_VERIFY_SSL_CERT` (certificates are verified unless set to something other
-    /// than `yes`) and `SQUONK2_API_DEBUG_REQUESTS`. It has no token: use
+    /// than `yes`) and `SQUONK2_API_DEBUG_REQUESTS`, and this crate's `SQUONK2_CA_BUNDLE`
+    /// (a PEM file of certificates to trust besides the bundled roots). It has no token: use
     /// [`ClientBuilder::from_env`] to add one.
+    ///
+    /// # Errors
+    ///
+    /// As [`ClientBuilder::build`]: an invalid URL, or a `SQUONK2_CA_BUNDLE` that cannot be
+    /// read or holds no certificate.
     pub fn from_env() -> anyhow::Result<Client> {
         ClientBuilder::from_env().build()
     }
@@ -170,7 +193,13 @@ impl Client {
     /// A client for one environment of the environments file (see [`crate::environment`]):
     /// its DM, AS and UI URLs, its Keycloak, and its admin user and password as credentials.
     /// `None` picks the file's default environment.
+    ///
+    /// # Errors
+    ///
+    /// When the environments file cannot be read or has no such environment, or as
+    /// [`ClientBuilder::build`].
     #[cfg(feature = "environment")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "environment")))]
     pub fn from_environment(name: Option<&str>) -> anyhow::Result<Client> {
         ClientBuilder::from_environment(name)?.build()
     }
@@ -243,6 +272,27 @@ impl Client {
         }
     }
 
+    /// Why the client has no token for `api`, and what would give it one.
+    pub(crate) fn no_token_reason(&self, api: Api) -> String {
+        let name = api.short_name();
+        let setting = match api {
+            Api::Dm => "dm",
+            Api::As => "as",
+            Api::Ui => return format!("the client has no token for the {name} API"),
+        };
+        match self.credentials {
+            Credentials::None => {
+                format!("the client has no token or Keycloak credentials for the {name} API")
+            }
+            Credentials::Given => format!(
+                "Keycloak credentials were given but no Keycloak client id for the {name} API: set it with ClientBuilder::{setting}_client_id"
+            ),
+            Credentials::FromEnvironmentsFile => format!(
+                "Keycloak credentials were given but no Keycloak client id for the {name} API: the environments file has no keycloak-{setting}-client-id"
+            ),
+        }
+    }
+
     /// Whether the client has a token source for `api`.
     pub(crate) fn has_token_source(&self, api: Api) -> bool {
         !matches!(self.api(api).token, TokenSource::None)
@@ -253,6 +303,7 @@ impl Client {
     /// call that is not a file transfer ends within its time-out, a Keycloak login it needs
     /// included; a file transfer fails only when nothing moves for that long (D15, D19).
     /// The clone shares the connection pool and token cache.
+    #[must_use]
     pub fn with_timeout(&self, timeout: Duration) -> Client {
         let mut client = self.clone();
         client.timeout = Some(timeout);
@@ -261,12 +312,21 @@ impl Client {
 
     /// The bearer token the client would send to the Data Manager now (getting or renewing it
     /// from Keycloak when the client has credentials). `Ok(None)` when it has no token source.
+    ///
+    /// # Errors
+    ///
+    /// When no token could be had from Keycloak (refused credentials, Keycloak unreachable
+    /// or answering nonsense); the text never holds the password.
     pub fn dm_access_token(&self) -> anyhow::Result<Option<String>> {
         self.token(Api::Dm, self.timeout_or(crate::request::DEFAULT_TIMEOUT))
             .map_err(|e| anyhow::Error::msg(e.message))
     }
 
     /// As [`Client::dm_access_token`], for the Account Server.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::dm_access_token`].
     pub fn as_access_token(&self) -> anyhow::Result<Option<String>> {
         self.token(Api::As, self.timeout_or(crate::request::DEFAULT_TIMEOUT))
             .map_err(|e| anyhow::Error::msg(e.message))
@@ -296,6 +356,23 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     debug_requests: bool,
     retry: RetryPolicy,
+    /// Certificates to trust besides the roots, as given: checked by `build`.
+    root_pems: Vec<Vec<u8>>,
+    /// `SQUONK2_CA_BUNDLE`: read by `build`.
+    ca_bundle: Option<PathBuf>,
+    platform_roots: bool,
+    /// The proxy URL as given (checked by `build`), or the choice.
+    proxy: ProxySetting,
+    /// Filled from an environments file, whose client ids are optional.
+    from_environments_file: bool,
+}
+
+/// A proxy as the builder holds it.
+#[derive(Clone)]
+enum ProxySetting {
+    FromEnv,
+    Url(Secret),
+    Direct,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -318,6 +395,17 @@ impl fmt::Debug for ClientBuilder {
             .field("client_secret", &self.client_secret)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("root_certificates", &self.root_pems.len())
+            .field("ca_bundle", &self.ca_bundle)
+            .field("platform_roots", &self.platform_roots)
+            .field(
+                "proxy",
+                &match &self.proxy {
+                    ProxySetting::FromEnv => "from the environment".to_string(),
+                    ProxySetting::Url(url) => redact_url(url.expose()),
+                    ProxySetting::Direct => "none".to_string(),
+                },
+            )
             .finish_non_exhaustive()
     }
 }
@@ -330,6 +418,7 @@ impl Default for ClientBuilder {
 
 impl ClientBuilder {
     /// Nothing set; certificates verified; `SQUONK2_API_DEBUG_REQUESTS` read.
+    #[must_use]
     pub fn new() -> ClientBuilder {
         ClientBuilder {
             dm_api_url: None,
@@ -351,11 +440,18 @@ impl ClientBuilder {
             timeout: None,
             debug_requests: debug_requests_from_env(),
             retry: RetryPolicy::default(),
+            root_pems: Vec::new(),
+            ca_bundle: None,
+            platform_roots: false,
+            proxy: ProxySetting::FromEnv,
+            from_environments_file: false,
         }
     }
 
     /// A builder filled from the environment variables [`Client::from_env`] reads, to which
-    /// a token or credentials can be added.
+    /// a token or credentials can be added. `SQUONK2_CA_BUNDLE` is read by
+    /// [`build`](ClientBuilder::build), which fails when the file cannot be used.
+    #[must_use]
     pub fn from_env() -> ClientBuilder {
         let mut builder = ClientBuilder::new();
         builder.dm_api_url = env_value("SQUONK2_DMAPI_URL");
@@ -364,12 +460,18 @@ impl ClientBuilder {
         builder.dm_verify = env_verify("SQUONK2_DMAPI_VERIFY_SSL_CERT");
         builder.as_verify = env_verify("SQUONK2_ASAPI_VERIFY_SSL_CERT");
         builder.ui_verify = env_verify("SQUONK2_UIAPI_VERIFY_SSL_CERT");
+        builder.ca_bundle = env_value(CA_BUNDLE_VARIABLE).map(PathBuf::from);
         builder
     }
 
     /// A builder filled from one environment of the environments file: API URLs, Keycloak
     /// URL and realm, the DM and AS client ids, and the admin user and password.
+    ///
+    /// # Errors
+    ///
+    /// When the environments file cannot be read or has no such environment.
     #[cfg(feature = "environment")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "environment")))]
     pub fn from_environment(name: Option<&str>) -> anyhow::Result<ClientBuilder> {
         let env = crate::environment::Environment::new(name)?;
         Ok(ClientBuilder::from_environment_values(&env))
@@ -377,6 +479,8 @@ impl ClientBuilder {
 
     /// A builder filled from an [`Environment`](crate::environment::Environment) already read.
     #[cfg(feature = "environment")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "environment")))]
+    #[must_use]
     pub fn from_environment_values(env: &crate::environment::Environment) -> ClientBuilder {
         let mut builder = ClientBuilder::new();
         builder.dm_api_url = env.dm_api();
@@ -388,52 +492,61 @@ impl ClientBuilder {
         builder.as_client_id = env.keycloak_as_client_id().map(str::to_string);
         builder.username = Some(env.admin_user().to_string());
         builder.password = Some(Secret::new(env.admin_password()));
+        builder.from_environments_file = true;
         builder
     }
 
     /// The Data Manager API base URL, e.g. `https://example.com/data-manager-api`.
+    #[must_use]
     pub fn dm_api_url(mut self, url: impl Into<String>) -> Self {
         self.dm_api_url = Some(url.into());
         self
     }
 
     /// The Account Server API base URL, e.g. `https://example.com/account-server-api`.
+    #[must_use]
     pub fn as_api_url(mut self, url: impl Into<String>) -> Self {
         self.as_api_url = Some(url.into());
         self
     }
 
     /// The UI API base URL, e.g. `https://example.com/data-manager-ui/api`.
+    #[must_use]
     pub fn ui_api_url(mut self, url: impl Into<String>) -> Self {
         self.ui_api_url = Some(url.into());
         self
     }
 
     /// Whether to verify the Data Manager's TLS certificate (default `true`).
+    #[must_use]
     pub fn dm_verify_ssl_cert(mut self, verify: bool) -> Self {
         self.dm_verify = verify;
         self
     }
 
     /// Whether to verify the Account Server's TLS certificate (default `true`).
+    #[must_use]
     pub fn as_verify_ssl_cert(mut self, verify: bool) -> Self {
         self.as_verify = verify;
         self
     }
 
     /// Whether to verify the UI's TLS certificate (default `true`).
+    #[must_use]
     pub fn ui_verify_ssl_cert(mut self, verify: bool) -> Self {
         self.ui_verify = verify;
         self
     }
 
     /// Whether to verify Keycloak's TLS certificate (default `true`).
+    #[must_use]
     pub fn keycloak_verify_ssl_cert(mut self, verify: bool) -> Self {
         self.keycloak_verify = verify;
         self
     }
 
     /// Sets TLS verification for every service at once.
+    #[must_use]
     pub fn verify_ssl_cert(self, verify: bool) -> Self {
         self.dm_verify_ssl_cert(verify)
             .as_verify_ssl_cert(verify)
@@ -442,24 +555,28 @@ impl ClientBuilder {
     }
 
     /// A fixed bearer token for both the Data Manager and the Account Server.
+    #[must_use]
     pub fn access_token(self, token: impl Into<String>) -> Self {
         let token = token.into();
         self.dm_access_token(token.clone()).as_access_token(token)
     }
 
     /// A fixed bearer token for the Data Manager (takes precedence over credentials).
+    #[must_use]
     pub fn dm_access_token(mut self, token: impl Into<String>) -> Self {
         self.dm_token = Some(Secret::new(token));
         self
     }
 
     /// A fixed bearer token for the Account Server (takes precedence over credentials).
+    #[must_use]
     pub fn as_access_token(mut self, token: impl Into<String>) -> Self {
         self.as_token = Some(Secret::new(token));
         self
     }
 
     /// The Keycloak base URL (ending in `/auth` on most deployments) and realm.
+    #[must_use]
     pub fn keycloak(mut self, keycloak_url: impl Into<String>, realm: impl Into<String>) -> Self {
         self.keycloak_url = Some(keycloak_url.into());
         self.keycloak_realm = Some(realm.into());
@@ -467,18 +584,21 @@ impl ClientBuilder {
     }
 
     /// The Keycloak client id used for Data Manager tokens (usually `data-manager-api`).
+    #[must_use]
     pub fn dm_client_id(mut self, client_id: impl Into<String>) -> Self {
         self.dm_client_id = Some(client_id.into());
         self
     }
 
     /// The Keycloak client id used for Account Server tokens (usually `account-server-api`).
+    #[must_use]
     pub fn as_client_id(mut self, client_id: impl Into<String>) -> Self {
         self.as_client_id = Some(client_id.into());
         self
     }
 
     /// The user name and password to log in to Keycloak with.
+    #[must_use]
     pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
         self.username = Some(username.into());
         self.password = Some(Secret::new(password));
@@ -486,6 +606,7 @@ impl ClientBuilder {
     }
 
     /// A Keycloak client secret, for confidential clients.
+    #[must_use]
     pub fn keycloak_client_secret(mut self, secret: impl Into<String>) -> Self {
         self.client_secret = Some(Secret::new(secret)).filter(|s| !s.expose().is_empty());
         self
@@ -493,6 +614,7 @@ impl ClientBuilder {
 
     /// One time-out for every call instead of each function's default (4 s, or 12 s for
     /// listings and file transfers): see [`Client::with_timeout`].
+    #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -501,22 +623,141 @@ impl ClientBuilder {
     /// Which failed requests are tried again (default [`RetryPolicy::default`]: `GET` and
     /// `HEAD` twice, on no answer and on 429/502/503/504; [`RetryPolicy::none`] turns
     /// retries off).
+    #[must_use]
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
     }
 
     /// Print each request's method, URL, status and duration to stderr (tokens redacted).
-    /// Defaults to `SQUONK2_API_DEBUG_REQUESTS=yes`.
+    /// Defaults to `SQUONK2_API_DEBUG_REQUESTS=yes`. The same lines are always `debug`
+    /// records of the `log` facade (target `squonk2`), whatever this says.
+    #[must_use]
     pub fn debug_requests(mut self, on: bool) -> Self {
         self.debug_requests = on;
         self
     }
 
+    /// Trusts the certificates in `pem` (one or more `-----BEGIN CERTIFICATE-----` blocks,
+    /// such as a corporate or self-signed CA) besides the bundled web roots, for every API
+    /// and Keycloak. Can be called more than once; [`build`](ClientBuilder::build) fails
+    /// when `pem` holds no certificate. Not combinable with
+    /// [`platform_roots`](ClientBuilder::platform_roots)`(true)`: add the CA to the
+    /// operating system's store instead.
+    ///
+    /// ```no_run
+    /// # fn main() -> anyhow::Result<()> {
+    /// let ca = std::fs::read("/etc/squonk2/corporate-ca.pem")?;
+    /// let client = squonk2::Client::builder()
+    ///     .dm_api_url("https://squonk.internal/data-manager-api")
+    ///     .add_root_certificate_pem(&ca)
+    ///     .build()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        self.root_pems.push(pem.to_vec());
+        self
+    }
+
+    /// Verifies certificates against the operating system's trust store (through
+    /// `rustls-platform-verifier`) instead of the web roots bundled with the crate (default
+    /// `false`). On Linux the store is found as OpenSSL finds it (`SSL_CERT_FILE`,
+    /// `SSL_CERT_DIR`, the distribution's bundle).
+    #[must_use]
+    pub fn platform_roots(mut self, on: bool) -> Self {
+        self.platform_roots = on;
+        self
+    }
+
+    /// Sends every request, to every API and Keycloak, through this proxy, e.g.
+    /// `http://proxy.example.com:3128` or `http://user:password@proxy:3128` (`socks5://`
+    /// is not supported). Without this, the proxy comes from `ALL_PROXY`, `HTTPS_PROXY` or
+    /// `HTTP_PROXY` (the first set, whatever the scheme of the target), and the hosts
+    /// `NO_PROXY` lists are reached directly. [`build`](ClientBuilder::build) fails on a URL
+    /// that is not a proxy URL. A failure through a proxy names it (its password
+    /// redacted).
+    #[must_use]
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = ProxySetting::Url(Secret::new(url));
+        self
+    }
+
+    /// Connects directly to every service, whatever the proxy variables say.
+    #[must_use]
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = ProxySetting::Direct;
+        self
+    }
+
+    /// The roots and proxy, checked.
+    fn reach(&self) -> anyhow::Result<Reach> {
+        let mut extra_roots = Vec::new();
+        for (i, pem) in self.root_pems.iter().enumerate() {
+            let certificates = parse_pem_certificates(pem).map_err(|why| {
+                anyhow::anyhow!(
+                    "the certificate given to add_root_certificate_pem (call {}) cannot be used: {why}",
+                    i + 1
+                )
+            })?;
+            extra_roots.extend(certificates);
+        }
+        if let Some(path) = &self.ca_bundle {
+            let pem = std::fs::read(path).map_err(|e| {
+                anyhow::anyhow!(
+                    "{CA_BUNDLE_VARIABLE}={} cannot be read: {e}",
+                    path.display()
+                )
+            })?;
+            let certificates = parse_pem_certificates(&pem).map_err(|why| {
+                anyhow::anyhow!(
+                    "{CA_BUNDLE_VARIABLE}={} cannot be used: {why}",
+                    path.display()
+                )
+            })?;
+            extra_roots.extend(certificates);
+        }
+        if self.platform_roots && !extra_roots.is_empty() {
+            anyhow::bail!(
+                "platform_roots(true) cannot be combined with add_root_certificate_pem or {CA_BUNDLE_VARIABLE}: add the certificate to the operating system's trust store, or use the bundled roots with the added certificate"
+            );
+        }
+        let proxy = match &self.proxy {
+            ProxySetting::FromEnv => ProxyChoice::FromEnv,
+            ProxySetting::Direct => ProxyChoice::Direct,
+            ProxySetting::Url(url) => {
+                let shown = redact_url(url.expose());
+                let proxy = ureq::Proxy::new(url.expose())
+                    .map_err(|e| anyhow::anyhow!("the proxy URL {shown:?} is not valid: {e}"))?;
+                if !matches!(
+                    proxy.protocol(),
+                    ureq::ProxyProtocol::Http | ureq::ProxyProtocol::Https
+                ) {
+                    anyhow::bail!(
+                        "the proxy URL {shown:?} is not valid: only http:// and https:// proxies are supported"
+                    );
+                }
+                ProxyChoice::Fixed(proxy)
+            }
+        };
+        Ok(Reach {
+            extra_roots,
+            platform_roots: self.platform_roots,
+            proxy,
+        })
+    }
+
     /// Checks the settings and makes the client.
     ///
-    /// Fails on a URL that is not `http://` or `https://`, or on credentials without a
-    /// Keycloak URL and realm.
+    /// # Errors
+    ///
+    /// On a URL that is not `http://` or `https://`; on credentials without a Keycloak URL
+    /// and realm; on credentials for an API that has a URL but neither a fixed token nor a
+    /// Keycloak client id ([`dm_client_id`](ClientBuilder::dm_client_id),
+    /// [`as_client_id`](ClientBuilder::as_client_id)); on a certificate that cannot be used
+    /// ([`add_root_certificate_pem`](ClientBuilder::add_root_certificate_pem),
+    /// `SQUONK2_CA_BUNDLE`); on a proxy URL that is not valid.
     pub fn build(self) -> anyhow::Result<Client> {
         for (what, url) in [
             ("DM API URL", &self.dm_api_url),
@@ -550,6 +791,39 @@ impl ClientBuilder {
             }
             _ => None,
         };
+        if login.is_some() && !self.from_environments_file {
+            // Credentials for an API without a client id would fail every call with "no
+            // token"; a DM-only user gives no AS URL (or a token), and is not stopped. An
+            // environments file may leave a client id out (as the Python client allows):
+            // calls to that API then say the file has none.
+            for (name, url, token, client_id, setter, usual) in [
+                (
+                    "Data Manager",
+                    &self.dm_api_url,
+                    &self.dm_token,
+                    &self.dm_client_id,
+                    "dm",
+                    "data-manager-api",
+                ),
+                (
+                    "Account Server",
+                    &self.as_api_url,
+                    &self.as_token,
+                    &self.as_client_id,
+                    "as",
+                    "account-server-api",
+                ),
+            ] {
+                let has_url = url.as_deref().is_some_and(|u| !u.is_empty());
+                let has_client_id = client_id.as_deref().is_some_and(|c| !c.is_empty());
+                if has_url && token.is_none() && !has_client_id {
+                    anyhow::bail!(
+                        "credentials were given, but no Keycloak client id for the {name} API: call ClientBuilder::{setter}_client_id (usually {usual:?}), or give a token with ClientBuilder::{setter}_access_token"
+                    );
+                }
+            }
+        }
+        let reach = self.reach()?;
         let source =
             |fixed: &Option<Secret>, client_id: &Option<String>| match (fixed, &login, client_id) {
                 (Some(token), _, _) => TokenSource::Fixed(token.clone()),
@@ -581,8 +855,14 @@ impl ClientBuilder {
             timeout: self.timeout,
             debug_requests: self.debug_requests,
             retry: self.retry,
+            credentials: match (&login, self.from_environments_file) {
+                (None, _) => Credentials::None,
+                (Some(_), false) => Credentials::Given,
+                (Some(_), true) => Credentials::FromEnvironmentsFile,
+            },
             agents: Arc::new(Agents {
-                verifying: new_agent(true),
+                verifying: new_agent(true, &reach),
+                reach,
                 non_verifying: OnceLock::new(),
             }),
         })

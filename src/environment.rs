@@ -284,11 +284,13 @@ impl Environments {
 
     /// The file these environments came from (or the `source_name` given to
     /// [`from_yaml_str`](Environments::from_yaml_str)).
+    #[must_use]
     pub fn path(&self) -> &Path {
         &self.source
     }
 
     /// The environment names, the default first, then the others in file order.
+    #[must_use]
     pub fn names(&self) -> Vec<String> {
         let others = self
             .entries
@@ -302,6 +304,7 @@ impl Environments {
     }
 
     /// The name of the default environment.
+    #[must_use]
     pub fn default_name(&self) -> &str {
         &self.default
     }
@@ -455,54 +458,64 @@ impl Environment {
     }
 
     /// The environment's name.
+    #[must_use]
     pub fn environment(&self) -> &str {
         &self.name
     }
 
     /// The `keycloak-hostname` value, as written.
+    #[must_use]
     pub fn keycloak_hostname(&self) -> &str {
         &self.keycloak_hostname
     }
 
     /// The Keycloak URL: the hostname with `https://` in front (unless it starts with
     /// `http`), without a trailing `/`, ending in `/auth`.
+    #[must_use]
     pub fn keycloak_url(&self) -> String {
         service_url(&self.keycloak_hostname, "/auth")
     }
 
     /// The `keycloak-realm` value.
+    #[must_use]
     pub fn keycloak_realm(&self) -> &str {
         &self.keycloak_realm
     }
 
     /// The `keycloak-as-client-id` value: the Keycloak client of the Account Server.
+    #[must_use]
     pub fn keycloak_as_client_id(&self) -> Option<&str> {
         self.keycloak_as_client_id.as_deref()
     }
 
     /// The `keycloak-dm-client-id` value: the Keycloak client of the Data Manager.
+    #[must_use]
     pub fn keycloak_dm_client_id(&self) -> Option<&str> {
         self.keycloak_dm_client_id.as_deref()
     }
 
     /// The admin user, from `admin-user` or `SQUONK2_ENVIRONMENT_<NAME>_ADMIN_USER`.
+    #[must_use]
     pub fn admin_user(&self) -> &str {
         &self.admin_user
     }
 
     /// The admin user's password, from `admin-password` or
     /// `SQUONK2_ENVIRONMENT_<NAME>_ADMIN_PASSWORD`.
+    #[must_use]
     pub fn admin_password(&self) -> &str {
         &self.admin_password
     }
 
     /// The `as-hostname` value, as written.
+    #[must_use]
     pub fn as_hostname(&self) -> Option<&str> {
         self.as_hostname.as_deref()
     }
 
     /// The Account Server API URL, ending in `/account-server-api` (derived from
     /// `as-hostname` as [`keycloak_url`](Environment::keycloak_url) is).
+    #[must_use]
     pub fn as_api(&self) -> Option<String> {
         self.as_hostname
             .as_deref()
@@ -510,12 +523,14 @@ impl Environment {
     }
 
     /// The `dm-hostname` value, as written.
+    #[must_use]
     pub fn dm_hostname(&self) -> Option<&str> {
         self.dm_hostname.as_deref()
     }
 
     /// The Data Manager API URL, ending in `/data-manager-api` (derived from `dm-hostname` as
     /// [`keycloak_url`](Environment::keycloak_url) is).
+    #[must_use]
     pub fn dm_api(&self) -> Option<String> {
         self.dm_hostname
             .as_deref()
@@ -523,12 +538,14 @@ impl Environment {
     }
 
     /// The `ui-hostname` value, as written.
+    #[must_use]
     pub fn ui_hostname(&self) -> Option<&str> {
         self.ui_hostname.as_deref()
     }
 
     /// The Data Manager UI API URL, ending in `/data-manager-ui/api` (derived from
     /// `ui-hostname` as [`keycloak_url`](Environment::keycloak_url) is).
+    #[must_use]
     pub fn ui_api(&self) -> Option<String> {
         self.ui_hostname
             .as_deref()

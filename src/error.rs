@@ -57,6 +57,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// A short name: `"invalid input"`, `"timeout"`, `"http"`, ...
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::InvalidInput => "invalid input",

@@ -49,6 +49,8 @@
 //! | `SQUONK2_DMAPI_VERIFY_SSL_CERT` (and `ASAPI`, `UIAPI`) | certificates are verified unless set to something other than `yes` |
 //! | `SQUONK2_API_DEBUG_REQUESTS` | `yes` prints each request's method, URL, status and duration to stderr, tokens redacted |
 //! | `SQUONK2_ENVIRONMENTS_FILE` | the environments file (default `~/.squonk2/environments`) |
+//! | `SQUONK2_CA_BUNDLE` | (this crate only) a PEM file of CA certificates to trust besides the bundled web roots |
+//! | `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` | the proxy requests go through (the first set of the three), and the hosts reached directly |
 //!
 //! ## Results and errors
 //!
@@ -61,15 +63,51 @@
 //! [`ApiError::kind`]) to match on. Secrets (passwords, tokens, client secrets) never appear
 //! in `Debug` output, error texts or the debug log.
 //!
-//! ## Time-outs and retries
+//! ## Retries, time-outs, TLS and proxies
 //!
-//! Every call that is not a file transfer ends within its time-out (4 s, 12 s for listings
-//! and transfers, or [`Client::with_timeout`]), the Keycloak login it may need included. A
-//! file transfer fails only when nothing moves for that long, unless its options give it a
-//! `deadline`. A `GET` or `HEAD` that got no answer or a 429/502/503/504 is retried twice
-//! with backoff ([`RetryPolicy`]); other methods never are.
+//! - **Time-outs**: each call has the Python client's default (4 s, 12 s for listings and file
+//!   transfers), or the client's ([`ClientBuilder::timeout`], [`Client::with_timeout`]). A
+//!   call that is not a file transfer ends within its time-out, a Keycloak login it needs
+//!   included; a file transfer fails only when nothing moves for that long, unless it is given
+//!   a deadline of its own.
+//! - **Retries**: a `GET` or `HEAD` that got no answer, or a 429, 502, 503 or 504, is tried
+//!   again twice with a growing pause, honouring `Retry-After`; `POST`, `PUT`, `PATCH` and
+//!   `DELETE` never are. [`RetryPolicy`] changes this ([`RetryPolicy::none`] turns it off).
+//! - **TLS**: certificates are verified against the Mozilla roots bundled with the crate.
+//!   Behind a corporate or self-signed CA, trust it instead of turning verification off:
+//!   [`ClientBuilder::add_root_certificate_pem`], or `SQUONK2_CA_BUNDLE` with
+//!   [`Client::from_env`]; [`ClientBuilder::platform_roots`] uses the operating system's
+//!   store. This applies to every API and to Keycloak. An untrusted certificate is an
+//!   [`ErrorKind::Tls`] failure that says so.
+//! - **Proxies**: `ALL_PROXY`, `HTTPS_PROXY` or `HTTP_PROXY` (the first set, for every URL)
+//!   and `NO_PROXY` are honoured; [`ClientBuilder::proxy`] sets one proxy and
+//!   [`ClientBuilder::no_proxy`] ignores the variables. A failure through a proxy names the
+//!   proxy, its password redacted.
+//! - **Logging**: every request is a `debug` record of the [`log`](https://docs.rs/log)
+//!   facade (target `squonk2`: method, URL with secrets redacted, status, duration, attempt);
+//!   retries and failed token renewals are `warn` records. ureq's own `trace` records dump
+//!   the bytes on the wire, secrets included: keep the `ureq` and `ureq_proto` targets at
+//!   `debug` or above.
+//!
+//! ## Using squonk2 from async code
+//!
+//! Every call blocks the thread it runs on until the answer has arrived (or the time-out has
+//! passed), so in async code run it where blocking is allowed, e.g. with tokio's
+//! `spawn_blocking`. A [`Client`] is cheap to clone and `Send + Sync`: move a clone into the
+//! closure, and its clones share one connection pool and one token cache.
+//!
+//! ```ignore
+//! let client = client.clone();
+//! let version = tokio::task::spawn_blocking(move || dm_api::get_version(&client))
+//!     .await?
+//!     .into_result()?;
+//! ```
+//!
+//! Blocking calls in an async task (without `spawn_blocking`) stall every other task on that
+//! worker thread for as long as the call takes.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api_rv;
 pub mod as_api;
@@ -78,6 +116,7 @@ mod client;
 pub mod dm_api;
 mod encoding;
 #[cfg(feature = "environment")]
+#[cfg_attr(docsrs, doc(cfg(feature = "environment")))]
 pub mod environment;
 mod error;
 mod request;

@@ -126,10 +126,11 @@ pub(crate) fn token_request(
         )))
         .map_err(|e| fail(format!("could not make the token request: {e}"), false))?;
     let limits = Limits::call(endpoint.timeout);
-    let debug = endpoint.debug.then_some(DebugLog {
+    let debug = DebugLog {
         url: &shown_url,
         attempt: 1,
-    });
+        stderr: endpoint.debug,
+    };
     let mut response = transport::send(endpoint.agent, request, limits, debug).map_err(|e| {
         fail(
             format!(
@@ -440,7 +441,10 @@ impl KeycloakLogin {
                 // A refused refresh (session ended, token revoked) falls back to a new
                 // login; no answer at all would only fail again.
                 Err(e) if e.transient => return Err(self.login_failed(e)),
-                Err(_) => {}
+                Err(e) => log::warn!(
+                    target: "squonk2",
+                    "the token refresh for {client_id:?} was refused, logging in again: {e}"
+                ),
             }
         }
         let mut form = vec![
@@ -456,11 +460,13 @@ impl KeycloakLogin {
     }
 
     fn login_failed(&self, e: TokenError) -> TokenError {
+        let message = format!(
+            "could not get a token from Keycloak for {:?}: {}",
+            self.settings.username, e.message
+        );
+        log::warn!(target: "squonk2", "{message}");
         TokenError {
-            message: format!(
-                "could not get a token from Keycloak for {:?}: {}",
-                self.settings.username, e.message
-            ),
+            message,
             transient: e.transient,
         }
     }

@@ -7,20 +7,139 @@ use std::time::{Duration, Instant};
 
 use ureq::SendBody;
 
+use crate::encoding::redact_url;
 use crate::error::ErrorKind;
 
+/// How the client reaches servers, for every API and Keycloak alike: which certificates it
+/// trusts and which proxy it goes through.
+#[derive(Clone, Default)]
+pub(crate) struct Reach {
+    /// Certificates trusted besides the bundled web roots (PEM from
+    /// `ClientBuilder::add_root_certificate_pem` or `SQUONK2_CA_BUNDLE`).
+    pub(crate) extra_roots: Vec<ureq::tls::Certificate<'static>>,
+    /// The operating system's trust store instead of the bundled web roots.
+    pub(crate) platform_roots: bool,
+    /// Which proxy requests go through.
+    pub(crate) proxy: ProxyChoice,
+}
+
+impl std::fmt::Debug for Reach {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let proxy = match &self.proxy {
+            ProxyChoice::FromEnv => "from the proxy environment variables".to_string(),
+            ProxyChoice::Fixed(proxy) => redact_url(&proxy.uri().to_string()),
+            ProxyChoice::Direct => "none".to_string(),
+        };
+        f.debug_struct("Reach")
+            .field("added_root_certificates", &self.extra_roots.len())
+            .field("platform_roots", &self.platform_roots)
+            .field("proxy", &proxy)
+            .finish()
+    }
+}
+
+/// Which proxy requests go through.
+#[derive(Clone, Default)]
+pub(crate) enum ProxyChoice {
+    /// `ALL_PROXY`, `HTTPS_PROXY` or `HTTP_PROXY` (first set wins), except for the hosts
+    /// `NO_PROXY` names: ureq's own rule.
+    #[default]
+    FromEnv,
+    /// This one, for every host.
+    Fixed(ureq::Proxy),
+    /// None, whatever the environment says.
+    Direct,
+}
+
+/// The PEM certificates in `pem`: at least one, or why not.
+pub(crate) fn parse_pem_certificates(
+    pem: &[u8],
+) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
+    let mut certificates = Vec::new();
+    for item in ureq::tls::parse_pem(pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(certificate)) => certificates.push(certificate),
+            // A bundle may carry keys or other blocks; only certificates are trusted.
+            Ok(_) => {}
+            Err(e) => return Err(format!("it is not valid PEM ({e})")),
+        }
+    }
+    if certificates.is_empty() {
+        return Err("it holds no PEM certificate (-----BEGIN CERTIFICATE-----)".to_string());
+    }
+    Ok(certificates)
+}
+
 /// A new HTTP agent: keeps error answers (so their text can be shown), identifies itself,
-/// and verifies certificates unless told not to.
-pub(crate) fn new_agent(verify_ssl_cert: bool) -> ureq::Agent {
+/// verifies certificates unless told not to (against `reach`'s roots), and uses `reach`'s
+/// proxy.
+pub(crate) fn new_agent(verify_ssl_cert: bool, reach: &Reach) -> ureq::Agent {
+    use ureq::tls::{Certificate, RootCerts};
+    let roots = if reach.platform_roots {
+        RootCerts::PlatformVerifier
+    } else if reach.extra_roots.is_empty() {
+        RootCerts::WebPki
+    } else {
+        // ureq takes either the bundled roots or a list; the list is the same Mozilla roots
+        // as certificates, plus the caller's.
+        let web = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|der| Certificate::from_der(der.as_ref()).to_owned());
+        RootCerts::from(web.chain(reach.extra_roots.iter().cloned()))
+    };
     let tls = ureq::tls::TlsConfig::builder()
         .disable_verification(!verify_ssl_cert)
+        .root_certs(roots)
         .build();
-    ureq::Agent::config_builder()
+    let mut config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .user_agent(concat!("squonk2-rust/", env!("CARGO_PKG_VERSION")))
-        .tls_config(tls)
-        .build()
-        .new_agent()
+        .tls_config(tls);
+    match &reach.proxy {
+        // ureq's default configuration reads the proxy variables.
+        ProxyChoice::FromEnv => {}
+        ProxyChoice::Fixed(proxy) => config = config.proxy(Some(proxy.clone())),
+        ProxyChoice::Direct => config = config.proxy(None),
+    }
+    config.build().new_agent()
+}
+
+/// The proxy a request to `uri` goes through, as it may be shown: `http://***@host:3128`
+/// (credentials redacted), saying when it came from the environment.
+fn proxy_for(agent: &ureq::Agent, uri: &ureq::http::Uri) -> Option<String> {
+    let proxy = agent.config().proxy().filter(|p| !p.is_no_proxy(uri))?;
+    let shown = redact_url(&proxy.uri().to_string());
+    let shown = shown.trim_end_matches('/');
+    Some(if proxy.is_from_env() {
+        format!("{shown} (from the proxy environment variables)")
+    } else {
+        shown.to_string()
+    })
+}
+
+/// A request that got no answer: ureq's error, and the proxy it went through.
+#[derive(Debug)]
+pub(crate) struct SendError {
+    error: ureq::Error,
+    proxy: Option<String>,
+}
+
+/// A failure [`describe`] can put in words.
+pub(crate) trait Failure {
+    /// The error, and the proxy (as shown) the request went through.
+    fn parts(&self) -> (&ureq::Error, Option<&str>);
+}
+
+impl Failure for ureq::Error {
+    fn parts(&self) -> (&ureq::Error, Option<&str>) {
+        (self, None)
+    }
+}
+
+impl Failure for SendError {
+    fn parts(&self) -> (&ureq::Error, Option<&str>) {
+        (&self.error, self.proxy.as_deref())
+    }
 }
 
 /// How long one request may take.
@@ -63,24 +182,28 @@ impl Limits {
     }
 }
 
-/// Where the debug log goes: the `SQUONK2_API_DEBUG_REQUESTS` printout to stderr.
+/// What the request log says about a request: a `debug` record of the `log` facade (target
+/// `squonk2`), and with `SQUONK2_API_DEBUG_REQUESTS` the same line on stderr.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct DebugLog<'a> {
     /// The URL as it may be shown (secrets replaced).
     pub(crate) url: &'a str,
     /// Which attempt this is (1 for the first).
     pub(crate) attempt: u32,
+    /// Whether the line also goes to stderr (`SQUONK2_API_DEBUG_REQUESTS`).
+    pub(crate) stderr: bool,
 }
 
-/// Sends `request` within `limits`. With `debug`, prints the method, the shown URL, the
-/// status (or why there was none), the duration and the attempt number to stderr.
+/// Sends `request` within `limits`, and logs its method, the shown URL, the status (or why
+/// there was none), the duration and the attempt number (see [`DebugLog`]).
 pub(crate) fn send(
     agent: &ureq::Agent,
     request: ureq::http::Request<SendBody<'static>>,
     limits: Limits,
-    debug: Option<DebugLog<'_>>,
-) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+    debug: DebugLog<'_>,
+) -> Result<ureq::http::Response<ureq::Body>, SendError> {
     let method = request.method().clone();
+    let proxy = proxy_for(agent, request.uri());
     let mut config = agent
         .configure_request(request)
         .timeout_connect(Some(limits.inactivity))
@@ -91,8 +214,10 @@ pub(crate) fn send(
     }
     let request = config.build();
     let started = Instant::now();
-    let outcome = agent.run(request);
-    if let Some(debug) = debug {
+    let outcome = agent
+        .run(request)
+        .map_err(|error| SendError { error, proxy });
+    if debug.stderr || log::log_enabled!(target: "squonk2", log::Level::Debug) {
         let status = match &outcome {
             Ok(response) => response.status().as_u16().to_string(),
             Err(e) => format!("failed: {}", describe(e, limits).1),
@@ -102,11 +227,15 @@ pub(crate) fn send(
         } else {
             String::new()
         };
-        eprintln!(
-            "squonk2: {method} {} -> {status} ({} ms{attempt})",
+        let line = format!(
+            "{method} {} -> {status} ({} ms{attempt})",
             debug.url,
             started.elapsed().as_millis()
         );
+        log::debug!(target: "squonk2", "{line}");
+        if debug.stderr {
+            eprintln!("squonk2: {line}");
+        }
     }
     outcome
 }
@@ -141,8 +270,32 @@ pub(crate) fn body_excerpt(text: &str) -> String {
 }
 
 /// Why a request got no (complete) answer: its kind and a sentence, e.g. `(Timeout, "timed
-/// out after 4 s waiting for the server")`.
-pub(crate) fn describe(error: &ureq::Error, limits: Limits) -> (ErrorKind, String) {
+/// out after 4 s waiting for the server")`. A request through a proxy names the proxy:
+/// when it could not be reached, the failure is its, not the server's.
+pub(crate) fn describe<F: Failure + ?Sized>(failure: &F, limits: Limits) -> (ErrorKind, String) {
+    let (error, proxy) = failure.parts();
+    let (kind, text) = describe_error(error, limits);
+    let Some(proxy) = proxy else {
+        return (kind, text);
+    };
+    use ureq::Error as E;
+    let connecting = match error {
+        E::HostNotFound | E::ConnectionFailed => true,
+        E::Timeout(which) => matches!(which, ureq::Timeout::Connect | ureq::Timeout::Resolve),
+        E::Io(e) => e.kind() == io::ErrorKind::ConnectionRefused,
+        _ => false,
+    };
+    let text = match error {
+        E::ConnectProxyFailed(_) => {
+            format!("the proxy {proxy} could not connect to the server ({text})")
+        }
+        _ if connecting => format!("the proxy {proxy} could not be reached ({text})"),
+        _ => format!("through the proxy {proxy}: {text}"),
+    };
+    (kind, text)
+}
+
+fn describe_error(error: &ureq::Error, limits: Limits) -> (ErrorKind, String) {
     use ureq::Error as E;
     let secs = limits.shown().as_secs_f64();
     // The inactivity time-out as the caller set it (a call's whole time-out).
@@ -169,7 +322,8 @@ pub(crate) fn describe(error: &ureq::Error, limits: Limits) -> (ErrorKind, Strin
         E::HostNotFound => (ErrorKind::Connect, "host not found".to_string()),
         E::ConnectionFailed => (ErrorKind::Connect, "connection failed".to_string()),
         E::Tls(what) => (ErrorKind::Tls, format!("TLS error: {what}")),
-        E::Rustls(e) => (ErrorKind::Tls, format!("TLS error: {e}")),
+        E::Rustls(e) => (ErrorKind::Tls, describe_tls(e)),
+        E::ConnectProxyFailed(why) => (ErrorKind::Connect, why.clone()),
         E::Protocol(e) => (
             ErrorKind::Connect,
             format!("the connection was closed or the answer was not HTTP ({e})"),
@@ -183,6 +337,29 @@ pub(crate) fn describe(error: &ureq::Error, limits: Limits) -> (ErrorKind, Strin
     }
 }
 
+/// A TLS failure in words a user acts on: an untrusted certificate says so, and how to
+/// trust it.
+fn describe_tls(e: &rustls::Error) -> String {
+    use rustls::CertificateError as C;
+    let why = match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::UnknownIssuer => "the server's certificate is not trusted (unknown issuer)",
+            C::BadSignature => "the server's certificate is not trusted (bad signature)",
+            C::Expired | C::ExpiredContext { .. } => "the server's certificate has expired",
+            C::NotValidYet | C::NotValidYetContext { .. } => {
+                "the server's certificate is not valid yet"
+            }
+            C::Revoked => "the server's certificate has been revoked",
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                "the server's certificate is not valid for this host name"
+            }
+            _ => return format!("the server's certificate was refused ({e})"),
+        },
+        _ => return format!("TLS error: {e}"),
+    };
+    format!("{why}; trust its CA with ClientBuilder::add_root_certificate_pem or SQUONK2_CA_BUNDLE")
+}
+
 /// As [`describe`], for an I/O error (a failed read of an answer's body, for example).
 pub(crate) fn describe_io(e: &io::Error, limits: Limits) -> (ErrorKind, String) {
     if let Some(inner) = e
@@ -191,8 +368,15 @@ pub(crate) fn describe_io(e: &io::Error, limits: Limits) -> (ErrorKind, String) 
     {
         // ureq wraps its own errors (a deadline passed while reading) in io::Error.
         if !matches!(inner, ureq::Error::Io(_)) {
-            return describe(inner, limits);
+            return describe_error(inner, limits);
         }
+    }
+    if let Some(tls) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        // A failed handshake reaches us as the I/O error of the TLS stream.
+        return (ErrorKind::Tls, describe_tls(tls));
     }
     let secs = limits.shown().as_secs_f64();
     match e.kind() {
@@ -206,17 +390,6 @@ pub(crate) fn describe_io(e: &io::Error, limits: Limits) -> (ErrorKind, String) 
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
             (ErrorKind::Timeout, format!("timed out after {secs} s"))
         }
-        // rustls reports a failed handshake as invalid data.
-        io::ErrorKind::InvalidData if is_tls_failure(&e.to_string()) => {
-            (ErrorKind::Tls, format!("TLS error: {e}"))
-        }
         _ => (ErrorKind::Connect, format!("I/O error: {e}")),
     }
-}
-
-/// Whether an I/O error's text is rustls' account of a failed handshake.
-fn is_tls_failure(text: &str) -> bool {
-    ["certificate", "peer", "alert", "handshake", "tls"]
-        .iter()
-        .any(|word| text.to_ascii_lowercase().contains(word))
 }

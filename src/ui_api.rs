@@ -15,6 +15,7 @@ pub fn set_api_url(client: &mut Client, url: &str, verify_ssl_cert: bool) {
 
 /// The UI API base URL and whether its certificate is verified (`("", true)` when no URL is
 /// set), as the Python client's `UiApi.get_api_url`.
+#[must_use]
 pub fn get_api_url(client: &Client) -> (String, bool) {
     client.get_api_url(Api::Ui)
 }

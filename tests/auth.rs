@@ -68,7 +68,8 @@ fn options_of(kwargs: &Value) -> (GetAccessTokenOptions, Option<String>) {
             .as_str()
             .map(str::to_string),
         prior_token: prior.clone(),
-        timeout_s: kwargs["timeout_s"].as_u64(),
+        timeout: kwargs["timeout_s"].as_u64().map(Duration::from_secs),
+        ..Default::default()
     };
     (opts, prior)
 }

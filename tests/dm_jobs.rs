@@ -210,7 +210,7 @@ fn call(function: &str, c: &Client, kw: &Value) -> ApiRv {
             &PutUnmanagedProjectFilesOptions {
                 project_path: o(kw, "project_path"),
                 force: b(kw, "force"),
-                timeout_per_file_s: kw["timeout_per_file_s"].as_u64(),
+                timeout_per_file: kw["timeout_per_file_s"].as_u64().map(Duration::from_secs),
                 progress: None,
                 ..Default::default()
             },

@@ -567,11 +567,12 @@ fn options_hide_their_secrets_in_debug() {
     let opts = GetAccessTokenOptions {
         keycloak_client_secret: Some(CLIENT_SECRET.into()),
         prior_token: Some(PRIOR.into()),
-        timeout_s: Some(3),
+        timeout: Some(Duration::from_secs(3)),
+        ..Default::default()
     };
     let shown = format!("{opts:?}");
     assert_no_secret(&shown, &[CLIENT_SECRET, PRIOR]);
-    assert!(shown.contains("timeout_s"));
+    assert!(shown.contains("timeout"));
     let opts = dm_api::StartJobInstanceOptions {
         callback_url: Some("http://cb".into()),
         callback_token: Some(CALLBACK_TOKEN.into()),

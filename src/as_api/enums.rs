@@ -19,6 +19,7 @@ pub enum EventStreamFormat {
 
 impl EventStreamFormat {
     /// The Python name, as sent: `JSON_STRING` or `PROTOCOL_STRING`.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             EventStreamFormat::JsonString => "JSON_STRING",
@@ -46,6 +47,7 @@ pub enum ScopeEnum {
 
 impl ScopeEnum {
     /// The Python name, as sent: `USER`, `PRODUCT`, `UNIT`, `ORGANISATION` or `GLOBAL`.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             ScopeEnum::User => "USER",
@@ -77,6 +79,7 @@ pub enum DefaultProductPrivacyEnum {
 impl DefaultProductPrivacyEnum {
     /// The Python name, as sent: `ALWAYS_PRIVATE`, `ALWAYS_PUBLIC`, `DEFAULT_PRIVATE` or
     /// `DEFAULT_PUBLIC`.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             DefaultProductPrivacyEnum::AlwaysPrivate => "ALWAYS_PRIVATE",

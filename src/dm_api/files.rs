@@ -79,8 +79,12 @@ pub struct PutUnmanagedProjectFilesOptions {
     pub project_path: Option<String>,
     /// Upload every file, even those whose name is already listed at `project_path`.
     pub force: bool,
-    /// The time-out of each upload, in seconds (default 120, or the client's time-out when
-    /// it has one). It bounds connecting and each write, not the whole upload (D15).
+    /// The time-out of each upload (default 120 s, or the client's time-out when it has
+    /// one). It bounds connecting and each write, not the whole upload (D15).
+    pub timeout_per_file: Option<Duration>,
+    /// The time-out of each upload in seconds; used only when
+    /// [`timeout_per_file`](PutUnmanagedProjectFilesOptions::timeout_per_file) is `None`.
+    #[deprecated(note = "use `timeout_per_file`, a `Duration`")]
     pub timeout_per_file_s: Option<u64>,
     /// Called as each upload moves, with the bytes sent and the total of the upload's
     /// multipart body (the file plus a few hundred bytes of framing).
@@ -163,9 +167,11 @@ pub fn put_unmanaged_project_files(
         }
     }
 
+    #[allow(deprecated)]
+    let seconds = opts.timeout_per_file_s;
     let timeout = opts
-        .timeout_per_file_s
-        .map(Duration::from_secs)
+        .timeout_per_file
+        .or(seconds.map(Duration::from_secs))
         .unwrap_or_else(|| client.timeout_or(UPLOAD_TIMEOUT));
     let uploader = client.with_timeout(timeout);
     for file in project_files {

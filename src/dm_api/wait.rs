@@ -1,7 +1,7 @@
 //! Waiting for instances and tasks to finish: the loop Python users write by hand.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -11,23 +11,36 @@ use crate::client::Client;
 use crate::dm_api::{get_instance, get_task, GetTaskOptions};
 use crate::error::ErrorKind;
 
-/// A callback given every poll's answer, e.g. to show progress.
+/// A callback given every poll's answer, e.g. to show progress. It may keep state of its
+/// own (`FnMut`); clones share it.
 ///
 /// ```
-/// let on_poll = squonk2::dm_api::OnPoll::new(|rv| eprintln!("phase {}", rv.msg["phase"]));
+/// let mut polls = 0;
+/// let on_poll = squonk2::dm_api::OnPoll::new(move |rv| {
+///     polls += 1;
+///     eprintln!("poll {polls}: phase {}", rv.msg["phase"]);
+/// });
 /// ```
 #[derive(Clone)]
-pub struct OnPoll(Arc<dyn Fn(&ApiRv) + Send + Sync>);
+pub struct OnPoll(Arc<Mutex<PollCallback>>);
+
+/// The callback an [`OnPoll`] holds.
+type PollCallback = dyn FnMut(&ApiRv) + Send;
 
 impl OnPoll {
     /// Wraps a callback.
-    pub fn new(callback: impl Fn(&ApiRv) + Send + Sync + 'static) -> OnPoll {
-        OnPoll(Arc::new(callback))
+    #[must_use]
+    pub fn new(callback: impl FnMut(&ApiRv) + Send + 'static) -> OnPoll {
+        OnPoll(Arc::new(Mutex::new(callback)))
     }
 
-    /// Calls the callback.
+    /// Calls the callback. A callback that panicked before is called again all the same.
     pub fn call(&self, rv: &ApiRv) {
-        (self.0)(rv)
+        let mut callback = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        (*callback)(rv)
     }
 }
 

@@ -486,8 +486,8 @@ impl<'a> Call<'a> {
                 Ok(Some(token)) => Some(token),
                 Ok(None) => {
                     let why = format!(
-                        "access_token is required (the client has no token or Keycloak credentials for the {} API)",
-                        self.api.short_name()
+                        "access_token is required ({})",
+                        client.no_token_reason(self.api)
                     );
                     return Err(self.fail(ErrorKind::NotConfigured, why, 0));
                 }
@@ -574,10 +574,11 @@ impl<'a> Call<'a> {
                 Ok(request) => request,
                 Err(failure) => return failure,
             };
-            let debug = client.debug_requests().then_some(DebugLog {
+            let debug = DebugLog {
                 url: &ready.shown_url,
                 attempt,
-            });
+                stderr: client.debug_requests(),
+            };
             let retry_in = |retry_after: Option<Duration>| {
                 retryable
                     .then(|| policy.delay(attempt, retry_after))
@@ -625,14 +626,16 @@ impl<'a> Call<'a> {
         }
     }
 
-    /// Prints a retry to the debug log.
+    /// Logs a retry: a `warn` record, and the debug log on stderr.
     fn log_retry(&self, client: &Client, url: &str, why: &str, pause: Duration, attempt: u32) {
+        let line = format!(
+            "retrying {} {url} in {} ms after attempt {attempt} ({why})",
+            self.method,
+            pause.as_millis()
+        );
+        log::warn!(target: "squonk2", "{line}");
         if client.debug_requests() {
-            eprintln!(
-                "squonk2: retrying {} {url} in {} ms after attempt {attempt} ({why})",
-                self.method,
-                pause.as_millis()
-            );
+            eprintln!("squonk2: {line}");
         }
     }
 

@@ -4,6 +4,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
@@ -17,21 +18,33 @@ const MAX_JSON_MSG: u64 = 1024 * 1024;
 /// the transfer moves, and once more at the end. `total` is 0 when the server did not say
 /// how big a download is.
 ///
+/// The callback may keep state of its own (`FnMut`); clones share it, and calls through
+/// clones on several threads take turns.
+///
 /// ```
-/// let progress = squonk2::Progress::new(|done, total| eprint!("\r{done}/{total} bytes"));
+/// let mut reports = 0;
+/// let progress = squonk2::Progress::new(move |done, total| {
+///     reports += 1;
+///     eprint!("\r{done}/{total} bytes ({reports} reports)");
+/// });
 /// ```
 #[derive(Clone)]
-pub struct Progress(std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>);
+pub struct Progress(Arc<Mutex<dyn FnMut(u64, u64) + Send>>);
 
 impl Progress {
     /// Wraps a callback.
-    pub fn new(callback: impl Fn(u64, u64) + Send + Sync + 'static) -> Progress {
-        Progress(std::sync::Arc::new(callback))
+    #[must_use]
+    pub fn new(callback: impl FnMut(u64, u64) + Send + 'static) -> Progress {
+        Progress(Arc::new(Mutex::new(callback)))
     }
 
-    /// Calls the callback.
+    /// Calls the callback. A callback that panicked before is called again all the same.
     pub fn report(&self, done: u64, total: u64) {
-        (self.0)(done, total)
+        let mut callback = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        (*callback)(done, total)
     }
 }
 
