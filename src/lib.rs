@@ -69,10 +69,12 @@ pub mod dm_api;
 mod encoding;
 #[cfg(feature = "environment")]
 pub mod environment;
+mod parse;
 mod request;
 mod token;
 pub mod ui_api;
 
 pub use api_rv::{ApiError, ApiRv, AsApiRv, DmApiRv};
 pub use client::{Client, ClientBuilder};
+pub use parse::ParseError;
 pub use request::Progress;
