@@ -4,6 +4,36 @@ use std::fmt;
 
 use crate::request::Param;
 
+use super::models::{ProductDetailFlavour, ProductDetailType};
+
+/// The type of a product, for [`create_product`](super::create_product): the Account
+/// Server's own enumeration ([`ProductDetailType`]), `DATA_MANAGER_STORAGE_SUBSCRIPTION` or
+/// `DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION`. A string works where it is taken as well.
+pub type ProductType = ProductDetailType;
+
+/// The flavour of a project-tier product (`EVALUATION`, `BRONZE`, `SILVER`, `GOLD`), for
+/// [`CreateProductOptions::flavour`](super::CreateProductOptions::flavour):
+/// `ProductFlavour::Bronze.into()`.
+pub type ProductFlavour = ProductDetailFlavour;
+
+macro_rules! as_string {
+    ($($t:ty),*) => {$(
+        impl AsRef<str> for $t {
+            /// The value as sent.
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl From<$t> for String {
+            fn from(value: $t) -> String {
+                value.as_str().to_string()
+            }
+        }
+    )*};
+}
+as_string!(ProductType, ProductFlavour);
+
 /// The format of event-stream messages and of action records (Python's `EventStreamFormat`).
 ///
 /// Sent as its Python name, `JSON_STRING` or `PROTOCOL_STRING`. The default is
@@ -121,5 +151,11 @@ mod tests {
             DefaultProductPrivacyEnum::DefaultPublic.render(),
             "DEFAULT_PUBLIC"
         );
+        assert_eq!(
+            ProductType::DataManagerStorageSubscription.as_ref(),
+            "DATA_MANAGER_STORAGE_SUBSCRIPTION"
+        );
+        assert_eq!(String::from(ProductFlavour::Bronze), "BRONZE");
+        assert_eq!(ProductFlavour::from("PLATINUM").as_ref(), "PLATINUM");
     }
 }

@@ -62,7 +62,8 @@ pub struct CreateProductOptions {
     /// The coin limit per billing period (sent when not 0; must not be negative).
     pub limit: i64,
     /// The flavour, for types that have one: `EVALUATION`, `BRONZE`, `SILVER` or `GOLD`
-    /// (sent when not empty).
+    /// (sent when not empty), e.g. `ProductFlavour::Bronze.into()` or `"BRONZE".into()`
+    /// ([`ProductFlavour`](super::ProductFlavour)).
     pub flavour: String,
 }
 
@@ -70,12 +71,13 @@ pub struct CreateProductOptions {
 /// `{"type", "name", "flavour", "allowance", "limit"}` (the last three when set). `msg` is
 /// `{"id"}`.
 ///
-/// `product_type` is `DATA_MANAGER_STORAGE_SUBSCRIPTION` (give an allowance) or
+/// `product_type` is a [`ProductType`](super::ProductType) or its name:
+/// `DATA_MANAGER_STORAGE_SUBSCRIPTION` (give an allowance) or
 /// `DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION` (give a flavour). An empty name, unit or type, or
 /// a negative allowance or limit, fails before anything is sent.
 ///
 /// ```no_run
-/// use squonk2::as_api::{self, CreateProductOptions};
+/// use squonk2::as_api::{self, CreateProductOptions, ProductFlavour, ProductType};
 /// # fn main() -> anyhow::Result<()> {
 /// let client = squonk2::Client::from_env()?;
 /// let unit_id = "unit-11111111-1111-1111-1111-111111111111";
@@ -83,11 +85,11 @@ pub struct CreateProductOptions {
 ///     &client,
 ///     "Lab project",
 ///     unit_id,
-///     "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION",
-///     &CreateProductOptions { flavour: "BRONZE".into(), ..Default::default() },
+///     ProductType::DataManagerProjectTierSubscription,
+///     &CreateProductOptions { flavour: ProductFlavour::Bronze.into(), ..Default::default() },
 /// )
-/// .into_result()?;
-/// println!("product {}", product["id"]);
+/// .parse::<as_api::models::UnitProductPostResponse>()?;
+/// println!("product {}", product.id);
 /// # Ok(())
 /// # }
 /// ```
@@ -95,9 +97,10 @@ pub fn create_product(
     client: &Client,
     product_name: &str,
     unit_id: &str,
-    product_type: &str,
+    product_type: impl AsRef<str>,
     opts: &CreateProductOptions,
 ) -> ApiRv {
+    let product_type = product_type.as_ref();
     let mut call = Call::new(Api::As, "POST", "/product/unit/{unit_id}")
         .require("product_name", product_name)
         .path("unit_id", unit_id)

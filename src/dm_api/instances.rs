@@ -79,7 +79,11 @@ impl JobSpecification {
     }
 
     /// Adds (or replaces) the variable `name`.
-    pub fn variable(mut self, name: impl Into<String>, value: impl Into<Value>) -> JobSpecification {
+    pub fn variable(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<Value>,
+    ) -> JobSpecification {
         self.variables.insert(name.into(), value.into());
         self
     }
