@@ -704,3 +704,25 @@ fn error_bodies_decode() {
         "Project x does not exist"
     );
 }
+
+/// The round-trip check itself: a field an answer has and its model lacks is reported, so a
+/// model that falls behind the sandbox fails the tests.
+#[test]
+fn the_round_trip_check_reports_a_field_the_model_lacks() {
+    let answer = json!({"count": 1, "projects": [], "next_page": "p2"});
+    let back = dispatch::decode_encode("dm", "ProjectsGetResponse", &answer)
+        .expect("a model of that name")
+        .expect("it decodes");
+    let mut diffs = Vec::new();
+    differences("msg", &answer, &back, &mut diffs);
+    assert_eq!(diffs, ["msg.next_page: lost (the model has no such field)"]);
+    // 1 and 1.0 are the same number, and a null is no value.
+    let mut diffs = Vec::new();
+    differences(
+        "msg",
+        &json!({"a": 1, "b": null}),
+        &json!({"a": 1.0}),
+        &mut diffs,
+    );
+    assert!(diffs.is_empty(), "{diffs:?}");
+}

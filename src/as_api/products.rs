@@ -7,6 +7,8 @@ use crate::request::{Auth, Call};
 
 /// The products you can see, in every unit and organisation: `GET /product`. `msg` is
 /// `{"count", "products": [...]}`.
+///
+/// `msg` is a [`ProductsGetResponse`](super::models::ProductsGetResponse).
 pub fn get_available_products(client: &Client) -> ApiRv {
     Call::new(Api::As, "GET", "/product")
         .error("Failed getting products")
@@ -15,6 +17,8 @@ pub fn get_available_products(client: &Client) -> ApiRv {
 
 /// One product with its unit and organisation: `GET /product/{product_id}`. `msg` is
 /// `{"product": {...}}`.
+///
+/// `msg` is a [`ProductUnitGetResponse`](super::models::ProductUnitGetResponse).
 pub fn get_product(client: &Client, product_id: &str) -> ApiRv {
     Call::new(Api::As, "GET", "/product/{product_id}")
         .path("product_id", product_id)
@@ -24,6 +28,8 @@ pub fn get_product(client: &Client, product_id: &str) -> ApiRv {
 
 /// The default storage cost applied to products: `GET /product-default-storage-cost`.
 /// `msg` is `{"default_storage_cost": {"cost", "units", "description"}}`.
+///
+/// `msg` is a [`ProductsGetDefaultStorageCost`](super::models::ProductsGetDefaultStorageCost).
 pub fn get_product_default_storage_cost(client: &Client) -> ApiRv {
     Call::new(Api::As, "GET", "/product-default-storage-cost")
         .error("Failed getting product default storage cost")
@@ -32,6 +38,8 @@ pub fn get_product_default_storage_cost(client: &Client) -> ApiRv {
 
 /// The product types on offer: `GET /product-type`. `msg` is
 /// `{"count", "product_types": [{"type", "flavour", "service_kind"}, ...]}`.
+///
+/// `msg` is a [`ProductsGetTypesResponse`](super::models::ProductsGetTypesResponse).
 pub fn get_product_types(client: &Client) -> ApiRv {
     Call::new(Api::As, "GET", "/product-type")
         .error("Failed getting product types")
@@ -39,6 +47,8 @@ pub fn get_product_types(client: &Client) -> ApiRv {
 }
 
 /// The products of one unit: `GET /product/unit/{unit_id}`.
+///
+/// `msg` is a [`ProductsGetResponse`](super::models::ProductsGetResponse).
 pub fn get_products_for_unit(client: &Client, unit_id: &str) -> ApiRv {
     Call::new(Api::As, "GET", "/product/unit/{unit_id}")
         .path("unit_id", unit_id)
@@ -47,6 +57,8 @@ pub fn get_products_for_unit(client: &Client, unit_id: &str) -> ApiRv {
 }
 
 /// The products of one organisation: `GET /product/organisation/{org_id}`.
+///
+/// `msg` is a [`ProductsGetResponse`](super::models::ProductsGetResponse).
 pub fn get_products_for_organisation(client: &Client, org_id: &str) -> ApiRv {
     Call::new(Api::As, "GET", "/product/organisation/{org_id}")
         .path("org_id", org_id)
@@ -70,6 +82,8 @@ pub struct CreateProductOptions {
 /// Creates a product in a unit: `POST /product/unit/{unit_id}` with JSON
 /// `{"type", "name", "flavour", "allowance", "limit"}` (the last three when set). `msg` is
 /// `{"id"}`.
+///
+/// `msg` is an [`UnitProductPostResponse`](super::models::UnitProductPostResponse).
 ///
 /// `product_type` is a [`ProductType`](super::ProductType) or its name:
 /// `DATA_MANAGER_STORAGE_SUBSCRIPTION` (give an allowance) or

@@ -272,34 +272,34 @@ fn launch(
 /// options only with `callback_url`. `msg` is `{"instance_id", "task_id"[, "callback_token"]
 /// [, "command"]}`.
 ///
-/// The specification names the Job (`collection`, `job`, `version`) and its `variables`.
-/// Its keys are written in the order they were inserted into the [`Value`] (as Python
-/// writes a dict's keys).
+/// `msg` is an [`InstancePostResponse`](super::models::InstancePostResponse).
+///
+/// The specification names the Job (`collection`, `job`, `version`) and its `variables`:
+/// a [`JobSpecification`], or a [`Value`] whose keys are written in the order they were
+/// inserted (as Python writes a dict's keys). Floats are written as Python writes them
+/// (`1e-07`), integers as integers.
 ///
 /// ```no_run
 /// # fn main() -> anyhow::Result<()> {
-/// use serde_json::json;
-/// use squonk2::dm_api::{self, StartJobInstanceOptions, WaitOptions};
+/// use squonk2::dm_api::models::{InstanceGetResponse, InstancePostResponse};
+/// use squonk2::dm_api::{self, JobSpecification, StartJobInstanceOptions, WaitOptions};
 ///
 /// let client = squonk2::Client::from_env()?;
-/// let spec = json!({
-///     "collection": "rdkit",
-///     "job": "rdkit-molprops",
-///     "version": "1.0.0",
-///     "variables": {"inputFile": "work/100.smi", "outputFile": "work/props.smi"},
-/// });
-/// let started = dm_api::start_job_instance(
+/// let spec = JobSpecification::new("rdkit", "rdkit-molprops", "1.0.0")
+///     .variable("inputFile", "work/100.smi")
+///     .variable("outputFile", "work/props.smi");
+/// let started: InstancePostResponse = dm_api::start_job_instance(
 ///     &client,
 ///     "project-123",
 ///     "molprops",
 ///     &spec,
 ///     &StartJobInstanceOptions::default(),
 /// )
-/// .into_result()?;
-/// let instance_id = started["instance_id"].as_str().unwrap_or_default();
-/// let done = dm_api::wait_for_instance(&client, instance_id, &WaitOptions::default())
-///     .into_result()?;
-/// println!("finished: {}", done["phase"]);
+/// .parse()?;
+/// let done: InstanceGetResponse =
+///     dm_api::wait_for_instance(&client, &started.instance_id, &WaitOptions::default())
+///         .parse()?;
+/// println!("finished: {}", done.phase);
 /// # Ok(())
 /// # }
 /// ```
@@ -317,6 +317,8 @@ pub fn start_job_instance(
 /// Checks that a Job would start, without starting it: `POST /instance/dry-run` with the
 /// same form as [`start_job_instance`]. `msg` is `{["callback_token"][, "command"]}`, the
 /// command the Job would run.
+///
+/// `msg` is an [`InstanceDryRunPostResponse`](super::models::InstanceDryRunPostResponse).
 pub fn dry_run_job_instance(
     client: &Client,
     project_id: &str,
@@ -337,6 +339,8 @@ pub fn dry_run_job_instance(
 
 /// One instance: `GET /instance/{instance_id}`. Its `phase` is `PENDING`, `RUNNING`,
 /// then `COMPLETED` or `FAILED` (see [`wait_for_instance`](super::wait_for_instance)).
+///
+/// `msg` is an [`InstanceGetResponse`](super::models::InstanceGetResponse).
 pub fn get_instance(client: &Client, instance_id: &str) -> ApiRv {
     Call::new(Api::Dm, "GET", "/instance/{instance_id}")
         .path("instance_id", instance_id)
@@ -345,6 +349,8 @@ pub fn get_instance(client: &Client, instance_id: &str) -> ApiRv {
 }
 
 /// The instances of one project: `GET /instance?project_id=`.
+///
+/// `msg` is an [`InstancesGetResponse`](super::models::InstancesGetResponse).
 pub fn get_project_instances(client: &Client, project_id: &str) -> ApiRv {
     Call::new(Api::Dm, "GET", "/instance")
         .require("project_id", project_id)
@@ -354,6 +360,8 @@ pub fn get_project_instances(client: &Client, project_id: &str) -> ApiRv {
 }
 
 /// Every instance the caller can see: `GET /instance`.
+///
+/// `msg` is an [`InstancesGetResponse`](super::models::InstancesGetResponse).
 pub fn get_available_instances(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "GET", "/instance")
         .error("Failed to get instances")
@@ -378,6 +386,8 @@ pub fn update_instance(client: &Client, instance_id: &str, opts: &UpdateInstance
 
 /// Stops an instance and removes it with its directory in the project:
 /// `DELETE /instance/{instance_id}`. `msg` is `{"task_id": "..."}`.
+///
+/// `msg` is a [`TaskIdentity`](super::models::TaskIdentity).
 pub fn delete_instance(client: &Client, instance_id: &str) -> ApiRv {
     Call::new(Api::Dm, "DELETE", "/instance/{instance_id}")
         .path("instance_id", instance_id)
