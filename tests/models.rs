@@ -646,8 +646,7 @@ fn a_job_specification_sends_what_the_value_sends() {
     // ... and the text is Python's: 1e-07, not 1e-7.
     assert!(dry_typed.to_string().contains("1e-07"), "{dry_typed}");
     let start_value = sent(&|| dm_api::start_job_instance(&client, project_id, "x", &value, &opts));
-    let start_typed =
-        sent(&|| dm_api::start_job_instance(&client, project_id, "x", typed.clone(), &opts));
+    let start_typed = sent(&|| dm_api::start_job_instance(&client, project_id, "x", &typed, &opts));
     assert_eq!(start_value, start_typed);
     assert_ne!(
         start_value, dry_value,

@@ -16,23 +16,37 @@ pub type ProductType = ProductDetailType;
 /// `ProductFlavour::Bronze.into()`.
 pub type ProductFlavour = ProductDetailFlavour;
 
-macro_rules! as_string {
-    ($($t:ty),*) => {$(
-        impl AsRef<str> for $t {
-            /// The value as sent.
-            fn as_ref(&self) -> &str {
-                self.as_str()
-            }
-        }
-
-        impl From<$t> for String {
-            fn from(value: $t) -> String {
-                value.as_str().to_string()
-            }
-        }
-    )*};
+/// What [`create_product`](super::create_product) accepts as a product type: a
+/// [`ProductType`] or its name (`&str`, `&String`).
+// No impl for `String`, so `&name` at a call site is not a needless borrow.
+pub trait AsProductType {
+    /// The type's name, as sent.
+    fn product_type_name(&self) -> &str;
 }
-as_string!(ProductType, ProductFlavour);
+
+impl AsProductType for &str {
+    fn product_type_name(&self) -> &str {
+        self
+    }
+}
+
+impl AsProductType for &String {
+    fn product_type_name(&self) -> &str {
+        self
+    }
+}
+
+impl AsProductType for ProductType {
+    fn product_type_name(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsProductType for &ProductType {
+    fn product_type_name(&self) -> &str {
+        self.as_str()
+    }
+}
 
 /// The format of event-stream messages and of action records (Python's `EventStreamFormat`).
 ///

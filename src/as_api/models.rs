@@ -10,16 +10,6 @@
 //! number is an `f64`. Decode an answer with [`ApiRv::parse`](crate::ApiRv::parse).
 //!
 //! 29 success types; 74 types in all (57 structs, 15 enums, 2 unions, 0 aliases).
-#![allow(
-    clippy::doc_lazy_continuation,
-    clippy::doc_overindented_list_items,
-    clippy::large_enum_variant
-)]
-#![allow(
-    rustdoc::broken_intra_doc_links,
-    rustdoc::invalid_html_tags,
-    rustdoc::bare_urls
-)]
 
 use std::fmt;
 
@@ -99,24 +89,19 @@ pub struct AssetDetail {
 
 /// A `AssetDetailScope` value of the Account Server API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum AssetDetailScope {
     /// `USER`
-    #[serde(rename = "USER")]
     User,
     /// `PRODUCT`
-    #[serde(rename = "PRODUCT")]
     Product,
     /// `UNIT`
-    #[serde(rename = "UNIT")]
     Unit,
     /// `ORGANISATION`
-    #[serde(rename = "ORGANISATION")]
     Organisation,
     /// `GLOBAL`
-    #[serde(rename = "GLOBAL")]
     Global,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -144,6 +129,30 @@ impl From<&str> for AssetDetailScope {
             "GLOBAL" => AssetDetailScope::Global,
             other => AssetDetailScope::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for AssetDetailScope {
+    fn from(s: String) -> AssetDetailScope {
+        match AssetDetailScope::from(s.as_str()) {
+            AssetDetailScope::Other(_) => AssetDetailScope::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<AssetDetailScope> for String {
+    fn from(value: AssetDetailScope) -> String {
+        match value {
+            AssetDetailScope::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for AssetDetailScope {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -188,15 +197,13 @@ pub struct ChargeSummary {
 
 /// The type of charge
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum ChargeSummaryType {
     /// `PROCESSING`
-    #[serde(rename = "PROCESSING")]
     Processing,
     /// `STORAGE`
-    #[serde(rename = "STORAGE")]
     Storage,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -218,6 +225,30 @@ impl From<&str> for ChargeSummaryType {
             "STORAGE" => ChargeSummaryType::Storage,
             other => ChargeSummaryType::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for ChargeSummaryType {
+    fn from(s: String) -> ChargeSummaryType {
+        match ChargeSummaryType::from(s.as_str()) {
+            ChargeSummaryType::Other(_) => ChargeSummaryType::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<ChargeSummaryType> for String {
+    fn from(value: ChargeSummaryType) -> String {
+        match value {
+            ChargeSummaryType::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for ChargeSummaryType {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -266,18 +297,15 @@ pub struct EventStreamVersionGetResponse {
 
 /// The Event Stream protocol, used to inform the client how to connect to given locations and handle events. At the moment the AS only supports web-sockets.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum EventStreamVersionGetResponseProtocol {
     /// `ERROR_INTERNAL`
-    #[serde(rename = "ERROR_INTERNAL")]
     ErrorInternal,
     /// `SERVICE_NOT_PRESENT`
-    #[serde(rename = "SERVICE_NOT_PRESENT")]
     ServiceNotPresent,
     /// `WEBSOCKET`
-    #[serde(rename = "WEBSOCKET")]
     Websocket,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -304,6 +332,32 @@ impl From<&str> for EventStreamVersionGetResponseProtocol {
     }
 }
 
+impl From<String> for EventStreamVersionGetResponseProtocol {
+    fn from(s: String) -> EventStreamVersionGetResponseProtocol {
+        match EventStreamVersionGetResponseProtocol::from(s.as_str()) {
+            EventStreamVersionGetResponseProtocol::Other(_) => {
+                EventStreamVersionGetResponseProtocol::Other(s)
+            }
+            known => known,
+        }
+    }
+}
+
+impl From<EventStreamVersionGetResponseProtocol> for String {
+    fn from(value: EventStreamVersionGetResponseProtocol) -> String {
+        match value {
+            EventStreamVersionGetResponseProtocol::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for EventStreamVersionGetResponseProtocol {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl fmt::Display for EventStreamVersionGetResponseProtocol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -327,12 +381,11 @@ pub struct MerchantDetail {
 
 /// The kind of Service
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum MerchantDetailKind {
     /// `DATA_MANAGER`
-    #[serde(rename = "DATA_MANAGER")]
     DataManager,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -355,6 +408,30 @@ impl From<&str> for MerchantDetailKind {
     }
 }
 
+impl From<String> for MerchantDetailKind {
+    fn from(s: String) -> MerchantDetailKind {
+        match MerchantDetailKind::from(s.as_str()) {
+            MerchantDetailKind::Other(_) => MerchantDetailKind::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<MerchantDetailKind> for String {
+    fn from(value: MerchantDetailKind) -> String {
+        match value {
+            MerchantDetailKind::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for MerchantDetailKind {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl fmt::Display for MerchantDetailKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -374,12 +451,11 @@ pub struct MerchantSummary {
 
 /// The kind of Service
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum MerchantSummaryKind {
     /// `DATA_MANAGER`
-    #[serde(rename = "DATA_MANAGER")]
     DataManager,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -399,6 +475,30 @@ impl From<&str> for MerchantSummaryKind {
             "DATA_MANAGER" => MerchantSummaryKind::DataManager,
             other => MerchantSummaryKind::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for MerchantSummaryKind {
+    fn from(s: String) -> MerchantSummaryKind {
+        match MerchantSummaryKind::from(s.as_str()) {
+            MerchantSummaryKind::Other(_) => MerchantSummaryKind::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<MerchantSummaryKind> for String {
+    fn from(value: MerchantSummaryKind) -> String {
+        match value {
+            MerchantSummaryKind::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for MerchantSummaryKind {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -442,21 +542,17 @@ pub struct OrganisationAllDetail {
 
 /// The Organisation's default product privacy setting
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum OrganisationAllDetailDefaultProductPrivacy {
     /// `ALWAYS_PUBLIC`
-    #[serde(rename = "ALWAYS_PUBLIC")]
     AlwaysPublic,
     /// `ALWAYS_PRIVATE`
-    #[serde(rename = "ALWAYS_PRIVATE")]
     AlwaysPrivate,
     /// `DEFAULT_PUBLIC`
-    #[serde(rename = "DEFAULT_PUBLIC")]
     DefaultPublic,
     /// `DEFAULT_PRIVATE`
-    #[serde(rename = "DEFAULT_PRIVATE")]
     DefaultPrivate,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -482,6 +578,32 @@ impl From<&str> for OrganisationAllDetailDefaultProductPrivacy {
             "DEFAULT_PRIVATE" => OrganisationAllDetailDefaultProductPrivacy::DefaultPrivate,
             other => OrganisationAllDetailDefaultProductPrivacy::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for OrganisationAllDetailDefaultProductPrivacy {
+    fn from(s: String) -> OrganisationAllDetailDefaultProductPrivacy {
+        match OrganisationAllDetailDefaultProductPrivacy::from(s.as_str()) {
+            OrganisationAllDetailDefaultProductPrivacy::Other(_) => {
+                OrganisationAllDetailDefaultProductPrivacy::Other(s)
+            }
+            known => known,
+        }
+    }
+}
+
+impl From<OrganisationAllDetailDefaultProductPrivacy> for String {
+    fn from(value: OrganisationAllDetailDefaultProductPrivacy) -> String {
+        match value {
+            OrganisationAllDetailDefaultProductPrivacy::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for OrganisationAllDetailDefaultProductPrivacy {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -539,21 +661,17 @@ pub struct OrganisationDetail {
 
 /// The Organisation's default product privacy setting
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum OrganisationDetailDefaultProductPrivacy {
     /// `ALWAYS_PUBLIC`
-    #[serde(rename = "ALWAYS_PUBLIC")]
     AlwaysPublic,
     /// `ALWAYS_PRIVATE`
-    #[serde(rename = "ALWAYS_PRIVATE")]
     AlwaysPrivate,
     /// `DEFAULT_PUBLIC`
-    #[serde(rename = "DEFAULT_PUBLIC")]
     DefaultPublic,
     /// `DEFAULT_PRIVATE`
-    #[serde(rename = "DEFAULT_PRIVATE")]
     DefaultPrivate,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -579,6 +697,32 @@ impl From<&str> for OrganisationDetailDefaultProductPrivacy {
             "DEFAULT_PRIVATE" => OrganisationDetailDefaultProductPrivacy::DefaultPrivate,
             other => OrganisationDetailDefaultProductPrivacy::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for OrganisationDetailDefaultProductPrivacy {
+    fn from(s: String) -> OrganisationDetailDefaultProductPrivacy {
+        match OrganisationDetailDefaultProductPrivacy::from(s.as_str()) {
+            OrganisationDetailDefaultProductPrivacy::Other(_) => {
+                OrganisationDetailDefaultProductPrivacy::Other(s)
+            }
+            known => known,
+        }
+    }
+}
+
+impl From<OrganisationDetailDefaultProductPrivacy> for String {
+    fn from(value: OrganisationDetailDefaultProductPrivacy) -> String {
+        match value {
+            OrganisationDetailDefaultProductPrivacy::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for OrganisationDetailDefaultProductPrivacy {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -613,21 +757,17 @@ pub struct OrganisationGetDefaultResponse {
 
 /// The Organisation's default product privacy setting
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum OrganisationGetDefaultResponseDefaultProductPrivacy {
     /// `ALWAYS_PUBLIC`
-    #[serde(rename = "ALWAYS_PUBLIC")]
     AlwaysPublic,
     /// `ALWAYS_PRIVATE`
-    #[serde(rename = "ALWAYS_PRIVATE")]
     AlwaysPrivate,
     /// `DEFAULT_PUBLIC`
-    #[serde(rename = "DEFAULT_PUBLIC")]
     DefaultPublic,
     /// `DEFAULT_PRIVATE`
-    #[serde(rename = "DEFAULT_PRIVATE")]
     DefaultPrivate,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -657,6 +797,32 @@ impl From<&str> for OrganisationGetDefaultResponseDefaultProductPrivacy {
             }
             other => OrganisationGetDefaultResponseDefaultProductPrivacy::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for OrganisationGetDefaultResponseDefaultProductPrivacy {
+    fn from(s: String) -> OrganisationGetDefaultResponseDefaultProductPrivacy {
+        match OrganisationGetDefaultResponseDefaultProductPrivacy::from(s.as_str()) {
+            OrganisationGetDefaultResponseDefaultProductPrivacy::Other(_) => {
+                OrganisationGetDefaultResponseDefaultProductPrivacy::Other(s)
+            }
+            known => known,
+        }
+    }
+}
+
+impl From<OrganisationGetDefaultResponseDefaultProductPrivacy> for String {
+    fn from(value: OrganisationGetDefaultResponseDefaultProductPrivacy) -> String {
+        match value {
+            OrganisationGetDefaultResponseDefaultProductPrivacy::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for OrganisationGetDefaultResponseDefaultProductPrivacy {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -771,12 +937,11 @@ pub struct ProcessingCharges {
 
 /// A `ProcessingChargesMerchantKind` value of the Account Server API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum ProcessingChargesMerchantKind {
     /// `DATA_MANAGER`
-    #[serde(rename = "DATA_MANAGER")]
     DataManager,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -796,6 +961,30 @@ impl From<&str> for ProcessingChargesMerchantKind {
             "DATA_MANAGER" => ProcessingChargesMerchantKind::DataManager,
             other => ProcessingChargesMerchantKind::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for ProcessingChargesMerchantKind {
+    fn from(s: String) -> ProcessingChargesMerchantKind {
+        match ProcessingChargesMerchantKind::from(s.as_str()) {
+            ProcessingChargesMerchantKind::Other(_) => ProcessingChargesMerchantKind::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<ProcessingChargesMerchantKind> for String {
+    fn from(value: ProcessingChargesMerchantKind) -> String {
+        match value {
+            ProcessingChargesMerchantKind::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for ProcessingChargesMerchantKind {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -835,15 +1024,13 @@ pub struct ProductChargesGetResponse {
 
 /// A `ProductChargesGetResponseProductType` value of the Account Server API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum ProductChargesGetResponseProductType {
     /// `DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION`
-    #[serde(rename = "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION")]
     DataManagerProjectTierSubscription,
     /// `DATA_MANAGER_STORAGE_SUBSCRIPTION`
-    #[serde(rename = "DATA_MANAGER_STORAGE_SUBSCRIPTION")]
     DataManagerStorageSubscription,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -873,6 +1060,32 @@ impl From<&str> for ProductChargesGetResponseProductType {
             }
             other => ProductChargesGetResponseProductType::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for ProductChargesGetResponseProductType {
+    fn from(s: String) -> ProductChargesGetResponseProductType {
+        match ProductChargesGetResponseProductType::from(s.as_str()) {
+            ProductChargesGetResponseProductType::Other(_) => {
+                ProductChargesGetResponseProductType::Other(s)
+            }
+            known => known,
+        }
+    }
+}
+
+impl From<ProductChargesGetResponseProductType> for String {
+    fn from(value: ProductChargesGetResponseProductType) -> String {
+        match value {
+            ProductChargesGetResponseProductType::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for ProductChargesGetResponseProductType {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -938,21 +1151,17 @@ pub struct ProductDetail {
 
 /// The Product Type flavour. Not all products have flavours
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum ProductDetailFlavour {
     /// `EVALUATION`
-    #[serde(rename = "EVALUATION")]
     Evaluation,
     /// `BRONZE`
-    #[serde(rename = "BRONZE")]
     Bronze,
     /// `SILVER`
-    #[serde(rename = "SILVER")]
     Silver,
     /// `GOLD`
-    #[serde(rename = "GOLD")]
     Gold,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -981,6 +1190,30 @@ impl From<&str> for ProductDetailFlavour {
     }
 }
 
+impl From<String> for ProductDetailFlavour {
+    fn from(s: String) -> ProductDetailFlavour {
+        match ProductDetailFlavour::from(s.as_str()) {
+            ProductDetailFlavour::Other(_) => ProductDetailFlavour::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<ProductDetailFlavour> for String {
+    fn from(value: ProductDetailFlavour) -> String {
+        match value {
+            ProductDetailFlavour::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for ProductDetailFlavour {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl fmt::Display for ProductDetailFlavour {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -989,15 +1222,13 @@ impl fmt::Display for ProductDetailFlavour {
 
 /// The Product Type
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum ProductDetailType {
     /// `DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION`
-    #[serde(rename = "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION")]
     DataManagerProjectTierSubscription,
     /// `DATA_MANAGER_STORAGE_SUBSCRIPTION`
-    #[serde(rename = "DATA_MANAGER_STORAGE_SUBSCRIPTION")]
     DataManagerStorageSubscription,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -1027,6 +1258,30 @@ impl From<&str> for ProductDetailType {
             }
             other => ProductDetailType::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for ProductDetailType {
+    fn from(s: String) -> ProductDetailType {
+        match ProductDetailType::from(s.as_str()) {
+            ProductDetailType::Other(_) => ProductDetailType::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<ProductDetailType> for String {
+    fn from(value: ProductDetailType) -> String {
+        match value {
+            ProductDetailType::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for ProductDetailType {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -1135,12 +1390,11 @@ pub struct ProductType {
 
 /// The kind of service that can use the Product
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum ProductTypeServiceKind {
     /// `DATA_MANAGER`
-    #[serde(rename = "DATA_MANAGER")]
     DataManager,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -1160,6 +1414,30 @@ impl From<&str> for ProductTypeServiceKind {
             "DATA_MANAGER" => ProductTypeServiceKind::DataManager,
             other => ProductTypeServiceKind::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for ProductTypeServiceKind {
+    fn from(s: String) -> ProductTypeServiceKind {
+        match ProductTypeServiceKind::from(s.as_str()) {
+            ProductTypeServiceKind::Other(_) => ProductTypeServiceKind::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<ProductTypeServiceKind> for String {
+    fn from(value: ProductTypeServiceKind) -> String {
+        match value {
+            ProductTypeServiceKind::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for ProductTypeServiceKind {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -1293,21 +1571,17 @@ pub struct UnitAllDetail {
 
 /// The Unit's default product privacy setting
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum UnitAllDetailDefaultProductPrivacy {
     /// `ALWAYS_PUBLIC`
-    #[serde(rename = "ALWAYS_PUBLIC")]
     AlwaysPublic,
     /// `ALWAYS_PRIVATE`
-    #[serde(rename = "ALWAYS_PRIVATE")]
     AlwaysPrivate,
     /// `DEFAULT_PUBLIC`
-    #[serde(rename = "DEFAULT_PUBLIC")]
     DefaultPublic,
     /// `DEFAULT_PRIVATE`
-    #[serde(rename = "DEFAULT_PRIVATE")]
     DefaultPrivate,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -1333,6 +1607,32 @@ impl From<&str> for UnitAllDetailDefaultProductPrivacy {
             "DEFAULT_PRIVATE" => UnitAllDetailDefaultProductPrivacy::DefaultPrivate,
             other => UnitAllDetailDefaultProductPrivacy::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for UnitAllDetailDefaultProductPrivacy {
+    fn from(s: String) -> UnitAllDetailDefaultProductPrivacy {
+        match UnitAllDetailDefaultProductPrivacy::from(s.as_str()) {
+            UnitAllDetailDefaultProductPrivacy::Other(_) => {
+                UnitAllDetailDefaultProductPrivacy::Other(s)
+            }
+            known => known,
+        }
+    }
+}
+
+impl From<UnitAllDetailDefaultProductPrivacy> for String {
+    fn from(value: UnitAllDetailDefaultProductPrivacy) -> String {
+        match value {
+            UnitAllDetailDefaultProductPrivacy::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for UnitAllDetailDefaultProductPrivacy {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -1404,21 +1704,17 @@ pub struct UnitDetail {
 
 /// The Unit's default product privacy setting
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum UnitDetailDefaultProductPrivacy {
     /// `ALWAYS_PUBLIC`
-    #[serde(rename = "ALWAYS_PUBLIC")]
     AlwaysPublic,
     /// `ALWAYS_PRIVATE`
-    #[serde(rename = "ALWAYS_PRIVATE")]
     AlwaysPrivate,
     /// `DEFAULT_PUBLIC`
-    #[serde(rename = "DEFAULT_PUBLIC")]
     DefaultPublic,
     /// `DEFAULT_PRIVATE`
-    #[serde(rename = "DEFAULT_PRIVATE")]
     DefaultPrivate,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -1444,6 +1740,30 @@ impl From<&str> for UnitDetailDefaultProductPrivacy {
             "DEFAULT_PRIVATE" => UnitDetailDefaultProductPrivacy::DefaultPrivate,
             other => UnitDetailDefaultProductPrivacy::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for UnitDetailDefaultProductPrivacy {
+    fn from(s: String) -> UnitDetailDefaultProductPrivacy {
+        match UnitDetailDefaultProductPrivacy::from(s.as_str()) {
+            UnitDetailDefaultProductPrivacy::Other(_) => UnitDetailDefaultProductPrivacy::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<UnitDetailDefaultProductPrivacy> for String {
+    fn from(value: UnitDetailDefaultProductPrivacy) -> String {
+        match value {
+            UnitDetailDefaultProductPrivacy::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for UnitDetailDefaultProductPrivacy {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 

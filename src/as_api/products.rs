@@ -111,10 +111,10 @@ pub fn create_product(
     client: &Client,
     product_name: &str,
     unit_id: &str,
-    product_type: impl AsRef<str>,
+    product_type: impl super::AsProductType,
     opts: &CreateProductOptions,
 ) -> ApiRv {
-    let product_type = product_type.as_ref();
+    let product_type = product_type.product_type_name();
     let mut call = Call::new(Api::As, "POST", "/product/unit/{unit_id}")
         .require("product_name", product_name)
         .path("unit_id", unit_id)

@@ -99,7 +99,8 @@ impl JobSpecification {
 }
 
 /// What [`start_job_instance`] and [`dry_run_job_instance`] accept as a specification: a
-/// [`JobSpecification`] or a JSON [`Value`] (an object), by value or by reference.
+/// `&JobSpecification` or a `&Value` (a JSON object).
+// Only references implement it, so `&json!({...})` at a call site is not a needless borrow.
 pub trait IntoSpecification {
     /// The specification as the JSON value that is sent.
     fn into_specification(self) -> Value;
@@ -111,21 +112,9 @@ impl IntoSpecification for &JobSpecification {
     }
 }
 
-impl IntoSpecification for JobSpecification {
-    fn into_specification(self) -> Value {
-        self.to_value()
-    }
-}
-
 impl IntoSpecification for &Value {
     fn into_specification(self) -> Value {
         self.clone()
-    }
-}
-
-impl IntoSpecification for Value {
-    fn into_specification(self) -> Value {
-        self
     }
 }
 

@@ -9,17 +9,7 @@
 //! ignored when decoding. The specification does not say which numbers are integers, so every
 //! number is an `f64`. Decode an answer with [`ApiRv::parse`](crate::ApiRv::parse).
 //!
-//! 49 success types; 131 types in all (92 structs, 26 enums, 1 unions, 12 aliases).
-#![allow(
-    clippy::doc_lazy_continuation,
-    clippy::doc_overindented_list_items,
-    clippy::large_enum_variant
-)]
-#![allow(
-    rustdoc::broken_intra_doc_links,
-    rustdoc::invalid_html_tags,
-    rustdoc::bare_urls
-)]
+//! 49 success types; 131 types in all (92 structs, 26 enums, 1 union, 12 aliases).
 
 use std::fmt;
 
@@ -116,21 +106,17 @@ pub struct ApiLogDetail {
 
 /// The REST method used. GET methods are not logged
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum ApiLogDetailMethod {
     /// `DELETE`
-    #[serde(rename = "DELETE")]
     Delete,
     /// `PATCH`
-    #[serde(rename = "PATCH")]
     Patch,
     /// `POST`
-    #[serde(rename = "POST")]
     Post,
     /// `PUT`
-    #[serde(rename = "PUT")]
     Put,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -156,6 +142,30 @@ impl From<&str> for ApiLogDetailMethod {
             "PUT" => ApiLogDetailMethod::Put,
             other => ApiLogDetailMethod::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for ApiLogDetailMethod {
+    fn from(s: String) -> ApiLogDetailMethod {
+        match ApiLogDetailMethod::from(s.as_str()) {
+            ApiLogDetailMethod::Other(_) => ApiLogDetailMethod::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<ApiLogDetailMethod> for String {
+    fn from(value: ApiLogDetailMethod) -> String {
+        match value {
+            ApiLogDetailMethod::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for ApiLogDetailMethod {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -201,12 +211,11 @@ pub struct ApplicationGetResponse {
 /// The unit being charged. PxGi is application processor count x Memory (GiB).
 /// Only required if the cost if non-zero.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum ApplicationGetResponseCostUnit {
     /// `PxGi`
-    #[serde(rename = "PxGi")]
     PxGi,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -226,6 +235,30 @@ impl From<&str> for ApplicationGetResponseCostUnit {
             "PxGi" => ApplicationGetResponseCostUnit::PxGi,
             other => ApplicationGetResponseCostUnit::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for ApplicationGetResponseCostUnit {
+    fn from(s: String) -> ApplicationGetResponseCostUnit {
+        match ApplicationGetResponseCostUnit::from(s.as_str()) {
+            ApplicationGetResponseCostUnit::Other(_) => ApplicationGetResponseCostUnit::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<ApplicationGetResponseCostUnit> for String {
+    fn from(value: ApplicationGetResponseCostUnit) -> String {
+        match value {
+            ApplicationGetResponseCostUnit::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for ApplicationGetResponseCostUnit {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -354,12 +387,11 @@ pub struct DatasetSchemaGetResponse {
 
 /// The Metadata type (an object)
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum DatasetSchemaGetResponseType {
     /// `object`
-    #[serde(rename = "object")]
     Object,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -379,6 +411,30 @@ impl From<&str> for DatasetSchemaGetResponseType {
             "object" => DatasetSchemaGetResponseType::Object,
             other => DatasetSchemaGetResponseType::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for DatasetSchemaGetResponseType {
+    fn from(s: String) -> DatasetSchemaGetResponseType {
+        match DatasetSchemaGetResponseType::from(s.as_str()) {
+            DatasetSchemaGetResponseType::Other(_) => DatasetSchemaGetResponseType::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<DatasetSchemaGetResponseType> for String {
+    fn from(value: DatasetSchemaGetResponseType) -> String {
+        match value {
+            DatasetSchemaGetResponseType::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for DatasetSchemaGetResponseType {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -448,27 +504,21 @@ pub type DatasetVersionDetailLabels = serde_json::Map<String, serde_json::Value>
 
 /// The processing stage. When loading a Dataset it typically passes through `COPYING`, `FORMATTING` and `LOADING` stages before reaching `DONE` (or `FAILED`). A Dataset can be used (and deleted) as long as it's passed the `FORMATTING` stage
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum DatasetVersionDetailProcessingStage {
     /// `COPYING`
-    #[serde(rename = "COPYING")]
     Copying,
     /// `FAILED`
-    #[serde(rename = "FAILED")]
     Failed,
     /// `FORMATTING`
-    #[serde(rename = "FORMATTING")]
     Formatting,
     /// `LOADING`
-    #[serde(rename = "LOADING")]
     Loading,
     /// `DELETING`
-    #[serde(rename = "DELETING")]
     Deleting,
     /// `DONE`
-    #[serde(rename = "DONE")]
     Done,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -498,6 +548,32 @@ impl From<&str> for DatasetVersionDetailProcessingStage {
             "DONE" => DatasetVersionDetailProcessingStage::Done,
             other => DatasetVersionDetailProcessingStage::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for DatasetVersionDetailProcessingStage {
+    fn from(s: String) -> DatasetVersionDetailProcessingStage {
+        match DatasetVersionDetailProcessingStage::from(s.as_str()) {
+            DatasetVersionDetailProcessingStage::Other(_) => {
+                DatasetVersionDetailProcessingStage::Other(s)
+            }
+            known => known,
+        }
+    }
+}
+
+impl From<DatasetVersionDetailProcessingStage> for String {
+    fn from(value: DatasetVersionDetailProcessingStage) -> String {
+        match value {
+            DatasetVersionDetailProcessingStage::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for DatasetVersionDetailProcessingStage {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -566,27 +642,21 @@ pub type DatasetVersionSummaryLabels = serde_json::Map<String, serde_json::Value
 
 /// The processing stage. When loading a Dataset it typically passes through `COPYING`, `FORMATTING` and `LOADING` stages before reaching `DONE` (or `FAILED`). A Dataset can be used (and deleted) as long as it's passed the `FORMATTING` stage
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum DatasetVersionSummaryProcessingStage {
     /// `COPYING`
-    #[serde(rename = "COPYING")]
     Copying,
     /// `FAILED`
-    #[serde(rename = "FAILED")]
     Failed,
     /// `FORMATTING`
-    #[serde(rename = "FORMATTING")]
     Formatting,
     /// `LOADING`
-    #[serde(rename = "LOADING")]
     Loading,
     /// `DELETING`
-    #[serde(rename = "DELETING")]
     Deleting,
     /// `DONE`
-    #[serde(rename = "DONE")]
     Done,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -616,6 +686,32 @@ impl From<&str> for DatasetVersionSummaryProcessingStage {
             "DONE" => DatasetVersionSummaryProcessingStage::Done,
             other => DatasetVersionSummaryProcessingStage::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for DatasetVersionSummaryProcessingStage {
+    fn from(s: String) -> DatasetVersionSummaryProcessingStage {
+        match DatasetVersionSummaryProcessingStage::from(s.as_str()) {
+            DatasetVersionSummaryProcessingStage::Other(_) => {
+                DatasetVersionSummaryProcessingStage::Other(s)
+            }
+            known => known,
+        }
+    }
+}
+
+impl From<DatasetVersionSummaryProcessingStage> for String {
+    fn from(value: DatasetVersionSummaryProcessingStage) -> String {
+        match value {
+            DatasetVersionSummaryProcessingStage::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for DatasetVersionSummaryProcessingStage {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -881,15 +977,13 @@ pub struct InstanceGetResponse {
 
 /// The type of Application, which can be a `job` or an `application`
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum InstanceGetResponseApplicationType {
     /// `APPLICATION`
-    #[serde(rename = "APPLICATION")]
     Application,
     /// `JOB`
-    #[serde(rename = "JOB")]
     Job,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -914,6 +1008,32 @@ impl From<&str> for InstanceGetResponseApplicationType {
     }
 }
 
+impl From<String> for InstanceGetResponseApplicationType {
+    fn from(s: String) -> InstanceGetResponseApplicationType {
+        match InstanceGetResponseApplicationType::from(s.as_str()) {
+            InstanceGetResponseApplicationType::Other(_) => {
+                InstanceGetResponseApplicationType::Other(s)
+            }
+            known => known,
+        }
+    }
+}
+
+impl From<InstanceGetResponseApplicationType> for String {
+    fn from(value: InstanceGetResponseApplicationType) -> String {
+        match value {
+            InstanceGetResponseApplicationType::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for InstanceGetResponseApplicationType {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl fmt::Display for InstanceGetResponseApplicationType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -922,15 +1042,13 @@ impl fmt::Display for InstanceGetResponseApplicationType {
 
 /// The Job container image type. Typically a single-container 'SIMPLE' (where only one container runs) or a workflow where multiple container images can be spawned (like `NEXTFLOW`)
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum InstanceGetResponseJobImageType {
     /// `SIMPLE`
-    #[serde(rename = "SIMPLE")]
     Simple,
     /// `NEXTFLOW`
-    #[serde(rename = "NEXTFLOW")]
     Nextflow,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -955,6 +1073,30 @@ impl From<&str> for InstanceGetResponseJobImageType {
     }
 }
 
+impl From<String> for InstanceGetResponseJobImageType {
+    fn from(s: String) -> InstanceGetResponseJobImageType {
+        match InstanceGetResponseJobImageType::from(s.as_str()) {
+            InstanceGetResponseJobImageType::Other(_) => InstanceGetResponseJobImageType::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<InstanceGetResponseJobImageType> for String {
+    fn from(value: InstanceGetResponseJobImageType) -> String {
+        match value {
+            InstanceGetResponseJobImageType::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for InstanceGetResponseJobImageType {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl fmt::Display for InstanceGetResponseJobImageType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -967,33 +1109,25 @@ pub type InstanceGetResponseOutputs = serde_json::Map<String, serde_json::Value>
 /// The phase of the application. This is a string, one of a limited number of values that are defined internally within the Data Manager.
 /// The initial phase, indicating that the Instance is preparing to run, is `PENDING`. The instance is running when the phase is `RUNNING`. `COMPLETED` indicates the Instance has finished successfully and `FAILED` when it's finished but unsuccessfully.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum InstanceGetResponsePhase {
     /// `COMPLETED`
-    #[serde(rename = "COMPLETED")]
     Completed,
     /// `CRASH_LOOP_BACKOFF`
-    #[serde(rename = "CRASH_LOOP_BACKOFF")]
     CrashLoopBackoff,
     /// `FAILED`
-    #[serde(rename = "FAILED")]
     Failed,
     /// `IMAGE_PULL_BACKOFF`
-    #[serde(rename = "IMAGE_PULL_BACKOFF")]
     ImagePullBackoff,
     /// `PENDING`
-    #[serde(rename = "PENDING")]
     Pending,
     /// `RUNNING`
-    #[serde(rename = "RUNNING")]
     Running,
     /// `SUCCEEDED`
-    #[serde(rename = "SUCCEEDED")]
     Succeeded,
     /// `UNKNOWN`
-    #[serde(rename = "UNKNOWN")]
     Unknown,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -1027,6 +1161,30 @@ impl From<&str> for InstanceGetResponsePhase {
             "UNKNOWN" => InstanceGetResponsePhase::Unknown,
             other => InstanceGetResponsePhase::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for InstanceGetResponsePhase {
+    fn from(s: String) -> InstanceGetResponsePhase {
+        match InstanceGetResponsePhase::from(s.as_str()) {
+            InstanceGetResponsePhase::Other(_) => InstanceGetResponsePhase::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<InstanceGetResponsePhase> for String {
+    fn from(value: InstanceGetResponsePhase) -> String {
+        match value {
+            InstanceGetResponsePhase::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for InstanceGetResponsePhase {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -1129,15 +1287,13 @@ pub struct InstanceSummary {
 
 /// The type of Application, which can be a `job` or an `application`
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum InstanceSummaryApplicationType {
     /// `APPLICATION`
-    #[serde(rename = "APPLICATION")]
     Application,
     /// `JOB`
-    #[serde(rename = "JOB")]
     Job,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -1162,6 +1318,30 @@ impl From<&str> for InstanceSummaryApplicationType {
     }
 }
 
+impl From<String> for InstanceSummaryApplicationType {
+    fn from(s: String) -> InstanceSummaryApplicationType {
+        match InstanceSummaryApplicationType::from(s.as_str()) {
+            InstanceSummaryApplicationType::Other(_) => InstanceSummaryApplicationType::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<InstanceSummaryApplicationType> for String {
+    fn from(value: InstanceSummaryApplicationType) -> String {
+        match value {
+            InstanceSummaryApplicationType::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for InstanceSummaryApplicationType {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl fmt::Display for InstanceSummaryApplicationType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -1170,15 +1350,13 @@ impl fmt::Display for InstanceSummaryApplicationType {
 
 /// The Job container image type. Typically a single-container `SIMPLE`` (where only one container runs) or a workflow where multiple container images can be spawned (like `NEXTFLOW`)
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum InstanceSummaryJobImageType {
     /// `SIMPLE`
-    #[serde(rename = "SIMPLE")]
     Simple,
     /// `NEXTFLOW`
-    #[serde(rename = "NEXTFLOW")]
     Nextflow,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -1203,6 +1381,30 @@ impl From<&str> for InstanceSummaryJobImageType {
     }
 }
 
+impl From<String> for InstanceSummaryJobImageType {
+    fn from(s: String) -> InstanceSummaryJobImageType {
+        match InstanceSummaryJobImageType::from(s.as_str()) {
+            InstanceSummaryJobImageType::Other(_) => InstanceSummaryJobImageType::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<InstanceSummaryJobImageType> for String {
+    fn from(value: InstanceSummaryJobImageType) -> String {
+        match value {
+            InstanceSummaryJobImageType::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for InstanceSummaryJobImageType {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl fmt::Display for InstanceSummaryJobImageType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -1215,33 +1417,25 @@ pub type InstanceSummaryOutputs = serde_json::Map<String, serde_json::Value>;
 /// The phase of the application. This is a string, one of a limited number of values that are defined internally within the Data Manager.
 /// The initial phase, indicating that the Instance is preparing to run, is `PENDING`. The instance is running when the phase is `RUNNING`. `COMPLETED` indicates the Instance has finished successfully and `FAILED` when it's finished but unsuccessfully.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum InstanceSummaryPhase {
     /// `COMPLETED`
-    #[serde(rename = "COMPLETED")]
     Completed,
     /// `CRASH_LOOP_BACKOFF`
-    #[serde(rename = "CRASH_LOOP_BACKOFF")]
     CrashLoopBackoff,
     /// `FAILED`
-    #[serde(rename = "FAILED")]
     Failed,
     /// `IMAGE_PULL_BACKOFF`
-    #[serde(rename = "IMAGE_PULL_BACKOFF")]
     ImagePullBackoff,
     /// `PENDING`
-    #[serde(rename = "PENDING")]
     Pending,
     /// `RUNNING`
-    #[serde(rename = "RUNNING")]
     Running,
     /// `SUCCEEDED`
-    #[serde(rename = "SUCCEEDED")]
     Succeeded,
     /// `UNKNOWN`
-    #[serde(rename = "UNKNOWN")]
     Unknown,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -1278,6 +1472,30 @@ impl From<&str> for InstanceSummaryPhase {
     }
 }
 
+impl From<String> for InstanceSummaryPhase {
+    fn from(s: String) -> InstanceSummaryPhase {
+        match InstanceSummaryPhase::from(s.as_str()) {
+            InstanceSummaryPhase::Other(_) => InstanceSummaryPhase::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<InstanceSummaryPhase> for String {
+    fn from(value: InstanceSummaryPhase) -> String {
+        match value {
+            InstanceSummaryPhase::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for InstanceSummaryPhase {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl fmt::Display for InstanceSummaryPhase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -1295,15 +1513,13 @@ pub struct InstanceTask {
 
 /// A `InstanceTaskPurpose` value of the Data Manager API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum InstanceTaskPurpose {
     /// `CREATE`
-    #[serde(rename = "CREATE")]
     Create,
     /// `DELETE`
-    #[serde(rename = "DELETE")]
     Delete,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -1325,6 +1541,30 @@ impl From<&str> for InstanceTaskPurpose {
             "DELETE" => InstanceTaskPurpose::Delete,
             other => InstanceTaskPurpose::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for InstanceTaskPurpose {
+    fn from(s: String) -> InstanceTaskPurpose {
+        match InstanceTaskPurpose::from(s.as_str()) {
+            InstanceTaskPurpose::Other(_) => InstanceTaskPurpose::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<InstanceTaskPurpose> for String {
+    fn from(value: InstanceTaskPurpose) -> String {
+        match value {
+            InstanceTaskPurpose::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for InstanceTaskPurpose {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -1506,15 +1746,13 @@ pub struct JobGetResponse {
 
 /// The optional container image type. Typically a single-container `SIMPLE` (where only one container runs) or a workflow where multiple container images can be spawned (like `NEXTFLOW`)
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum JobGetResponseImageType {
     /// `SIMPLE`
-    #[serde(rename = "SIMPLE")]
     Simple,
     /// `NEXTFLOW`
-    #[serde(rename = "NEXTFLOW")]
     Nextflow,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -1536,6 +1774,30 @@ impl From<&str> for JobGetResponseImageType {
             "NEXTFLOW" => JobGetResponseImageType::Nextflow,
             other => JobGetResponseImageType::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for JobGetResponseImageType {
+    fn from(s: String) -> JobGetResponseImageType {
+        match JobGetResponseImageType::from(s.as_str()) {
+            JobGetResponseImageType::Other(_) => JobGetResponseImageType::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<JobGetResponseImageType> for String {
+    fn from(value: JobGetResponseImageType) -> String {
+        match value {
+            JobGetResponseImageType::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for JobGetResponseImageType {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -1650,15 +1912,13 @@ pub struct JobSummary {
 
 /// The optional container image type. Typically a single-container `SIMPLE` (where only one container runs) or a workflow where multiple container images can be spawned (like `NEXTFLOW`)
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum JobSummaryImageType {
     /// `SIMPLE`
-    #[serde(rename = "SIMPLE")]
     Simple,
     /// `NEXTFLOW`
-    #[serde(rename = "NEXTFLOW")]
     Nextflow,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -1680,6 +1940,30 @@ impl From<&str> for JobSummaryImageType {
             "NEXTFLOW" => JobSummaryImageType::Nextflow,
             other => JobSummaryImageType::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for JobSummaryImageType {
+    fn from(s: String) -> JobSummaryImageType {
+        match JobSummaryImageType::from(s.as_str()) {
+            JobSummaryImageType::Other(_) => JobSummaryImageType::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<JobSummaryImageType> for String {
+    fn from(value: JobSummaryImageType) -> String {
+        match value {
+            JobSummaryImageType::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for JobSummaryImageType {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -1803,27 +2087,21 @@ pub struct ProjectFileDetail {
 
 /// The processing stage.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum ProjectFileDetailProcessingStage {
     /// `COPYING`
-    #[serde(rename = "COPYING")]
     Copying,
     /// `FAILED`
-    #[serde(rename = "FAILED")]
     Failed,
     /// `FORMATTING`
-    #[serde(rename = "FORMATTING")]
     Formatting,
     /// `LOADING`
-    #[serde(rename = "LOADING")]
     Loading,
     /// `DELETING`
-    #[serde(rename = "DELETING")]
     Deleting,
     /// `DONE`
-    #[serde(rename = "DONE")]
     Done,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -1853,6 +2131,32 @@ impl From<&str> for ProjectFileDetailProcessingStage {
             "DONE" => ProjectFileDetailProcessingStage::Done,
             other => ProjectFileDetailProcessingStage::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for ProjectFileDetailProcessingStage {
+    fn from(s: String) -> ProjectFileDetailProcessingStage {
+        match ProjectFileDetailProcessingStage::from(s.as_str()) {
+            ProjectFileDetailProcessingStage::Other(_) => {
+                ProjectFileDetailProcessingStage::Other(s)
+            }
+            known => known,
+        }
+    }
+}
+
+impl From<ProjectFileDetailProcessingStage> for String {
+    fn from(value: ProjectFileDetailProcessingStage) -> String {
+        match value {
+            ProjectFileDetailProcessingStage::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for ProjectFileDetailProcessingStage {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -1929,21 +2233,17 @@ pub struct RunningWorkflowGetResponse {
 
 /// The status of the running workflow
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum RunningWorkflowGetResponseStatus {
     /// `RUNNING`
-    #[serde(rename = "RUNNING")]
     Running,
     /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
     Success,
     /// `FAILURE`
-    #[serde(rename = "FAILURE")]
     Failure,
     /// `USER_STOPPED`
-    #[serde(rename = "USER_STOPPED")]
     UserStopped,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -1969,6 +2269,32 @@ impl From<&str> for RunningWorkflowGetResponseStatus {
             "USER_STOPPED" => RunningWorkflowGetResponseStatus::UserStopped,
             other => RunningWorkflowGetResponseStatus::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for RunningWorkflowGetResponseStatus {
+    fn from(s: String) -> RunningWorkflowGetResponseStatus {
+        match RunningWorkflowGetResponseStatus::from(s.as_str()) {
+            RunningWorkflowGetResponseStatus::Other(_) => {
+                RunningWorkflowGetResponseStatus::Other(s)
+            }
+            known => known,
+        }
+    }
+}
+
+impl From<RunningWorkflowGetResponseStatus> for String {
+    fn from(value: RunningWorkflowGetResponseStatus) -> String {
+        match value {
+            RunningWorkflowGetResponseStatus::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for RunningWorkflowGetResponseStatus {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -2030,18 +2356,15 @@ pub struct RunningWorkflowStep {
 
 /// A `RunningWorkflowStepStatus` value of the Data Manager API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum RunningWorkflowStepStatus {
     /// `RUNNING`
-    #[serde(rename = "RUNNING")]
     Running,
     /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
     Success,
     /// `FAILURE`
-    #[serde(rename = "FAILURE")]
     Failure,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -2065,6 +2388,30 @@ impl From<&str> for RunningWorkflowStepStatus {
             "FAILURE" => RunningWorkflowStepStatus::Failure,
             other => RunningWorkflowStepStatus::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for RunningWorkflowStepStatus {
+    fn from(s: String) -> RunningWorkflowStepStatus {
+        match RunningWorkflowStepStatus::from(s.as_str()) {
+            RunningWorkflowStepStatus::Other(_) => RunningWorkflowStepStatus::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<RunningWorkflowStepStatus> for String {
+    fn from(value: RunningWorkflowStepStatus) -> String {
+        match value {
+            RunningWorkflowStepStatus::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for RunningWorkflowStepStatus {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -2114,21 +2461,17 @@ pub struct RunningWorkflowSummary {
 
 /// The status of the running workflow
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum RunningWorkflowSummaryStatus {
     /// `RUNNING`
-    #[serde(rename = "RUNNING")]
     Running,
     /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
     Success,
     /// `FAILURE`
-    #[serde(rename = "FAILURE")]
     Failure,
     /// `USER_STOPPED`
-    #[serde(rename = "USER_STOPPED")]
     UserStopped,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -2154,6 +2497,30 @@ impl From<&str> for RunningWorkflowSummaryStatus {
             "USER_STOPPED" => RunningWorkflowSummaryStatus::UserStopped,
             other => RunningWorkflowSummaryStatus::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for RunningWorkflowSummaryStatus {
+    fn from(s: String) -> RunningWorkflowSummaryStatus {
+        match RunningWorkflowSummaryStatus::from(s.as_str()) {
+            RunningWorkflowSummaryStatus::Other(_) => RunningWorkflowSummaryStatus::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<RunningWorkflowSummaryStatus> for String {
+    fn from(value: RunningWorkflowSummaryStatus) -> String {
+        match value {
+            RunningWorkflowSummaryStatus::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for RunningWorkflowSummaryStatus {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -2204,18 +2571,15 @@ pub struct ServiceErrorSummary {
 
 /// A `ServiceErrorSummarySeverity` value of the Data Manager API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum ServiceErrorSummarySeverity {
     /// `CRITICAL`
-    #[serde(rename = "CRITICAL")]
     Critical,
     /// `ERROR`
-    #[serde(rename = "ERROR")]
     Error,
     /// `WARNING`
-    #[serde(rename = "WARNING")]
     Warning,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -2239,6 +2603,30 @@ impl From<&str> for ServiceErrorSummarySeverity {
             "WARNING" => ServiceErrorSummarySeverity::Warning,
             other => ServiceErrorSummarySeverity::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for ServiceErrorSummarySeverity {
+    fn from(s: String) -> ServiceErrorSummarySeverity {
+        match ServiceErrorSummarySeverity::from(s.as_str()) {
+            ServiceErrorSummarySeverity::Other(_) => ServiceErrorSummarySeverity::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<ServiceErrorSummarySeverity> for String {
+    fn from(value: ServiceErrorSummarySeverity) -> String {
+        match value {
+            ServiceErrorSummarySeverity::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for ServiceErrorSummarySeverity {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -2272,24 +2660,19 @@ pub struct TaskEvent {
 
 /// The level of the message, a typical logging framework value
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum TaskEventLevel {
     /// `CRITICAL`
-    #[serde(rename = "CRITICAL")]
     Critical,
     /// `ERROR`
-    #[serde(rename = "ERROR")]
     Error,
     /// `WARNING`
-    #[serde(rename = "WARNING")]
     Warning,
     /// `INFO`
-    #[serde(rename = "INFO")]
     Info,
     /// `DEBUG`
-    #[serde(rename = "DEBUG")]
     Debug,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -2317,6 +2700,30 @@ impl From<&str> for TaskEventLevel {
             "DEBUG" => TaskEventLevel::Debug,
             other => TaskEventLevel::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for TaskEventLevel {
+    fn from(s: String) -> TaskEventLevel {
+        match TaskEventLevel::from(s.as_str()) {
+            TaskEventLevel::Other(_) => TaskEventLevel::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<TaskEventLevel> for String {
+    fn from(value: TaskEventLevel) -> String {
+        match value {
+            TaskEventLevel::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for TaskEventLevel {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -2362,21 +2769,17 @@ pub struct TaskGetResponse {
 
 /// The purpose of the task. Tasks are typically executed for the purpose of Dataset processing, attaching as Project Files or Application Instance execution. Other fields in this object are only valid if the purpose is known (i.e. is not `UNKNOWN`)
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum TaskGetResponsePurpose {
     /// `DATASET`
-    #[serde(rename = "DATASET")]
     Dataset,
     /// `FILE`
-    #[serde(rename = "FILE")]
     File,
     /// `INSTANCE`
-    #[serde(rename = "INSTANCE")]
     Instance,
     /// `PROJECT`
-    #[serde(rename = "PROJECT")]
     Project,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -2402,6 +2805,30 @@ impl From<&str> for TaskGetResponsePurpose {
             "PROJECT" => TaskGetResponsePurpose::Project,
             other => TaskGetResponsePurpose::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for TaskGetResponsePurpose {
+    fn from(s: String) -> TaskGetResponsePurpose {
+        match TaskGetResponsePurpose::from(s.as_str()) {
+            TaskGetResponsePurpose::Other(_) => TaskGetResponsePurpose::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<TaskGetResponsePurpose> for String {
+    fn from(value: TaskGetResponsePurpose) -> String {
+        match value {
+            TaskGetResponsePurpose::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for TaskGetResponsePurpose {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -2432,24 +2859,19 @@ pub struct TaskState {
 
 /// The task state. The typical state sequence is `PENDING`, then `STARTED` and finally `SUCCESS`
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum TaskStateState {
     /// `PENDING`
-    #[serde(rename = "PENDING")]
     Pending,
     /// `STARTED`
-    #[serde(rename = "STARTED")]
     Started,
     /// `RETRY`
-    #[serde(rename = "RETRY")]
     Retry,
     /// `SUCCESS`
-    #[serde(rename = "SUCCESS")]
     Success,
     /// `FAILURE`
-    #[serde(rename = "FAILURE")]
     Failure,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -2477,6 +2899,30 @@ impl From<&str> for TaskStateState {
             "FAILURE" => TaskStateState::Failure,
             other => TaskStateState::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for TaskStateState {
+    fn from(s: String) -> TaskStateState {
+        match TaskStateState::from(s.as_str()) {
+            TaskStateState::Other(_) => TaskStateState::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<TaskStateState> for String {
+    fn from(value: TaskStateState) -> String {
+        match value {
+            TaskStateState::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for TaskStateState {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -2518,27 +2964,21 @@ pub struct TaskSummary {
 
 /// The processing stage. When loading a Dataset it typically passes through `COPYING`, `FORMATTING` and `LOADING` stages before reaching `DONE` (or `FAILED`). A Dataset can be used (and deleted) as long as it's passed the `FORMATTING` stage
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum TaskSummaryProcessingStage {
     /// `COPYING`
-    #[serde(rename = "COPYING")]
     Copying,
     /// `FAILED`
-    #[serde(rename = "FAILED")]
     Failed,
     /// `FORMATTING`
-    #[serde(rename = "FORMATTING")]
     Formatting,
     /// `LOADING`
-    #[serde(rename = "LOADING")]
     Loading,
     /// `DELETING`
-    #[serde(rename = "DELETING")]
     Deleting,
     /// `DONE`
-    #[serde(rename = "DONE")]
     Done,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -2568,6 +3008,30 @@ impl From<&str> for TaskSummaryProcessingStage {
             "DONE" => TaskSummaryProcessingStage::Done,
             other => TaskSummaryProcessingStage::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for TaskSummaryProcessingStage {
+    fn from(s: String) -> TaskSummaryProcessingStage {
+        match TaskSummaryProcessingStage::from(s.as_str()) {
+            TaskSummaryProcessingStage::Other(_) => TaskSummaryProcessingStage::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<TaskSummaryProcessingStage> for String {
+    fn from(value: TaskSummaryProcessingStage) -> String {
+        match value {
+            TaskSummaryProcessingStage::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for TaskSummaryProcessingStage {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -2620,12 +3084,11 @@ pub struct TypeSummaryFormatterOptions {
 
 /// The Schema type (an object)
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum TypeSummaryFormatterOptionsType {
     /// `object`
-    #[serde(rename = "object")]
     Object,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -2645,6 +3108,30 @@ impl From<&str> for TypeSummaryFormatterOptionsType {
             "object" => TypeSummaryFormatterOptionsType::Object,
             other => TypeSummaryFormatterOptionsType::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for TypeSummaryFormatterOptionsType {
+    fn from(s: String) -> TypeSummaryFormatterOptionsType {
+        match TypeSummaryFormatterOptionsType::from(s.as_str()) {
+            TypeSummaryFormatterOptionsType::Other(_) => TypeSummaryFormatterOptionsType::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<TypeSummaryFormatterOptionsType> for String {
+    fn from(value: TypeSummaryFormatterOptionsType) -> String {
+        match value {
+            TypeSummaryFormatterOptionsType::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for TypeSummaryFormatterOptionsType {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -2842,18 +3329,15 @@ pub struct WorkflowGetResponse {
 
 /// The scope of the workflow.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum WorkflowGetResponseScope {
     /// `GLOBAL`
-    #[serde(rename = "GLOBAL")]
     Global,
     /// `AS_ORGANISATION`
-    #[serde(rename = "AS_ORGANISATION")]
     AsOrganisation,
     /// `AS_UNIT`
-    #[serde(rename = "AS_UNIT")]
     AsUnit,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -2877,6 +3361,30 @@ impl From<&str> for WorkflowGetResponseScope {
             "AS_UNIT" => WorkflowGetResponseScope::AsUnit,
             other => WorkflowGetResponseScope::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for WorkflowGetResponseScope {
+    fn from(s: String) -> WorkflowGetResponseScope {
+        match WorkflowGetResponseScope::from(s.as_str()) {
+            WorkflowGetResponseScope::Other(_) => WorkflowGetResponseScope::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<WorkflowGetResponseScope> for String {
+    fn from(value: WorkflowGetResponseScope) -> String {
+        match value {
+            WorkflowGetResponseScope::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for WorkflowGetResponseScope {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -2954,18 +3462,15 @@ pub struct WorkflowSummary {
 
 /// The scope of the workflow.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum WorkflowSummaryScope {
     /// `GLOBAL`
-    #[serde(rename = "GLOBAL")]
     Global,
     /// `AS_ORGANISATION`
-    #[serde(rename = "AS_ORGANISATION")]
     AsOrganisation,
     /// `AS_UNIT`
-    #[serde(rename = "AS_UNIT")]
     AsUnit,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -2989,6 +3494,30 @@ impl From<&str> for WorkflowSummaryScope {
             "AS_UNIT" => WorkflowSummaryScope::AsUnit,
             other => WorkflowSummaryScope::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for WorkflowSummaryScope {
+    fn from(s: String) -> WorkflowSummaryScope {
+        match WorkflowSummaryScope::from(s.as_str()) {
+            WorkflowSummaryScope::Other(_) => WorkflowSummaryScope::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<WorkflowSummaryScope> for String {
+    fn from(value: WorkflowSummaryScope) -> String {
+        match value {
+            WorkflowSummaryScope::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for WorkflowSummaryScope {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 

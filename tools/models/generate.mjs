@@ -166,6 +166,10 @@ function docLines(text, indent) {
   return outLines.map((l) => (l ? `${indent}/// ${l}` : `${indent}///`)).join("\n");
 }
 
+function plural(n, one, many = one + "s") {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 function generate(api) {
   const decls = readSchemas(api.npm);
   const roots = [...new Set(endpoints.filter((e) => e.package === api.pkg && e.type !== "void").map((e) => e.type))];
@@ -271,18 +275,17 @@ function generate(api) {
       return { id, v };
     });
     const body = variants
-      .map(({ id, v }) => `    /// \`${v}\`\n    #[serde(rename = "${v}")]\n    ${id},`)
-      .concat([
-        "    /// A value this version of the crate does not know (a newer server's), kept as sent.",
-        "    #[serde(untagged)]",
-        "    Other(String),",
-      ])
+      .map(({ id, v }) => `    /// \`${v}\`\n    ${id},`)
+      .concat(["    /// A value this version of the crate does not know (a newer server's), kept as sent.", "    Other(String),"])
       .join("\n");
     const arms = variants.map(({ id, v }) => `            ${name}::${id} => "${v}",`).join("\n");
     const from = variants.map(({ id, v }) => `            "${v}" => ${name}::${id},`).join("\n");
     kinds.set(name, "enum");
+    // Decoded from and encoded as the string itself, so any string decodes (into `Other` when
+    // unknown) and a non-string is "expected a string".
     return `${docLines(doc || `A \`${name}\` value of the ${api.api} API.`, "")}
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
 pub enum ${name} {
 ${body}
 }
@@ -303,6 +306,30 @@ impl From<&str> for ${name} {
 ${from}
             other => ${name}::Other(other.to_string()),
         }
+    }
+}
+
+impl From<String> for ${name} {
+    fn from(s: String) -> ${name} {
+        match ${name}::from(s.as_str()) {
+            ${name}::Other(_) => ${name}::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<${name}> for String {
+    fn from(value: ${name}) -> String {
+        match value {
+            ${name}::Other(s) => s,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for ${name} {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -386,9 +413,7 @@ ${body}
 //! ignored when decoding. The specification does not say which numbers are integers, so every
 //! number is an \`f64\`. Decode an answer with [\`ApiRv::parse\`](crate::ApiRv::parse).
 //!
-//! ${successTypes} success types; ${names.length} types in all (${counts.structs} structs, ${counts.enums} enums, ${counts.unions} unions, ${counts.aliases} aliases).
-#![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items, clippy::large_enum_variant)]
-#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags, rustdoc::bare_urls)]
+//! ${successTypes} success types; ${names.length} types in all (${plural(counts.structs, "struct")}, ${plural(counts.enums, "enum")}, ${plural(counts.unions, "union")}, ${plural(counts.aliases, "alias", "aliases")}).
 
 use std::fmt;
 
