@@ -2,6 +2,10 @@
 // Writes the crate's typed answers from the official TypeScript types.
 //
 //   node tools/models/generate.mjs [OUT]
+//   node tools/models/generate.mjs --versions DM_VERSION AS_VERSION
+//
+// The second form moves to other versions of the official packages: it pins them in
+// tools/contract/package.json, installs them and regenerates in place.
 //
 // Reads the orval-generated schemas of @squonk/data-manager-client and
 // @squonk/account-server-client (installed by `npm ci --legacy-peer-deps` in tools/contract,
@@ -27,6 +31,21 @@ const root = path.resolve(here, "../..");
 const contract = path.join(root, "tools/contract");
 const require = createRequire(path.join(contract, "package.json"));
 const ts = require("typescript");
+if (process.argv[2] === "--versions") {
+  const [dmVersion, asVersion] = process.argv.slice(3);
+  if (!dmVersion || !asVersion) {
+    console.error("usage: generate.mjs --versions DM_VERSION AS_VERSION");
+    process.exit(2);
+  }
+  const pkgFile = path.join(contract, "package.json");
+  const pkg = JSON.parse(fs.readFileSync(pkgFile, "utf8"));
+  pkg.dependencies["@squonk/data-manager-client"] = dmVersion;
+  pkg.dependencies["@squonk/account-server-client"] = asVersion;
+  fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + "\n");
+  const npm = spawnSync("npm", ["install", "--legacy-peer-deps", "--no-audit", "--no-fund"], { cwd: contract, stdio: "inherit" });
+  if (npm.status !== 0) fail("npm install failed");
+  process.argv.splice(2, 3);
+}
 const out = path.resolve(process.argv[2] ?? root);
 
 const APIS = [
