@@ -74,10 +74,8 @@ fn decode_child(role: &str) {
     let (files, instances) = (text("files"), text("instances"));
     drop(shapes);
     let before = vm_hwm_kib("self").unwrap_or(0);
-    let mut best = f64::MAX;
-    let mut kept = Vec::new();
-    for _ in 0..5 {
-        // The first round's results are kept until the end, so the peak includes them.
+    let (mut best, mut after) = (f64::MAX, 0);
+    for round in 0..5 {
         let started = Instant::now();
         let decoded: Box<dyn std::any::Any> = match role {
             "decode-value" => Box::new((
@@ -102,13 +100,14 @@ fn decode_child(role: &str) {
             }
         };
         best = best.min(started.elapsed().as_secs_f64());
-        if kept.is_empty() {
-            kept.push(decoded);
+        // The peak is the first round's, with its result still held (later rounds reuse the
+        // memory it frees).
+        if round == 0 {
+            after = vm_hwm_kib("self").unwrap_or(0);
         }
+        drop(decoded);
     }
-    let after = vm_hwm_kib("self").unwrap_or(0);
     println!("{best} {before} {after} {}", files.len() + instances.len());
-    drop(kept);
 }
 
 /// The answers the decode benchmark copies: a file listing and an instance listing of the
