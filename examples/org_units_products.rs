@@ -51,19 +51,16 @@ struct Product<'a> {
 
 impl<'a> From<&'a ProductsGetResponseProductsItem> for Product<'a> {
     fn from(item: &'a ProductsGetResponseProductsItem) -> Product<'a> {
-        match item {
-            ProductsGetResponseProductsItem::ProductDmProjectTier(p) => Product {
-                detail: &p.product,
-                unit: &p.unit,
-                coins: &p.coins,
-                claim: p.claim.as_ref(),
-            },
-            ProductsGetResponseProductsItem::ProductDmStorage(p) => Product {
-                detail: &p.product,
-                unit: &p.unit,
-                coins: &p.coins,
-                claim: None,
-            },
+        // Every kind has a product, unit and coins; only project tiers have a claim.
+        let claim = match item {
+            ProductsGetResponseProductsItem::ProductDmProjectTier(tier) => tier.claim.as_ref(),
+            _ => None,
+        };
+        Product {
+            detail: item.product(),
+            unit: item.unit(),
+            coins: item.coins(),
+            claim,
         }
     }
 }

@@ -441,6 +441,26 @@ fn account_server_answers_decode_into_their_models() {
     ));
     let products: am::ProductsGetResponse = ast(as_api::get_products_for_unit(&admin, &unit.id));
     assert_eq!(products.count, 2.0);
+    // What every kind of product has is read without matching on the kind.
+    let mut names: Vec<_> = products
+        .products
+        .iter()
+        .map(|p| {
+            (
+                p.unit().id.as_str(),
+                p.product().name.as_deref(),
+                p.claimable(),
+            )
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            (unit.id.as_str(), Some("Lab project"), true),
+            (unit.id.as_str(), Some("Lab storage"), false)
+        ]
+    );
     let _: am::ProductsGetResponse = ast(as_api::get_products_for_organisation(&admin, &org.id));
     let _: am::ProductsGetResponse = ast(as_api::get_available_products(&admin));
     let product: am::ProductUnitGetResponse = ast(as_api::get_product(&admin, &tier.id));

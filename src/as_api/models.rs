@@ -1464,6 +1464,56 @@ pub enum ProductUnitGetResponseProduct {
     ProductDmStorage(ProductDmStorage),
 }
 
+impl ProductUnitGetResponseProduct {
+    /// `product`, which every shape has.
+    pub fn product(&self) -> &ProductDetail {
+        match self {
+            ProductUnitGetResponseProduct::ProductDmProjectTier(v) => &v.product,
+            ProductUnitGetResponseProduct::ProductDmStorage(v) => &v.product,
+        }
+    }
+
+    /// `organisation`, which every shape has.
+    pub fn organisation(&self) -> &OrganisationAllDetail {
+        match self {
+            ProductUnitGetResponseProduct::ProductDmProjectTier(v) => &v.organisation,
+            ProductUnitGetResponseProduct::ProductDmStorage(v) => &v.organisation,
+        }
+    }
+
+    /// `unit`, which every shape has.
+    pub fn unit(&self) -> &UnitAllDetail {
+        match self {
+            ProductUnitGetResponseProduct::ProductDmProjectTier(v) => &v.unit,
+            ProductUnitGetResponseProduct::ProductDmStorage(v) => &v.unit,
+        }
+    }
+
+    /// `storage`, which every shape has.
+    pub fn storage(&self) -> &ProductDmStorageDetail {
+        match self {
+            ProductUnitGetResponseProduct::ProductDmProjectTier(v) => &v.storage,
+            ProductUnitGetResponseProduct::ProductDmStorage(v) => &v.storage,
+        }
+    }
+
+    /// `coins`, which every shape has.
+    pub fn coins(&self) -> &ProductCoinsDetail {
+        match self {
+            ProductUnitGetResponseProduct::ProductDmProjectTier(v) => &v.coins,
+            ProductUnitGetResponseProduct::ProductDmStorage(v) => &v.coins,
+        }
+    }
+
+    /// True if the product can be (needs to be) claimed.
+    pub fn claimable(&self) -> bool {
+        match self {
+            ProductUnitGetResponseProduct::ProductDmProjectTier(v) => v.claimable,
+            ProductUnitGetResponseProduct::ProductDmStorage(v) => v.claimable,
+        }
+    }
+}
+
 /// The `ProductsGetDefaultStorageCost` object of the Account Server API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct ProductsGetDefaultStorageCost {
@@ -1499,6 +1549,56 @@ pub enum ProductsGetResponseProductsItem {
     ProductDmProjectTier(ProductDmProjectTier),
     /// A `ProductDmStorage`.
     ProductDmStorage(ProductDmStorage),
+}
+
+impl ProductsGetResponseProductsItem {
+    /// `product`, which every shape has.
+    pub fn product(&self) -> &ProductDetail {
+        match self {
+            ProductsGetResponseProductsItem::ProductDmProjectTier(v) => &v.product,
+            ProductsGetResponseProductsItem::ProductDmStorage(v) => &v.product,
+        }
+    }
+
+    /// `organisation`, which every shape has.
+    pub fn organisation(&self) -> &OrganisationAllDetail {
+        match self {
+            ProductsGetResponseProductsItem::ProductDmProjectTier(v) => &v.organisation,
+            ProductsGetResponseProductsItem::ProductDmStorage(v) => &v.organisation,
+        }
+    }
+
+    /// `unit`, which every shape has.
+    pub fn unit(&self) -> &UnitAllDetail {
+        match self {
+            ProductsGetResponseProductsItem::ProductDmProjectTier(v) => &v.unit,
+            ProductsGetResponseProductsItem::ProductDmStorage(v) => &v.unit,
+        }
+    }
+
+    /// `storage`, which every shape has.
+    pub fn storage(&self) -> &ProductDmStorageDetail {
+        match self {
+            ProductsGetResponseProductsItem::ProductDmProjectTier(v) => &v.storage,
+            ProductsGetResponseProductsItem::ProductDmStorage(v) => &v.storage,
+        }
+    }
+
+    /// `coins`, which every shape has.
+    pub fn coins(&self) -> &ProductCoinsDetail {
+        match self {
+            ProductsGetResponseProductsItem::ProductDmProjectTier(v) => &v.coins,
+            ProductsGetResponseProductsItem::ProductDmStorage(v) => &v.coins,
+        }
+    }
+
+    /// True if the product can be (needs to be) claimed.
+    pub fn claimable(&self) -> bool {
+        match self {
+            ProductsGetResponseProductsItem::ProductDmProjectTier(v) => v.claimable,
+            ProductsGetResponseProductsItem::ProductDmStorage(v) => v.claimable,
+        }
+    }
 }
 
 /// The `ProductsGetTypesResponse` object of the Account Server API.

@@ -382,7 +382,44 @@ impl fmt::Display for ${name} {
 #[serde(untagged)]
 pub enum ${name} {
 ${body}
-}`;
+}${accessors(name, members)}`;
+  }
+
+  /** The fields of an interface: API name -> { ident, ty, optional, doc }. */
+  function fieldsOf(typeName) {
+    const d = decls.get(typeName);
+    const fields = new Map();
+    if (d?.kind !== "interface") return null;
+    for (const m of d.node.members) {
+      if (!ts.isPropertySignature(m)) continue;
+      const apiName = m.name.text ?? m.name.getText();
+      fields.set(apiName, { ...fieldName(apiName), ty: rustType(m.type, typeName), optional: !!m.questionToken, doc: jsdoc(m) });
+    }
+    return fields;
+  }
+
+  /** For a union of objects, a method per field every member has alike, so that callers
+   * need not match on the member for what they all share. */
+  function accessors(name, members) {
+    const all = members.map((m) => fieldsOf(m.ty));
+    if (all.some((f) => !f)) return "";
+    const shared = [...all[0].entries()].filter(([k, f]) =>
+      all.every((g) => g.get(k)?.ty === f.ty && g.get(k)?.optional === f.optional),
+    );
+    if (!shared.length) return "";
+    const methods = shared.map(([apiName, f]) => {
+      const copy = f.ty === "bool" || f.ty === "f64";
+      const ret = copy ? (f.optional ? `Option<${f.ty}>` : f.ty) : f.optional ? `Option<&${f.ty}>` : `&${f.ty}`;
+      const get = copy ? `v.${f.ident}` : f.optional ? `v.${f.ident}.as_ref()` : `&v.${f.ident}`;
+      const arms = members.map((m) => `            ${name}::${m.id}(v) => ${get},`).join("\n");
+      return `${docLines(f.doc || `\`${apiName}\`, which every shape has.`, "    ")}
+    pub fn ${f.ident}(&self) -> ${ret} {
+        match self {
+${arms}
+        }
+    }`;
+    });
+    return `\n\nimpl ${name} {\n${methods.join("\n\n")}\n}`;
   }
 
   while (queue.length) {
