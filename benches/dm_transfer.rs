@@ -1,11 +1,12 @@
 //! Measures the Data Manager client against a local sandbox, next to curl doing the same:
-//! `get_project` calls per second, and upload and download throughput and peak memory for a
-//! large file (1 GiB by default).
+//! `get_project` calls per second, the time and memory it takes to decode a large listing
+//! (10,000 files and 10,000 instances) into the typed models and into a `serde_json::Value`,
+//! and upload and download throughput and peak memory for a large file (1 GiB by default).
 //!
 //! Run it with `cargo bench --bench dm_transfer` (it is not part of `cargo test`). Set
 //! `SQUONK2_BENCH_MIB` to change the file size, `SQUONK2_BENCH_CALLS` the number of
-//! `get_project` calls, `SQUONK2_BENCH_RUNS` the runs of each transfer (the median time is
-//! reported). Each transfer runs in a child process (this program, or curl) so that its
+//! `get_project` calls, `SQUONK2_BENCH_LISTING` the entries of each listing,
+//! `SQUONK2_BENCH_RUNS` the runs of each transfer (the median time is reported). Each transfer runs in a child process (this program, or curl) so that its
 //! peak memory (`VmHWM`) is its own, not the sandbox's; dirty pages are flushed (`sync`)
 //! before each, so that one transfer's write-back does not slow the next.
 
@@ -15,8 +16,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+use squonk2::dm_api::models::{FilesGetResponse, InstancesGetResponse};
 use squonk2::dm_api::{self, CreateProjectOptions, GetUnmanagedProjectFileOptions};
-use squonk2::Client;
+use squonk2::{ApiRv, Client};
 use squonk2_sandbox::{Sandbox, DM_CLIENT_ID};
 
 /// Set in a child process: the transfer it does.
@@ -24,9 +27,124 @@ const ROLE_VAR: &str = "SQUONK2_BENCH_ROLE";
 
 fn main() {
     match std::env::var(ROLE_VAR).ok().as_deref() {
+        Some(role) if role.starts_with("decode") => decode_child(role),
         Some(role) => child(role),
         None => parent(),
     }
+}
+
+/// Where the entries of a listing go in its template (`"files": "<here>"`).
+const ITEMS: &str = "\"__ITEMS__\"";
+
+/// The JSON text of a listing of `n` entries: `template` with its marker replaced by `n`
+/// copies of `entry`, each with its own id. Built as text, so that no `Value` of the whole
+/// listing exists before the decode that is measured.
+fn listing(template: &str, entry: &str, id: &str, n: usize) -> String {
+    let (head, tail) = template
+        .split_once(ITEMS)
+        .expect("a template with the marker");
+    let mut text = String::with_capacity(head.len() + tail.len() + n * (entry.len() + 8));
+    text.push_str(head);
+    text.push('[');
+    for i in 0..n {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&entry.replace(id, &format!("{id}-{i}")));
+    }
+    text.push(']');
+    text.push_str(tail);
+    text
+}
+
+/// A child: decodes the two listings of BENCH_FILE (templates and entries written by the
+/// parent from the sandbox's own answers) as `role` says, five times; prints
+/// `best_seconds peak_kib_before peak_kib_after text_bytes`.
+fn decode_child(role: &str) {
+    let arg = |name: &str| std::env::var(name).unwrap_or_default();
+    let n: usize = arg("BENCH_LISTING").parse().expect("BENCH_LISTING");
+    let shapes: Value =
+        serde_json::from_str(&fs::read_to_string(arg("BENCH_FILE")).expect("shapes"))
+            .expect("json");
+    let text = |kind: &str| {
+        let s = &shapes[kind];
+        let part = |k: &str| s[k].as_str().expect(k).to_string();
+        listing(&part("template"), &part("entry"), &part("id"), n)
+    };
+    let (files, instances) = (text("files"), text("instances"));
+    drop(shapes);
+    let before = vm_hwm_kib("self").unwrap_or(0);
+    let (mut best, mut after) = (f64::MAX, 0);
+    for round in 0..5 {
+        let started = Instant::now();
+        let decoded: Box<dyn std::any::Any> = match role {
+            "decode-value" => Box::new((
+                serde_json::from_str::<Value>(&files).expect("files"),
+                serde_json::from_str::<Value>(&instances).expect("instances"),
+            )),
+            "decode-models" => Box::new((
+                serde_json::from_str::<FilesGetResponse>(&files).expect("files"),
+                serde_json::from_str::<InstancesGetResponse>(&instances).expect("instances"),
+            )),
+            _ => {
+                // What a caller of this crate does: the ApiRv holds the answer as a Value
+                // already, and parse() makes the models from it.
+                let rv =
+                    |text: &str| ApiRv::new(true, serde_json::from_str(text).expect("json"), 200);
+                let (f, i) = (rv(&files), rv(&instances));
+                let models = (
+                    f.parse::<FilesGetResponse>().expect("files"),
+                    i.parse::<InstancesGetResponse>().expect("instances"),
+                );
+                Box::new((f, i, models))
+            }
+        };
+        best = best.min(started.elapsed().as_secs_f64());
+        // The peak is the first round's, with its result still held (later rounds reuse the
+        // memory it frees).
+        if round == 0 {
+            after = vm_hwm_kib("self").unwrap_or(0);
+        }
+        drop(decoded);
+    }
+    println!("{best} {before} {after} {}", files.len() + instances.len());
+}
+
+/// The answers the decode benchmark copies: a file listing and an instance listing of the
+/// sandbox, each as a template with a marker where the entries go, one entry and its id.
+fn listing_shapes(client: &Client, project_id: &str, work: &Path) -> Value {
+    let small = work.join("molecules.smi");
+    fs::write(&small, "CCO\tethanol\n").expect("write");
+    dm_api::put_unmanaged_project_files(client, project_id, &[&small], &Default::default())
+        .into_result()
+        .expect("upload");
+    let spec = serde_json::json!({"collection": "im-test", "job": "nop", "version": "1.0.0"});
+    let started = dm_api::start_job_instance(client, project_id, "nop", &spec, &Default::default())
+        .into_result()
+        .expect("a job");
+    let instance_id = started["instance_id"].as_str().expect("instance id");
+    dm_api::wait_for_instance(client, instance_id, &Default::default())
+        .into_result()
+        .expect("the job ends");
+    let shape = |mut answer: Value, key: &str, id_key: &str| {
+        let entry = answer[key][0].take();
+        answer[key] = Value::from("__ITEMS__");
+        serde_json::json!({
+            "template": answer.to_string(),
+            "entry": entry.to_string(),
+            "id": entry[id_key],
+        })
+    };
+    let files = dm_api::list_project_files(client, project_id, &Default::default())
+        .into_result()
+        .expect("files");
+    let instances = dm_api::get_project_instances(client, project_id)
+        .into_result()
+        .expect("instances");
+    serde_json::json!({
+        "files": shape(files, "files", "file_name"),
+        "instances": shape(instances, "instances", "id"),
+    })
 }
 
 /// The peak resident memory of a process, in KiB, from `/proc/<pid>/status`.
@@ -177,6 +295,47 @@ fn parent() {
         "get_project: {calls} calls in {seconds:.2} s = {:.0} calls/s",
         f64::from(calls) / seconds
     );
+
+    // Decoding a large listing: into the models, into a Value, and (as a caller of ApiRv
+    // does) into a Value and then the models.
+    let n: usize = std::env::var("SQUONK2_BENCH_LISTING")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let shapes = work.join("shapes.json");
+    fs::write(
+        &shapes,
+        listing_shapes(&client, &project_id, &work).to_string(),
+    )
+    .expect("shapes");
+    println!(
+        "decoding {n} files and {n} instances (best of 5; peak = VmHWM growth while decoding):"
+    );
+    for (role, name) in [
+        ("decode-models", "text -> models"),
+        ("decode-value", "text -> Value"),
+        ("decode-parse", "text -> Value -> models (ApiRv::parse)"),
+    ] {
+        let mut command = Command::new(std::env::current_exe().expect("exe"));
+        command
+            .env(ROLE_VAR, role)
+            .env("BENCH_LISTING", n.to_string())
+            .env("BENCH_FILE", &shapes);
+        let (_, _, out) = measure(command);
+        let fields: Vec<f64> = out
+            .split_whitespace()
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        let [seconds, before, after, bytes] = fields[..] else {
+            panic!("{role}: {out}");
+        };
+        println!(
+            "  {name:<40} {:>7.1} ms  peak +{:>6.1} MiB  ({:.1} MiB of JSON)",
+            seconds * 1000.0,
+            (after - before) / 1024.0,
+            bytes / (1024.0 * 1024.0)
+        );
+    }
 
     let big = work.join("big.bin");
     write_file(&big, size);

@@ -21,8 +21,12 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
-use serde_json::Value;
 use squonk2::as_api;
+use squonk2::as_api::models::{
+    OrganisationsGetResponse, ProductClaimDetail, ProductCoinsDetail, ProductDetail,
+    ProductDetailType, ProductsGetResponse, ProductsGetResponseProductsItem, UnitAllDetail,
+    UnitsGetResponse,
+};
 use squonk2::Client;
 
 const USAGE: &str = "usage: org_units_products ENVIRONMENT";
@@ -37,6 +41,30 @@ fn main() -> ExitCode {
     }
 }
 
+/// What the tree shows of a product, whichever kind it is.
+struct Product<'a> {
+    detail: &'a ProductDetail,
+    unit: &'a UnitAllDetail,
+    coins: &'a ProductCoinsDetail,
+    claim: Option<&'a ProductClaimDetail>,
+}
+
+impl<'a> From<&'a ProductsGetResponseProductsItem> for Product<'a> {
+    fn from(item: &'a ProductsGetResponseProductsItem) -> Product<'a> {
+        // Every kind has a product, unit and coins; only project tiers have a claim.
+        let claim = match item {
+            ProductsGetResponseProductsItem::ProductDmProjectTier(tier) => tier.claim.as_ref(),
+            _ => None,
+        };
+        Product {
+            detail: item.product(),
+            unit: item.unit(),
+            coins: item.coins(),
+            claim,
+        }
+    }
+}
+
 fn run() -> Result<()> {
     let environment = parse_args()?;
     let client = Client::from_environment(Some(&environment))?;
@@ -44,53 +72,54 @@ fn run() -> Result<()> {
         anyhow::bail!("the environment {environment:?} has no keycloak-as-client-id");
     }
 
-    // Three calls fetch everything: organisations, units (grouped by organisation) and
-    // products (each naming its unit).
-    let organisations = as_api::get_organisations(&client, &Default::default()).into_result()?;
-    let units = as_api::get_available_units(&client).into_result()?;
-    let products = as_api::get_available_products(&client).into_result()?;
+    // Three calls give the whole tree; the rest is grouping. Each answer is decoded into its
+    // typed model.
+    let organisations: OrganisationsGetResponse =
+        as_api::get_organisations(&client, &Default::default()).parse()?;
+    let units: UnitsGetResponse = as_api::get_available_units(&client).parse()?;
+    let products: ProductsGetResponse = as_api::get_available_products(&client).parse()?;
 
-    let mut units_of_org: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
-    for group in list(&units, "units") {
-        for unit in list(group, "units") {
+    let mut units_of_org: BTreeMap<&str, Vec<&UnitAllDetail>> = BTreeMap::new();
+    for group in &units.units {
+        for unit in &group.units {
             units_of_org
-                .entry(text(&group["organisation"]["id"]))
+                .entry(&group.organisation.id)
                 .or_default()
                 .push(unit);
         }
     }
-    let mut products_of_unit: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
-    for product in list(&products, "products") {
+    let mut products_of_unit: BTreeMap<&str, Vec<Product>> = BTreeMap::new();
+    for item in &products.products {
+        let product = Product::from(item);
         products_of_unit
-            .entry(text(&product["unit"]["id"]))
+            .entry(&product.unit.id)
             .or_default()
             .push(product);
     }
 
-    let mut orgs: Vec<&Value> = list(&organisations, "organisations").collect();
-    orgs.sort_by_key(|org| text(&org["name"]));
+    let mut orgs: Vec<_> = organisations.organisations.iter().collect();
+    orgs.sort_by_key(|org| &org.name);
     let (mut unit_count, mut product_count) = (0, 0);
     for org in &orgs {
-        let org_id = text(&org["id"]);
-        println!("Organisation {:?} [{org_id}]", text(&org["name"]));
-        let mut org_units = units_of_org.remove(&org_id).unwrap_or_default();
-        org_units.sort_by_key(|unit| text(&unit["name"]));
+        println!("Organisation {:?} [{}]", org.name, org.id);
+        let mut org_units = units_of_org.remove(org.id.as_str()).unwrap_or_default();
+        org_units.sort_by_key(|unit| &unit.name);
         if org_units.is_empty() {
             println!("  (no units)");
         }
         for unit in org_units {
             unit_count += 1;
-            let unit_id = text(&unit["id"]);
             println!(
-                "  Unit {:?} [{unit_id}], billing day {}",
-                text(&unit["name"]),
-                unit["billing_day"]
+                "  Unit {:?} [{}], billing day {}",
+                unit.name, unit.id, unit.billing_day
             );
-            let mut unit_products = products_of_unit.remove(&unit_id).unwrap_or_default();
-            unit_products.sort_by_key(|p| text(&p["product"]["name"]));
+            let mut unit_products = products_of_unit
+                .remove(unit.id.as_str())
+                .unwrap_or_default();
+            unit_products.sort_by_key(|p| p.detail.name.clone());
             for product in unit_products {
                 product_count += 1;
-                print_product(product);
+                print_product(&product);
             }
         }
     }
@@ -101,44 +130,31 @@ fn run() -> Result<()> {
     Ok(())
 }
 
-fn print_product(entry: &Value) {
-    let product = &entry["product"];
-    let kind = match product["type"].as_str() {
-        Some("DATA_MANAGER_STORAGE_SUBSCRIPTION") => "storage".to_string(),
-        Some("DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION") => match product["flavour"].as_str() {
+fn print_product(product: &Product) {
+    let detail = product.detail;
+    let kind = match &detail.r#type {
+        ProductDetailType::DataManagerStorageSubscription => "storage".to_string(),
+        ProductDetailType::DataManagerProjectTierSubscription => match &detail.flavour {
             Some(flavour) => format!("project tier {flavour}"),
             None => "project tier".to_string(),
         },
-        other => other.unwrap_or("?").to_string(),
+        other => other.to_string(),
     };
-    let claim = match entry["claim"]["id"].as_str() {
-        Some(id) => format!(", used by {id}"),
+    let claim = match product.claim {
+        Some(claim) => format!(", used by {}", claim.id),
         None => String::new(),
     };
     println!(
         "    Product {:?} [{}]: {kind}{claim}",
-        text(&product["name"]),
-        text(&product["id"])
+        detail.name.as_deref().unwrap_or_default(),
+        detail.id
     );
-    let coins = &entry["coins"];
-    let at_limit = if coins["at_limit"] == true {
-        " (AT LIMIT)"
-    } else {
-        ""
-    };
+    let coins = product.coins;
+    let at_limit = if coins.at_limit { " (AT LIMIT)" } else { "" };
     println!(
         "      coins: used {}, allowance {}, limit {}, predicted {} this period{at_limit}",
-        coins["used"], coins["allowance"], coins["limit"], coins["billing_prediction"]
+        coins.used, coins.allowance, coins.limit, coins.billing_prediction
     );
-}
-
-/// The array `key` of `value` (empty when it is missing).
-fn list<'a>(value: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
-    value[key].as_array().into_iter().flatten()
-}
-
-fn text(value: &Value) -> String {
-    value.as_str().unwrap_or_default().to_string()
 }
 
 fn parse_args() -> Result<String> {

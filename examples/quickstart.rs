@@ -46,8 +46,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context as _, Result};
-use serde_json::{json, Value};
-use squonk2::dm_api::{self, OnPoll, WaitOptions};
+use squonk2::dm_api::models::{
+    InstanceGetResponse, InstanceGetResponsePhase, InstancePostResponse, ProjectPostResponse,
+    TaskGetResponse, UserAccountDetail, VersionGetResponse,
+};
+use squonk2::dm_api::{self, JobSpecification, OnPoll, WaitOptions};
 use squonk2::{Client, ClientBuilder};
 use squonk2_sandbox::Sandbox;
 
@@ -67,18 +70,12 @@ const PROJECT_DIR: &str = "/work";
 const INPUT_NAME: &str = "molecules.smi";
 const OUTPUT_NAME: &str = "molprops.smi";
 
-/// The Job's variables: its input and output files, relative to the project's root.
-fn job_specification() -> Value {
-    json!({
-        "collection": JOB.0,
-        "job": JOB.1,
-        "version": JOB.2,
-        "variables": {
-            "inputFile": format!("work/{INPUT_NAME}"),
-            "outputFile": format!("work/{OUTPUT_NAME}"),
-            "separator": "tab",
-        },
-    })
+/// The Job and its variables: its input and output files, relative to the project's root.
+fn job_specification() -> JobSpecification {
+    JobSpecification::new(JOB.0, JOB.1, JOB.2)
+        .variable("inputFile", format!("work/{INPUT_NAME}"))
+        .variable("outputFile", format!("work/{OUTPUT_NAME}"))
+        .variable("separator", "tab")
 }
 
 fn main() -> ExitCode {
@@ -100,14 +97,16 @@ fn run() -> Result<()> {
     let (client, _sandbox) = connect()?;
 
     step(1, "Logging in");
-    let version = dm_api::get_version(&client).into_result()?;
+    // Each answer is decoded into its typed model (`parse`), which says what was wrong if
+    // the server's answer does not fit.
+    let version: VersionGetResponse = dm_api::get_version(&client).parse()?;
     // The account call needs a token: it proves the login works.
-    let account = dm_api::get_account(&client, &Default::default()).into_result()?;
+    let account: UserAccountDetail = dm_api::get_account(&client, &Default::default()).parse()?;
     detail(&format!(
         "Data Manager {} at {}, logged in as {}",
-        text(&version["version"]),
+        version.version,
         dm_api::get_api_url(&client).0,
-        text(&account["user"]["username"]),
+        account.user.username,
     ));
 
     step(2, "Creating a project");
@@ -115,12 +114,9 @@ fn run() -> Result<()> {
     let product_id = product_id.as_deref().unwrap_or(dm_api::TEST_PRODUCT_ID);
     // A name of our own each time: a user cannot have two projects with the same name.
     let project_name = format!("quickstart {}", unix_time());
-    let created = dm_api::create_project(&client, &project_name, product_id, &Default::default())
-        .into_result()?;
-    let project_id = created["project_id"]
-        .as_str()
-        .context("the Data Manager did not say which project it made")?
-        .to_string();
+    let created: ProjectPostResponse =
+        dm_api::create_project(&client, &project_name, product_id, &Default::default()).parse()?;
+    let project_id = created.project_id;
     detail(&format!("{project_id} ({project_name:?})"));
 
     // From here on the project is deleted at the end, whatever happens in between.
@@ -161,18 +157,15 @@ fn tour(
         4,
         &format!("Starting the Job {}/{}/{}", JOB.0, JOB.1, JOB.2),
     );
-    let started = dm_api::start_job_instance(
+    let started: InstancePostResponse = dm_api::start_job_instance(
         client,
         project_id,
         "quickstart",
         &job_specification(),
         &Default::default(),
     )
-    .into_result()?;
-    let (Some(id), Some(task_id)) = (started["instance_id"].as_str(), started["task_id"].as_str())
-    else {
-        bail!("the Data Manager did not say which instance and task it started");
-    };
+    .parse()?;
+    let (id, task_id) = (started.instance_id.as_str(), started.task_id.as_str());
     *instance_id = Some(id.to_string());
     detail(&format!("instance {id}, task {task_id}"));
 
@@ -183,26 +176,23 @@ fn tour(
         poll_interval: Duration::from_millis(500),
         on_poll: Some(show_phase_changes()),
     };
-    let instance = dm_api::wait_for_instance(client, id, &wait).into_result();
+    let instance = dm_api::wait_for_instance(client, id, &wait).parse::<InstanceGetResponse>();
     println!(" ({:.1} s)", began.elapsed().as_secs_f64());
     let instance = instance?;
-    let phase = text(&instance["phase"]);
 
     // The events say what the Job did, and why when it failed: read them either way.
     step(6, "Reading its events");
-    let task = dm_api::get_task(client, task_id, &Default::default()).into_result()?;
-    for event in task["events"].as_array().into_iter().flatten() {
-        detail(&format!(
-            "{:<8} {}",
-            text(&event["level"]),
-            text(&event["message"])
-        ));
+    let task: TaskGetResponse = dm_api::get_task(client, task_id, &Default::default()).parse()?;
+    for event in task.events.iter().flatten() {
+        detail(&format!("{:<8} {}", event.level.as_str(), event.message));
     }
-    if phase != "COMPLETED" {
+    if instance.phase != InstanceGetResponsePhase::Completed {
         bail!(
-            "the Job ended {phase}: {}",
-            instance["error_message"]
-                .as_str()
+            "the Job ended {}: {}",
+            instance.phase,
+            instance
+                .error_message
+                .as_deref()
                 .unwrap_or("no reason given")
         );
     }
@@ -329,14 +319,6 @@ fn step(number: u32, title: &str) {
 
 fn detail(line: &str) {
     println!("   {line}");
-}
-
-/// A JSON value as text: strings without their quotes.
-fn text(value: &Value) -> String {
-    match value.as_str() {
-        Some(s) => s.to_string(),
-        None => value.to_string(),
-    }
 }
 
 /// An environment variable, when set and not empty.

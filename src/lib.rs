@@ -28,12 +28,29 @@
 //! let rv = dm_api::get_version(&client);
 //! println!("{} {}", rv.success, rv.msg);
 //!
-//! // ... which `into_result()` turns into a Result for `?`.
+//! // ... which `into_result()` turns into a Result for `?` ...
 //! let namespace = dm_api::ping(&client).into_result()?;
 //! println!("the AS namespace is {}", namespace["namespace"]);
+//!
+//! // ... and `parse()` into the answer's typed model.
+//! let project: dm_api::models::ProjectDetail =
+//!     dm_api::get_project(&client, "project-123").parse()?;
+//! println!("{} has {} editors", project.name, project.editors.len());
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! ## Typed answers
+//!
+//! [`dm_api::models`] and [`as_api::models`] hold a Rust type for every type a success answer
+//! of the official APIs can contain, generated from the official client packages and named as
+//! they name them (each endpoint's documentation says which). [`ApiRv::parse`] decodes
+//! `msg` into one; a field the API marks optional is an `Option`, an enumerated string an
+//! enum that keeps values it does not know, and fields it does not know are ignored, so a
+//! newer server does not break a decode. An answer that does not fit gives a [`ParseError`]
+//! naming the call and the field: `GET /project/{project_id}: msg.created: invalid type:
+//! null, expected a string`. Jobs are started with a [`dm_api::JobSpecification`] or a JSON
+//! value.
 //!
 //! ## Configuration
 //!
@@ -119,6 +136,7 @@ mod encoding;
 #[cfg_attr(docsrs, doc(cfg(feature = "environment")))]
 pub mod environment;
 mod error;
+mod parse;
 mod request;
 mod token;
 mod transport;
@@ -127,4 +145,5 @@ pub mod ui_api;
 pub use api_rv::{ApiError, ApiRv, AsApiRv, DmApiRv};
 pub use client::{Client, ClientBuilder};
 pub use error::ErrorKind;
+pub use parse::ParseError;
 pub use request::{Progress, RetryPolicy};

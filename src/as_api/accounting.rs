@@ -6,6 +6,8 @@ use crate::request::{Auth, Call};
 
 /// The Account Server's version: `GET /version`, sent without a token.
 /// `msg` is `{"version": "..."}`.
+///
+/// `msg` is a [`StateGetVersionResponse`](super::models::StateGetVersionResponse).
 pub fn get_version(client: &Client) -> ApiRv {
     Call::new(Api::As, "GET", "/version")
         .auth(Auth::Never)
@@ -15,6 +17,8 @@ pub fn get_version(client: &Client) -> ApiRv {
 
 /// Checks that the Account Server answers: the same call as [`get_version`], as in the
 /// Python client.
+///
+/// `msg` is a [`StateGetVersionResponse`](super::models::StateGetVersionResponse).
 pub fn ping(client: &Client) -> ApiRv {
     get_version(client)
 }

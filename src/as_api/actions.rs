@@ -29,6 +29,8 @@ pub struct GetActionsOptions {
 /// Action records (you need admin rights): `GET /action` with `format` (always), then `from`,
 /// `until`, `m_id`, `product_id`, `unit_id` and `org_id` (each when set). `msg` is
 /// `{"actions": [...], "count"}`. Without dates the server returns today's actions.
+///
+/// `msg` is an [`ActionGetResponse`](super::models::ActionGetResponse).
 pub fn get_actions(client: &Client, opts: &GetActionsOptions) -> ApiRv {
     Call::new(Api::As, "GET", "/action")
         .query_always("format", opts.action_format)

@@ -67,6 +67,8 @@ pub struct GetAvailableAssetsOptions {
 /// `user_id` set to `scope_id` when given (chosen from the id's shape, as the Python client
 /// does). `msg` is `{"assets": [...], "count"}`.
 ///
+/// `msg` is an [`AssetGetResponse`](super::models::AssetGetResponse).
+///
 /// An id shaped like an Account Server UUID with a prefix other than `product-`, `unit-` or
 /// `org-` (where the Python client fails an assertion) fails before anything is sent.
 pub fn get_available_assets(client: &Client, opts: &GetAvailableAssetsOptions) -> ApiRv {
@@ -99,6 +101,8 @@ pub struct CreateAssetOptions {
 /// `description` (when not empty), `scope_id`, `content_string` (when set), then the file part
 /// `content_file` (the file, streamed; without one a part with `filename=""`, the server's
 /// "no file": D8). `msg` is `{"id"}`.
+///
+/// `msg` is an [`AssetPostResponse`](super::models::AssetPostResponse).
 ///
 /// ```no_run
 /// use squonk2::as_api::{self, CreateAssetOptions, ScopeEnum};
@@ -172,6 +176,8 @@ pub fn delete_asset(client: &Client, asset_id: &str) -> ApiRv {
 }
 
 /// One asset: `GET /asset/{asset_id}`. `msg` is the asset's detail.
+///
+/// `msg` is an [`AssetDetail`](super::models::AssetDetail).
 pub fn get_asset(client: &Client, asset_id: &str) -> ApiRv {
     asset_call("GET", "/asset/{asset_id}", asset_id)
         .error("Failed getting asset")

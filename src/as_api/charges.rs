@@ -49,6 +49,8 @@ pub type GetOrganisationChargesOptions = GetChargesOptions;
 /// The charges of every organisation (you need admin rights): `GET /charges` with `from`,
 /// `until` and `pbp` (each when set). `msg` is
 /// `{"coins", "count", "summary", "organisation_charges"}`, coins as decimal strings.
+///
+/// `msg` is a [`ChargesGetResponse`](super::models::ChargesGetResponse).
 pub fn get_charges(client: &Client, opts: &GetChargesOptions) -> ApiRv {
     with_range(Call::new(Api::As, "GET", "/charges"), opts)
         .error("Failed getting charges")
@@ -57,6 +59,8 @@ pub fn get_charges(client: &Client, opts: &GetChargesOptions) -> ApiRv {
 
 /// The charges of one product: `GET /charges/product/{product_id}` with `from`, `until` and
 /// `pbp` (each when set). Without them, the current billing period's.
+///
+/// `msg` is a [`ProductChargesGetResponse`](super::models::ProductChargesGetResponse).
 pub fn get_product_charges(
     client: &Client,
     product_id: &str,
@@ -71,6 +75,8 @@ pub fn get_product_charges(
 
 /// The charges of one unit, per product: `GET /charges/unit/{unit_id}` with `from`, `until`
 /// and `pbp` (each when set).
+///
+/// `msg` is an [`UnitChargesGetResponse`](super::models::UnitChargesGetResponse).
 pub fn get_unit_charges(client: &Client, unit_id: &str, opts: &GetUnitChargesOptions) -> ApiRv {
     let call = Call::new(Api::As, "GET", "/charges/unit/{unit_id}").path("unit_id", unit_id);
     with_range(call, opts)
@@ -80,6 +86,8 @@ pub fn get_unit_charges(client: &Client, unit_id: &str, opts: &GetUnitChargesOpt
 
 /// The charges of one organisation, per unit: `GET /charges/organisation/{org_id}` with
 /// `from`, `until` and `pbp` (each when set).
+///
+/// `msg` is an [`OrganisationChargesGetResponse`](super::models::OrganisationChargesGetResponse).
 pub fn get_organisation_charges(
     client: &Client,
     org_id: &str,

@@ -4,6 +4,50 @@ use std::fmt;
 
 use crate::request::Param;
 
+use super::models::{ProductDetailFlavour, ProductDetailType};
+
+/// The type of a product, for [`create_product`](super::create_product): the Account
+/// Server's own enumeration ([`ProductDetailType`]), `DATA_MANAGER_STORAGE_SUBSCRIPTION` or
+/// `DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION`. A string works where it is taken as well.
+pub type ProductType = ProductDetailType;
+
+/// The flavour of a project-tier product (`EVALUATION`, `BRONZE`, `SILVER`, `GOLD`), for
+/// [`CreateProductOptions::flavour`](super::CreateProductOptions::flavour):
+/// `ProductFlavour::Bronze.into()`.
+pub type ProductFlavour = ProductDetailFlavour;
+
+/// What [`create_product`](super::create_product) accepts as a product type: a
+/// [`ProductType`] or its name (`&str`, `&String`).
+// No impl for `String`, so `&name` at a call site is not a needless borrow.
+pub trait AsProductType {
+    /// The type's name, as sent.
+    fn product_type_name(&self) -> &str;
+}
+
+impl AsProductType for &str {
+    fn product_type_name(&self) -> &str {
+        self
+    }
+}
+
+impl AsProductType for &String {
+    fn product_type_name(&self) -> &str {
+        self
+    }
+}
+
+impl AsProductType for ProductType {
+    fn product_type_name(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsProductType for &ProductType {
+    fn product_type_name(&self) -> &str {
+        self.as_str()
+    }
+}
+
 /// The format of event-stream messages and of action records (Python's `EventStreamFormat`).
 ///
 /// Sent as its Python name, `JSON_STRING` or `PROTOCOL_STRING`. The default is
@@ -124,5 +168,11 @@ mod tests {
             DefaultProductPrivacyEnum::DefaultPublic.render(),
             "DEFAULT_PUBLIC"
         );
+        assert_eq!(
+            ProductType::DataManagerStorageSubscription.as_ref(),
+            "DATA_MANAGER_STORAGE_SUBSCRIPTION"
+        );
+        assert_eq!(String::from(ProductFlavour::Bronze), "BRONZE");
+        assert_eq!(ProductFlavour::from("PLATINUM").as_ref(), "PLATINUM");
     }
 }

@@ -7,6 +7,8 @@ use crate::request::{Auth, Call};
 
 /// The installed event-stream service: `GET /event-stream/version`, sent without a token.
 /// `msg` is `{"version", "protocol", "name"}`.
+///
+/// `msg` is an [`EventStreamVersionGetResponse`](super::models::EventStreamVersionGetResponse).
 pub fn get_event_stream_version(client: &Client) -> ApiRv {
     Call::new(Api::As, "GET", "/event-stream/version")
         .auth(Auth::Never)
@@ -17,6 +19,8 @@ pub fn get_event_stream_version(client: &Client) -> ApiRv {
 /// Your event stream, if you have one: `GET /event-stream`. `msg` is
 /// `{"id", "name", "location", "format"}`.
 ///
+/// `msg` is an [`EventStreamGetPostResponse`](super::models::EventStreamGetPostResponse).
+///
 /// As in the Python client, the token is sent only when the client has one.
 pub fn get_event_stream(client: &Client) -> ApiRv {
     Call::new(Api::As, "GET", "/event-stream")
@@ -26,6 +30,8 @@ pub fn get_event_stream(client: &Client) -> ApiRv {
 }
 
 /// Creates your event stream: `POST /event-stream` with JSON `{"format": <name>}`.
+///
+/// `msg` is an [`EventStreamGetPostResponse`](super::models::EventStreamGetPostResponse).
 ///
 /// ```no_run
 /// use squonk2::as_api::{self, EventStreamFormat};

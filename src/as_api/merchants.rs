@@ -7,6 +7,8 @@ use crate::request::Call;
 
 /// The merchants the Account Server knows: `GET /merchant`. `msg` is
 /// `{"merchants": [...], "count"}`.
+///
+/// `msg` is a [`MerchantsGetResponse`](super::models::MerchantsGetResponse).
 pub fn get_merchants(client: &Client) -> ApiRv {
     Call::new(Api::As, "GET", "/merchant")
         .error("Failed getting merchants")
@@ -14,6 +16,8 @@ pub fn get_merchants(client: &Client) -> ApiRv {
 }
 
 /// One merchant: `GET /merchant/{merchant_id}`. An id below 1 fails before anything is sent.
+///
+/// `msg` is a [`MerchantDetail`](super::models::MerchantDetail).
 pub fn get_merchant(client: &Client, merchant_id: i64) -> ApiRv {
     Call::new(Api::As, "GET", "/merchant/{merchant_id}")
         .require_positive("merchant_id", merchant_id)

@@ -41,6 +41,7 @@ mod charges;
 mod enums;
 mod event_streams;
 mod merchants;
+pub mod models;
 mod organisations;
 mod products;
 mod units;

@@ -15,6 +15,8 @@ pub struct GetOrganisationsOptions {
 
 /// The organisations you can see, or the one with a name: `GET /organisation?name=…`. `msg`
 /// is `{"count", "organisations": [...]}`.
+///
+/// `msg` is an [`OrganisationsGetResponse`](super::models::OrganisationsGetResponse).
 pub fn get_organisations(client: &Client, opts: &GetOrganisationsOptions) -> ApiRv {
     Call::new(Api::As, "GET", "/organisation")
         .query("name", &opts.org_name)
@@ -23,6 +25,8 @@ pub fn get_organisations(client: &Client, opts: &GetOrganisationsOptions) -> Api
 }
 
 /// One organisation with its users: `GET /organisation/{org_id}`.
+///
+/// `msg` is an [`OrganisationAllDetail`](super::models::OrganisationAllDetail).
 pub fn get_organisation(client: &Client, org_id: &str) -> ApiRv {
     Call::new(Api::As, "GET", "/organisation/{org_id}")
         .path("org_id", org_id)
@@ -31,6 +35,8 @@ pub fn get_organisation(client: &Client, org_id: &str) -> ApiRv {
 }
 
 /// The Default Organisation, home of every personal unit: `GET /default/organisation`.
+///
+/// `msg` is an [`OrganisationGetDefaultResponse`](super::models::OrganisationGetDefaultResponse).
 pub fn get_default_organisation(client: &Client) -> ApiRv {
     Call::new(Api::As, "GET", "/default/organisation")
         .error("Failed getting default organisation")
@@ -40,6 +46,8 @@ pub fn get_default_organisation(client: &Client) -> ApiRv {
 /// Creates an organisation (you need admin rights): `POST /organisation` with JSON
 /// `{"name", "owner"}`, `owner` being a username. `msg` is `{"id"}`. An empty name or owner
 /// fails before anything is sent.
+///
+/// `msg` is an [`OrganisationPostResponse`](super::models::OrganisationPostResponse).
 ///
 /// ```no_run
 /// # fn main() -> anyhow::Result<()> {

@@ -7,6 +7,8 @@ use crate::request::{Auth, Call};
 
 /// The products you can see, in every unit and organisation: `GET /product`. `msg` is
 /// `{"count", "products": [...]}`.
+///
+/// `msg` is a [`ProductsGetResponse`](super::models::ProductsGetResponse).
 pub fn get_available_products(client: &Client) -> ApiRv {
     Call::new(Api::As, "GET", "/product")
         .error("Failed getting products")
@@ -15,6 +17,8 @@ pub fn get_available_products(client: &Client) -> ApiRv {
 
 /// One product with its unit and organisation: `GET /product/{product_id}`. `msg` is
 /// `{"product": {...}}`.
+///
+/// `msg` is a [`ProductUnitGetResponse`](super::models::ProductUnitGetResponse).
 pub fn get_product(client: &Client, product_id: &str) -> ApiRv {
     Call::new(Api::As, "GET", "/product/{product_id}")
         .path("product_id", product_id)
@@ -24,6 +28,8 @@ pub fn get_product(client: &Client, product_id: &str) -> ApiRv {
 
 /// The default storage cost applied to products: `GET /product-default-storage-cost`.
 /// `msg` is `{"default_storage_cost": {"cost", "units", "description"}}`.
+///
+/// `msg` is a [`ProductsGetDefaultStorageCost`](super::models::ProductsGetDefaultStorageCost).
 pub fn get_product_default_storage_cost(client: &Client) -> ApiRv {
     Call::new(Api::As, "GET", "/product-default-storage-cost")
         .error("Failed getting product default storage cost")
@@ -32,6 +38,8 @@ pub fn get_product_default_storage_cost(client: &Client) -> ApiRv {
 
 /// The product types on offer: `GET /product-type`. `msg` is
 /// `{"count", "product_types": [{"type", "flavour", "service_kind"}, ...]}`.
+///
+/// `msg` is a [`ProductsGetTypesResponse`](super::models::ProductsGetTypesResponse).
 pub fn get_product_types(client: &Client) -> ApiRv {
     Call::new(Api::As, "GET", "/product-type")
         .error("Failed getting product types")
@@ -39,6 +47,8 @@ pub fn get_product_types(client: &Client) -> ApiRv {
 }
 
 /// The products of one unit: `GET /product/unit/{unit_id}`.
+///
+/// `msg` is a [`ProductsGetResponse`](super::models::ProductsGetResponse).
 pub fn get_products_for_unit(client: &Client, unit_id: &str) -> ApiRv {
     Call::new(Api::As, "GET", "/product/unit/{unit_id}")
         .path("unit_id", unit_id)
@@ -47,6 +57,8 @@ pub fn get_products_for_unit(client: &Client, unit_id: &str) -> ApiRv {
 }
 
 /// The products of one organisation: `GET /product/organisation/{org_id}`.
+///
+/// `msg` is a [`ProductsGetResponse`](super::models::ProductsGetResponse).
 pub fn get_products_for_organisation(client: &Client, org_id: &str) -> ApiRv {
     Call::new(Api::As, "GET", "/product/organisation/{org_id}")
         .path("org_id", org_id)
@@ -62,7 +74,8 @@ pub struct CreateProductOptions {
     /// The coin limit per billing period (sent when not 0; must not be negative).
     pub limit: i64,
     /// The flavour, for types that have one: `EVALUATION`, `BRONZE`, `SILVER` or `GOLD`
-    /// (sent when not empty).
+    /// (sent when not empty), e.g. `ProductFlavour::Bronze.into()` or `"BRONZE".into()`
+    /// ([`ProductFlavour`](super::ProductFlavour)).
     pub flavour: String,
 }
 
@@ -70,12 +83,15 @@ pub struct CreateProductOptions {
 /// `{"type", "name", "flavour", "allowance", "limit"}` (the last three when set). `msg` is
 /// `{"id"}`.
 ///
-/// `product_type` is `DATA_MANAGER_STORAGE_SUBSCRIPTION` (give an allowance) or
+/// `msg` is an [`UnitProductPostResponse`](super::models::UnitProductPostResponse).
+///
+/// `product_type` is a [`ProductType`](super::ProductType) or its name:
+/// `DATA_MANAGER_STORAGE_SUBSCRIPTION` (give an allowance) or
 /// `DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION` (give a flavour). An empty name, unit or type, or
 /// a negative allowance or limit, fails before anything is sent.
 ///
 /// ```no_run
-/// use squonk2::as_api::{self, CreateProductOptions};
+/// use squonk2::as_api::{self, CreateProductOptions, ProductFlavour, ProductType};
 /// # fn main() -> anyhow::Result<()> {
 /// let client = squonk2::Client::from_env()?;
 /// let unit_id = "unit-11111111-1111-1111-1111-111111111111";
@@ -83,11 +99,11 @@ pub struct CreateProductOptions {
 ///     &client,
 ///     "Lab project",
 ///     unit_id,
-///     "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION",
-///     &CreateProductOptions { flavour: "BRONZE".into(), ..Default::default() },
+///     ProductType::DataManagerProjectTierSubscription,
+///     &CreateProductOptions { flavour: ProductFlavour::Bronze.into(), ..Default::default() },
 /// )
-/// .into_result()?;
-/// println!("product {}", product["id"]);
+/// .parse::<as_api::models::UnitProductPostResponse>()?;
+/// println!("product {}", product.id);
 /// # Ok(())
 /// # }
 /// ```
@@ -95,9 +111,10 @@ pub fn create_product(
     client: &Client,
     product_name: &str,
     unit_id: &str,
-    product_type: &str,
+    product_type: impl super::AsProductType,
     opts: &CreateProductOptions,
 ) -> ApiRv {
+    let product_type = product_type.product_type_name();
     let mut call = Call::new(Api::As, "POST", "/product/unit/{unit_id}")
         .require("product_name", product_name)
         .path("unit_id", unit_id)

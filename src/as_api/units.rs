@@ -8,6 +8,8 @@ use crate::request::{Auth, Call};
 
 /// The units you can see, grouped by organisation: `GET /unit`. `msg` is
 /// `{"units": [{"organisation", "units", "count"}, ...]}`.
+///
+/// `msg` is an [`UnitsGetResponse`](super::models::UnitsGetResponse).
 pub fn get_available_units(client: &Client) -> ApiRv {
     Call::new(Api::As, "GET", "/unit")
         .error("Failed getting units")
@@ -22,6 +24,8 @@ pub struct GetUnitsOptions {
 }
 
 /// The units you can see, or the one with a name: `GET /unit?name=…`.
+///
+/// `msg` is an [`UnitsGetResponse`](super::models::UnitsGetResponse).
 pub fn get_units(client: &Client, opts: &GetUnitsOptions) -> ApiRv {
     Call::new(Api::As, "GET", "/unit")
         .query("name", &opts.unit_name)
@@ -30,6 +34,8 @@ pub fn get_units(client: &Client, opts: &GetUnitsOptions) -> ApiRv {
 }
 
 /// One unit with its users: `GET /unit/{unit_id}`.
+///
+/// `msg` is an [`UnitAllDetail`](super::models::UnitAllDetail).
 pub fn get_unit(client: &Client, unit_id: &str) -> ApiRv {
     Call::new(Api::As, "GET", "/unit/{unit_id}")
         .path("unit_id", unit_id)
@@ -38,6 +44,8 @@ pub fn get_unit(client: &Client, unit_id: &str) -> ApiRv {
 }
 
 /// The units of one organisation: `GET /organisation/{org_id}/unit`.
+///
+/// `msg` is an [`OrganisationUnitsGetResponse`](super::models::OrganisationUnitsGetResponse).
 pub fn get_organisation_units(client: &Client, org_id: &str) -> ApiRv {
     Call::new(Api::As, "GET", "/organisation/{org_id}/unit")
         .path("org_id", org_id)
@@ -49,6 +57,8 @@ pub fn get_organisation_units(client: &Client, org_id: &str) -> ApiRv {
 /// JSON `{"billing_day", "name"}`. `billing_day` is the day of the month (1 to 28) that
 /// billing periods start. `msg` is `{"id"}`. An empty name or a 0 billing day fails before
 /// anything is sent.
+///
+/// `msg` is an [`OrganisationUnitPostResponse`](super::models::OrganisationUnitPostResponse).
 ///
 /// ```no_run
 /// # fn main() -> anyhow::Result<()> {
@@ -108,6 +118,8 @@ pub fn delete_unit(client: &Client, unit_id: &str) -> ApiRv {
 /// Creates your personal unit (in the Default Organisation): `PUT /personal-unit` with JSON
 /// `{"billing_day"}`. `msg` is `{"organisation_id", "id"}`. A 0 billing day fails before
 /// anything is sent.
+///
+/// `msg` is a [`PersonalUnitPutResponse`](super::models::PersonalUnitPutResponse).
 pub fn create_personal_unit(client: &Client, billing_day: i64) -> ApiRv {
     Call::new(Api::As, "PUT", "/personal-unit")
         .require_positive("billing_day", billing_day)
@@ -124,6 +136,8 @@ pub fn delete_personal_unit(client: &Client) -> ApiRv {
 }
 
 /// Your personal unit: `GET /personal-unit`.
+///
+/// `msg` is an [`UnitAllDetail`](super::models::UnitAllDetail).
 pub fn get_personal_unit(client: &Client) -> ApiRv {
     Call::new(Api::As, "GET", "/personal-unit")
         .error("Failed to get personal unit")

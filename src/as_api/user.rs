@@ -6,6 +6,8 @@ use crate::request::Call;
 
 /// Your Account Server account: `GET /user/account`. `msg` is
 /// `{"user": {"id"}, "caller_has_admin_privilege", "account_server_roles"}`.
+///
+/// `msg` is an [`UserAccountDetail`](super::models::UserAccountDetail).
 pub fn get_account(client: &Client) -> ApiRv {
     Call::new(Api::As, "GET", "/user/account")
         .error("Failed getting account")
@@ -15,6 +17,8 @@ pub fn get_account(client: &Client) -> ApiRv {
 /// The members of an organisation: `GET /organisation/{org_id}/user` (deprecated by the
 /// Account Server in favour of [`get_organisation`](crate::as_api::get_organisation)'s
 /// `users`).
+///
+/// `msg` is an [`UsersGetResponse`](super::models::UsersGetResponse).
 pub fn get_organisation_users(client: &Client, org_id: &str) -> ApiRv {
     Call::new(Api::As, "GET", "/organisation/{org_id}/user")
         .path("org_id", org_id)
@@ -42,6 +46,8 @@ pub fn remove_user_from_organisation(client: &Client, org_id: &str, username: &s
 
 /// The members of a unit: `GET /unit/{unit_id}/user` (deprecated by the Account Server in
 /// favour of [`get_unit`](crate::as_api::get_unit)'s `users`).
+///
+/// `msg` is an [`UsersGetResponse`](super::models::UsersGetResponse).
 pub fn get_unit_users(client: &Client, unit_id: &str) -> ApiRv {
     Call::new(Api::As, "GET", "/unit/{unit_id}/user")
         .path("unit_id", unit_id)

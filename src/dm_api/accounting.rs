@@ -6,6 +6,8 @@ use crate::request::{Auth, Call};
 
 /// The Data Manager's version: `GET /version`, sent without a token.
 /// `msg` is `{"version": "..."}`.
+///
+/// `msg` is a [`VersionGetResponse`](super::models::VersionGetResponse).
 pub fn get_version(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "GET", "/version")
         .auth(Auth::Never)
@@ -15,6 +17,8 @@ pub fn get_version(client: &Client) -> ApiRv {
 
 /// Checks that the Data Manager answers and accepts the client's token:
 /// `GET /account-server/namespace` (as the Python client does).
+///
+/// `msg` is an [`AccountServerGetNamespaceResponse`](super::models::AccountServerGetNamespaceResponse).
 pub fn ping(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "GET", "/account-server/namespace")
         .error("Failed ping")
@@ -23,6 +27,8 @@ pub fn ping(client: &Client) -> ApiRv {
 
 /// The Kubernetes namespace of the Account Server this Data Manager uses:
 /// `GET /account-server/namespace`. `msg` is `{"namespace": "..."}`.
+///
+/// `msg` is an [`AccountServerGetNamespaceResponse`](super::models::AccountServerGetNamespaceResponse).
 pub fn get_account_server_namespace(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "GET", "/account-server/namespace")
         .error("Failed to get AS namespace")
@@ -31,6 +37,8 @@ pub fn get_account_server_namespace(client: &Client) -> ApiRv {
 
 /// This Data Manager's registration with the Account Server:
 /// `GET /account-server/registration`. `msg` is `{"merchant_id", "name", "registered"}`.
+///
+/// `msg` is an [`AccountServerGetRegistrationResponse`](super::models::AccountServerGetRegistrationResponse).
 pub fn get_account_server_registration(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "GET", "/account-server/registration")
         .error("Failed to get AS registration")

@@ -14,6 +14,8 @@ pub struct GetServiceErrorsOptions {
 }
 
 /// Lists the errors the service recorded: `GET /admin/service-error`.
+///
+/// `msg` is a [`ServiceErrorsGetResponse`](super::models::ServiceErrorsGetResponse).
 pub fn get_service_errors(client: &Client, opts: &GetServiceErrorsOptions) -> ApiRv {
     Call::new(Api::Dm, "GET", "/admin/service-error")
         .query("include_acknowledged", opts.include_acknowledged)
@@ -51,6 +53,8 @@ pub struct GetAdminUsersOptions {
 }
 
 /// Lists every known user in detail: `GET /admin/user`.
+///
+/// `msg` is an [`AdminUsersGetResponse`](super::models::AdminUsersGetResponse).
 pub fn get_admin_users(client: &Client, opts: &GetAdminUsersOptions) -> ApiRv {
     Call::new(Api::Dm, "GET", "/admin/user")
         .query_some("idle_days", opts.idle_days)
@@ -60,6 +64,8 @@ pub fn get_admin_users(client: &Client, opts: &GetAdminUsersOptions) -> ApiRv {
 }
 
 /// Prepares (creates) a user's Data Manager account: `PUT /admin/user/{user_id}`.
+///
+/// `msg` is an [`UserAccountDetail`](super::models::UserAccountDetail).
 pub fn create_user_account(client: &Client, user_id: &str) -> ApiRv {
     Call::new(Api::Dm, "PUT", "/admin/user/{user_id}")
         .path("user_id", user_id)
@@ -109,6 +115,8 @@ pub fn update_user_account(
 }
 
 /// Lists the registered job manifests: `GET /admin/job-manifest`.
+///
+/// `msg` is an [`AdminJobManifestGetResponse`](super::models::AdminJobManifestGetResponse).
 pub fn get_job_manifests(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "GET", "/admin/job-manifest")
         .error("Failed to get job manifests")
@@ -127,6 +135,8 @@ pub struct PutJobManifestOptions {
 /// Registers a job manifest (typically a Git repository URL) and loads its jobs:
 /// `PUT /admin/job-manifest` with a form. `msg` says what was loaded (`status`,
 /// `num_jobs_loaded`, the failures, ...).
+///
+/// `msg` is an [`AdminJobManifestLoadPutResponse`](super::models::AdminJobManifestLoadPutResponse).
 pub fn put_job_manifest(client: &Client, url: &str, opts: &PutJobManifestOptions) -> ApiRv {
     Call::new(Api::Dm, "PUT", "/admin/job-manifest")
         .require("url", url)
@@ -139,6 +149,8 @@ pub fn put_job_manifest(client: &Client, url: &str, opts: &PutJobManifestOptions
 
 /// Reloads the jobs of every registered manifest: `PUT /admin/job-manifest/load`.
 /// `msg` says what was loaded, as for [`put_job_manifest`].
+///
+/// `msg` is an [`AdminJobManifestLoadPutResponse`](super::models::AdminJobManifestLoadPutResponse).
 pub fn load_job_manifests(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "PUT", "/admin/job-manifest/load")
         .error("Failed to load job manifests")

@@ -6,6 +6,8 @@ use crate::client::{Api, Client};
 use crate::request::Call;
 
 /// Lists the applications the caller can launch: `GET /application`.
+///
+/// `msg` is an [`ApplicationsGetResponse`](super::models::ApplicationsGetResponse).
 pub fn get_applications(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "GET", "/application")
         .error("Failed to get applications")
@@ -13,6 +15,8 @@ pub fn get_applications(client: &Client) -> ApiRv {
 }
 
 /// One application, e.g. `datamanagerjobs.squonk.it`: `GET /application/{app_id}`.
+///
+/// `msg` is an [`ApplicationGetResponse`](super::models::ApplicationGetResponse).
 pub fn get_application(client: &Client, app_id: &str) -> ApiRv {
     Call::new(Api::Dm, "GET", "/application/{app_id}")
         .path("app_id", app_id)

@@ -7,6 +7,8 @@ use crate::request::{Auth, Call};
 
 /// The Data Manager's mode (`DEVELOPMENT` or `PRODUCTION`): `GET /mode`, sent without a
 /// token. `msg` is `{"mode": "..."}`.
+///
+/// `msg` is a [`ModeGetResponse`](super::models::ModeGetResponse).
 pub fn get_mode(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "GET", "/mode")
         .auth(Auth::Never)
@@ -16,6 +18,8 @@ pub fn get_mode(client: &Client) -> ApiRv {
 
 /// The Dataset input handlers the Data Manager has: `GET /input-handler`. The token is
 /// sent when the client has one (the endpoint needs none).
+///
+/// `msg` is an [`InputHandlerGetResponse`](super::models::InputHandlerGetResponse).
 pub fn get_input_handler(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "GET", "/input-handler")
         .auth(Auth::IfAvailable)
@@ -25,6 +29,8 @@ pub fn get_input_handler(client: &Client) -> ApiRv {
 
 /// The version of the Job definition schema the Data Manager understands:
 /// `GET /job-definition-schema/version`. The token is sent when the client has one.
+///
+/// `msg` is a [`VersionGetResponse`](super::models::VersionGetResponse).
 pub fn get_job_definition_schema_version(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "GET", "/job-definition-schema/version")
         .auth(Auth::IfAvailable)
@@ -34,6 +40,8 @@ pub fn get_job_definition_schema_version(client: &Client) -> ApiRv {
 
 /// The version of the Data Manager's workflow engine: `GET /workflow-engine/version`. The
 /// token is sent when the client has one.
+///
+/// `msg` is a [`VersionGetResponse`](super::models::VersionGetResponse).
 pub fn get_workflow_engine_version(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "GET", "/workflow-engine/version")
         .auth(Auth::IfAvailable)
@@ -42,6 +50,8 @@ pub fn get_workflow_engine_version(client: &Client) -> ApiRv {
 }
 
 /// The file (MIME) types the Data Manager supports for Datasets: `GET /type`.
+///
+/// `msg` is a [`TypesGetResponse`](super::models::TypesGetResponse).
 pub fn get_supported_file_types(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "GET", "/type")
         .error("Failed to get types")
@@ -61,6 +71,8 @@ pub struct GetUserInventoryOptions {
 
 /// The users of a Unit or Organisation with their Projects and Datasets:
 /// `GET /inventory/user?org_id=&unit_id=&usernames=a,b` (each only when set).
+///
+/// `msg` is an [`InventoryUserGetResponse`](super::models::InventoryUserGetResponse).
 pub fn get_user_inventory(client: &Client, opts: &GetUserInventoryOptions) -> ApiRv {
     let usernames = (!opts.usernames.is_empty()).then(|| opts.usernames.join(","));
     Call::new(Api::Dm, "GET", "/inventory/user")

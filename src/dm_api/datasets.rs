@@ -10,6 +10,8 @@ use crate::request::{Call, Progress};
 
 /// Lists the datasets the caller can see: `GET /dataset`.
 /// `msg` is `{"count": ..., "datasets": [...]}`.
+///
+/// `msg` is a [`DatasetsGetResponse`](super::models::DatasetsGetResponse).
 pub fn get_available_datasets(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "GET", "/dataset")
         .error("Failed to get datasets")
@@ -38,6 +40,8 @@ pub struct UploadDatasetOptions {
 /// `POST /dataset`, multipart, the file streamed from disk with its base name as the part's
 /// file name. The dataset is made by a task: `msg` is
 /// `{"dataset_id": ..., "dataset_version": ..., "task_id": ...}`.
+///
+/// `msg` is a [`DatasetPutPostResponse`](super::models::DatasetPutPostResponse).
 ///
 /// A missing local file fails the call before anything is sent.
 ///
@@ -99,6 +103,8 @@ pub struct CreateDatasetFromProjectFileOptions {
 /// `PUT /dataset` with a form. `path` is the file's project directory (starting with `/`).
 /// The dataset is made by a task: `msg` is
 /// `{"dataset_id": ..., "dataset_version": ..., "task_id": ...}`.
+///
+/// `msg` is a [`DatasetPutPostResponse`](super::models::DatasetPutPostResponse).
 pub fn create_dataset_from_project_file(
     client: &Client,
     project_id: &str,
@@ -134,6 +140,8 @@ pub struct GetDatasetVersionsOptions {
 
 /// A dataset with all its versions (owner, editors, and per version its type, file name,
 /// processing stage, projects, labels): `GET /dataset/{dataset_id}/versions`.
+///
+/// `msg` is a [`DatasetDetail`](super::models::DatasetDetail).
 pub fn get_dataset_versions(
     client: &Client,
     dataset_id: &str,
@@ -203,6 +211,8 @@ pub struct DeleteDatasetOptions {
 
 /// Deletes a dataset version: `DELETE /dataset/{dataset_id}/{dataset_version}`. The deletion
 /// is a task: `msg` is `{"task_id": ...}`.
+///
+/// `msg` is a [`TaskIdentity`](super::models::TaskIdentity).
 pub fn delete_dataset(
     client: &Client,
     dataset_id: &str,
@@ -220,6 +230,8 @@ pub fn delete_dataset(
 
 /// The property schema of a dataset version:
 /// `GET /dataset/{dataset_id}/schema/{dataset_version}`.
+///
+/// `msg` is a [`DatasetSchemaGetResponse`](super::models::DatasetSchemaGetResponse).
 pub fn get_dataset_schema(client: &Client, dataset_id: &str, dataset_version: i64) -> ApiRv {
     Call::new(
         Api::Dm,
@@ -254,6 +266,8 @@ pub fn remove_dataset_editor(client: &Client, dataset_id: &str, editor: &str) ->
 
 /// The dataset version whose content has this SHA-256 digest (64 hex digits):
 /// `GET /digest/dataset/{digest}`. `msg` is `{"dataset_id": ..., "dataset_version": ...}`.
+///
+/// `msg` is a [`DatasetDigestGetResponse`](super::models::DatasetDigestGetResponse).
 pub fn get_dataset_for_digest(client: &Client, digest: &str) -> ApiRv {
     Call::new(Api::Dm, "GET", "/digest/dataset/{digest}")
         .path("digest", digest)

@@ -56,6 +56,8 @@ pub struct ListProjectFilesOptions {
 /// The files and sub-directories at a project path:
 /// `GET /file?project_id=&path=&include_hidden=` (12 s default time-out).
 /// `msg` is `{"count", "project_id", "path", "files": [...], "paths": [...]}`.
+///
+/// `msg` is a [`FilesGetResponse`](super::models::FilesGetResponse).
 pub fn list_project_files(
     client: &Client,
     project_id: &str,
@@ -96,6 +98,8 @@ pub struct PutUnmanagedProjectFilesOptions {
 
 /// Uploads local files into a project directory, one streamed
 /// `PUT /project/{project_id}/file` (multipart: `path`, then `file`) per file.
+///
+/// `msg` is a [`FilesGetResponse`](super::models::FilesGetResponse).
 ///
 /// Unless `force` is set, the directory is listed first (`GET /file?project_id=&path=`) and
 /// files whose name is already there are skipped; a 404 listing means "no files yet". Each
@@ -430,6 +434,8 @@ pub struct AttachDatasetToProjectOptions {
 /// `dataset_id`, `dataset_version`, `project_id`, `as_type`, `path`[, `compress=True`]
 /// [, `immutable=True`] (12 s default time-out). `msg` is `{"file_id", "file_name",
 /// "file_path", "task_id"}`.
+///
+/// `msg` is a [`FilePostResponse`](super::models::FilePostResponse).
 pub fn attach_dataset_to_project(
     client: &Client,
     dataset_id: &str,

@@ -8,6 +8,8 @@ use crate::error::ErrorKind;
 use crate::request::Call;
 
 /// The Jobs the caller can run: `GET /job`. `msg` is `{"count", "jobs": [...]}`.
+///
+/// `msg` is a [`JobsGetResponse`](super::models::JobsGetResponse).
 pub fn get_available_jobs(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "GET", "/job")
         .error("Failed to get available jobs")
@@ -22,6 +24,8 @@ pub struct GetJobsOptions {
 }
 
 /// The Jobs, optionally for a project: `GET /job[?project_id=]`.
+///
+/// `msg` is a [`JobsGetResponse`](super::models::JobsGetResponse).
 pub fn get_jobs(client: &Client, opts: &GetJobsOptions) -> ApiRv {
     Call::new(Api::Dm, "GET", "/job")
         .query("project_id", opts.project_id.as_deref())
@@ -38,6 +42,8 @@ pub struct GetJobOptions {
 
 /// One Job's definition by its numeric id: `GET /job/{job_id}[?project_id=]`.
 /// `job_id` must be 1 or more (nothing is sent otherwise).
+///
+/// `msg` is a [`JobGetResponse`](super::models::JobGetResponse).
 pub fn get_job(client: &Client, job_id: i64, opts: &GetJobOptions) -> ApiRv {
     let call = Call::new(Api::Dm, "GET", "/job/{job_id}")
         .path("job_id", job_id)
@@ -60,6 +66,8 @@ pub struct GetJobByVersionOptions {
 
 /// One Job's definition by collection, job and version:
 /// `GET /job/get-by-version?collection=&job=&version=[&project_id=]`.
+///
+/// `msg` is a [`JobGetResponse`](super::models::JobGetResponse).
 pub fn get_job_by_version(
     client: &Client,
     job_collection: &str,
@@ -87,6 +95,8 @@ pub struct GetJobExchangeRatesOptions {
 }
 
 /// The current exchange rate of every Job: `GET /job-exchange-rates[?only_undefined=True]`.
+///
+/// `msg` is a [`GetAllExchangeRatesResponse`](super::models::GetAllExchangeRatesResponse).
 pub fn get_job_exchange_rates(client: &Client, opts: &GetJobExchangeRatesOptions) -> ApiRv {
     Call::new(Api::Dm, "GET", "/job-exchange-rates")
         .query("only_undefined", opts.only_undefined)
@@ -104,6 +114,8 @@ pub struct GetJobExchangeRateOptions {
 /// One Job's exchange-rate history (or current rate):
 /// `GET /job/{job_id}/exchange-rate?current=` (`current` always sent). A `job_id` below 1
 /// fails before anything is sent (D18).
+///
+/// `msg` is a [`GetExchangeRatesResponse`](super::models::GetExchangeRatesResponse).
 pub fn get_job_exchange_rate(
     client: &Client,
     job_id: i64,
@@ -159,6 +171,8 @@ fn is_decimal(text: &str) -> bool {
 /// Sets the exchange rates of Jobs, one after the other. For each rate the Job's id is
 /// looked up (`GET /job/get-by-version?collection=&job=&version=`), then the rate is set
 /// (`PUT /job/{id}/exchange-rate` with the form `rate`[, `comment`]).
+///
+/// `msg` is a [`JobGetResponse`](super::models::JobGetResponse).
 ///
 /// Every rate is checked first: an empty collection, job or version, or a rate that is not
 /// a decimal number, fails the call before anything is sent (the Python client raised

@@ -6,6 +6,8 @@ use crate::client::{Api, Client};
 use crate::request::Call;
 
 /// A dataset's metadata: `GET /dataset/{dataset_id}/meta`.
+///
+/// `msg` is a [`DatasetMetaGetResponse`](super::models::DatasetMetaGetResponse).
 pub fn get_dataset_metadata(client: &Client, dataset_id: &str) -> ApiRv {
     Call::new(Api::Dm, "GET", "/dataset/{dataset_id}/meta")
         .path("dataset_id", dataset_id)
@@ -25,6 +27,8 @@ pub struct UpdateDatasetMetadataOptions {
 
 /// Changes a dataset's metadata: `POST /dataset/{dataset_id}/meta` with a form
 /// (`meta_properties` and `labels` when set; no body when neither is).
+///
+/// `msg` is a [`DatasetMetaGetResponse`](super::models::DatasetMetaGetResponse).
 pub fn update_dataset_metadata(
     client: &Client,
     dataset_id: &str,
@@ -39,6 +43,8 @@ pub fn update_dataset_metadata(
 }
 
 /// A dataset version's metadata: `GET /dataset/{dataset_id}/meta/{dataset_version}`.
+///
+/// `msg` is a [`DatasetMetaGetResponse`](super::models::DatasetMetaGetResponse).
 pub fn get_dataset_version_metadata(
     client: &Client,
     dataset_id: &str,
@@ -69,6 +75,8 @@ pub struct UpdateDatasetVersionMetadataOptions {
 /// Changes a dataset version's metadata:
 /// `POST /dataset/{dataset_id}/meta/{dataset_version}` with a form (`meta_properties` and
 /// `annotations` when set; no body when neither is).
+///
+/// `msg` is a [`DatasetMetaGetResponse`](super::models::DatasetMetaGetResponse).
 pub fn update_dataset_version_metadata(
     client: &Client,
     dataset_id: &str,

@@ -33,6 +33,7 @@ mod admin;
 mod applications;
 mod datasets;
 mod metadata;
+pub mod models;
 mod workflows;
 
 pub use accounting::*;

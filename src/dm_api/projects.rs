@@ -22,6 +22,8 @@ pub struct GetAvailableProjectsOptions {
 
 /// The projects the caller can see: `GET /project[?project_name=]`.
 /// `msg` is `{"count", "projects": [...]}`.
+///
+/// `msg` is a [`ProjectsGetResponse`](super::models::ProjectsGetResponse).
 pub fn get_available_projects(client: &Client, opts: &GetAvailableProjectsOptions) -> ApiRv {
     Call::new(Api::Dm, "GET", "/project")
         .query("project_name", opts.project_name.as_deref())
@@ -39,6 +41,8 @@ pub struct CreateProjectOptions {
 /// Creates a project on an Account Server product (its "tier"):
 /// `POST /project` with the form `tier_product_id`, `name`[, `private=True`].
 /// `msg` is `{"project_id": "project-..."}`.
+///
+/// `msg` is a [`ProjectPostResponse`](super::models::ProjectPostResponse).
 ///
 /// ```no_run
 /// # fn main() -> anyhow::Result<()> {
@@ -73,6 +77,8 @@ pub fn create_project(
 }
 
 /// One project's details: `GET /project/{project_id}`.
+///
+/// `msg` is a [`ProjectDetail`](super::models::ProjectDetail).
 pub fn get_project(client: &Client, project_id: &str) -> ApiRv {
     Call::new(Api::Dm, "GET", "/project/{project_id}")
         .path("project_id", project_id)
@@ -103,6 +109,8 @@ pub fn update_project(client: &Client, project_id: &str, opts: &UpdateProjectOpt
 
 /// Deletes a project and its files: `DELETE /project/{project_id}`.
 /// `msg` is `{"task_id": "..."}`, the task doing the deletion.
+///
+/// `msg` is a [`TaskIdentity`](super::models::TaskIdentity).
 pub fn delete_project(client: &Client, project_id: &str) -> ApiRv {
     Call::new(Api::Dm, "DELETE", "/project/{project_id}")
         .path("project_id", project_id)

@@ -18,6 +18,8 @@ pub struct GetAvailableTasksOptions {
 
 /// The tasks the caller can see:
 /// `GET /task[?exclude_done=True][&exclude_purpose=][&project_id=]`.
+///
+/// `msg` is a [`TasksGetResponse`](super::models::TasksGetResponse).
 pub fn get_available_tasks(client: &Client, opts: &GetAvailableTasksOptions) -> ApiRv {
     Call::new(Api::Dm, "GET", "/task")
         .query("exclude_done", opts.exclude_done)
@@ -44,6 +46,8 @@ pub struct GetTasksOptions {
 
 /// Tasks, filtered: `GET /task` with `exclude_done=True`, `exclude_removal=True`,
 /// `exclude_purpose`, `project_id`, `instance_callback_context` (each only when set).
+///
+/// `msg` is a [`TasksGetResponse`](super::models::TasksGetResponse).
 pub fn get_tasks(client: &Client, opts: &GetTasksOptions) -> ApiRv {
     Call::new(Api::Dm, "GET", "/task")
         .query("exclude_done", opts.exclude_done)
@@ -69,6 +73,8 @@ pub struct GetTaskOptions {
 
 /// One task with its states and events, in order:
 /// `GET /task/{task_id}[?event_prior_ordinal=][&event_limit=]` (each only when not 0).
+///
+/// `msg` is a [`TaskGetResponse`](super::models::TaskGetResponse).
 pub fn get_task(client: &Client, task_id: &str, opts: &GetTaskOptions) -> ApiRv {
     Call::new(Api::Dm, "GET", "/task/{task_id}")
         .path("task_id", task_id)

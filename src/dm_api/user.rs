@@ -14,6 +14,8 @@ pub struct GetAccountOptions {
 
 /// The caller's account: `GET /user/account[?do_not_impersonate=True]`.
 /// `msg` is `{"user": {...}, "caller_has_admin_privilege", "data_manager_roles"}`.
+///
+/// `msg` is an [`UserAccountDetail`](super::models::UserAccountDetail).
 pub fn get_account(client: &Client, opts: &GetAccountOptions) -> ApiRv {
     Call::new(Api::Dm, "GET", "/user/account")
         .query("do_not_impersonate", opts.do_not_impersonate)
@@ -22,6 +24,8 @@ pub fn get_account(client: &Client, opts: &GetAccountOptions) -> ApiRv {
 }
 
 /// The users that have used the Data Manager: `GET /user`.
+///
+/// `msg` is an [`UsersGetResponse`](super::models::UsersGetResponse).
 pub fn get_users(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "GET", "/user")
         .error("Failed to get users")
@@ -57,6 +61,8 @@ pub struct GetApiLogOptions {
 
 /// The API calls recorded against the caller's account (GETs are not recorded):
 /// `GET /user/api-log[?from=][&until=]`.
+///
+/// `msg` is an [`UserApiLogGetResponse`](super::models::UserApiLogGetResponse).
 pub fn get_api_log(client: &Client, opts: &GetApiLogOptions) -> ApiRv {
     Call::new(Api::Dm, "GET", "/user/api-log")
         .query("from", opts.from_.as_deref())
@@ -66,6 +72,8 @@ pub fn get_api_log(client: &Client, opts: &GetApiLogOptions) -> ApiRv {
 }
 
 /// The caller's API token: `GET /user/token`. `msg` is `{"token": "..."}`.
+///
+/// `msg` is an [`UserApiTokenGetResponse`](super::models::UserApiTokenGetResponse).
 pub fn get_api_token(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "GET", "/user/token")
         .error("Failed to get api token")

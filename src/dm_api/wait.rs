@@ -125,6 +125,8 @@ fn wait_until_done(
 /// 0, the kind [`ErrorKind::Timeout`](crate::ErrorKind::Timeout), and the error names the
 /// last phase.
 ///
+/// `msg` is an [`InstanceGetResponse`](super::models::InstanceGetResponse).
+///
 /// ```no_run
 /// # fn main() -> anyhow::Result<()> {
 /// use std::time::Duration;
@@ -162,6 +164,8 @@ pub fn wait_for_instance(client: &Client, instance_id: &str, opts: &WaitOptions)
 /// Polls [`get_task`] every `poll_interval` until the task is `done` and returns that last
 /// answer (the task with its states and events; `exit_code` says how it ended). Failures
 /// and the timeout are as for [`wait_for_instance`].
+///
+/// `msg` is a [`TaskGetResponse`](super::models::TaskGetResponse).
 pub fn wait_for_task(client: &Client, task_id: &str, opts: &WaitOptions) -> ApiRv {
     wait_until_done(
         opts,

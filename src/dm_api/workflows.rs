@@ -12,6 +12,8 @@ use crate::request::Call;
 pub use crate::as_api::ScopeEnum;
 
 /// Lists the workflows the caller can see: `GET /workflow`.
+///
+/// `msg` is a [`WorkflowGetAllResponse`](super::models::WorkflowGetAllResponse).
 pub fn get_workflows(client: &Client) -> ApiRv {
     Call::new(Api::Dm, "GET", "/workflow")
         .error("Failed to get workflows")
@@ -33,6 +35,8 @@ pub struct CreateWorkflowOptions {
 /// Creates a workflow: `POST /workflow`, multipart. Give the definition as text
 /// (`opts.definition`) or as a file (`opts.definition_file`). `msg` is
 /// `{"id": ..., "validated": ...}`.
+///
+/// `msg` is a [`WorkflowPostResponse`](super::models::WorkflowPostResponse).
 ///
 /// Without a definition file a `definition_file` part with `filename=""` and no content is
 /// sent, which the server reads as "no file" (D8).
@@ -77,6 +81,8 @@ fn definition_file(path: &Option<PathBuf>) -> Option<&std::path::Path> {
 }
 
 /// One workflow: `GET /workflow/{workflow_id}`.
+///
+/// `msg` is a [`WorkflowGetResponse`](super::models::WorkflowGetResponse).
 pub fn get_workflow(client: &Client, workflow_id: &str) -> ApiRv {
     Call::new(Api::Dm, "GET", "/workflow/{workflow_id}")
         .path("workflow_id", workflow_id)
@@ -98,6 +104,8 @@ pub struct UpdateWorkflowOptions {
 /// Changes a workflow's name or definition: `PATCH /workflow/{workflow_id}`, multipart
 /// (with the `filename=""` part when no definition file is given, as [`create_workflow`]).
 /// `msg` is `{"validated": ...}`.
+///
+/// `msg` is a [`WorkflowPatchResponse`](super::models::WorkflowPatchResponse).
 pub fn update_workflow(client: &Client, workflow_id: &str, opts: &UpdateWorkflowOptions) -> ApiRv {
     Call::new(Api::Dm, "PATCH", "/workflow/{workflow_id}")
         .path("workflow_id", workflow_id)
@@ -118,6 +126,8 @@ pub fn delete_workflow(client: &Client, workflow_id: &str) -> ApiRv {
 
 /// A workflow's definition: `GET /workflow/{workflow_id}/definition`.
 /// `msg` is `{"definition": <the YAML text>}`.
+///
+/// `msg` is a [`WorkflowDefinitionGetResponse`](super::models::WorkflowDefinitionGetResponse).
 pub fn get_workflow_definition(client: &Client, workflow_id: &str) -> ApiRv {
     Call::new(Api::Dm, "GET", "/workflow/{workflow_id}/definition")
         .path("workflow_id", workflow_id)
@@ -137,6 +147,8 @@ pub struct RunWorkflowOptions {
 
 /// Runs a workflow in a project, its instances named after `as_name`:
 /// `POST /workflow/{workflow_id}/run` with a form. `msg` is `{"id": <running workflow id>}`.
+///
+/// `msg` is a [`WorkflowRunPostResponse`](super::models::WorkflowRunPostResponse).
 ///
 /// The Python client sends no body, though the API requires `project_id` and `as_name`; this
 /// function sends them (D7), and `variables` and `debug` when set.
@@ -177,6 +189,8 @@ pub fn run_workflow(
 
 /// Freezes a workflow under a version string (e.g. `1.0.0`):
 /// `PUT /workflow/{workflow_id}/version` with a form. `msg` is `{"id": <new workflow id>}`.
+///
+/// `msg` is a [`WorkflowVersionPutResponse`](super::models::WorkflowVersionPutResponse).
 pub fn apply_workflow_version(client: &Client, workflow_id: &str, version_str: &str) -> ApiRv {
     Call::new(Api::Dm, "PUT", "/workflow/{workflow_id}/version")
         .path("workflow_id", workflow_id)
@@ -197,6 +211,8 @@ pub struct GetRunningWorkflowsOptions {
 
 /// Lists running workflows: `GET /running-workflow`, the filters in the query (D7: the
 /// Python client sends them as a form body on the GET).
+///
+/// `msg` is a [`RunningWorkflowGetAllResponse`](super::models::RunningWorkflowGetAllResponse).
 pub fn get_running_workflows(client: &Client, opts: &GetRunningWorkflowsOptions) -> ApiRv {
     Call::new(Api::Dm, "GET", "/running-workflow")
         .query("workflow_id", &opts.workflow_id)
@@ -206,6 +222,8 @@ pub fn get_running_workflows(client: &Client, opts: &GetRunningWorkflowsOptions)
 }
 
 /// One running workflow: `GET /running-workflow/{running_workflow_id}`.
+///
+/// `msg` is a [`RunningWorkflowGetResponse`](super::models::RunningWorkflowGetResponse).
 ///
 /// The id is required: an empty one fails before anything is sent (D3; the Python client
 /// would call `/running-workflow/None`).
@@ -240,6 +258,8 @@ pub fn stop_running_workflow(client: &Client, running_workflow_id: &str) -> ApiR
 
 /// The steps of a running workflow: `GET /running-workflow/{running_workflow_id}/steps`
 /// (the id is required, as for [`get_running_workflow`]).
+///
+/// `msg` is a [`RunningWorkflowStepsGetResponse`](super::models::RunningWorkflowStepsGetResponse).
 pub fn get_running_workflow_steps(client: &Client, running_workflow_id: &str) -> ApiRv {
     Call::new(
         Api::Dm,

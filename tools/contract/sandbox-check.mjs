@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // Checks the sandbox's own answers against the official API types.
 //
-//   node sandbox-check.mjs DIR
+//   node sandbox-check.mjs DIR [--typed-samples FILE]
 //
 // DIR holds the samples-*.jsonl files a test run wrote with SQUONK2_SANDBOX_CONTRACT_DIR=DIR
 // (see sandbox/src/contract.rs). Each answer is matched to its endpoint in endpoints.json
 // (made from the official DM 5.0.1 and AS 4.4.0 client packages): a success answer must have a
 // status the endpoint declares and a body of its declared type; an error answer must be
 // {"error": string}. Answers are de-duplicated by shape, then type-checked with check.mjs.
-// Exit status: 0 all good, 1 something does not match, 2 usage/setup error.
+// With --typed-samples, the de-duplicated answers are also written to FILE as
+// [{"type", "package", "value", "where"}, ...], for the Rust models' round-trip test
+// (tests/models.rs). Exit status: 0 all good, 1 something does not match, 2 usage/setup error.
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
@@ -16,6 +18,8 @@ import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = process.argv[2];
+const typedAt = process.argv.indexOf("--typed-samples");
+const typedSamples = typedAt > 2 ? process.argv[typedAt + 1] : null;
 if (!dir || !fs.existsSync(dir)) {
   console.error("usage: sandbox-check.mjs DIR (a directory of samples-*.jsonl)");
   process.exit(2);
@@ -83,6 +87,7 @@ for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".jsonl"))) {
 }
 
 const entries = [...samples.values()];
+if (typedSamples) fs.writeFileSync(typedSamples, JSON.stringify(entries));
 console.log(`contract: ${total} answers captured, ${entries.length} distinct shapes to type-check`);
 const counts = {};
 for (const e of entries) counts[`${e.package}:${e.type}`] = (counts[`${e.package}:${e.type}`] ?? 0) + 1;
