@@ -920,6 +920,38 @@ fn delete_old_instances_deletes_exactly_the_old_ones_and_leaves_admin_mode() {
 }
 
 #[test]
+fn delete_old_instances_reads_naive_and_zoned_stop_times() {
+    // A real Data Manager writes naive UTC (`2026-12-01T20:09:51.813613`); older sandboxes
+    // and other tools write `Z` or `+00:00`. The example must read all three.
+    let deployment = Deployment::start();
+    let at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(100);
+    let naive = format!("{:.6}", jiff::tz::Offset::UTC.to_datetime(at));
+    let instance = |id: &str, stopped: String| serde_json::json!({"id": id, "owner": "alice", "name": id, "stopped": stopped});
+    let listing = serde_json::json!({"count": 4, "instances": [
+        instance("instance-naive", naive.clone()),
+        instance("instance-zulu", format!("{naive}Z")),
+        instance("instance-offset", format!("{naive}+00:00")),
+        instance("instance-garbled", "last tuesday".into()),
+    ]});
+    deployment.sandbox.add_fault(
+        FaultRule::new("/data-manager-api/instance", Fault::json(200, &listing)).method("GET"),
+    );
+    let (ok, stdout, stderr) = deployment.run("delete_old_instances", &["sandbox"]);
+    assert!(ok, "{stdout}\n{stderr}");
+    for id in ["instance-naive", "instance-zulu", "instance-offset"] {
+        assert!(
+            stdout.contains(&format!("[{id}] of alice")),
+            "{id}: {stdout}"
+        );
+    }
+    assert!(
+        stdout.contains("skipping instance-garbled: cannot read its stop time"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Found 3 of 4 instances"), "{stdout}");
+}
+
+#[test]
 fn exchange_rates_round_trip_through_a_file() {
     let deployment = Deployment::start();
     let admin = deployment.admin();

@@ -41,6 +41,8 @@ impl Sandbox {
             username: username.to_owned(),
             name: Some(name.to_owned()).filter(|n| !n.is_empty()),
             date: None,
+            // Made by a test, not by a Job: no Job to describe.
+            additional_data: Default::default(),
         })
     }
 
