@@ -180,6 +180,7 @@ mod control;
 mod dm;
 mod error;
 mod fault;
+mod fixture;
 mod jwt;
 mod keycloak;
 mod keys;
@@ -194,6 +195,9 @@ pub use account_server::AS_VERSION;
 pub use contract::CONTRACT_DIR_VAR;
 pub use dm::DM_VERSION;
 pub use fault::{Fault, FaultRule};
+pub use fixture::{
+    SANDBOX_ORG_ID, SANDBOX_STORAGE_PRODUCT_ID, SANDBOX_TIER_PRODUCT_ID, SANDBOX_UNIT_ID,
+};
 pub use record::{RecordedBody, RecordedPart, RecordedRequest};
 pub use sandbox::{Sandbox, SandboxBuilder};
 pub use state::SandboxUser;

@@ -29,6 +29,7 @@ mod assets;
 mod charges;
 mod control;
 mod dates;
+pub(crate) mod fixture;
 mod organisations;
 mod products;
 pub(crate) mod state;
@@ -325,6 +326,19 @@ pub(crate) fn product_home(shared: &Shared, product_id: &str) -> Option<ProductH
         organisation_id: unit.org_id.clone(),
         flavour: product.flavour.map(|f| f.name()),
     })
+}
+
+/// For fixtures: the id of the project-tier product whose id or name is `wanted`.
+pub(crate) fn tier_product_named(shared: &Shared, wanted: &str) -> Option<String> {
+    let state = lock(&shared.account);
+    let tier = |p: &&state::Product| p.kind == state::ProductType::ProjectTier;
+    state
+        .products
+        .iter()
+        .filter(tier)
+        .find(|p| p.id == wanted)
+        .or_else(|| state.products.iter().filter(tier).find(|p| p.name == wanted))
+        .map(|p| p.id.clone())
 }
 
 /// For the Data Manager: marks a project-tier product as claimed by a project (so that the
