@@ -123,7 +123,8 @@ pub(crate) fn load(shared: &Shared, text: &str, dir: &Path) -> Result<(), String
     }
     add_organisations(shared, &fixture.organisations)?;
     for project in &fixture.projects {
-        add_project(shared, project, dir).map_err(|e| format!("project {:?}: {e}", project.name))?;
+        add_project(shared, project, dir)
+            .map_err(|e| format!("project {:?}: {e}", project.name))?;
     }
     Ok(())
 }
@@ -163,12 +164,20 @@ fn add_project(shared: &Shared, project: &FixtureProject, dir: &Path) -> Result<
             .ok_or_else(|| format!("there is no project-tier product {wanted:?}"))?,
     };
     let (unit_id, organisation_id, product_flavour) = if product_id == TEST_PRODUCT_ID {
-        (TEST_UNIT_ID.to_owned(), TEST_ORG_ID.to_owned(), Some(TEST_PRODUCT_FLAVOUR.to_owned()))
+        (
+            TEST_UNIT_ID.to_owned(),
+            TEST_ORG_ID.to_owned(),
+            Some(TEST_PRODUCT_FLAVOUR.to_owned()),
+        )
     } else {
         crate::account_server::claim_product(shared, &product_id, &project_id, &project.name)?;
         let home = crate::account_server::product_home(shared, &product_id)
             .ok_or_else(|| format!("product {product_id} has no unit"))?;
-        (home.unit_id, home.organisation_id, home.flavour.map(str::to_owned))
+        (
+            home.unit_id,
+            home.organisation_id,
+            home.flavour.map(str::to_owned),
+        )
     };
     let administrators = members(shared, &creator, &project.administrators)?;
     let editors = members(shared, &creator, &project.editors)?;
@@ -194,7 +203,10 @@ fn add_project(shared: &Shared, project: &FixtureProject, dir: &Path) -> Result<
                 .components()
                 .all(|c| matches!(c, Component::Normal(_)));
         if !safe {
-            return Err(format!("{:?} is not a project-relative file path", file.path));
+            return Err(format!(
+                "{:?} is not a project-relative file path",
+                file.path
+            ));
         }
         let content = match (&file.content, &file.source) {
             (Some(text), None) => text.clone().into_bytes(),

@@ -46,7 +46,10 @@ fn the_binary_prints_urls_users_and_an_environments_snippet_then_serves() {
         // UI API's URL) finds the UI API too.
         format!("ui-hostname: {base}/data-manager-ui/api"),
         // The organisation alice and bob start in, its unit and products.
-        format!("Sandbox ({}): owner alice, members bob", squonk2_sandbox::SANDBOX_ORG_ID),
+        format!(
+            "Sandbox ({}): owner alice, members bob",
+            squonk2_sandbox::SANDBOX_ORG_ID
+        ),
         format!("unit Sandbox Unit ({})", squonk2_sandbox::SANDBOX_UNIT_ID),
         format!(
             "product Sandbox Project Tier ({}): DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION BRONZE",
@@ -150,7 +153,10 @@ fn the_binary_preloads_a_fixture_file() {
     child.kill().unwrap();
     child.wait().unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
-    assert!(summary.contains("carol / carol-pw  (admin-capable)"), "{summary}");
+    assert!(
+        summary.contains("carol / carol-pw  (admin-capable)"),
+        "{summary}"
+    );
     assert!(summary.contains("Acme (org-"), "{summary}");
     assert!(summary.contains("  unit Chemistry (unit-"), "{summary}");
 

@@ -111,7 +111,12 @@ pub(crate) fn add_organisations(
         if new.taken(&state, &id) {
             return Err(context(format!("the id {id} is taken")));
         }
-        if state.organisations.iter().chain(&new.organisations).any(|o| o.name == org.name) {
+        if state
+            .organisations
+            .iter()
+            .chain(&new.organisations)
+            .any(|o| o.name == org.name)
+        {
             return Err(context("an organisation of that name exists".into()));
         }
         let privacy = privacy_of(org.default_product_privacy.as_deref())
@@ -131,7 +136,11 @@ pub(crate) fn add_organisations(
             if new.taken(&state, &unit_id) {
                 return Err(context(format!("the id {unit_id} is taken")));
             }
-            if new.units.iter().any(|u| u.org_id == id && u.name == unit.name) {
+            if new
+                .units
+                .iter()
+                .any(|u| u.org_id == id && u.name == unit.name)
+            {
                 return Err(context("the organisation has a unit of that name".into()));
             }
             let one = serde_json::Value::from(1);
@@ -159,9 +168,8 @@ pub(crate) fn add_organisations(
                 members: users(shared, &unit.members).map_err(context)?,
             });
             for product in &unit.products {
-                let context = |e: String| {
-                    format!("product {:?} of unit {:?}: {e}", product.name, unit.name)
-                };
+                let context =
+                    |e: String| format!("product {:?} of unit {:?}: {e}", product.name, unit.name);
                 let product_id =
                     id_of(shared, product.id.as_deref(), "product").map_err(context)?;
                 if new.taken(&state, &product_id) {

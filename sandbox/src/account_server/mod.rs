@@ -337,7 +337,13 @@ pub(crate) fn tier_product_named(shared: &Shared, wanted: &str) -> Option<String
         .iter()
         .filter(tier)
         .find(|p| p.id == wanted)
-        .or_else(|| state.products.iter().filter(tier).find(|p| p.name == wanted))
+        .or_else(|| {
+            state
+                .products
+                .iter()
+                .filter(tier)
+                .find(|p| p.name == wanted)
+        })
         .map(|p| p.id.clone())
 }
 

@@ -1,0 +1,391 @@
+//! The sandbox answers as the real services do where the official types leave it open
+//! (optional fields, timestamp form, who may call what), and starts with what a team needs:
+//! an organisation, and fixtures. Driven through the SDK; see sandbox/FIDELITY.md.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use serde_json::Value;
+use squonk2::as_api;
+use squonk2::dm_api::{self, GetApiLogOptions, GetUserInventoryOptions, WaitOptions};
+use squonk2::Client;
+use squonk2_sandbox::{
+    Sandbox, SANDBOX_ORG_ID, SANDBOX_STORAGE_PRODUCT_ID, SANDBOX_TIER_PRODUCT_ID, SANDBOX_UNIT_ID,
+};
+
+fn quick_sandbox() -> Sandbox {
+    Sandbox::builder()
+        .job_duration(Duration::from_millis(100))
+        .start()
+        .expect("the sandbox starts")
+}
+
+fn project_on(client: &Client, name: &str, product_id: &str) -> String {
+    let msg = ok(dm_api::create_project(
+        client,
+        name,
+        product_id,
+        &Default::default(),
+    ));
+    msg["project_id"].as_str().unwrap().to_string()
+}
+
+/// Runs `im-test` `nop` in a project until it completes; the instance id.
+fn run_nop(client: &Client, project_id: &str) -> String {
+    let spec = serde_json::json!({"collection": "im-test", "job": "nop", "version": "1.0.0"});
+    let msg = ok(dm_api::start_job_instance(
+        client,
+        project_id,
+        "nop-run",
+        &spec,
+        &Default::default(),
+    ));
+    let instance_id = msg["instance_id"].as_str().unwrap().to_string();
+    let opts = WaitOptions {
+        poll_interval: Duration::from_millis(20),
+        ..Default::default()
+    };
+    let done = ok(dm_api::wait_for_instance(client, &instance_id, &opts));
+    assert_eq!(done["phase"], "COMPLETED", "{done}");
+    instance_id
+}
+
+/// Naive UTC as Python's `isoformat()` writes it: no zone, microseconds or none.
+fn assert_naive_utc(value: &Value, what: &str) {
+    let text = value.as_str().unwrap_or_else(|| panic!("{what}: {value}"));
+    let (date, time) = text
+        .split_once('T')
+        .unwrap_or_else(|| panic!("{what}: {text}"));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    let date: Vec<&str> = date.split('-').collect();
+    let (clock, fraction) = time.split_once('.').unwrap_or((time, "123456"));
+    let clock: Vec<&str> = clock.split(':').collect();
+    assert!(
+        date.len() == 3
+            && [4, 2, 2] == [date[0].len(), date[1].len(), date[2].len()]
+            && date.iter().all(|p| digits(p))
+            && clock.len() == 3
+            && clock.iter().all(|p| p.len() == 2 && digits(p))
+            && fraction.len() == 6
+            && digits(fraction),
+        "{what} is not naive UTC with microseconds: {text:?}"
+    );
+}
+
+#[test]
+fn job_charges_carry_the_job_in_additional_data() {
+    let sandbox = quick_sandbox();
+    let alice = user_client(&sandbox, "alice");
+    let project_id = project_on(&alice, "charged", SANDBOX_TIER_PRODUCT_ID);
+    let instance_id = run_nop(&alice, &project_id);
+    let charges = ok(as_api::get_product_charges(
+        &alice,
+        SANDBOX_TIER_PRODUCT_ID,
+        &Default::default(),
+    ));
+    // What the vendor's get-job-executions tool reads.
+    let charge = &charges["processing_charges"][0]["charge"];
+    let data = &charge["additional_data"];
+    assert_eq!(data["job_collection"], "im-test", "{charges}");
+    assert_eq!(data["job_job"], "nop");
+    assert_eq!(data["job_version"], "1.0.0");
+    assert_eq!(data["instance_id"], instance_id.as_str());
+    assert_eq!(data["project_id"], project_id.as_str());
+    assert_naive_utc(&data["started"], "additional_data.started");
+    assert_naive_utc(&charge["timestamp"], "charge timestamp");
+}
+
+#[test]
+fn storage_charge_items_say_what_is_stored() {
+    let sandbox = quick_sandbox();
+    let alice = user_client(&sandbox, "alice");
+    sandbox
+        .set_product_storage(SANDBOX_STORAGE_PRODUCT_ID, 3 << 30)
+        .unwrap();
+    let charges = ok(as_api::get_product_charges(
+        &alice,
+        SANDBOX_STORAGE_PRODUCT_ID,
+        &Default::default(),
+    ));
+    // The vendor's coins tool takes the item with `current_bytes` as the burn rate.
+    let item = &charges["storage_charges"]["items"][0];
+    assert_eq!(
+        item["additional_data"]["current_bytes"],
+        3u64 << 30,
+        "{charges}"
+    );
+    assert_eq!(item["current_burn_rate"], "3.00");
+}
+
+#[test]
+fn instances_report_their_coins_and_cost() {
+    let sandbox = quick_sandbox();
+    let alice = user_client(&sandbox, "alice");
+    let project_id = project_on(&alice, "coins", dm_api::TEST_PRODUCT_ID);
+    let instance_id = run_nop(&alice, &project_id);
+    let instance = ok(dm_api::get_instance(&alice, &instance_id));
+    assert_eq!(instance["coins"], "1", "{instance}");
+    assert_eq!(instance["cost"], "1");
+    assert_eq!(instance["rendered_outputs"], "{}");
+    for key in ["launched", "started", "stopped"] {
+        assert_naive_utc(&instance[key], key);
+    }
+    let listing = ok(dm_api::get_available_instances(&alice));
+    // What im-squad's Coins column shows.
+    assert_eq!(listing["instances"][0]["coins"], "1", "{listing}");
+    assert_naive_utc(&listing["instances"][0]["stopped"], "summary stopped");
+}
+
+#[test]
+fn projects_report_their_product_flavour() {
+    let sandbox = quick_sandbox();
+    let alice = user_client(&sandbox, "alice");
+    let on_tier = project_on(&alice, "bronze", SANDBOX_TIER_PRODUCT_ID);
+    let project = ok(dm_api::get_project(&alice, &on_tier));
+    assert_eq!(project["product_flavour"], "BRONZE", "{project}");
+    assert_eq!(project["unit_id"], SANDBOX_UNIT_ID);
+    assert_eq!(project["organisation_id"], SANDBOX_ORG_ID);
+    assert_naive_utc(&project["created"], "project created");
+    let on_test = project_on(&alice, "evaluation", dm_api::TEST_PRODUCT_ID);
+    let project = ok(dm_api::get_project(&alice, &on_test));
+    assert_eq!(project["product_flavour"], "EVALUATION", "{project}");
+}
+
+#[test]
+fn the_api_log_has_status_codes_durations_and_bodies() {
+    let sandbox = quick_sandbox();
+    let alice = user_client(&sandbox, "alice");
+    project_on(&alice, "logged", dm_api::TEST_PRODUCT_ID);
+    // Refused: no such product.
+    let refused = dm_api::create_project(&alice, "refused", "product-nope", &Default::default());
+    assert_eq!(refused.http_status_code, 400);
+    let log = ok(dm_api::get_api_log(&alice, &GetApiLogOptions::default()));
+    let entries = log["api_log"].as_array().unwrap();
+    let posts: Vec<&Value> = entries.iter().filter(|e| e["path"] == "/project").collect();
+    assert_eq!(posts.len(), 2, "{log}");
+    assert_eq!(posts[0]["status_code"], 201, "{log}");
+    assert_eq!(posts[1]["status_code"], 400, "{log}");
+    for entry in &posts {
+        // Humanised nanoseconds: 7969400 is "7,969,400".
+        let duration = entry["duration_ns"].as_str().unwrap();
+        let groups: Vec<&str> = duration.split(',').collect();
+        assert!(
+            !groups[0].is_empty()
+                && groups[0].len() <= 3
+                && groups[1..].iter().all(|g| g.len() == 3)
+                && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_digit())),
+            "{duration:?}"
+        );
+        assert_naive_utc(&entry["began"], "api log began");
+    }
+    let body: Value = serde_json::from_str(posts[0]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["name"], "logged", "{log}");
+}
+
+#[test]
+fn members_of_a_unit_or_organisation_may_see_its_user_inventory() {
+    let sandbox = quick_sandbox();
+    sandbox.add_user("carol", "carol-password", false);
+    let (alice, bob, carol) = (
+        user_client(&sandbox, "alice"),
+        user_client(&sandbox, "bob"),
+        user_client(&sandbox, "carol"),
+    );
+    project_on(&alice, "inventoried", SANDBOX_TIER_PRODUCT_ID);
+    let of_org = GetUserInventoryOptions {
+        org_id: Some(SANDBOX_ORG_ID.into()),
+        ..Default::default()
+    };
+    let of_unit = GetUserInventoryOptions {
+        unit_id: Some(SANDBOX_UNIT_ID.into()),
+        ..Default::default()
+    };
+    for (who, client) in [("alice", &alice), ("bob", &bob)] {
+        for opts in [&of_org, &of_unit] {
+            let inventory = ok(dm_api::get_user_inventory(client, opts));
+            assert_eq!(
+                inventory["users"][0]["username"], "alice",
+                "{who}: {inventory}"
+            );
+        }
+    }
+    // Not a member (and not an admin in admin mode).
+    let refused = dm_api::get_user_inventory(&carol, &of_org);
+    assert_eq!(refused.http_status_code, 403, "{refused:?}");
+    let refused = dm_api::get_user_inventory(&carol, &of_unit);
+    assert_eq!(refused.http_status_code, 403, "{refused:?}");
+}
+
+#[test]
+fn account_server_timestamps_are_naive_utc() {
+    let sandbox = quick_sandbox();
+    let admin = client_for(&sandbox);
+    let org = ok(as_api::create_organisation(&admin, "Naive", "alice"));
+    let orgs = ok(as_api::get_organisations(&admin, &Default::default()));
+    let created = orgs["organisations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == org["id"])
+        .map(|o| o["created"].clone())
+        .unwrap();
+    assert_naive_utc(&created, "organisation created");
+}
+
+#[test]
+fn a_fresh_sandbox_has_an_organisation_for_alice_and_bob() {
+    let sandbox = quick_sandbox();
+    let (alice, bob) = (user_client(&sandbox, "alice"), user_client(&sandbox, "bob"));
+    for client in [&alice, &bob] {
+        let orgs = ok(as_api::get_organisations(client, &Default::default()));
+        let sandbox_org = orgs["organisations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == SANDBOX_ORG_ID)
+            .cloned()
+            .unwrap_or_else(|| panic!("{orgs}"));
+        assert_eq!(sandbox_org["name"], "Sandbox");
+        assert_eq!(sandbox_org["caller_is_member"], true);
+        let products = ok(as_api::get_products_for_unit(client, SANDBOX_UNIT_ID));
+        let mut kinds: Vec<&str> = products["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["product"]["type"].as_str().unwrap())
+            .collect();
+        kinds.sort();
+        assert_eq!(
+            kinds,
+            [
+                "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION",
+                "DATA_MANAGER_STORAGE_SUBSCRIPTION"
+            ]
+        );
+    }
+    // Its project-tier product takes a project, and is claimed by it.
+    let project_id = project_on(&bob, "team work", SANDBOX_TIER_PRODUCT_ID);
+    let product = ok(as_api::get_product(&bob, SANDBOX_TIER_PRODUCT_ID));
+    assert_eq!(
+        product["product"]["claim"]["id"],
+        project_id.as_str(),
+        "{product}"
+    );
+}
+
+const TEAM_FIXTURE: &str = "\
+users:
+  - {username: carol, password: carol-password}
+  - {username: dave, password: dave-password, admin: true}
+organisations:
+  - name: Acme
+    id: org-acme0000-0000-4000-8000-000000000000
+    owner: carol
+    members: [alice]
+    units:
+      - name: Chemistry
+        id: unit-acme0000-0000-4000-8000-000000000000
+        billing_day: 3
+        members: [dave]
+        products:
+          - name: Chemistry tier
+            type: DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION
+            flavour: SILVER
+          - name: Chemistry storage
+            type: DATA_MANAGER_STORAGE_SUBSCRIPTION
+            allowance: 50
+            limit: 60
+projects:
+  - name: Screening
+    product: Chemistry tier
+    creator: carol
+    private: true
+    editors: [dave]
+    observers: [alice]
+    files:
+      - {path: data/ligands.smi, content: \"C1=CC=CC=C1 benzene\\n\"}
+      - {path: notes.txt, content: hello}
+";
+
+#[test]
+fn a_fixture_preloads_users_organisations_projects_and_files() {
+    let sandbox = Sandbox::builder()
+        .fixture_yaml(TEAM_FIXTURE)
+        .start()
+        .unwrap();
+    let carol = user_client(&sandbox, "carol");
+    let units = ok(as_api::get_organisation_units(
+        &carol,
+        "org-acme0000-0000-4000-8000-000000000000",
+    ));
+    assert_eq!(units["units"][0]["name"], "Chemistry", "{units}");
+    assert_eq!(units["units"][0]["billing_day"], 3);
+    assert_eq!(
+        units["units"][0]["owner_id"], "carol",
+        "the organisation's owner"
+    );
+    let products = ok(as_api::get_products_for_unit(
+        &carol,
+        "unit-acme0000-0000-4000-8000-000000000000",
+    ));
+    assert_eq!(products["count"], 2, "{products}");
+
+    let projects = ok(dm_api::get_available_projects(&carol, &Default::default()));
+    let project = projects["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Screening")
+        .cloned()
+        .unwrap_or_else(|| panic!("{projects}"));
+    assert_eq!(project["private"], true);
+    assert_eq!(project["product_flavour"], "SILVER");
+    assert_eq!(project["administrators"], serde_json::json!(["carol"]));
+    assert_eq!(project["editors"], serde_json::json!(["carol", "dave"]));
+    assert_eq!(project["observers"], serde_json::json!(["alice"]));
+    let project_id = project["project_id"].as_str().unwrap();
+    let in_data = dm_api::ListProjectFilesOptions {
+        project_path: Some("/data".into()),
+        ..Default::default()
+    };
+    let files = ok(dm_api::list_project_files(&carol, project_id, &in_data));
+    assert_eq!(file_names(&files), ["ligands.smi"], "{files}");
+    let text = std::fs::read_to_string(sandbox.project_dir(project_id).unwrap().join("notes.txt"))
+        .unwrap();
+    assert_eq!(text, "hello");
+    // The fixture's admin-capable user is one.
+    let dave = user_client(&sandbox, "dave");
+    let account = ok(dm_api::get_account(&dave, &Default::default()));
+    assert_eq!(account["caller_has_admin_privilege"], true, "{account}");
+}
+
+#[test]
+fn a_wrong_fixture_stops_the_start_with_the_reason() {
+    for (fixture, reason) in [
+        ("organisations:\n  - {name: X, owner: nobody}\n", "there is no user called \"nobody\""),
+        (
+            "organisations:\n  - name: X\n    owner: alice\n    units:\n      - name: U\n        products:\n          - {name: P, type: GOLD}\n",
+            "the type must be",
+        ),
+        (
+            "projects:\n  - name: P\n    creator: alice\n    files: [{path: ../escape, content: x}]\n",
+            "is not a project-relative file path",
+        ),
+        ("projects:\n  - {name: P, creator: alice, product: nope}\n", "no project-tier product"),
+        ("colour: blue\n", "unknown field `colour`"),
+        (
+            "organisations:\n  - {name: Sandbox, owner: alice}\n",
+            "an organisation of that name exists",
+        ),
+    ] {
+        let error = Sandbox::builder()
+            .fixture_yaml(fixture)
+            .start()
+            .err()
+            .unwrap_or_else(|| panic!("started with {fixture}"));
+        assert_eq!(error.kind(), std::io::ErrorKind::InvalidData);
+        assert!(error.to_string().contains(reason), "{error}");
+    }
+}
