@@ -117,6 +117,40 @@ fn storage_charge_items_say_what_is_stored() {
         "{charges}"
     );
     assert_eq!(item["current_burn_rate"], "3.00");
+    assert!(item.get("closed").is_none(), "{item}");
+
+    // The next day that item is closed (at midnight, naive UTC) and a new one is open.
+    sandbox
+        .set_account_server_today(Some("2024-03-15"))
+        .unwrap();
+    sandbox
+        .set_product_storage(SANDBOX_STORAGE_PRODUCT_ID, 1 << 30)
+        .unwrap();
+    sandbox
+        .set_account_server_today(Some("2024-03-16"))
+        .unwrap();
+    sandbox
+        .set_product_storage(SANDBOX_STORAGE_PRODUCT_ID, 1)
+        .unwrap();
+    let charges = ok(as_api::get_product_charges(
+        &alice,
+        SANDBOX_STORAGE_PRODUCT_ID,
+        &Default::default(),
+    ));
+    let items = charges["storage_charges"]["items"].as_array().unwrap();
+    let closed = items
+        .iter()
+        .find(|i| i["date"] == "2024-03-15")
+        .unwrap_or_else(|| panic!("{charges}"));
+    assert_eq!(closed["closed"], "2024-03-16T00:00:00", "{closed}");
+    assert_eq!(
+        closed["additional_data"]["peak_bytes"],
+        1u64 << 30,
+        "{closed}"
+    );
+    assert!(closed["additional_data"].get("current_bytes").is_none());
+    let open = items.iter().find(|i| i["date"] == "2024-03-16").unwrap();
+    assert_eq!(open["additional_data"]["current_bytes"], 1, "{open}");
 }
 
 #[test]
@@ -182,6 +216,60 @@ fn the_api_log_has_status_codes_durations_and_bodies() {
     }
     let body: Value = serde_json::from_str(posts[0]["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["name"], "logged", "{log}");
+
+    // A call with query parameters logs them in `params`.
+    let project_id = project_on(&alice, "with a path", dm_api::TEST_PRODUCT_ID);
+    ok(dm_api::create_project_path(&alice, &project_id, "work"));
+    let log = ok(dm_api::get_api_log(&alice, &GetApiLogOptions::default()));
+    let put = log["api_log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["method"] == "PUT" && e["path"] == "/path")
+        .cloned()
+        .unwrap_or_else(|| panic!("{log}"));
+    let params: Value = serde_json::from_str(put["params"].as_str().unwrap()).unwrap();
+    assert_eq!(params["path"], "/work", "{put}");
+    assert_eq!(put["status_code"], 201, "{put}");
+}
+
+#[test]
+fn dataset_tasks_report_the_version_and_its_stage() {
+    let sandbox = quick_sandbox();
+    sandbox.set_dataset_duration(Duration::from_millis(50));
+    let alice = user_client(&sandbox, "alice");
+    let dir = TempDir::new();
+    let file = dir.path().join("one.sdf");
+    std::fs::write(
+        &file,
+        "benzene\n\n\n  0  0  0  0  0  0            999 V2000\nM  END\n$$$$\n",
+    )
+    .unwrap();
+    let created = ok(dm_api::upload_dataset(
+        &alice,
+        &file,
+        "chemical/x-mdl-sdfile",
+        dm_api::TEST_UNIT_ID,
+        &Default::default(),
+    ));
+    let task_id = created["task_id"].as_str().unwrap();
+    let opts = WaitOptions {
+        poll_interval: Duration::from_millis(20),
+        ..Default::default()
+    };
+    ok(dm_api::wait_for_task(&alice, task_id, &opts));
+    let tasks = ok(dm_api::get_available_tasks(&alice, &Default::default()));
+    let task = tasks["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == task_id)
+        .cloned()
+        .unwrap_or_else(|| panic!("{tasks}"));
+    assert_eq!(task["purpose"], "DATASET");
+    assert_eq!(task["purpose_version"], 1, "{task}");
+    assert_eq!(task["processing_stage"], "DONE", "{task}");
+    assert_naive_utc(&task["created"], "task created");
 }
 
 #[test]
