@@ -234,7 +234,7 @@ fn the_api_log_has_status_codes_durations_and_bodies() {
 }
 
 #[test]
-fn dataset_tasks_report_the_version_and_its_stage() {
+fn dataset_tasks_and_versions_report_stage_deletion_and_extra_variables() {
     let sandbox = quick_sandbox();
     sandbox.set_dataset_duration(Duration::from_millis(50));
     let alice = user_client(&sandbox, "alice");
@@ -245,12 +245,16 @@ fn dataset_tasks_report_the_version_and_its_stage() {
         "benzene\n\n\n  0  0  0  0  0  0            999 V2000\nM  END\n$$$$\n",
     )
     .unwrap();
+    let upload = dm_api::UploadDatasetOptions {
+        format_extra_variables: Some("{\"sanitise\": true}".into()),
+        ..Default::default()
+    };
     let created = ok(dm_api::upload_dataset(
         &alice,
         &file,
         "chemical/x-mdl-sdfile",
         dm_api::TEST_UNIT_ID,
-        &Default::default(),
+        &upload,
     ));
     let task_id = created["task_id"].as_str().unwrap();
     let opts = WaitOptions {
@@ -270,6 +274,32 @@ fn dataset_tasks_report_the_version_and_its_stage() {
     assert_eq!(task["purpose_version"], 1, "{task}");
     assert_eq!(task["processing_stage"], "DONE", "{task}");
     assert_naive_utc(&task["created"], "task created");
+
+    // A deleted version, listed with the deleted ones, says when and by whom; every version
+    // keeps the upload's extra variables.
+    let dataset_id = created["dataset_id"].as_str().unwrap();
+    let deleted = ok(dm_api::delete_dataset(
+        &alice,
+        dataset_id,
+        1,
+        &Default::default(),
+    ));
+    ok(dm_api::wait_for_task(
+        &alice,
+        deleted["task_id"].as_str().unwrap(),
+        &opts,
+    ));
+    let versions = ok(dm_api::get_dataset_versions(
+        &alice,
+        dataset_id,
+        &dm_api::GetDatasetVersionsOptions {
+            include_deleted: true,
+        },
+    ));
+    let version = &versions["versions"][0];
+    assert_eq!(version["deleting_user"], "alice", "{versions}");
+    assert_naive_utc(&version["deleted"], "version deleted");
+    assert_eq!(version["format_extra_variables"], "{\"sanitise\": true}");
 }
 
 #[test]
