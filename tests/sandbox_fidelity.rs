@@ -231,6 +231,31 @@ fn the_api_log_has_status_codes_durations_and_bodies() {
     let params: Value = serde_json::from_str(put["params"].as_str().unwrap()).unwrap();
     assert_eq!(params["path"], "/work", "{put}");
     assert_eq!(put["status_code"], 201, "{put}");
+
+    // Credentials in a body (a manifest's request headers) stay out of the log.
+    let admin = client_for(&sandbox);
+    ok(dm_api::set_admin_state(&admin, true, &Default::default()));
+    let with_header = dm_api::PutJobManifestOptions {
+        header: Some(r#"{"Authorization": "Bearer very-secret-token"}"#.into()),
+        ..Default::default()
+    };
+    ok(dm_api::put_job_manifest(
+        &admin,
+        sandbox.builtin_job_manifest_url(),
+        &with_header,
+    ));
+    let log = ok(dm_api::get_api_log(&admin, &GetApiLogOptions::default()));
+    assert!(!log.to_string().contains("very-secret-token"), "{log}");
+    let put = log["api_log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"] == "/admin/job-manifest")
+        .cloned()
+        .unwrap_or_else(|| panic!("{log}"));
+    let body: Value = serde_json::from_str(put["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["header"], "***", "{put}");
+    assert_eq!(body["url"], sandbox.builtin_job_manifest_url(), "{put}");
 }
 
 #[test]

@@ -119,13 +119,24 @@ async fn complete_api_log(mut request: Request, next: Next) -> Response {
     response
 }
 
-/// Pairs as a JSON object text (every value a string), `None` when there are none.
+/// Pairs as a JSON object text (every value a string), `None` when there are none. Values
+/// that may be credentials (callback tokens, a manifest's request headers) are replaced by
+/// `***`: the API log is for reading back, and secrets stay out of logs.
 fn json_object_text(pairs: &[(String, String)]) -> Option<String> {
+    let secret = |key: &str| {
+        let key = key.to_ascii_lowercase();
+        ["token", "password", "secret", "header"]
+            .iter()
+            .any(|word| key.contains(word))
+    };
     (!pairs.is_empty()).then(|| {
         serde_json::Value::Object(
             pairs
                 .iter()
-                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .map(|(k, v)| {
+                    let v = if secret(k) { "***" } else { v.as_str() };
+                    (k.clone(), serde_json::Value::String(v.to_owned()))
+                })
                 .collect(),
         )
         .to_string()
