@@ -256,6 +256,13 @@ fn the_api_log_has_status_codes_durations_and_bodies() {
     let body: Value = serde_json::from_str(put["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["header"], "***", "{put}");
     assert_eq!(body["url"], sandbox.builtin_job_manifest_url(), "{put}");
+    // The manifest itself keeps its header (the API gives it to admins).
+    let manifests = ok(dm_api::get_job_manifests(&admin));
+    assert_eq!(
+        manifests["job_manifests"][0]["header"],
+        r#"{"Authorization": "Bearer very-secret-token"}"#,
+        "{manifests}"
+    );
 }
 
 #[test]
