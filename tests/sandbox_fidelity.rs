@@ -259,8 +259,7 @@ fn the_api_log_has_status_codes_durations_and_bodies() {
     // The manifest itself keeps its header (the API gives it to admins).
     let manifests = ok(dm_api::get_job_manifests(&admin));
     assert_eq!(
-        manifests["job_manifests"][0]["header"],
-        r#"{"Authorization": "Bearer very-secret-token"}"#,
+        manifests["job_manifests"][0]["header"], r#"{"Authorization": "Bearer very-secret-token"}"#,
         "{manifests}"
     );
 }

@@ -143,16 +143,28 @@ fn the_binary_preloads_a_fixture_file() {
     let dir = std::env::temp_dir().join(format!("sandbox-binary-fixture-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("team.yaml");
+    std::fs::write(dir.join("ligands.smi"), "C1=CC=CC=C1\n").unwrap();
     std::fs::write(
         &file,
         "users:\n  - {username: carol, password: carol-pw, admin: true}\n\
-         organisations:\n  - name: Acme\n    owner: carol\n    units:\n      - name: Chemistry\n",
+         organisations:\n  - name: Acme\n    owner: carol\n    units:\n      - name: Chemistry\n\
+         projects:\n  - name: Screening\n    id: project-fixture\n    creator: carol\n\
+         \x20   files: [{path: data/ligands.smi, source: ligands.smi}]\n",
     )
     .unwrap();
-    let (summary, mut child) = start_binary(&["--fixture", file.to_str().unwrap()]);
+    let data_dir = dir.join("dm");
+    let (summary, mut child) = start_binary(&[
+        "--fixture",
+        file.to_str().unwrap(),
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+    ]);
     child.kill().unwrap();
     child.wait().unwrap();
+    // The project's file was copied from next to the fixture file.
+    let copied = std::fs::read_to_string(data_dir.join("project-fixture/data/ligands.smi"));
     std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(copied.unwrap(), "C1=CC=CC=C1\n");
     assert!(
         summary.contains("carol / carol-pw  (admin-capable)"),
         "{summary}"
