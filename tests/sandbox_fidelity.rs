@@ -513,7 +513,7 @@ fn a_fixture_preloads_users_organisations_projects_and_files() {
 #[test]
 fn a_wrong_fixture_stops_the_start_with_the_reason() {
     for (fixture, reason) in [
-        ("organisations:\n  - {name: X, owner: nobody}\n", "there is no user called \"nobody\""),
+        ("organisations:\n  - {name: X, owner: nobody}\n", "no user called \"nobody\""),
         (
             "organisations:\n  - name: X\n    owner: alice\n    units:\n      - name: U\n        products:\n          - {name: P, type: GOLD}\n",
             "the type must be",

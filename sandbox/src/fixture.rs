@@ -10,7 +10,7 @@ use std::path::{Component, Path};
 
 use serde::Deserialize;
 
-use crate::account_server::fixture::{add_organisations, FixtureOrganisation};
+use crate::account_server::fixture::{add_organisations, id_of, user, FixtureOrganisation};
 use crate::dm::projects::{TEST_ORG_ID, TEST_PRODUCT_FLAVOUR, TEST_PRODUCT_ID, TEST_UNIT_ID};
 use crate::dm::state::{FileMeta, Project};
 use crate::state::{lock, SandboxUser, Shared};
@@ -129,13 +129,6 @@ pub(crate) fn load(shared: &Shared, text: &str, dir: &Path) -> Result<(), String
     Ok(())
 }
 
-fn user(shared: &Shared, name: &str) -> Result<String, String> {
-    shared
-        .find_user(name)
-        .map(|u| u.username)
-        .ok_or_else(|| format!("there is no user called {name:?}"))
-}
-
 /// `names` known to Keycloak, with `first` in front unless already there.
 fn members(shared: &Shared, first: &str, names: &[String]) -> Result<Vec<String>, String> {
     let mut all = vec![first.to_owned()];
@@ -150,11 +143,7 @@ fn members(shared: &Shared, first: &str, names: &[String]) -> Result<Vec<String>
 
 fn add_project(shared: &Shared, project: &FixtureProject, dir: &Path) -> Result<(), String> {
     let creator = user(shared, &project.creator)?;
-    let project_id = match &project.id {
-        Some(id) if id.starts_with("project-") && id.len() > "project-".len() => id.clone(),
-        Some(id) => return Err(format!("the id {id:?} must start with \"project-\"")),
-        None => format!("project-{}", shared.key.random_uuid()),
-    };
+    let project_id = id_of(shared, project.id.as_deref(), "project")?;
     if lock(&shared.dm).projects.contains_key(&project_id) {
         return Err(format!("the id {project_id} is taken"));
     }

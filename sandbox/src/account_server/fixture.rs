@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::organisations::privacy_of;
+use super::organisations::{known_user, privacy_of};
 use super::products::product_terms;
 use super::state::{AsState, Organisation, Privacy, Product, ProductType, Unit};
 use super::units::billing_day_of;
@@ -54,7 +54,7 @@ pub(crate) struct FixtureProduct {
 }
 
 /// An id given in the fixture, checked to have the prefix, or a new one.
-fn id_of(shared: &Shared, given: Option<&str>, prefix: &str) -> Result<String, String> {
+pub(crate) fn id_of(shared: &Shared, given: Option<&str>, prefix: &str) -> Result<String, String> {
     match given {
         Some(id) if id.starts_with(&format!("{prefix}-")) && id.len() > prefix.len() + 1 => {
             Ok(id.to_owned())
@@ -65,11 +65,8 @@ fn id_of(shared: &Shared, given: Option<&str>, prefix: &str) -> Result<String, S
 }
 
 /// A user Keycloak knows (the fixture's own users are added first), by its canonical name.
-fn user(shared: &Shared, name: &str) -> Result<String, String> {
-    shared
-        .find_user(name)
-        .map(|u| u.username)
-        .ok_or_else(|| format!("there is no user called {name:?}"))
+pub(crate) fn user(shared: &Shared, name: &str) -> Result<String, String> {
+    known_user(shared, name).map_err(|e| e.message)
 }
 
 fn users(shared: &Shared, names: &[String]) -> Result<Vec<String>, String> {
