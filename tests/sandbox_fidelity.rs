@@ -538,3 +538,52 @@ fn a_wrong_fixture_stops_the_start_with_the_reason() {
         assert!(error.to_string().contains(reason), "{error}");
     }
 }
+
+#[test]
+fn workflow_listings_and_runs_carry_their_optional_fields() {
+    let sandbox = quick_sandbox();
+    let alice = user_client(&sandbox, "alice");
+    let project_id = project_on(&alice, "workflows", dm_api::TEST_PRODUCT_ID);
+    let definition = "kind: DataManagerWorkflow\nkind-version: \"2025.1\"\nname: just-nop\n\
+                      steps:\n- name: only\n  specification: {collection: im-test, job: nop, \
+                      version: \"1.0.0\"}\n";
+    let created = ok(dm_api::create_workflow(
+        &alice,
+        "nop once",
+        dm_api::ScopeEnum::Global,
+        &dm_api::CreateWorkflowOptions {
+            definition: Some(definition.into()),
+            ..Default::default()
+        },
+    ));
+    assert_eq!(created["validated"], true, "{created}");
+    let source_id = created["id"].as_str().unwrap();
+    let versioned = ok(dm_api::apply_workflow_version(&alice, source_id, "1.0.0"));
+    let version_id = versioned["id"].as_str().unwrap();
+    // A version, listed, says what it is a version of.
+    let listed = ok(dm_api::get_workflows(&alice));
+    let version = listed["workflows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["id"] == version_id)
+        .cloned()
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert_eq!(version["version"], "1.0.0", "{version}");
+    assert_eq!(version["source_id"], source_id, "{version}");
+    // A run started with `debug` shows it.
+    let run = ok(dm_api::run_workflow(
+        &alice,
+        version_id,
+        &project_id,
+        "debugged",
+        &dm_api::RunWorkflowOptions {
+            debug: Some("verbose".into()),
+            ..Default::default()
+        },
+    ));
+    let run_id = run["id"].as_str().unwrap();
+    let running = ok(dm_api::get_running_workflow(&alice, run_id));
+    assert_eq!(running["debug"], "verbose", "{running}");
+    assert_naive_utc(&running["started"], "running workflow started");
+}
