@@ -14,9 +14,9 @@
 //! instance was deleted (or, without `--do-it`, when the listing worked).
 
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, Result};
+use jiff::{civil, tz::Offset, Timestamp};
 use serde_json::Value;
 use squonk2::dm_api::{self, SetAdminStateOptions};
 use squonk2::Client;
@@ -63,10 +63,7 @@ fn run(args: Args) -> Result<bool> {
 }
 
 fn delete_old(client: &Client, args: &Args) -> Result<bool> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .context("the system clock is before 1970")?
-        .as_secs_f64();
+    let now = Timestamp::now();
     let instances = dm_api::get_available_instances(client).into_result()?;
     let all = instances["instances"]
         .as_array()
@@ -80,11 +77,11 @@ fn delete_old(client: &Client, args: &Args) -> Result<bool> {
             continue;
         };
         let (id, owner) = (text(&instance["id"]), text(&instance["owner"]));
-        let Some(stopped_at) = unix_seconds(stopped) else {
+        let Some(stopped_at) = utc_time(stopped) else {
             println!("  skipping {id}: cannot read its stop time {stopped:?}");
             continue;
         };
-        let hours = (now - stopped_at) / 3600.0;
+        let hours = now.duration_since(stopped_at).as_secs_f64() / 3600.0;
         if hours >= args.age_hours {
             println!(
                 "  {:?} [{id}] of {owner}, stopped {stopped} ({hours:.1} hours ago)",
@@ -120,31 +117,16 @@ fn delete_old(client: &Client, args: &Args) -> Result<bool> {
     Ok(failed == 0)
 }
 
-/// Seconds since the Unix epoch of a UTC time as the Data Manager writes it,
-/// `2024-05-01T10:11:12.123456Z` (without the `Z` it is taken as UTC too). `None` for
-/// anything else.
-fn unix_seconds(time: &str) -> Option<f64> {
-    let time = time
-        .strip_suffix('Z')
-        .or_else(|| time.strip_suffix("+00:00"))
-        .unwrap_or(time);
-    let (date, clock) = time.split_once('T')?;
-    let mut date = date.splitn(3, '-').map(|part| part.parse::<i64>().ok());
-    let (year, month, day) = (date.next()??, date.next()??, date.next()??);
-    let mut clock = clock.splitn(3, ':');
-    let hour: i64 = clock.next()?.parse().ok()?;
-    let minute: i64 = clock.next()?.parse().ok()?;
-    let second: f64 = clock.next()?.parse().ok()?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
+/// A time as the Data Manager writes it: naive UTC, `2024-05-01T10:11:12.123456` (what a
+/// real deployment sends), or with a zone, `2024-05-01T10:11:12.123456Z` or `+00:00`. `None`
+/// for anything else.
+fn utc_time(time: &str) -> Option<Timestamp> {
+    if let Ok(at) = time.parse::<Timestamp>() {
+        return Some(at);
     }
-    // Days since 1970-01-01 (the days_from_civil algorithm of Howard Hinnant).
-    let year = if month <= 2 { year - 1 } else { year };
-    let (era, year_of_era) = (year.div_euclid(400), year.rem_euclid(400));
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = era * 146_097 + day_of_era - 719_468;
-    Some((days * 86_400 + hour * 3_600 + minute * 60) as f64 + second)
+    // No zone designator: UTC, as the Data Manager means it.
+    let civil: civil::DateTime = time.parse().ok()?;
+    Offset::UTC.to_timestamp(civil).ok()
 }
 
 fn text(value: &Value) -> String {

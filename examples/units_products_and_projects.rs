@@ -7,6 +7,8 @@
 //! ```
 //!
 //! `ORG_ID` is an organisation you may create units in (`org_units_products` lists them).
+//! Against `squonk2-sandbox`, use the organisation it starts with,
+//! `org-5a4db0c5-0000-4000-8000-000000000001` (printed at start-up).
 //! Log in with an environment of your environments file (`-e NAME`, else the file's default
 //! environment); it needs both the Data Manager and the Account Server (`dm-hostname`,
 //! `as-hostname` and both Keycloak client ids).

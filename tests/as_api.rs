@@ -1026,12 +1026,16 @@ fn an_admin_sets_up_an_organisation_and_takes_it_down_again() {
     let admin = client_for(&sandbox);
 
     let org_id = id_of(create_organisation(&admin, "Acme Research", "alice"));
-    // Admins belong to the built-in Default Organisation too.
+    // Admins belong to the built-in Default Organisation too, and see the Sandbox one
+    // every sandbox starts with.
     let orgs = ok(get_organisations(
         &admin,
         &GetOrganisationsOptions::default(),
     ));
-    assert_eq!(names(&orgs, "organisations"), ["Default", "Acme Research"]);
+    assert_eq!(
+        names(&orgs, "organisations"),
+        ["Default", "Sandbox", "Acme Research"]
+    );
     let org = ok(get_organisation(&admin, &org_id));
     assert_eq!(org["owner_id"], "alice");
     assert_eq!(org["users"], json!([]));
@@ -1114,7 +1118,11 @@ fn an_admin_sets_up_an_organisation_and_takes_it_down_again() {
     assert!(!dm_api::get_project(&admin, &project_id).success);
     assert!(delete_product(&admin, &tier_id).success);
     let products = ok(get_available_products(&admin));
-    assert_eq!(names_of_products(&products), ["Lab storage"]);
+    // The Sandbox organisation's two products are there from the start.
+    assert_eq!(
+        names_of_products(&products),
+        ["Sandbox Project Tier", "Sandbox Storage", "Lab storage"]
+    );
     assert!(delete_product(&admin, &storage_id).success);
     assert_eq!(ok(get_products_for_unit(&admin, &unit_id))["count"], 0);
     // Charges outlive their products on the unit's record.
@@ -1137,7 +1145,7 @@ fn an_admin_sets_up_an_organisation_and_takes_it_down_again() {
         &admin,
         &GetOrganisationsOptions::default(),
     ));
-    assert_eq!(names(&orgs, "organisations"), ["Default"]);
+    assert_eq!(names(&orgs, "organisations"), ["Default", "Sandbox"]);
     assert_eq!(get_organisation(&admin, &org_id).http_status_code, 404);
 
     // The actions of the day tell the story.
@@ -1267,8 +1275,10 @@ fn deleting_refuses_what_still_has_contents() {
 #[test]
 fn non_members_are_refused() {
     let sandbox = sandbox();
+    // Not alice or bob: they belong to the organisation every sandbox starts with.
+    sandbox.add_user("carol", "carol-password", false);
     let admin = client_for(&sandbox);
-    let alice = user_client(&sandbox, "alice");
+    let carol = user_client(&sandbox, "carol");
     let org_id = id_of(create_organisation(&admin, "Bob's", "bob"));
     let unit_id = id_of(create_unit(&admin, "Bob's unit", &org_id, 5));
     let product_id = id_of(create_product(
@@ -1297,46 +1307,46 @@ fn non_members_are_refused() {
         assert_eq!(rv.http_status_code, 403, "{what}: {rv:?}");
         assert!(!rv.success);
     };
-    refused(get_organisation(&alice, &org_id), "get_organisation");
+    refused(get_organisation(&carol, &org_id), "get_organisation");
     refused(
-        get_organisation_units(&alice, &org_id),
+        get_organisation_units(&carol, &org_id),
         "get_organisation_units",
     );
     refused(
-        get_organisation_users(&alice, &org_id),
+        get_organisation_users(&carol, &org_id),
         "get_organisation_users",
     );
     refused(
-        get_products_for_organisation(&alice, &org_id),
+        get_products_for_organisation(&carol, &org_id),
         "get_products_for_organisation",
     );
     refused(
-        alter_organisation(&alice, &org_id, &AlterOrganisationOptions::default()),
+        alter_organisation(&carol, &org_id, &AlterOrganisationOptions::default()),
         "alter_organisation",
     );
     refused(
-        add_user_to_organisation(&alice, &org_id, "alice"),
+        add_user_to_organisation(&carol, &org_id, "carol"),
         "add_user_to_organisation",
     );
-    refused(create_unit(&alice, "Mine", &org_id, 1), "create_unit");
-    refused(get_unit(&alice, &unit_id), "get_unit");
-    refused(get_unit_users(&alice, &unit_id), "get_unit_users");
+    refused(create_unit(&carol, "Mine", &org_id, 1), "create_unit");
+    refused(get_unit(&carol, &unit_id), "get_unit");
+    refused(get_unit_users(&carol, &unit_id), "get_unit_users");
     refused(
-        alter_unit(&alice, &unit_id, &AlterUnitOptions::default()),
+        alter_unit(&carol, &unit_id, &AlterUnitOptions::default()),
         "alter_unit",
     );
     refused(
-        add_user_to_unit(&alice, &unit_id, "alice"),
+        add_user_to_unit(&carol, &unit_id, "carol"),
         "add_user_to_unit",
     );
-    refused(delete_unit(&alice, &unit_id), "delete_unit");
+    refused(delete_unit(&carol, &unit_id), "delete_unit");
     refused(
-        get_products_for_unit(&alice, &unit_id),
+        get_products_for_unit(&carol, &unit_id),
         "get_products_for_unit",
     );
     refused(
         create_product(
-            &alice,
+            &carol,
             "Mine",
             &unit_id,
             "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION",
@@ -1347,99 +1357,99 @@ fn non_members_are_refused() {
         ),
         "create_product",
     );
-    refused(get_product(&alice, &product_id), "get_product");
+    refused(get_product(&carol, &product_id), "get_product");
     refused(
-        alter_product(&alice, &product_id, &AlterProductOptions::default()),
+        alter_product(&carol, &product_id, &AlterProductOptions::default()),
         "alter_product",
     );
-    refused(delete_product(&alice, &product_id), "delete_product");
+    refused(delete_product(&carol, &product_id), "delete_product");
     refused(
-        get_product_charges(&alice, &product_id, &none),
+        get_product_charges(&carol, &product_id, &none),
         "get_product_charges",
     );
     refused(
-        get_unit_charges(&alice, &unit_id, &none),
+        get_unit_charges(&carol, &unit_id, &none),
         "get_unit_charges",
     );
     refused(
-        get_organisation_charges(&alice, &org_id, &none),
+        get_organisation_charges(&carol, &org_id, &none),
         "get_organisation_charges",
     );
-    refused(get_asset(&alice, &asset_id), "get_asset");
-    refused(disable_asset(&alice, &asset_id), "disable_asset");
+    refused(get_asset(&carol, &asset_id), "get_asset");
+    refused(disable_asset(&carol, &asset_id), "disable_asset");
     // Admin-only calls.
-    refused(get_charges(&alice, &none), "get_charges");
+    refused(get_charges(&carol, &none), "get_charges");
     refused(
-        get_actions(&alice, &GetActionsOptions::default()),
+        get_actions(&carol, &GetActionsOptions::default()),
         "get_actions",
     );
     refused(
-        create_organisation(&alice, "Hers", "alice"),
+        create_organisation(&carol, "Hers", "carol"),
         "create_organisation",
     );
-    refused(delete_organisation(&alice, &org_id), "delete_organisation");
-    // Lists leave out what alice may not see.
+    refused(delete_organisation(&carol, &org_id), "delete_organisation");
+    // Lists leave out what carol may not see.
     let mine = ok(get_organisations(
-        &alice,
+        &carol,
         &GetOrganisationsOptions::default(),
     ));
     assert_eq!(mine["count"], 0);
-    assert_eq!(ok(get_available_units(&alice))["units"], json!([]));
-    assert_eq!(ok(get_available_products(&alice))["count"], 0);
+    assert_eq!(ok(get_available_units(&carol))["units"], json!([]));
+    assert_eq!(ok(get_available_products(&carol))["count"], 0);
     assert_eq!(
         ok(get_available_assets(
-            &alice,
+            &carol,
             &GetAvailableAssetsOptions::default()
         ))["count"],
         0
     );
-    let account = ok(get_account(&alice));
+    let account = ok(get_account(&carol));
     assert_eq!(
         account,
-        json!({"user": {"id": "alice"}, "caller_has_admin_privilege": false, "account_server_roles": []})
+        json!({"user": {"id": "carol"}, "caller_has_admin_privilege": false, "account_server_roles": []})
     );
 
     // A member of the unit sees the unit and its products, not the organisation.
     assert_eq!(
-        add_user_to_unit(&admin, &unit_id, "alice").http_status_code,
+        add_user_to_unit(&admin, &unit_id, "carol").http_status_code,
         201
     );
-    let unit = ok(get_unit(&alice, &unit_id));
+    let unit = ok(get_unit(&carol, &unit_id));
     assert_eq!(unit["caller_is_member"], true);
-    assert_eq!(unit["users"], json!([{"id": "alice"}]));
-    assert_eq!(ok(get_available_products(&alice))["count"], 1);
-    assert_eq!(ok(get_asset(&alice, &asset_id))["content"], "k");
+    assert_eq!(unit["users"], json!([{"id": "carol"}]));
+    assert_eq!(ok(get_available_products(&carol))["count"], 1);
+    assert_eq!(ok(get_asset(&carol, &asset_id))["content"], "k");
     refused(
-        get_organisation(&alice, &org_id),
+        get_organisation(&carol, &org_id),
         "get_organisation (unit member)",
     );
-    let units = ok(get_organisation_units(&alice, &org_id));
+    let units = ok(get_organisation_units(&carol, &org_id));
     assert_eq!(units["count"], 1);
     assert_eq!(units["organisation"]["caller_is_member"], false);
 
     // A member of the organisation sees it all.
     assert_eq!(
-        add_user_to_organisation(&admin, &org_id, "alice").http_status_code,
+        add_user_to_organisation(&admin, &org_id, "carol").http_status_code,
         201
     );
-    let org = ok(get_organisation(&alice, &org_id));
+    let org = ok(get_organisation(&carol, &org_id));
     assert_eq!(org["caller_is_member"], true);
-    let users = ok(get_organisation_users(&alice, &org_id));
-    assert_eq!(users["users"], json!([{"id": "alice"}]));
+    let users = ok(get_organisation_users(&carol, &org_id));
+    assert_eq!(users["users"], json!([{"id": "carol"}]));
     assert_eq!(users["organisation"]["id"], org_id.as_str());
-    assert!(create_unit(&alice, "Alice's unit", &org_id, 7).success);
-    assert!(get_organisation_charges(&alice, &org_id, &none).success);
-    let rv = add_user_to_organisation(&alice, &org_id, "alice");
+    assert!(create_unit(&carol, "Alice's unit", &org_id, 7).success);
+    assert!(get_organisation_charges(&carol, &org_id, &none).success);
+    let rv = add_user_to_organisation(&carol, &org_id, "carol");
     assert_eq!(rv.http_status_code, 400, "{rv:?}");
-    let rv = add_user_to_organisation(&alice, &org_id, "nobody-here");
+    let rv = add_user_to_organisation(&carol, &org_id, "nobody-here");
     assert_eq!(rv.http_status_code, 400, "{rv:?}");
-    assert!(remove_user_from_organisation(&admin, &org_id, "alice").success);
+    assert!(remove_user_from_organisation(&admin, &org_id, "carol").success);
     refused(
-        get_organisation(&alice, &org_id),
+        get_organisation(&carol, &org_id),
         "get_organisation (removed)",
     );
-    assert!(remove_user_from_unit(&admin, &unit_id, "alice").success);
-    refused(get_unit(&alice, &unit_id), "get_unit (removed)");
+    assert!(remove_user_from_unit(&admin, &unit_id, "carol").success);
+    refused(get_unit(&carol, &unit_id), "get_unit (removed)");
 }
 
 #[test]

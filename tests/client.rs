@@ -587,6 +587,40 @@ fn the_sandbox_environments_snippet_works_unchanged() {
     assert_eq!(env.as_api().unwrap(), sandbox.as_api_url());
     assert_eq!(env.ui_api().unwrap(), sandbox.ui_api_url());
     assert_eq!(env.keycloak_url(), sandbox.keycloak_url());
+    // The Python client 7.0.0 derives the same URLs from it (python-client-methods.md):
+    // `https://` unless the value starts with `http`; the API path appended unless already
+    // there, except for the UI, whose hostname is taken whole when it starts with `http`.
+    let python = |host: &str, path: &str| {
+        let url = if host.starts_with("http") {
+            host.to_string()
+        } else {
+            format!("https://{host}")
+        };
+        if url.ends_with(path) {
+            url
+        } else {
+            format!("{url}{path}")
+        }
+    };
+    let ui_hostname = env.ui_hostname().unwrap();
+    let python_ui_api = if ui_hostname.starts_with("http") {
+        ui_hostname.to_string()
+    } else {
+        format!("https://{ui_hostname}/data-manager-ui/api")
+    };
+    assert_eq!(python_ui_api, sandbox.ui_api_url());
+    assert_eq!(
+        python(env.dm_hostname().unwrap(), "/data-manager-api"),
+        sandbox.dm_api_url()
+    );
+    assert_eq!(
+        python(env.as_hostname().unwrap(), "/account-server-api"),
+        sandbox.as_api_url()
+    );
+    assert_eq!(
+        python(env.keycloak_hostname(), "/auth"),
+        sandbox.keycloak_url()
+    );
     let client = squonk2::ClientBuilder::from_environment_values(&env)
         .build()
         .unwrap();

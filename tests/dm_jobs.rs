@@ -2045,11 +2045,21 @@ fn admins_set_rates_and_impersonate_and_calls_are_logged() {
         .map(|u| u["username"].as_str().unwrap())
         .collect();
     assert_eq!(users, ["alice", ADMIN_USER]);
+    // Only members of the unit or organisation (dmit-admin is not one of the Sandbox
+    // organisation), or admins in admin mode, may see its inventory.
+    let of_sandbox_org = GetUserInventoryOptions {
+        org_id: Some(squonk2_sandbox::SANDBOX_ORG_ID.into()),
+        ..Default::default()
+    };
     assert_eq!(
-        get_user_inventory(&admin, &Default::default()).http_status_code,
+        get_user_inventory(&admin, &of_sandbox_org).http_status_code,
         403
     );
     ok(set_admin_state(&admin, true, &Default::default()));
+    assert_eq!(
+        get_user_inventory(&admin, &of_sandbox_org).http_status_code,
+        200
+    );
     let inventory = ok(get_user_inventory(
         &admin,
         &GetUserInventoryOptions {

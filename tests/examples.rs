@@ -666,10 +666,8 @@ fn job_chain_stops_at_the_first_failure() {
 fn units_products_and_projects_makes_and_deletes_in_reverse_order() {
     let deployment = Deployment::start();
     let admin = deployment.admin();
-    let org = as_api::create_organisation(&admin, "Acme", "dmit-admin")
-        .into_result()
-        .unwrap();
-    let org_id = org["id"].as_str().unwrap();
+    // The organisation every sandbox starts with: nothing to set up first.
+    let org_id = squonk2_sandbox::SANDBOX_ORG_ID;
     deployment.sandbox.clear_requests();
     let (ok, stdout, stderr) =
         deployment.run("units_products_and_projects", &[org_id, "-e", "sandbox"]);
@@ -710,14 +708,16 @@ fn units_products_and_projects_makes_and_deletes_in_reverse_order() {
         ],
         "{stdout}"
     );
+    // Only what the organisation started with is left: its unit and two products.
     let units = as_api::get_organisation_units(&admin, org_id)
         .into_result()
         .unwrap();
-    assert_eq!(units["count"], 0, "{units}");
+    assert_eq!(units["count"], 1, "{units}");
+    assert_eq!(units["units"][0]["id"], squonk2_sandbox::SANDBOX_UNIT_ID);
     let products = as_api::get_available_products(&admin)
         .into_result()
         .unwrap();
-    assert_eq!(products["count"], 0, "{products}");
+    assert_eq!(products["count"], 2, "{products}");
     assert!(project_names(&admin).is_empty());
 
     // The project cannot be made: what was made before is deleted.
@@ -733,7 +733,7 @@ fn units_products_and_projects_makes_and_deletes_in_reverse_order() {
     let units = as_api::get_organisation_units(&admin, org_id)
         .into_result()
         .unwrap();
-    assert_eq!(units["count"], 0, "{units}");
+    assert_eq!(units["count"], 1, "{units}");
 }
 
 // The admin tools.
@@ -920,6 +920,38 @@ fn delete_old_instances_deletes_exactly_the_old_ones_and_leaves_admin_mode() {
 }
 
 #[test]
+fn delete_old_instances_reads_naive_and_zoned_stop_times() {
+    // A real Data Manager writes naive UTC (`2026-12-01T20:09:51.813613`); older sandboxes
+    // and other tools write `Z` or `+00:00`. The example must read all three.
+    let deployment = Deployment::start();
+    let at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(100);
+    let naive = format!("{:.6}", jiff::tz::Offset::UTC.to_datetime(at));
+    let instance = |id: &str, stopped: String| serde_json::json!({"id": id, "owner": "alice", "name": id, "stopped": stopped});
+    let listing = serde_json::json!({"count": 4, "instances": [
+        instance("instance-naive", naive.clone()),
+        instance("instance-zulu", format!("{naive}Z")),
+        instance("instance-offset", format!("{naive}+00:00")),
+        instance("instance-garbled", "last tuesday".into()),
+    ]});
+    deployment.sandbox.add_fault(
+        FaultRule::new("/data-manager-api/instance", Fault::json(200, &listing)).method("GET"),
+    );
+    let (ok, stdout, stderr) = deployment.run("delete_old_instances", &["sandbox"]);
+    assert!(ok, "{stdout}\n{stderr}");
+    for id in ["instance-naive", "instance-zulu", "instance-offset"] {
+        assert!(
+            stdout.contains(&format!("[{id}] of alice")),
+            "{id}: {stdout}"
+        );
+    }
+    assert!(
+        stdout.contains("skipping instance-garbled: cannot read its stop time"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Found 3 of 4 instances"), "{stdout}");
+}
+
+#[test]
 fn exchange_rates_round_trip_through_a_file() {
     let deployment = Deployment::start();
     let admin = deployment.admin();
@@ -1022,8 +1054,10 @@ fn org_units_products_prints_the_tree_with_coins() {
     );
     assert!(stdout.contains(&expected), "{stdout}");
     assert!(stdout.contains("Organisation \"Default\""), "{stdout}");
+    // Default, Acme and the Sandbox organisation every sandbox starts with (one unit, two
+    // products).
     assert!(
-        stdout.ends_with("2 organisations, 1 units, 1 products\n"),
+        stdout.ends_with("3 organisations, 2 units, 3 products\n"),
         "{stdout}"
     );
 

@@ -1,27 +1,118 @@
-//! Civil dates and day numbers (days since 1970-01-01) in the proleptic Gregorian calendar
-//! (UTC), for the Data Manager's and the Account Server's dates, with no date library.
+//! Dates and times as the Data Manager and the Account Server write and read them, on the
+//! `jiff` crate (one place for both services).
+//!
+//! Both services are Python and write `datetime.isoformat()` of a naive UTC value:
+//! `2026-12-01T20:09:51.813613`, no zone designator, microseconds (none when zero). What the
+//! vendor's own tools do with the values shows it (see `sandbox/FIDELITY.md`). They read a
+//! date-time with a `Z` or an offset, or without one (UTC assumed), or a date alone.
 
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's `days_from_civil`).
-pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+use jiff::civil::{Date, DateTime, Time};
+use jiff::tz::Offset;
+use jiff::Timestamp;
+
+/// The current time.
+pub(crate) fn now() -> Timestamp {
+    Timestamp::now()
 }
 
-/// The civil date of a day count (Howard Hinnant's `civil_from_days`).
-pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+/// The UTC date and time of an instant.
+pub(crate) fn utc(at: Timestamp) -> DateTime {
+    Offset::UTC.to_datetime(at)
+}
+
+/// The UTC day of an instant.
+pub(crate) fn utc_date(at: Timestamp) -> Date {
+    utc(at).date()
+}
+
+/// A date and time as Python's `isoformat()` writes a naive value: microseconds (truncated,
+/// as Python keeps them), and no fraction at all when they are zero.
+pub(crate) fn naive_iso(at: DateTime) -> String {
+    let micros = at.subsec_nanosecond() / 1000;
+    if micros == 0 {
+        format!("{:.0}", at)
+    } else {
+        // Six places: the nanoseconds beyond the microsecond are cut off, not rounded.
+        let at = at
+            .with()
+            .subsec_nanosecond(micros * 1000)
+            .build()
+            .unwrap_or(at);
+        format!("{at:.6}")
+    }
+}
+
+/// An instant as the services write it: naive UTC (see [`naive_iso`]).
+pub(crate) fn naive_utc(at: Timestamp) -> String {
+    naive_iso(utc(at))
+}
+
+/// Reads a date-time as the services accept one: RFC 3339 / ISO 8601 with a `Z` or an
+/// offset, the same without a zone (UTC), with `T` or a space between date and time, or a
+/// date alone (its midnight, UTC).
+pub(crate) fn parse_instant(text: &str) -> Option<Timestamp> {
+    let text = text.trim();
+    if let Ok(at) = text.parse::<Timestamp>() {
+        return Some(at);
+    }
+    let civil = match text.parse::<DateTime>() {
+        Ok(at) => at,
+        Err(_) => text.parse::<Date>().ok()?.to_datetime(Time::midnight()),
+    };
+    Offset::UTC.to_timestamp(civil).ok()
+}
+
+/// Reads the civil date a date or date-time text starts with (`2024-01-01`,
+/// `2024-01-01T10:00:00`, `2024-01-01 10:00:00+02:00`, ...), its time and zone ignored.
+pub(crate) fn parse_date(text: &str) -> Option<Date> {
+    let text = text.trim();
+    if let Ok(at) = text.parse::<DateTime>() {
+        return Some(at.date());
+    }
+    // A civil date-time refuses a `Z` (which names an instant): the instant's UTC day.
+    text.parse::<Timestamp>().ok().map(utc_date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_naive_utc_as_python_does() {
+        let at: Timestamp = "2026-12-01T20:09:51.813613999Z".parse().unwrap();
+        assert_eq!(naive_utc(at), "2026-12-01T20:09:51.813613");
+        let at: Timestamp = "2026-12-01T20:09:51Z".parse().unwrap();
+        assert_eq!(naive_utc(at), "2026-12-01T20:09:51");
+        let at: Timestamp = "2024-05-01T10:11:12.5Z".parse().unwrap();
+        assert_eq!(naive_utc(at), "2024-05-01T10:11:12.500000");
+    }
+
+    #[test]
+    fn reads_zoned_naive_and_date_only_text() {
+        let at: Timestamp = "2024-05-01T10:11:12.5Z".parse().unwrap();
+        assert_eq!(parse_instant("2024-05-01T10:11:12.5Z"), Some(at));
+        assert_eq!(parse_instant("2024-05-01T11:11:12.5+01:00"), Some(at));
+        assert_eq!(parse_instant("2024-05-01T10:11:12.500000"), Some(at));
+        assert_eq!(parse_instant("2024-05-01 10:11:12.5"), Some(at));
+        assert_eq!(
+            parse_instant("2024-05-01"),
+            Some("2024-05-01T00:00:00Z".parse().unwrap())
+        );
+        assert_eq!(parse_instant("yesterday"), None);
+        assert_eq!(parse_instant("2024-13-01"), None);
+    }
+
+    #[test]
+    fn reads_the_date_of_a_date_time() {
+        let day = Date::constant(2024, 1, 1);
+        assert_eq!(parse_date("2024-01-01"), Some(day));
+        assert_eq!(parse_date("2024-01-01 12:30:00"), Some(day));
+        assert_eq!(parse_date("2024-01-01T12:30:00.5Z"), Some(day));
+        assert_eq!(parse_date("2024-01-01T23:30:00-05:00"), Some(day));
+        assert_eq!(parse_date("2024-1-1"), None);
+        assert_eq!(parse_date("2024-01-01x"), None);
+        assert_eq!(parse_date("1 December 2021"), None);
+        assert_eq!(parse_date("2024-01-0é"), None);
+        assert_eq!(parse_date("2023-02-29"), None);
+    }
 }

@@ -131,6 +131,33 @@
 //! # }
 //! ```
 //!
+//! # Starting state and fixtures
+//!
+//! Besides the users, every sandbox starts with an Account Server organisation for `alice`
+//! (owner) and `bob` (member): [`SANDBOX_ORG_ID`], its unit [`SANDBOX_UNIT_ID`], a BRONZE
+//! project-tier product [`SANDBOX_TIER_PRODUCT_ID`] (make projects on it) and a storage
+//! product [`SANDBOX_STORAGE_PRODUCT_ID`]. [`SandboxBuilder::fixture`] (the binary's
+//! `--fixture FILE`) preloads more from YAML: users, organisations, units, products,
+//! projects and their files; the format is in the crate's `FIXTURES.md`.
+//!
+//! ```
+//! use squonk2_sandbox::{Sandbox, SANDBOX_ORG_ID};
+//!
+//! # fn main() -> std::io::Result<()> {
+//! let yaml = "projects:\n  - {name: shared, creator: alice, editors: [bob]}\n";
+//! let sandbox = Sandbox::builder().fixture_yaml(yaml).start()?;
+//! assert!(sandbox.organisations_summary().contains(SANDBOX_ORG_ID));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Fidelity
+//!
+//! Answers have the official types' fields exactly; of the optional fields, the sandbox
+//! sends those a real deployment sends where it can know them, and writes timestamps as the
+//! real services do (naive UTC, `2026-12-01T20:09:51.813613`). The crate's `FIDELITY.md`
+//! lists the optional fields it leaves out, and why.
+//!
 //! # Faults
 //!
 //! [`FaultRule`]s make requests to one path slow, fail, hang, lose their
@@ -210,6 +237,7 @@ mod cors;
 mod dm;
 mod error;
 mod fault;
+mod fixture;
 mod jwt;
 mod keycloak;
 mod keys;
@@ -224,6 +252,9 @@ pub use account_server::AS_VERSION;
 pub use contract::CONTRACT_DIR_VAR;
 pub use dm::DM_VERSION;
 pub use fault::{Fault, FaultRule};
+pub use fixture::{
+    SANDBOX_ORG_ID, SANDBOX_STORAGE_PRODUCT_ID, SANDBOX_TIER_PRODUCT_ID, SANDBOX_UNIT_ID,
+};
 pub use record::{RecordedBody, RecordedPart, RecordedRequest};
 pub use sandbox::{Sandbox, SandboxBuilder};
 pub use state::SandboxUser;

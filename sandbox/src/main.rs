@@ -6,11 +6,12 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use squonk2_sandbox::{Sandbox, AS_CLIENT_ID, DM_CLIENT_ID};
+use squonk2_sandbox::{Sandbox, AS_CLIENT_ID, DM_CLIENT_ID, SANDBOX_TIER_PRODUCT_ID};
 
 const USAGE: &str = "\
 usage: squonk2-sandbox [--port N] [--https] [--token-lifetime SECS] [--refresh-lifetime SECS]
                        [--data-dir DIR] [--job-duration-ms MS] [--no-cors]
+                       [--fixture FILE]
 
 Runs a local stand-in for a Squonk2 deployment (Keycloak, Data Manager API,
 Account Server API, UI API) on 127.0.0.1 until Ctrl-C or SIGTERM.
@@ -24,6 +25,8 @@ Account Server API, UI API) on 127.0.0.1 until Ctrl-C or SIGTERM.
   --job-duration-ms MS      how long a Job instance runs (default 2000)
   --no-cors                 answer no CORS preflights and send no CORS headers (by
                             default browser apps of any origin may call the sandbox)
+  --fixture FILE            preload users, organisations, units, products, projects and
+                            files from a YAML file (see FIXTURES.md)
   -h, --help                show this help";
 
 struct Options {
@@ -34,6 +37,7 @@ struct Options {
     data_dir: Option<String>,
     job_duration_ms: Option<u64>,
     cors: bool,
+    fixture: Option<String>,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -45,6 +49,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
         data_dir: None,
         job_duration_ms: None,
         cors: true,
+        fixture: None,
     };
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -77,6 +82,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
                     Some(v.parse().map_err(|_| format!("bad seconds: {v}"))?);
             }
             "--data-dir" => options.data_dir = Some(value("--data-dir")?),
+            "--fixture" => options.fixture = Some(value("--fixture")?),
             "--job-duration-ms" => {
                 let v = value("--job-duration-ms")?;
                 options.job_duration_ms =
@@ -115,6 +121,9 @@ fn main() -> ExitCode {
     }
     if let Some(ms) = options.job_duration_ms {
         builder = builder.job_duration(Duration::from_millis(ms));
+    }
+    if let Some(file) = options.fixture {
+        builder = builder.fixture(file);
     }
     let sandbox = match builder.start() {
         Ok(sandbox) => sandbox,
@@ -161,6 +170,12 @@ fn print_summary(sandbox: &Sandbox, https: bool) {
         };
         println!("  {} / {}{admin}", user.username, user.password);
     }
+    println!();
+    println!("Organisations (Account Server), units and products:");
+    for line in sandbox.organisations_summary().lines() {
+        println!("  {line}");
+    }
+    println!("  (projects: create one on a project-tier product, e.g. {SANDBOX_TIER_PRODUCT_ID})");
     if https {
         println!();
         println!("TLS certificate to trust (a public test certificate):");

@@ -36,6 +36,14 @@ pub struct SandboxBuilder {
     job_duration: Duration,
     max_recorded_bytes: usize,
     server: server::ServerOptions,
+    fixture: Option<Fixture>,
+}
+
+/// Where a builder's fixture comes from.
+#[derive(Debug, Clone)]
+enum Fixture {
+    File(PathBuf),
+    Yaml(String),
 }
 
 impl Default for SandboxBuilder {
@@ -52,6 +60,7 @@ impl Default for SandboxBuilder {
             job_duration: crate::dm::state::DEFAULT_JOB_DURATION,
             max_recorded_bytes: crate::record::DEFAULT_MAX_LOG_BYTES,
             server: server::ServerOptions::default(),
+            fixture: None,
         }
     }
 }
@@ -134,6 +143,38 @@ impl SandboxBuilder {
         self
     }
 
+    /// Preloads users, organisations (with units and products) and projects (with files)
+    /// from a YAML fixture file, on top of what every sandbox starts with (the users
+    /// [`Sandbox::users`] lists and the organisation [`SANDBOX_ORG_ID`](crate::SANDBOX_ORG_ID)).
+    /// `source` files named in it are found relative to the file. The format is in the
+    /// crate's `FIXTURES.md`; [`start`](SandboxBuilder::start) fails with
+    /// [`io::ErrorKind::InvalidData`] when the fixture is wrong.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = std::env::temp_dir().join(format!("fixture-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let file = dir.join("team.yaml");
+    /// std::fs::write(&file, "users:\n  - {username: carol, password: carol-pw}\n")?;
+    /// let sandbox = squonk2_sandbox::Sandbox::builder().fixture(&file).start()?;
+    /// assert!(sandbox.users().iter().any(|u| u.username == "carol"));
+    /// # drop(sandbox);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn fixture(mut self, file: impl Into<PathBuf>) -> Self {
+        self.fixture = Some(Fixture::File(file.into()));
+        self
+    }
+
+    /// Like [`fixture`](SandboxBuilder::fixture), with the YAML given as text (`source`
+    /// files are then relative to the current directory).
+    pub fn fixture_yaml(mut self, yaml: impl Into<String>) -> Self {
+        self.fixture = Some(Fixture::Yaml(yaml.into()));
+        self
+    }
+
     /// Binds the port and starts serving in a background thread.
     pub fn start(self) -> io::Result<Sandbox> {
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))?;
@@ -152,6 +193,23 @@ impl SandboxBuilder {
             let mut dm = lock(&shared.dm);
             dm.data_dir = data_dir.path.clone();
             dm.job_duration = self.job_duration;
+        }
+        let invalid = |what: &str, e: String| {
+            io::Error::new(io::ErrorKind::InvalidData, format!("fixture {what}: {e}"))
+        };
+        crate::fixture::load(&shared, crate::fixture::STARTING_FIXTURE, ".".as_ref())
+            .map_err(|e| invalid("(the starting one)", e))?;
+        match &self.fixture {
+            Some(Fixture::File(file)) => {
+                let text = std::fs::read_to_string(file)
+                    .map_err(|e| invalid(&file.display().to_string(), e.to_string()))?;
+                let dir = file.parent().unwrap_or_else(|| ".".as_ref());
+                crate::fixture::load(&shared, &text, dir)
+                    .map_err(|e| invalid(&file.display().to_string(), e))?;
+            }
+            Some(Fixture::Yaml(text)) => crate::fixture::load(&shared, text, ".".as_ref())
+                .map_err(|e| invalid("(YAML text)", e))?,
+            None => {}
         }
         let tls = if self.https {
             Some(server::tls_acceptor()?)
@@ -283,7 +341,7 @@ impl Sandbox {
 
     /// The UI API's URL: the base URL + `/data-manager-ui/api`.
     pub fn ui_api_url(&self) -> String {
-        format!("{}/data-manager-ui/api", self.shared.base_url)
+        format!("{}{}", self.shared.base_url, crate::ui::PREFIX)
     }
 
     /// The directory holding the Data Manager's project directories (one per project, named
@@ -412,8 +470,13 @@ impl Sandbox {
 
     /// An environments file for the Python client (and the squonk2 SDK)
     /// pointing at this sandbox, as the only and default environment.
+    ///
+    /// Both clients read it unchanged: `ui-hostname` carries the UI API's path, because the
+    /// Python client (7.0.0) takes a UI hostname that starts with `http` as the whole URL,
+    /// while the SDK adds the path only when it is missing.
     pub fn environments_yaml(&self) -> String {
         let base = &self.shared.base_url;
+        let ui = crate::ui::PREFIX;
         let admin = lock(&self.shared.users)
             .iter()
             .find(|u| u.may_be_admin)
@@ -429,7 +492,7 @@ impl Sandbox {
                  keycloak-as-client-id: {AS_CLIENT_ID}\n    \
                  dm-hostname: {base}\n    \
                  as-hostname: {base}\n    \
-                 ui-hostname: {base}\n"
+                 ui-hostname: {base}{ui}\n"
         );
         if let Some(admin) = admin {
             yaml.push_str(&format!(

@@ -389,7 +389,7 @@ fn environments_yaml_points_at_the_sandbox() {
     assert_eq!(
         sandbox.environments_yaml(),
         format!(
-            "---\ndefault: sandbox\nenvironments:\n  sandbox:\n    keycloak-hostname: {base}\n    keycloak-realm: squonk2\n    keycloak-dm-client-id: data-manager-api\n    keycloak-as-client-id: account-server-api\n    dm-hostname: {base}\n    as-hostname: {base}\n    ui-hostname: {base}\n    admin-user: dmit-admin\n    admin-password: dmit-admin-password\n"
+            "---\ndefault: sandbox\nenvironments:\n  sandbox:\n    keycloak-hostname: {base}\n    keycloak-realm: squonk2\n    keycloak-dm-client-id: data-manager-api\n    keycloak-as-client-id: account-server-api\n    dm-hostname: {base}\n    as-hostname: {base}\n    ui-hostname: {base}/data-manager-ui/api\n    admin-user: dmit-admin\n    admin-password: dmit-admin-password\n"
         )
     );
     assert_eq!(base, format!("http://127.0.0.1:{}", sandbox.port()));

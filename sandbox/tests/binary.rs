@@ -42,6 +42,23 @@ fn the_binary_prints_urls_users_and_an_environments_snippet_then_serves() {
         "default: sandbox".to_string(),
         format!("keycloak-hostname: {base}"),
         format!("dm-hostname: {base}"),
+        // Whole, so that the Python client (which takes an `http...` UI hostname as the
+        // UI API's URL) finds the UI API too.
+        format!("ui-hostname: {base}/data-manager-ui/api"),
+        // The organisation alice and bob start in, its unit and products.
+        format!(
+            "Sandbox ({}): owner alice, members bob",
+            squonk2_sandbox::SANDBOX_ORG_ID
+        ),
+        format!("unit Sandbox Unit ({})", squonk2_sandbox::SANDBOX_UNIT_ID),
+        format!(
+            "product Sandbox Project Tier ({}): DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION BRONZE",
+            squonk2_sandbox::SANDBOX_TIER_PRODUCT_ID
+        ),
+        format!(
+            "product Sandbox Storage ({}): DATA_MANAGER_STORAGE_SUBSCRIPTION",
+            squonk2_sandbox::SANDBOX_STORAGE_PRODUCT_ID
+        ),
         "keycloak-dm-client-id: data-manager-api".to_string(),
         "keycloak-as-client-id: account-server-api".to_string(),
         "admin-password: dmit-admin-password".to_string(),
@@ -96,6 +113,74 @@ fn bad_arguments_are_refused_with_usage() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("bad port") && stderr.contains("usage:"),
+        "{stderr}"
+    );
+}
+
+/// Runs the binary with `args` until it has printed its summary; returns the summary and
+/// the child (to stop).
+fn start_binary(args: &[&str]) -> (String, std::process::Child) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_squonk2-sandbox"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut summary = String::new();
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        summary.push_str(&line);
+        summary.push('\n');
+        if line.starts_with("Press Ctrl-C") {
+            break;
+        }
+    }
+    (summary, child)
+}
+
+#[test]
+fn the_binary_preloads_a_fixture_file() {
+    let dir = std::env::temp_dir().join(format!("sandbox-binary-fixture-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("team.yaml");
+    std::fs::write(dir.join("ligands.smi"), "C1=CC=CC=C1\n").unwrap();
+    std::fs::write(
+        &file,
+        "users:\n  - {username: carol, password: carol-pw, admin: true}\n\
+         organisations:\n  - name: Acme\n    owner: carol\n    units:\n      - name: Chemistry\n\
+         projects:\n  - name: Screening\n    id: project-fixture\n    creator: carol\n\
+         \x20   files: [{path: data/ligands.smi, source: ligands.smi}]\n",
+    )
+    .unwrap();
+    let data_dir = dir.join("dm");
+    let (summary, mut child) = start_binary(&[
+        "--fixture",
+        file.to_str().unwrap(),
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+    ]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The project's file was copied from next to the fixture file.
+    let copied = std::fs::read_to_string(data_dir.join("project-fixture/data/ligands.smi"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(copied.unwrap(), "C1=CC=CC=C1\n");
+    assert!(
+        summary.contains("carol / carol-pw  (admin-capable)"),
+        "{summary}"
+    );
+    assert!(summary.contains("Acme (org-"), "{summary}");
+    assert!(summary.contains("  unit Chemistry (unit-"), "{summary}");
+
+    // A wrong fixture stops it with the reason.
+    let output = Command::new(env!("CARGO_BIN_EXE_squonk2-sandbox"))
+        .args(["--fixture", "/nonexistent/fixture.yaml"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot start: fixture /nonexistent/fixture.yaml"),
         "{stderr}"
     );
 }

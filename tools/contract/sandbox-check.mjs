@@ -14,30 +14,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { endpointsFor, here, readSamples } from "./samples.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = process.argv[2];
 const typedAt = process.argv.indexOf("--typed-samples");
 const typedSamples = typedAt > 2 ? process.argv[typedAt + 1] : null;
 if (!dir || !fs.existsSync(dir)) {
   console.error("usage: sandbox-check.mjs DIR (a directory of samples-*.jsonl)");
   process.exit(2);
-}
-const endpoints = JSON.parse(fs.readFileSync(path.join(here, "endpoints.json"), "utf8"));
-
-// Official templates as regexes; the one with the most literal segments wins.
-const routes = endpoints.map((e) => {
-  const segs = e.path.split("/").filter(Boolean);
-  const re = new RegExp("^/" + segs.map((s) => (s.startsWith("{") ? "[^/]+" : s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("/") + "$");
-  return { ...e, re, literal: segs.filter((s) => !s.startsWith("{")).length };
-});
-
-function endpointsFor(pkg, method, p) {
-  const found = routes.filter((r) => r.package === pkg && r.method === method && r.re.test(p));
-  if (!found.length) return [];
-  const best = Math.max(...found.map((r) => r.literal));
-  return found.filter((r) => r.literal === best);
 }
 
 // The shape of a value: what de-duplication compares.
@@ -50,40 +34,31 @@ function shape(v) {
 const problems = [];
 const samples = new Map(); // key -> entry
 let total = 0;
-for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".jsonl"))) {
-  for (const line of fs.readFileSync(path.join(dir, f), "utf8").split("\n")) {
-    if (!line.trim()) continue;
-    let s;
-    try {
-      s = JSON.parse(line);
-    } catch {
-      continue; // a line cut short by a test process ending
-    }
-    total++;
-    const where = `${s.package} ${s.method} ${s.path} -> ${s.status}`;
-    if (s.status >= 400) {
-      const ok = s.body && typeof s.body === "object" && !Array.isArray(s.body) && typeof s.body.error === "string" && Object.keys(s.body).length === 1;
-      if (!ok) problems.push(`${where}: an error answer must be {"error": string}, got ${JSON.stringify(s.body)}`);
-      continue;
-    }
-    const eps = endpointsFor(s.package, s.method, s.path);
-    if (!eps.length) {
-      problems.push(`${where}: no such endpoint in the official API`);
-      continue;
-    }
-    const ep = eps.find((e) => e.status === s.status);
-    if (!ep) {
-      problems.push(`${where}: the official API answers ${eps.map((e) => e.status).join(" or ")} here`);
-      continue;
-    }
-    if (ep.type === "void") continue;
-    if (s.body === null) {
-      problems.push(`${where}: expected a JSON ${ep.type}, got ${s.content_type || "no content type"}`);
-      continue;
-    }
-    const key = `${ep.package}:${ep.type}:${shape(s.body)}`;
-    if (!samples.has(key)) samples.set(key, { type: ep.type, package: ep.package, value: s.body, where });
+for (const s of readSamples(dir)) {
+  total++;
+  const where = `${s.package} ${s.method} ${s.path} -> ${s.status}`;
+  if (s.status >= 400) {
+    const ok = s.body && typeof s.body === "object" && !Array.isArray(s.body) && typeof s.body.error === "string" && Object.keys(s.body).length === 1;
+    if (!ok) problems.push(`${where}: an error answer must be {"error": string}, got ${JSON.stringify(s.body)}`);
+    continue;
   }
+  const eps = endpointsFor(s.package, s.method, s.path);
+  if (!eps.length) {
+    problems.push(`${where}: no such endpoint in the official API`);
+    continue;
+  }
+  const ep = eps.find((e) => e.status === s.status);
+  if (!ep) {
+    problems.push(`${where}: the official API answers ${eps.map((e) => e.status).join(" or ")} here`);
+    continue;
+  }
+  if (ep.type === "void") continue;
+  if (s.body === null) {
+    problems.push(`${where}: expected a JSON ${ep.type}, got ${s.content_type || "no content type"}`);
+    continue;
+  }
+  const key = `${ep.package}:${ep.type}:${shape(s.body)}`;
+  if (!samples.has(key)) samples.set(key, { type: ep.type, package: ep.package, value: s.body, where });
 }
 
 const entries = [...samples.values()];

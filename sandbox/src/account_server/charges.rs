@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::Json;
 
-use super::dates::{coins_text, Cents, Date, Period};
+use super::dates::{coins_text, midnight, Cents, Date, Period};
 use super::products::visible_product;
 use super::state::{AsState, Caller, ChargeKind, Unit};
 use super::types::{
@@ -120,6 +120,7 @@ pub(crate) async fn get_product_charges(
                 username: c.username.clone(),
                 timestamp: c.timestamp.clone(),
                 coins: coins_text(c.coins),
+                additional_data: (!c.additional_data.is_empty()).then(|| c.additional_data.clone()),
             },
         })
         .collect();
@@ -130,12 +131,19 @@ pub(crate) async fn get_product_charges(
         .map(|(i, c)| {
             // The current day's item is still open: it is the burn rate.
             let open = c.date >= today;
+            // The open item also says what is stored now (the vendor's `coins` tool takes
+            // the item with `current_bytes` for the burn rate).
+            let mut additional_data = c.additional_data.clone();
+            if open {
+                additional_data.insert("current_bytes".into(), product.storage_bytes.into());
+            }
             StorageChargeItem {
                 item_number: i + 1,
                 date: c.date.to_string(),
                 coins: coins_text(c.coins),
                 current_burn_rate: open.then(|| coins_text(c.coins)),
-                closed: (!open).then(|| format!("{}T00:00:00Z", c.date.add_days(1))),
+                closed: (!open).then(|| midnight(c.date.add_days(1))),
+                additional_data: Some(additional_data),
             }
         })
         .collect();

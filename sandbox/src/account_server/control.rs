@@ -41,6 +41,8 @@ impl Sandbox {
             username: username.to_owned(),
             name: Some(name.to_owned()).filter(|n| !n.is_empty()),
             date: None,
+            // Made by a test, not by a Job: no Job to describe.
+            additional_data: Default::default(),
         })
     }
 
@@ -48,5 +50,57 @@ impl Sandbox {
     /// day's peak, per started GiB, at the default storage cost (1 coin per GiB per day).
     pub fn set_product_storage(&self, product_id: &str, bytes: u64) -> Result<(), String> {
         lock(&self.shared.account).set_storage(product_id, bytes)
+    }
+}
+
+impl Sandbox {
+    /// The Account Server's organisations (the Default one left out), their units and
+    /// products, one per line, indented under their owner: what the binary prints at
+    /// start-up.
+    ///
+    /// ```
+    /// let sandbox = squonk2_sandbox::Sandbox::start()?;
+    /// let summary = sandbox.organisations_summary();
+    /// assert!(summary.contains(squonk2_sandbox::SANDBOX_TIER_PRODUCT_ID));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn organisations_summary(&self) -> String {
+        let state = lock(&self.shared.account);
+        let people = |owner: &str, members: &[String]| {
+            if members.is_empty() {
+                format!("owner {owner}")
+            } else {
+                format!("owner {owner}, members {}", members.join(", "))
+            }
+        };
+        let mut text = String::new();
+        for org in state.organisations.iter().filter(|o| !o.is_default()) {
+            let owner = org.owner.as_deref().unwrap_or_default();
+            text.push_str(&format!(
+                "{} ({}): {}\n",
+                org.name,
+                org.id,
+                people(owner, &org.members)
+            ));
+            for unit in state.units.iter().filter(|u| u.org_id == org.id) {
+                text.push_str(&format!(
+                    "  unit {} ({}): {}\n",
+                    unit.name,
+                    unit.id,
+                    people(&unit.owner, &unit.members)
+                ));
+                for product in state.products.iter().filter(|p| p.unit_id == unit.id) {
+                    let flavour = product.flavour.map(|f| format!(" {}", f.name()));
+                    text.push_str(&format!(
+                        "    product {} ({}): {}{}\n",
+                        product.name,
+                        product.id,
+                        product.kind.name(),
+                        flavour.unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        text
     }
 }

@@ -1,89 +1,68 @@
-//! Calendar days, timestamps, billing periods and coin amounts for the Account Server.
-//!
-//! Days are counted from 1970-01-01 in the proleptic Gregorian calendar (UTC), so no date
-//! library is needed.
+//! Calendar days, timestamps, billing periods and coin amounts for the Account Server (the
+//! calendar itself is `jiff`'s, through [`crate::calendar`]).
 
 use std::fmt;
 
-use crate::calendar::{civil_from_days, days_from_civil};
+use jiff::civil;
+use jiff::{Timestamp, ToSpan};
+
+use crate::calendar;
 
 /// One calendar day (UTC).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct Date(i64);
-
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        4 | 6 | 9 | 11 => 30,
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        _ => 31,
-    }
-}
+pub(crate) struct Date(civil::Date);
 
 impl Date {
     /// A valid civil date, or `None`.
     pub(crate) fn from_ymd(y: i64, m: u32, d: u32) -> Option<Date> {
-        ((1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m))
-            .then(|| Date(days_from_civil(y, m, d)))
+        let (y, m, d) = (
+            i16::try_from(y).ok()?,
+            i8::try_from(m).ok()?,
+            i8::try_from(d).ok()?,
+        );
+        civil::Date::new(y, m, d).ok().map(Date)
     }
 
-    /// The day of a Unix time.
-    pub(crate) fn from_unix(secs: u64) -> Date {
-        Date((secs / 86_400) as i64)
+    /// The (UTC) day of an instant.
+    pub(crate) fn of(at: Timestamp) -> Date {
+        Date(calendar::utc_date(at))
     }
 
     pub(crate) fn ymd(self) -> (i64, u32, u32) {
-        civil_from_days(self.0)
+        (
+            i64::from(self.0.year()),
+            self.0.month() as u32,
+            self.0.day() as u32,
+        )
     }
 
+    /// `n` days later (earlier when negative); the same day beyond the calendar's range.
     pub(crate) fn add_days(self, n: i64) -> Date {
-        Date(self.0 + n)
+        Date(self.0.checked_add(n.days()).unwrap_or(self.0))
     }
 
     /// Days from `self` to `other` (negative when `other` is earlier).
     pub(crate) fn days_until(self, other: Date) -> i64 {
-        other.0 - self.0
+        self.0.duration_until(other.0).as_secs() / 86_400
     }
 
     /// The same day of the month `n` months later (earlier when negative), the day clamped to
     /// the month's length.
     pub(crate) fn add_months(self, n: i64) -> Date {
-        let (y, m, d) = self.ymd();
-        let index = y * 12 + i64::from(m) - 1 + n;
-        let (y, m) = (index.div_euclid(12), (index.rem_euclid(12) + 1) as u32);
-        let d = d.min(days_in_month(y, m));
-        Date(days_from_civil(y, m, d))
+        Date(self.0.checked_add(n.months()).unwrap_or(self.0))
     }
 
     /// Parses the date at the start of `text`: `YYYY-MM-DD`, optionally followed by a time
     /// (`T` or a space, then `HH:MM[:SS[.f]]` and an optional zone), which is ignored.
     pub(crate) fn parse(text: &str) -> Option<Date> {
-        let text = text.trim();
-        let (date, rest) = match (text.get(..10), text.get(10..)) {
-            (Some(date), Some(rest)) => (date, rest),
-            _ => return None,
-        };
-        let mut fields = date.split('-');
-        let y: i64 = fields.next().filter(|s| s.len() == 4)?.parse().ok()?;
-        let m: u32 = fields.next().filter(|s| s.len() == 2)?.parse().ok()?;
-        let d: u32 = fields.next().filter(|s| s.len() == 2)?.parse().ok()?;
-        let time_ok = rest.is_empty()
-            || ((rest.starts_with('T') || rest.starts_with(' '))
-                && rest[1..]
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || ":.+-Z".contains(c))
-                && rest.len() >= 6);
-        if !time_ok {
-            return None;
-        }
-        Date::from_ymd(y, m, d)
+        calendar::parse_date(text).map(Date)
     }
 
     /// The start of the billing period that contains `self`, for a billing day of the month
     /// (1 to 28).
     pub(crate) fn period_start(self, billing_day: u32) -> Date {
         let (y, m, d) = self.ymd();
-        let this_month = Date(days_from_civil(y, m, billing_day));
+        let this_month = Date::from_ymd(y, m, billing_day).unwrap_or(self);
         if d >= billing_day {
             this_month
         } else {
@@ -94,21 +73,19 @@ impl Date {
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (y, m, d) = self.ymd();
-        write!(f, "{y:04}-{m:02}-{d:02}")
+        self.0.fmt(f)
     }
 }
 
-/// An ISO 8601 UTC timestamp of `day` at the time of day of the Unix time `secs`:
-/// `2024-01-31T12:30:00Z`.
-pub(crate) fn timestamp(day: Date, secs: u64) -> String {
-    let in_day = secs % 86_400;
-    format!(
-        "{day}T{:02}:{:02}:{:02}Z",
-        in_day / 3600,
-        in_day / 60 % 60,
-        in_day % 60
-    )
+/// A timestamp of `day` at the (UTC) time of day of `at`, naive UTC as the real Account
+/// Server writes it: `2024-01-31T12:30:00.123456`.
+pub(crate) fn timestamp(day: Date, at: Timestamp) -> String {
+    calendar::naive_iso(day.0.to_datetime(calendar::utc(at).time()))
+}
+
+/// The start of `day` as a timestamp: `2024-01-31T00:00:00`.
+pub(crate) fn midnight(day: Date) -> String {
+    calendar::naive_iso(day.0.to_datetime(civil::Time::midnight()))
 }
 
 /// A billing period: `[from, until)`.
@@ -188,9 +165,12 @@ mod tests {
             let date = Date::from_ymd(y, m, d).unwrap();
             assert_eq!(date.ymd(), (y, m, d));
         }
-        assert_eq!(Date::from_ymd(1970, 1, 1).unwrap(), Date(0));
         assert!(Date::from_ymd(2023, 2, 29).is_none());
-        assert_eq!(Date::from_unix(86_400 * 365).to_string(), "1971-01-01");
+        let at = Timestamp::from_second(86_400 * 365).unwrap();
+        assert_eq!(Date::of(at).to_string(), "1971-01-01");
+        let d = |y, m, d| Date::from_ymd(y, m, d).unwrap();
+        assert_eq!(d(2024, 2, 28).add_days(2), d(2024, 3, 1));
+        assert_eq!(d(2024, 3, 1).days_until(d(2024, 2, 28)), -2);
     }
 
     #[test]
@@ -218,10 +198,9 @@ mod tests {
             }
         );
         assert_eq!(Period::billing(3, d(2024, 3, 3), -1).from, d(2024, 2, 3));
-        assert_eq!(
-            timestamp(d(2024, 1, 1), 86_400 + 3600 + 61),
-            "2024-01-01T01:01:01Z"
-        );
+        let at = Timestamp::from_second(86_400 + 3600 + 61).unwrap();
+        assert_eq!(timestamp(d(2024, 1, 1), at), "2024-01-01T01:01:01");
+        assert_eq!(midnight(d(2024, 1, 1)), "2024-01-01T00:00:00");
     }
 
     #[test]

@@ -29,6 +29,7 @@ mod assets;
 mod charges;
 mod control;
 mod dates;
+pub(crate) mod fixture;
 mod organisations;
 mod products;
 pub(crate) mod state;
@@ -36,7 +37,7 @@ mod streams;
 mod types;
 mod units;
 
-use state::{Caller, ChargeKind, NewCharge};
+use state::{AsState, Caller, ChargeKind, NewCharge};
 
 /// Where the API is mounted.
 pub(crate) const PREFIX: &str = "/account-server-api";
@@ -282,15 +283,68 @@ pub(crate) fn product_exists(shared: &Shared, product_id: &str) -> bool {
     lock(&shared.account).product(product_id).is_some()
 }
 
-/// For the Data Manager: the unit and organisation ids of a product (what a project on it
-/// reports as its `unit_id` and `organisation_id`).
-pub(crate) fn product_unit_and_organisation(
+/// For the Data Manager: whether `username` is a member of the unit `unit_id` (or of its
+/// organisation), or of the organisation `org_id`. Unknown ones have no members.
+pub(crate) fn is_member(
     shared: &Shared,
-    product_id: &str,
-) -> Option<(String, String)> {
+    unit_id: Option<&str>,
+    org_id: Option<&str>,
+    username: &str,
+) -> bool {
     let state = lock(&shared.account);
-    let unit = state.unit(&state.product(product_id)?.unit_id)?;
-    Some((unit.id.clone(), unit.org_id.clone()))
+    let caller = Caller {
+        name: username.to_owned(),
+        admin: false,
+    };
+    match (unit_id, org_id) {
+        (Some(unit_id), _) => state
+            .unit(unit_id)
+            .is_some_and(|unit| state.can_see_unit(unit, &caller)),
+        (_, Some(org_id)) => state
+            .org(org_id)
+            .is_some_and(|org| AsState::is_org_member(org, username)),
+        _ => false,
+    }
+}
+
+/// What the Data Manager keeps of the product a project is on.
+pub(crate) struct ProductHome {
+    pub(crate) unit_id: String,
+    pub(crate) organisation_id: String,
+    /// A project-tier product's flavour (`BRONZE`, ...).
+    pub(crate) flavour: Option<&'static str>,
+}
+
+/// For the Data Manager: the unit, organisation and flavour of a product (what a project on
+/// it reports as its `unit_id`, `organisation_id` and `product_flavour`).
+pub(crate) fn product_home(shared: &Shared, product_id: &str) -> Option<ProductHome> {
+    let state = lock(&shared.account);
+    let product = state.product(product_id)?;
+    let unit = state.unit(&product.unit_id)?;
+    Some(ProductHome {
+        unit_id: unit.id.clone(),
+        organisation_id: unit.org_id.clone(),
+        flavour: product.flavour.map(|f| f.name()),
+    })
+}
+
+/// For fixtures: the id of the project-tier product whose id or name is `wanted`.
+pub(crate) fn tier_product_named(shared: &Shared, wanted: &str) -> Option<String> {
+    let state = lock(&shared.account);
+    let tier = |p: &&state::Product| p.kind == state::ProductType::ProjectTier;
+    state
+        .products
+        .iter()
+        .filter(tier)
+        .find(|p| p.id == wanted)
+        .or_else(|| {
+            state
+                .products
+                .iter()
+                .filter(tier)
+                .find(|p| p.name == wanted)
+        })
+        .map(|p| p.id.clone())
 }
 
 /// For the Data Manager: marks a project-tier product as claimed by a project (so that the
@@ -312,13 +366,15 @@ pub(crate) fn release_product(shared: &Shared, product_id: &str, project_id: &st
 }
 
 /// For the Data Manager: charges coins (hundredths) to a product for work done by `username`
-/// (an instance or job named `name`), as the Data Manager merchant.
+/// (an instance or job named `name`, described by `additional_data`), as the Data Manager
+/// merchant.
 pub(crate) fn record_processing_charge(
     shared: &Shared,
     product_id: &str,
     username: &str,
     name: &str,
     coins_hundredths: i64,
+    additional_data: serde_json::Map<String, serde_json::Value>,
 ) -> Result<i64, String> {
     lock(&shared.account).add_charge(NewCharge {
         kind: ChargeKind::Processing,
@@ -327,5 +383,6 @@ pub(crate) fn record_processing_charge(
         username: username.to_owned(),
         name: Some(name.to_owned()).filter(|n| !n.is_empty()),
         date: None,
+        additional_data,
     })
 }

@@ -148,6 +148,49 @@ fn check_limit(allowance: i64, limit: i64) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The flavour, allowance and limit of a new product of type `kind`, from what was asked:
+/// a storage product needs an allowance and has no flavour; a project-tier product needs a
+/// flavour, whose allowance and limit are the defaults.
+pub(crate) fn product_terms(
+    kind: ProductType,
+    flavour: Option<String>,
+    allowance: Option<i64>,
+    limit: Option<i64>,
+) -> Result<(Option<Flavour>, i64, i64), ApiError> {
+    let (flavour, allowance, limit) = match kind {
+        ProductType::Storage => {
+            if flavour.is_some() {
+                return Err(ApiError::bad_request(format!(
+                    "A {} has no flavour",
+                    kind.name()
+                )));
+            }
+            let allowance = allowance.filter(|a| *a > 0).ok_or_else(|| {
+                ApiError::bad_request(format!("A {} needs an allowance", kind.name()))
+            })?;
+            (None, allowance, limit.unwrap_or(allowance))
+        }
+        ProductType::ProjectTier => {
+            let flavour_name = flavour.unwrap_or_default();
+            let flavour = Flavour::parse(&flavour_name).ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "A {} needs a flavour (EVALUATION, BRONZE, SILVER or GOLD), not {flavour_name:?}",
+                    kind.name()
+                ))
+            })?;
+            let (default_allowance, default_limit) = flavour.coins();
+            let allowance = allowance.unwrap_or(default_allowance);
+            (
+                Some(flavour),
+                allowance,
+                limit.unwrap_or(default_limit.max(allowance)),
+            )
+        }
+    };
+    check_limit(allowance, limit)?;
+    Ok((flavour, allowance, limit))
+}
+
 /// `POST /product/unit/{unit_id}` (the unit's or its organisation's members, and admins).
 ///
 /// A `DATA_MANAGER_STORAGE_SUBSCRIPTION` needs an allowance (its limit defaults to it) and
@@ -176,37 +219,7 @@ pub(crate) async fn create_product(
     })?;
     let allowance = whole_coins(body.allowance.as_ref(), "allowance")?;
     let limit = whole_coins(body.limit.as_ref(), "limit")?;
-    let (flavour, allowance, limit) = match kind {
-        ProductType::Storage => {
-            if body.flavour.is_some() {
-                return Err(ApiError::bad_request(format!(
-                    "A {} has no flavour",
-                    kind.name()
-                )));
-            }
-            let allowance = allowance.filter(|a| *a > 0).ok_or_else(|| {
-                ApiError::bad_request(format!("A {} needs an allowance", kind.name()))
-            })?;
-            (None, allowance, limit.unwrap_or(allowance))
-        }
-        ProductType::ProjectTier => {
-            let flavour_name = body.flavour.unwrap_or_default();
-            let flavour = Flavour::parse(&flavour_name).ok_or_else(|| {
-                ApiError::bad_request(format!(
-                    "A {} needs a flavour (EVALUATION, BRONZE, SILVER or GOLD), not {flavour_name:?}",
-                    kind.name()
-                ))
-            })?;
-            let (default_allowance, default_limit) = flavour.coins();
-            let allowance = allowance.unwrap_or(default_allowance);
-            (
-                Some(flavour),
-                allowance,
-                limit.unwrap_or(default_limit.max(allowance)),
-            )
-        }
-    };
-    check_limit(allowance, limit)?;
+    let (flavour, allowance, limit) = product_terms(kind, body.flavour, allowance, limit)?;
     if state
         .products
         .iter()

@@ -2,7 +2,7 @@
 //! event streams and actions, and who may see what.
 
 use super::dates::{timestamp, Cents, Date, Period};
-use crate::state::now_secs;
+use crate::calendar;
 
 /// The id of the built-in Default Organisation, home of every personal unit.
 pub(crate) const DEFAULT_ORG_ID: &str = "org-de7a0170-0000-4000-8000-000000000000";
@@ -245,6 +245,8 @@ pub(crate) struct Charge {
     pub(crate) coins: Cents,
     pub(crate) username: String,
     pub(crate) name: Option<String>,
+    /// What the merchant said about the charge (`additional_data`; empty: nothing).
+    pub(crate) additional_data: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Clone, Debug)]
@@ -358,12 +360,12 @@ impl AsState {
     /// The day it is for the Account Server.
     pub(crate) fn today(&self) -> Date {
         self.today_override
-            .unwrap_or_else(|| Date::from_unix(now_secs()))
+            .unwrap_or_else(|| Date::of(calendar::now()))
     }
 
     /// The current timestamp (on the overridden day, if any).
     pub(crate) fn now(&self) -> String {
-        timestamp(self.today(), now_secs())
+        timestamp(self.today(), calendar::now())
     }
 
     /// `host:port` of the sandbox, the merchants' `api_hostname`.
@@ -479,7 +481,7 @@ impl AsState {
         let (product_type, unit_id, org_id) = (product.kind, unit.id.clone(), unit.org_id.clone());
         let id = self.next_number();
         let date = new.date.unwrap_or_else(|| self.today());
-        let timestamp = timestamp(date, now_secs());
+        let timestamp = timestamp(date, calendar::now());
         let charge = Charge {
             id,
             kind: new.kind,
@@ -492,6 +494,7 @@ impl AsState {
             coins: new.coins,
             username: new.username.clone(),
             name: new.name.clone(),
+            additional_data: new.additional_data,
         };
         let fields = vec![
             ("charge_id", id.to_string()),
@@ -528,10 +531,15 @@ impl AsState {
         product.storage_peak = Some((today, peak));
         let coins = storage_units(peak) as i64 * STORAGE_UNIT_COST;
         let owner = unit_owner_of(self, product_id);
+        let mut additional_data = serde_json::Map::new();
+        additional_data.insert("peak_bytes".into(), peak.into());
         match self.charges.iter_mut().find(|c| {
             c.product_id == product_id && c.kind == ChargeKind::Storage && c.date == today
         }) {
-            Some(charge) => charge.coins = coins,
+            Some(charge) => {
+                charge.coins = coins;
+                charge.additional_data = additional_data;
+            }
             None if coins > 0 => {
                 self.add_charge(NewCharge {
                     kind: ChargeKind::Storage,
@@ -540,6 +548,7 @@ impl AsState {
                     username: owner,
                     name: None,
                     date: Some(today),
+                    additional_data,
                 })?;
             }
             None => {}
@@ -621,6 +630,8 @@ pub(crate) struct NewCharge {
     pub(crate) name: Option<String>,
     /// The day (default: today).
     pub(crate) date: Option<Date>,
+    /// What the merchant says about it (empty: nothing).
+    pub(crate) additional_data: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Who is calling, and whether they have admin rights.
@@ -703,6 +714,7 @@ mod tests {
                 username: "carol".into(),
                 name: Some("job".into()),
                 date: None,
+                additional_data: Default::default(),
             })
             .unwrap();
         let period = Period::billing(3, state.today(), 0);

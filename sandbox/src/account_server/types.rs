@@ -489,6 +489,8 @@ pub(crate) struct ProcessingChargeItem {
     pub(crate) username: String,
     pub(crate) timestamp: String,
     pub(crate) coins: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) additional_data: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Serialize)]
@@ -511,6 +513,8 @@ pub(crate) struct StorageChargeItem {
     pub(crate) current_burn_rate: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) closed: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) additional_data: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Serialize)]

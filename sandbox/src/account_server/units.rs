@@ -87,7 +87,7 @@ pub(crate) struct UnitPostBody {
 }
 
 /// A billing day from a body: a whole number from 1 to 28.
-fn billing_day_of(value: Option<&serde_json::Value>) -> Result<u32, ApiError> {
+pub(crate) fn billing_day_of(value: Option<&serde_json::Value>) -> Result<u32, ApiError> {
     let value = value.ok_or_else(|| ApiError::bad_request("'billing_day' is required"))?;
     value
         .as_u64()

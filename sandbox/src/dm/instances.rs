@@ -479,8 +479,10 @@ async fn run(shared: AppState, plan: Plan) {
     super::workflows::instance_ended(&shared, &plan.instance_id);
 }
 
-/// A completed run costs its project's product the Job's exchange rate (1 coin when the Job
-/// has none), charged by the Data Manager merchant, as a real deployment does.
+/// A completed run costs its project's product its coins (the Job's exchange rate, 1 coin
+/// when the Job has none), charged by the Data Manager merchant with the Job and times in
+/// `additional_data`, as a real deployment does (the vendor's `get-job-executions` tool
+/// reads them).
 fn charge_completed_run(shared: &AppState, instance_id: &str) {
     let charge = {
         let dm = lock(&shared.dm);
@@ -493,19 +495,37 @@ fn charge_completed_run(shared: &AppState, instance_id: &str) {
         let Some(project) = dm.projects.get(&instance.project_id) else {
             return;
         };
-        let rate: f64 = instance
-            .launch_exchange_rate
-            .as_deref()
-            .and_then(|r| r.parse().ok())
-            .unwrap_or(1.0);
+        let mut data = Map::new();
+        let mut put = |key: &str, value: String| {
+            data.insert(key.to_owned(), Value::String(value));
+        };
+        put("instance_id", instance.instance_id.clone());
+        put("instance_name", instance.name.clone());
+        put("project_id", instance.project_id.clone());
+        put("job_collection", instance.collection.clone());
+        put("job_job", instance.job.clone());
+        put("job_version", instance.version.clone());
+        put("launched", time::iso(instance.launched));
+        put(
+            "started",
+            time::iso(instance.started.unwrap_or(instance.launched)),
+        );
+        if let Some(stopped) = instance.stopped {
+            put("stopped", time::iso(stopped));
+        }
+        put("cost", decimal(cost_hundredths(instance)));
+        if let Some(rate) = &instance.launch_exchange_rate {
+            put("exchange_rate", rate.clone());
+        }
         (
             project.product_id.clone(),
             instance.owner.clone(),
             instance.name.clone(),
-            (rate * 100.0).round() as i64,
+            coins_hundredths(instance),
+            data,
         )
     };
-    let (product_id, owner, name, coins_hundredths) = charge;
+    let (product_id, owner, name, coins_hundredths, data) = charge;
     if crate::account_server::product_exists(shared, &product_id) {
         let _ = crate::account_server::record_processing_charge(
             shared,
@@ -513,6 +533,7 @@ fn charge_completed_run(shared: &AppState, instance_id: &str) {
             &owner,
             &name,
             coins_hundredths,
+            data,
         );
     }
 }
@@ -547,10 +568,13 @@ struct InstanceGetResponse {
     job_version: String,
     job_image_type: &'static str,
     outputs: Map<String, Value>,
+    rendered_outputs: String,
     tasks: Vec<InstanceTask>,
     has_valid_callback_token: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     launch_exchange_rate: Option<String>,
+    cost: String,
+    coins: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     error_message: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -582,8 +606,50 @@ struct InstanceSummary {
     job_version: String,
     job_image_type: &'static str,
     outputs: Map<String, Value>,
+    rendered_outputs: String,
+    coins: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     error_message: Option<String>,
+}
+
+/// What a run costs, in hundredths: nothing until it has completed, then one unit (the
+/// sandbox's Jobs use nothing worth measuring).
+fn cost_hundredths(instance: &Instance) -> i64 {
+    if instance.phase == Phase::Completed {
+        100
+    } else {
+        0
+    }
+}
+
+/// Its coins, in hundredths: the cost times the launch exchange rate (1 when the Job has
+/// none), as the real Data Manager reckons them.
+fn coins_hundredths(instance: &Instance) -> i64 {
+    let rate: f64 = instance
+        .launch_exchange_rate
+        .as_deref()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1.0);
+    (cost_hundredths(instance) as f64 * rate).round() as i64
+}
+
+/// Hundredths as Python writes a `Decimal` amount: `0`, `1`, `0.5`, `1.25`.
+fn decimal(hundredths: i64) -> String {
+    let sign = if hundredths < 0 { "-" } else { "" };
+    let (whole, cents) = (
+        hundredths.unsigned_abs() / 100,
+        hundredths.unsigned_abs() % 100,
+    );
+    match cents {
+        0 => format!("{sign}{whole}"),
+        c if c % 10 == 0 => format!("{sign}{whole}.{}", c / 10),
+        c => format!("{sign}{whole}.{c:02}"),
+    }
+}
+
+/// The outputs as the JSON text the real Data Manager gives in `rendered_outputs`.
+fn rendered_outputs(instance: &Instance) -> String {
+    Value::Object(instance.outputs.clone()).to_string()
 }
 
 fn run_time(instance: &Instance) -> String {
@@ -626,9 +692,12 @@ fn get_response(instance: &Instance) -> InstanceGetResponse {
         job_version: instance.version.clone(),
         job_image_type: "SIMPLE",
         outputs: instance.outputs.clone(),
+        rendered_outputs: rendered_outputs(instance),
         tasks,
         has_valid_callback_token: instance.callback_token_valid,
         launch_exchange_rate: instance.launch_exchange_rate.clone(),
+        cost: decimal(cost_hundredths(instance)),
+        coins: decimal(coins_hundredths(instance)),
         error_message: instance.error_message.clone(),
         running_workflow_step_id: instance.running_workflow_step_id.clone(),
     }
@@ -657,6 +726,8 @@ fn summary(instance: &Instance) -> InstanceSummary {
         job_version: instance.version.clone(),
         job_image_type: "SIMPLE",
         outputs: instance.outputs.clone(),
+        rendered_outputs: rendered_outputs(instance),
+        coins: decimal(coins_hundredths(instance)),
         error_message: instance.error_message.clone(),
     }
 }

@@ -9,9 +9,13 @@
 //! the user an admin is impersonating, with the admin mode resolved and the call recorded
 //! in the user's API log.
 
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, Method};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
@@ -79,6 +83,64 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(applications::router())
         .merge(admin::router())
         .merge(manifests::router())
+        .layer(axum::middleware::from_fn(complete_api_log))
+}
+
+/// What a request's handler noted for the API log: the entry [`Caller`] made (the state it
+/// is in, its user and `seq`) and the form body [`Params`] read.
+#[derive(Clone, Default)]
+struct LogSlot(Arc<Mutex<LoggedCall>>);
+
+#[derive(Default)]
+struct LoggedCall {
+    entry: Option<(AppState, String, u64)>,
+    body: Option<String>,
+}
+
+/// Gives each logged call its status code, duration and body once it has been answered, as
+/// the real Data Manager's API log shows them.
+async fn complete_api_log(mut request: Request, next: Next) -> Response {
+    let slot = LogSlot::default();
+    request.extensions_mut().insert(slot.clone());
+    let began = Instant::now();
+    let response = next.run(request).await;
+    let call = std::mem::take(&mut *lock(&slot.0));
+    if let Some((shared, username, seq)) = call.entry {
+        lock(&shared.dm).complete_call(
+            &username,
+            seq,
+            state::CallOutcome {
+                status_code: response.status().as_u16(),
+                duration_ns: began.elapsed().as_nanos(),
+                body: call.body,
+            },
+        );
+    }
+    response
+}
+
+/// Pairs as a JSON object text (every value a string), `None` when there are none. Values
+/// that may be credentials (callback tokens, a manifest's request headers) are replaced by
+/// `***`: the API log is for reading back, and secrets stay out of logs.
+fn json_object_text(pairs: &[(String, String)]) -> Option<String> {
+    let secret = |key: &str| {
+        let key = key.to_ascii_lowercase();
+        ["token", "password", "secret", "header"]
+            .iter()
+            .any(|word| key.contains(word))
+    };
+    (!pairs.is_empty()).then(|| {
+        serde_json::Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| {
+                    let v = if secret(k) { "***" } else { v.as_str() };
+                    (k.clone(), serde_json::Value::String(v.to_owned()))
+                })
+                .collect(),
+        )
+        .to_string()
+    })
 }
 
 /// Who a request acts for.
@@ -131,23 +193,14 @@ impl FromRequestParts<AppState> for Caller {
             .clone()
             .unwrap_or_else(|| user.username.clone());
         if parts.method != Method::GET {
-            let params = (!query.0.is_empty()).then(|| {
-                serde_json::Value::Object(
-                    query
-                        .0
-                        .iter()
-                        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-                        .collect(),
-                )
-                .to_string()
-            });
+            let params = json_object_text(&query.0);
             // A change of the account itself belongs to the token's user, who it changes.
             let logged_user = if parts.uri.path() == "/user/account" {
                 &user.username
             } else {
                 &username
             };
-            dm.log_call(
+            let seq = dm.log_call(
                 logged_user,
                 state::ApiLogEntry {
                     method: parts.method.as_str().to_string(),
@@ -158,8 +211,15 @@ impl FromRequestParts<AppState> for Caller {
                         .as_ref()
                         .filter(|_| logged_user != &user.username)
                         .map(|_| user.username.clone()),
+                    seq: 0,
+                    body: None,
+                    status_code: None,
+                    duration_ns: None,
                 },
             );
+            if let Some(slot) = parts.extensions.get::<LogSlot>() {
+                lock(&slot.0).entry = Some((shared.clone(), logged_user.clone(), seq));
+            }
         }
         Ok(Caller {
             username,
@@ -241,6 +301,7 @@ impl<S: Send + Sync> FromRequest<S> for Params {
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, Response> {
         let mut params = Params::from_query(request.uri().query());
+        let slot = request.extensions().get::<LogSlot>().cloned();
         let is_form = request
             .headers()
             .get(header::CONTENT_TYPE)
@@ -257,7 +318,12 @@ impl<S: Send + Sync> FromRequest<S> for Params {
                     state::bad_request(format!("The form body could not be read: {e}"))
                         .into_response()
                 })?;
-            params.0.extend(form_urlencoded::parse(&body).into_owned());
+            let fields: Vec<(String, String)> =
+                form_urlencoded::parse(&body).into_owned().collect();
+            if let Some(slot) = slot {
+                lock(&slot.0).body = json_object_text(&fields);
+            }
+            params.0.extend(fields);
         }
         Ok(params)
     }

@@ -15,8 +15,9 @@ use super::{time, Caller, Params};
 use crate::error::ApiError;
 use crate::state::{lock, AppState};
 
-/// The product every Data Manager accepts, and its Unit and Organisation.
+/// The product every Data Manager accepts, its flavour, and its Unit and Organisation.
 pub(crate) const TEST_PRODUCT_ID: &str = "product-11111111-1111-1111-1111-111111111111";
+pub(crate) const TEST_PRODUCT_FLAVOUR: &str = "EVALUATION";
 pub(crate) const TEST_UNIT_ID: &str = "unit-11111111-1111-1111-1111-111111111111";
 pub(crate) const TEST_ORG_ID: &str = "org-11111111-1111-1111-1111-111111111111";
 
@@ -71,6 +72,8 @@ pub(crate) struct ProjectDetail {
     created: String,
     product_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    product_flavour: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     organisation_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     unit_id: Option<String>,
@@ -105,6 +108,7 @@ fn detail(dm: &DmState, project: &Project) -> ProjectDetail {
         creator: project.creator.clone(),
         created: time::iso(project.created),
         product_id: project.product_id.clone(),
+        product_flavour: project.product_flavour.clone(),
         organisation_id: project.organisation_id.clone(),
         unit_id: project.unit_id.clone(),
         private: project.private,
@@ -166,15 +170,23 @@ async fn create_project(
     let project_id = format!("project-{}", shared.key.random_uuid());
     // A project claims its Account Server product (which the Account Server then refuses to
     // delete while the project exists) and belongs to the product's unit and organisation.
-    let (unit_id, organisation_id) = if is_test_product {
+    let (unit_id, organisation_id, product_flavour) = if is_test_product {
         (
             Some(TEST_UNIT_ID.to_string()),
             Some(TEST_ORG_ID.to_string()),
+            Some(TEST_PRODUCT_FLAVOUR.to_string()),
         )
     } else {
         crate::account_server::claim_product(&shared, &product_id, &project_id, &name)
             .map_err(bad_request)?;
-        crate::account_server::product_unit_and_organisation(&shared, &product_id).unzip()
+        match crate::account_server::product_home(&shared, &product_id) {
+            Some(home) => (
+                Some(home.unit_id),
+                Some(home.organisation_id),
+                home.flavour.map(str::to_string),
+            ),
+            None => (None, None, None),
+        }
     };
     let release = |shared: &AppState| {
         if !is_test_product {
@@ -208,6 +220,7 @@ async fn create_project(
             creator: creator.clone(),
             created: time::now(),
             product_id: product_id.clone(),
+            product_flavour,
             unit_id,
             organisation_id,
             private,

@@ -70,6 +70,8 @@ pub(crate) struct DmState {
     /// the network), by URL.
     pub(crate) web_files: BTreeMap<String, String>,
     next_f_uid: u64,
+    /// The last API log `seq` given.
+    next_log_seq: u64,
     next_rate_id: u64,
 }
 
@@ -98,6 +100,7 @@ impl Default for DmState {
             next_job_manifest_id: 1,
             web_files: super::manifests::builtin_web_files(),
             next_f_uid: 1000,
+            next_log_seq: 0,
             next_rate_id: 1,
         }
     }
@@ -123,6 +126,13 @@ pub(crate) struct DmUser {
     pub(crate) api_log: VecDeque<ApiLogEntry>,
 }
 
+/// How a logged call ended.
+pub(crate) struct CallOutcome {
+    pub(crate) status_code: u16,
+    pub(crate) duration_ns: u128,
+    pub(crate) body: Option<String>,
+}
+
 /// One recorded API call.
 #[derive(Debug, Clone)]
 pub(crate) struct ApiLogEntry {
@@ -133,6 +143,13 @@ pub(crate) struct ApiLogEntry {
     pub(crate) params: Option<String>,
     /// The admin who made the call while impersonating the user.
     pub(crate) impersonator: Option<String>,
+    /// What tells this call apart from the user's others (to complete it once answered).
+    pub(crate) seq: u64,
+    /// The form body's fields as a JSON object text, when there were any.
+    pub(crate) body: Option<String>,
+    /// The answer's status and how long it took (nanoseconds), once answered.
+    pub(crate) status_code: Option<u16>,
+    pub(crate) duration_ns: Option<u128>,
 }
 
 /// A project: its members and the metadata of its files (the files are on disk).
@@ -143,6 +160,8 @@ pub(crate) struct Project {
     pub(crate) creator: String,
     pub(crate) created: f64,
     pub(crate) product_id: String,
+    /// The product's flavour, when it has one.
+    pub(crate) product_flavour: Option<String>,
     pub(crate) unit_id: Option<String>,
     pub(crate) organisation_id: Option<String>,
     pub(crate) private: bool,
@@ -466,13 +485,28 @@ impl DmState {
             .unwrap_or_else(|| unreachable!("the user was inserted just above"))
     }
 
-    /// Records a call other than GET against `username`.
-    pub(crate) fn log_call(&mut self, username: &str, entry: ApiLogEntry) {
+    /// Records a call other than GET against `username`; its `seq` is set here and returned.
+    pub(crate) fn log_call(&mut self, username: &str, mut entry: ApiLogEntry) -> u64 {
+        self.next_log_seq += 1;
+        entry.seq = self.next_log_seq;
         let log = &mut self.user_mut(username).api_log;
         if log.len() >= MAX_API_LOG {
             log.pop_front();
         }
         log.push_back(entry);
+        self.next_log_seq
+    }
+
+    /// Adds what is known once a logged call has been answered.
+    pub(crate) fn complete_call(&mut self, username: &str, seq: u64, done: CallOutcome) {
+        let Some(user) = self.users.get_mut(username) else {
+            return;
+        };
+        if let Some(entry) = user.api_log.iter_mut().rev().find(|e| e.seq == seq) {
+            entry.status_code = Some(done.status_code);
+            entry.duration_ns = Some(done.duration_ns);
+            entry.body = done.body;
+        }
     }
 
     /// A project the caller may see (403 when it is private and the caller is not a

@@ -36,6 +36,8 @@ struct TaskSummary {
     purpose_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     purpose_version: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    processing_stage: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -99,6 +101,17 @@ async fn list_tasks(
             purpose: t.purpose,
             purpose_id: t.purpose_id.clone(),
             purpose_version: t.purpose_version,
+            // A Dataset task's stage is its Dataset version's.
+            processing_stage: (t.purpose == "DATASET")
+                .then(|| {
+                    let version = dm
+                        .datasets
+                        .get(&t.purpose_id)?
+                        .versions
+                        .get(&t.purpose_version?)?;
+                    Some(version.stage.name())
+                })
+                .flatten(),
         })
         .collect();
     Ok(Json(TasksGetResponse {
