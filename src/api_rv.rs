@@ -27,6 +27,8 @@ pub struct ApiRv {
     pub http_status_code: u16,
     /// What was called, for error messages: method and path template, never values.
     call: String,
+    /// The function that made the call, e.g. `as_api::create_unit`.
+    function: String,
     /// Why the call failed (set by this crate's request path on every failure).
     kind: Option<ErrorKind>,
     /// Whether the failure may pass by itself (no answer, a time-out, 429/502/503/504), so
@@ -47,6 +49,7 @@ impl ApiRv {
             msg,
             http_status_code,
             call: String::new(),
+            function: String::new(),
             kind: None,
             transient: false,
         }
@@ -63,6 +66,7 @@ impl ApiRv {
             msg: json!({ "error": error.into() }),
             http_status_code,
             call: call.to_string(),
+            function: String::new(),
             kind: Some(kind),
             transient: matches!(kind, ErrorKind::Connect | ErrorKind::Timeout)
                 || (kind == ErrorKind::Http && is_transient_status(http_status_code)),
@@ -85,6 +89,19 @@ impl ApiRv {
     pub(crate) fn with_call(mut self, call: &str) -> ApiRv {
         self.call = call.to_string();
         self
+    }
+
+    /// Names the function that made the call (`dm_api::get_project`), for error texts.
+    pub(crate) fn with_function(mut self, function: impl Into<String>) -> ApiRv {
+        self.function = function.into();
+        self
+    }
+
+    /// The function of this crate that made the call, as a user writes it:
+    /// `dm_api::get_project`, `as_api::create_unit` (empty when not known).
+    #[must_use]
+    pub fn function(&self) -> &str {
+        &self.function
     }
 
     /// The failure text (`msg["error"]`) when the call failed, `None` when it succeeded.
@@ -148,6 +165,7 @@ impl ApiRv {
             status: self.http_status_code,
             message,
             call: self.call,
+            function: self.function,
         }
         .into())
     }
@@ -197,15 +215,24 @@ pub struct ApiError {
     pub message: String,
     /// What was called: `METHOD /path/{template}`.
     pub call: String,
+    /// The function that made the call, as a user writes it: `as_api::create_unit` (empty
+    /// when not known).
+    pub function: String,
 }
 
 impl fmt::Display for ApiError {
+    /// `as_api::create_unit: Failed to create unit (HTTP 403: ...) [POST
+    /// /organisation/{org_id}/unit]`: the function a user called, what went wrong, and the
+    /// request it made.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.call.is_empty() {
-            write!(f, "{}", self.message)
-        } else {
-            write!(f, "{}: {}", self.call, self.message)
+        if !self.function.is_empty() {
+            write!(f, "{}: ", self.function)?;
         }
+        f.write_str(&self.message)?;
+        if !self.call.is_empty() {
+            write!(f, " [{}]", self.call)?;
+        }
+        Ok(())
     }
 }
 

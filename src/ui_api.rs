@@ -5,7 +5,7 @@
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
-use crate::request::{Auth, Call};
+use crate::request::{call, Auth};
 
 /// Sets the UI API base URL and whether its TLS certificate is verified
 /// (the Python client's `UiApi.set_api_url`).
@@ -22,7 +22,7 @@ pub fn get_api_url(client: &Client) -> (String, bool) {
 
 /// The UI's version: `GET /configuration/ui-version`. `msg` is `{"text": <body>}`.
 pub fn get_version(client: &Client) -> ApiRv {
-    Call::new(Api::Ui, "GET", "/configuration/ui-version")
+    call!(Api::Ui, "GET", "/configuration/ui-version")
         .auth(Auth::Never)
         .text_response()
         .error("Failed getting version")

@@ -675,3 +675,41 @@ fn from_environment_reads_the_environments_file() {
         "{stdout}"
     );
 }
+
+#[test]
+fn errors_name_the_function_a_user_called() {
+    let sandbox = sandbox();
+    let client = client_without_retries(&sandbox);
+    let rv = as_api::create_unit(&client, "u", "org-none", 1);
+    assert_eq!(rv.function(), "as_api::create_unit");
+    let err = rv.into_result().unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("as_api::create_unit: ")
+            && text.ends_with(" [POST /organisation/{org_id}/unit]"),
+        "{text}"
+    );
+    let api = err.downcast_ref::<ApiError>().unwrap();
+    assert_eq!(api.function, "as_api::create_unit");
+    // Refused before sending, and from the functions that make several requests.
+    assert_eq!(
+        dm_api::get_project(&client, "").function(),
+        "dm_api::get_project"
+    );
+    assert_eq!(
+        dm_api::put_unmanaged_project_files(&client, "", &["x"], &Default::default()).function(),
+        "dm_api::put_unmanaged_project_files"
+    );
+    assert_eq!(
+        dm_api::dry_run_job_instance(&client, "", "n", &json!({}), &Default::default()).function(),
+        "dm_api::dry_run_job_instance"
+    );
+    assert_eq!(
+        as_api::get_asset(&client, "asset-none").function(),
+        "as_api::get_asset"
+    );
+    assert_eq!(
+        ui_api::get_version(&client).function(),
+        "ui_api::get_version"
+    );
+}

@@ -2,14 +2,14 @@
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
-use crate::request::{Auth, Call};
+use crate::request::{call, Auth};
 
 /// The Account Server's version: `GET /version`, sent without a token.
 /// `msg` is `{"version": "..."}`.
 ///
 /// `msg` is a [`StateGetVersionResponse`](super::models::StateGetVersionResponse).
 pub fn get_version(client: &Client) -> ApiRv {
-    Call::new(Api::As, "GET", "/version")
+    call!(Api::As, "GET", "/version")
         .auth(Auth::Never)
         .error("Failed getting version")
         .run(client)

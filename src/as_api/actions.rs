@@ -3,7 +3,7 @@
 use crate::api_rv::ApiRv;
 use crate::as_api::EventStreamFormat;
 use crate::client::{Api, Client};
-use crate::request::Call;
+use crate::request::call;
 
 /// Options of [`get_actions`]. Dates are strings as for
 /// [`GetChargesOptions`](crate::as_api::GetChargesOptions): `YYYY-MM-DD` or
@@ -32,7 +32,7 @@ pub struct GetActionsOptions {
 ///
 /// `msg` is an [`ActionGetResponse`](super::models::ActionGetResponse).
 pub fn get_actions(client: &Client, opts: &GetActionsOptions) -> ApiRv {
-    Call::new(Api::As, "GET", "/action")
+    call!(Api::As, "GET", "/action")
         .query_always("format", opts.action_format)
         .query("from", &opts.from_)
         .query("until", &opts.until)

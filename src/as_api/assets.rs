@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use crate::api_rv::ApiRv;
 use crate::as_api::ScopeEnum;
 use crate::client::{Api, Client};
-use crate::request::{Auth, Call};
+use crate::request::{call, here, Auth, Call};
 
 /// Which query parameter an asset scope id goes in, decided as the Python client does: an id
 /// shaped like an Account Server UUID (`<letters>-<uuid>`) is a product, unit or organisation
@@ -72,7 +72,7 @@ pub struct GetAvailableAssetsOptions {
 /// An id shaped like an Account Server UUID with a prefix other than `product-`, `unit-` or
 /// `org-` (where the Python client fails an assertion) fails before anything is sent.
 pub fn get_available_assets(client: &Client, opts: &GetAvailableAssetsOptions) -> ApiRv {
-    let mut call = Call::new(Api::As, "GET", "/asset").error("Failed getting assets");
+    let mut call = call!(Api::As, "GET", "/asset").error("Failed getting assets");
     if let Some(scope_id) = opts.scope_id.as_deref().filter(|id| !id.is_empty()) {
         call = match scope_parameter(scope_id) {
             Ok(parameter) => call.query(parameter, scope_id),
@@ -130,7 +130,7 @@ pub fn create_asset(
     scope: ScopeEnum,
     opts: &CreateAssetOptions,
 ) -> ApiRv {
-    Call::new(Api::As, "POST", "/asset")
+    call!(Api::As, "POST", "/asset")
         .auth(Auth::IfAvailable)
         .text_part_always("name", name)
         .text_part_always("scope", scope)
@@ -158,7 +158,7 @@ pub struct AlterAssetOptions {
 /// `description` and `content_string` (each when set), then the file part `content_file` (as
 /// for [`create_asset`]).
 pub fn alter_asset(client: &Client, asset_id: &str, opts: &AlterAssetOptions) -> ApiRv {
-    Call::new(Api::As, "PATCH", "/asset/{asset_id}")
+    call!(Api::As, "PATCH", "/asset/{asset_id}")
         .auth(Auth::IfAvailable)
         .path("asset_id", asset_id)
         .text_part("description", &opts.description)
@@ -171,6 +171,7 @@ pub fn alter_asset(client: &Client, asset_id: &str, opts: &AlterAssetOptions) ->
 /// Deletes an asset (it must not be attached to a merchant): `DELETE /asset/{asset_id}`.
 pub fn delete_asset(client: &Client, asset_id: &str) -> ApiRv {
     asset_call("DELETE", "/asset/{asset_id}", asset_id)
+        .in_function(here!())
         .error("Failed deleting asset")
         .run(client)
 }
@@ -180,6 +181,7 @@ pub fn delete_asset(client: &Client, asset_id: &str) -> ApiRv {
 /// `msg` is an [`AssetDetail`](super::models::AssetDetail).
 pub fn get_asset(client: &Client, asset_id: &str) -> ApiRv {
     asset_call("GET", "/asset/{asset_id}", asset_id)
+        .in_function(here!())
         .error("Failed getting asset")
         .run(client)
 }
@@ -188,6 +190,7 @@ pub fn get_asset(client: &Client, asset_id: &str) -> ApiRv {
 /// `PATCH /asset/{asset_id}/attach?m_id=…`. An `m_id` below 1 fails before anything is sent.
 pub fn attach_asset(client: &Client, asset_id: &str, m_id: i64) -> ApiRv {
     asset_call("PATCH", "/asset/{asset_id}/attach", asset_id)
+        .in_function(here!())
         .require_positive("m_id", m_id)
         .query_always("m_id", m_id)
         .error("Failed attaching asset")
@@ -198,6 +201,7 @@ pub fn attach_asset(client: &Client, asset_id: &str, m_id: i64) -> ApiRv {
 /// below 1 fails before anything is sent.
 pub fn detach_asset(client: &Client, asset_id: &str, m_id: i64) -> ApiRv {
     asset_call("PATCH", "/asset/{asset_id}/detach", asset_id)
+        .in_function(here!())
         .require_positive("m_id", m_id)
         .query_always("m_id", m_id)
         .error("Failed detaching asset")
@@ -207,6 +211,7 @@ pub fn detach_asset(client: &Client, asset_id: &str, m_id: i64) -> ApiRv {
 /// Enables an asset: `PATCH /asset/{asset_id}/enable`.
 pub fn enable_asset(client: &Client, asset_id: &str) -> ApiRv {
     asset_call("PATCH", "/asset/{asset_id}/enable", asset_id)
+        .in_function(here!())
         .error("Failed enabling asset")
         .run(client)
 }
@@ -214,6 +219,7 @@ pub fn enable_asset(client: &Client, asset_id: &str) -> ApiRv {
 /// Disables an asset: `PATCH /asset/{asset_id}/disable`.
 pub fn disable_asset(client: &Client, asset_id: &str) -> ApiRv {
     asset_call("PATCH", "/asset/{asset_id}/disable", asset_id)
+        .in_function(here!())
         .error("Failed disabling asset")
         .run(client)
 }

@@ -3,7 +3,7 @@
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
-use crate::request::Call;
+use crate::request::{call, Call};
 
 /// Options of [`get_charges`] and of the product, unit and organisation charge functions.
 ///
@@ -52,7 +52,7 @@ pub type GetOrganisationChargesOptions = GetChargesOptions;
 ///
 /// `msg` is a [`ChargesGetResponse`](super::models::ChargesGetResponse).
 pub fn get_charges(client: &Client, opts: &GetChargesOptions) -> ApiRv {
-    with_range(Call::new(Api::As, "GET", "/charges"), opts)
+    with_range(call!(Api::As, "GET", "/charges"), opts)
         .error("Failed getting charges")
         .run(client)
 }
@@ -67,7 +67,7 @@ pub fn get_product_charges(
     opts: &GetProductChargesOptions,
 ) -> ApiRv {
     let call =
-        Call::new(Api::As, "GET", "/charges/product/{product_id}").path("product_id", product_id);
+        call!(Api::As, "GET", "/charges/product/{product_id}").path("product_id", product_id);
     with_range(call, opts)
         .error("Failed getting product charges")
         .run(client)
@@ -78,7 +78,7 @@ pub fn get_product_charges(
 ///
 /// `msg` is an [`UnitChargesGetResponse`](super::models::UnitChargesGetResponse).
 pub fn get_unit_charges(client: &Client, unit_id: &str, opts: &GetUnitChargesOptions) -> ApiRv {
-    let call = Call::new(Api::As, "GET", "/charges/unit/{unit_id}").path("unit_id", unit_id);
+    let call = call!(Api::As, "GET", "/charges/unit/{unit_id}").path("unit_id", unit_id);
     with_range(call, opts)
         .error("Failed getting unit charges")
         .run(client)
@@ -93,7 +93,7 @@ pub fn get_organisation_charges(
     org_id: &str,
     opts: &GetOrganisationChargesOptions,
 ) -> ApiRv {
-    let call = Call::new(Api::As, "GET", "/charges/organisation/{org_id}").path("org_id", org_id);
+    let call = call!(Api::As, "GET", "/charges/organisation/{org_id}").path("org_id", org_id);
     with_range(call, opts)
         .error("Failed getting organisation charges")
         .run(client)

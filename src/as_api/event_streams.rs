@@ -3,14 +3,14 @@
 use crate::api_rv::ApiRv;
 use crate::as_api::EventStreamFormat;
 use crate::client::{Api, Client};
-use crate::request::{Auth, Call};
+use crate::request::{call, Auth};
 
 /// The installed event-stream service: `GET /event-stream/version`, sent without a token.
 /// `msg` is `{"version", "protocol", "name"}`.
 ///
 /// `msg` is an [`EventStreamVersionGetResponse`](super::models::EventStreamVersionGetResponse).
 pub fn get_event_stream_version(client: &Client) -> ApiRv {
-    Call::new(Api::As, "GET", "/event-stream/version")
+    call!(Api::As, "GET", "/event-stream/version")
         .auth(Auth::Never)
         .error("Failed getting event stream version")
         .run(client)
@@ -23,7 +23,7 @@ pub fn get_event_stream_version(client: &Client) -> ApiRv {
 ///
 /// As in the Python client, the token is sent only when the client has one.
 pub fn get_event_stream(client: &Client) -> ApiRv {
-    Call::new(Api::As, "GET", "/event-stream")
+    call!(Api::As, "GET", "/event-stream")
         .auth(Auth::IfAvailable)
         .error("Failed getting event stream")
         .run(client)
@@ -43,7 +43,7 @@ pub fn get_event_stream(client: &Client) -> ApiRv {
 /// # }
 /// ```
 pub fn create_event_stream(client: &Client, event_format: EventStreamFormat) -> ApiRv {
-    Call::new(Api::As, "POST", "/event-stream")
+    call!(Api::As, "POST", "/event-stream")
         .json_field("format", event_format.name())
         .error("Failed to create event stream")
         .run(client)
@@ -52,7 +52,7 @@ pub fn create_event_stream(client: &Client, event_format: EventStreamFormat) -> 
 /// Deletes your event stream: `DELETE /event-stream/{event_stream_id}`. An id below 1 fails
 /// before anything is sent (D3).
 pub fn delete_event_stream(client: &Client, event_stream_id: i64) -> ApiRv {
-    Call::new(Api::As, "DELETE", "/event-stream/{event_stream_id}")
+    call!(Api::As, "DELETE", "/event-stream/{event_stream_id}")
         .require_positive("event_stream_id", event_stream_id)
         .path("event_stream_id", event_stream_id)
         .error("Failed to delete event stream")

@@ -3,14 +3,14 @@
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
-use crate::request::Call;
+use crate::request::call;
 
 /// The merchants the Account Server knows: `GET /merchant`. `msg` is
 /// `{"merchants": [...], "count"}`.
 ///
 /// `msg` is a [`MerchantsGetResponse`](super::models::MerchantsGetResponse).
 pub fn get_merchants(client: &Client) -> ApiRv {
-    Call::new(Api::As, "GET", "/merchant")
+    call!(Api::As, "GET", "/merchant")
         .error("Failed getting merchants")
         .run(client)
 }
@@ -19,7 +19,7 @@ pub fn get_merchants(client: &Client) -> ApiRv {
 ///
 /// `msg` is a [`MerchantDetail`](super::models::MerchantDetail).
 pub fn get_merchant(client: &Client, merchant_id: i64) -> ApiRv {
-    Call::new(Api::As, "GET", "/merchant/{merchant_id}")
+    call!(Api::As, "GET", "/merchant/{merchant_id}")
         .require_positive("merchant_id", merchant_id)
         .path("merchant_id", merchant_id)
         .error("Failed getting merchant")

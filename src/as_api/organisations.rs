@@ -4,7 +4,7 @@
 use crate::api_rv::ApiRv;
 use crate::as_api::DefaultProductPrivacyEnum;
 use crate::client::{Api, Client};
-use crate::request::{Auth, Call};
+use crate::request::{call, Auth};
 
 /// Options of [`get_organisations`].
 #[derive(Clone, Debug, Default)]
@@ -18,7 +18,7 @@ pub struct GetOrganisationsOptions {
 ///
 /// `msg` is an [`OrganisationsGetResponse`](super::models::OrganisationsGetResponse).
 pub fn get_organisations(client: &Client, opts: &GetOrganisationsOptions) -> ApiRv {
-    Call::new(Api::As, "GET", "/organisation")
+    call!(Api::As, "GET", "/organisation")
         .query("name", &opts.org_name)
         .error("Failed to get organisations")
         .run(client)
@@ -28,7 +28,7 @@ pub fn get_organisations(client: &Client, opts: &GetOrganisationsOptions) -> Api
 ///
 /// `msg` is an [`OrganisationAllDetail`](super::models::OrganisationAllDetail).
 pub fn get_organisation(client: &Client, org_id: &str) -> ApiRv {
-    Call::new(Api::As, "GET", "/organisation/{org_id}")
+    call!(Api::As, "GET", "/organisation/{org_id}")
         .path("org_id", org_id)
         .error("Failed to get organisation")
         .run(client)
@@ -38,7 +38,7 @@ pub fn get_organisation(client: &Client, org_id: &str) -> ApiRv {
 ///
 /// `msg` is an [`OrganisationGetDefaultResponse`](super::models::OrganisationGetDefaultResponse).
 pub fn get_default_organisation(client: &Client) -> ApiRv {
-    Call::new(Api::As, "GET", "/default/organisation")
+    call!(Api::As, "GET", "/default/organisation")
         .error("Failed getting default organisation")
         .run(client)
 }
@@ -58,7 +58,7 @@ pub fn get_default_organisation(client: &Client) -> ApiRv {
 /// # }
 /// ```
 pub fn create_organisation(client: &Client, org_name: &str, org_owner: &str) -> ApiRv {
-    Call::new(Api::As, "POST", "/organisation")
+    call!(Api::As, "POST", "/organisation")
         .require("org_name", org_name)
         .require("org_owner", org_owner)
         .json_field("name", org_name)
@@ -84,7 +84,7 @@ pub struct AlterOrganisationOptions {
 /// client's error text here says "Failed to alter product"; ours says
 /// "Failed to alter organisation".
 pub fn alter_organisation(client: &Client, org_id: &str, opts: &AlterOrganisationOptions) -> ApiRv {
-    Call::new(Api::As, "PATCH", "/organisation/{org_id}")
+    call!(Api::As, "PATCH", "/organisation/{org_id}")
         .auth(Auth::IfAvailable)
         .path("org_id", org_id)
         .json_field_some("name", opts.name.as_deref())
@@ -99,7 +99,7 @@ pub fn alter_organisation(client: &Client, org_id: &str, opts: &AlterOrganisatio
 /// Deletes an organisation (you need admin rights; it must have no units):
 /// `DELETE /organisation/{org_id}`.
 pub fn delete_organisation(client: &Client, org_id: &str) -> ApiRv {
-    Call::new(Api::As, "DELETE", "/organisation/{org_id}")
+    call!(Api::As, "DELETE", "/organisation/{org_id}")
         .path("org_id", org_id)
         .error("Failed to delete organisation")
         .run(client)

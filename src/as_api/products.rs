@@ -3,14 +3,14 @@
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
-use crate::request::{Auth, Call};
+use crate::request::{call, Auth};
 
 /// The products you can see, in every unit and organisation: `GET /product`. `msg` is
 /// `{"count", "products": [...]}`.
 ///
 /// `msg` is a [`ProductsGetResponse`](super::models::ProductsGetResponse).
 pub fn get_available_products(client: &Client) -> ApiRv {
-    Call::new(Api::As, "GET", "/product")
+    call!(Api::As, "GET", "/product")
         .error("Failed getting products")
         .run(client)
 }
@@ -20,7 +20,7 @@ pub fn get_available_products(client: &Client) -> ApiRv {
 ///
 /// `msg` is a [`ProductUnitGetResponse`](super::models::ProductUnitGetResponse).
 pub fn get_product(client: &Client, product_id: &str) -> ApiRv {
-    Call::new(Api::As, "GET", "/product/{product_id}")
+    call!(Api::As, "GET", "/product/{product_id}")
         .path("product_id", product_id)
         .error("Failed getting product")
         .run(client)
@@ -31,7 +31,7 @@ pub fn get_product(client: &Client, product_id: &str) -> ApiRv {
 ///
 /// `msg` is a [`ProductsGetDefaultStorageCost`](super::models::ProductsGetDefaultStorageCost).
 pub fn get_product_default_storage_cost(client: &Client) -> ApiRv {
-    Call::new(Api::As, "GET", "/product-default-storage-cost")
+    call!(Api::As, "GET", "/product-default-storage-cost")
         .error("Failed getting product default storage cost")
         .run(client)
 }
@@ -41,7 +41,7 @@ pub fn get_product_default_storage_cost(client: &Client) -> ApiRv {
 ///
 /// `msg` is a [`ProductsGetTypesResponse`](super::models::ProductsGetTypesResponse).
 pub fn get_product_types(client: &Client) -> ApiRv {
-    Call::new(Api::As, "GET", "/product-type")
+    call!(Api::As, "GET", "/product-type")
         .error("Failed getting product types")
         .run(client)
 }
@@ -50,7 +50,7 @@ pub fn get_product_types(client: &Client) -> ApiRv {
 ///
 /// `msg` is a [`ProductsGetResponse`](super::models::ProductsGetResponse).
 pub fn get_products_for_unit(client: &Client, unit_id: &str) -> ApiRv {
-    Call::new(Api::As, "GET", "/product/unit/{unit_id}")
+    call!(Api::As, "GET", "/product/unit/{unit_id}")
         .path("unit_id", unit_id)
         .error("Failed getting products for unit")
         .run(client)
@@ -60,7 +60,7 @@ pub fn get_products_for_unit(client: &Client, unit_id: &str) -> ApiRv {
 ///
 /// `msg` is a [`ProductsGetResponse`](super::models::ProductsGetResponse).
 pub fn get_products_for_organisation(client: &Client, org_id: &str) -> ApiRv {
-    Call::new(Api::As, "GET", "/product/organisation/{org_id}")
+    call!(Api::As, "GET", "/product/organisation/{org_id}")
         .path("org_id", org_id)
         .error("Failed getting products for organisation")
         .run(client)
@@ -115,7 +115,7 @@ pub fn create_product(
     opts: &CreateProductOptions,
 ) -> ApiRv {
     let product_type = product_type.product_type_name();
-    let mut call = Call::new(Api::As, "POST", "/product/unit/{unit_id}")
+    let mut call = call!(Api::As, "POST", "/product/unit/{unit_id}")
         .require("product_name", product_name)
         .path("unit_id", unit_id)
         .require("product_type", product_type);
@@ -151,7 +151,7 @@ pub struct AlterProductOptions {
 ///
 /// As in the Python client, the token is sent only when the client has one.
 pub fn alter_product(client: &Client, product_id: &str, opts: &AlterProductOptions) -> ApiRv {
-    Call::new(Api::As, "PATCH", "/product/{product_id}")
+    call!(Api::As, "PATCH", "/product/{product_id}")
         .auth(Auth::IfAvailable)
         .path("product_id", product_id)
         .json_field_some("name", opts.product_name.as_deref())
@@ -164,7 +164,7 @@ pub fn alter_product(client: &Client, product_id: &str, opts: &AlterProductOptio
 /// Deletes a product (a claimed one only once its claim, e.g. a Data Manager project, is
 /// gone): `DELETE /product/{product_id}`.
 pub fn delete_product(client: &Client, product_id: &str) -> ApiRv {
-    Call::new(Api::As, "DELETE", "/product/{product_id}")
+    call!(Api::As, "DELETE", "/product/{product_id}")
         .path("product_id", product_id)
         .error("Failed to delete product")
         .run(client)

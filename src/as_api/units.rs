@@ -4,14 +4,14 @@
 use crate::api_rv::ApiRv;
 use crate::as_api::DefaultProductPrivacyEnum;
 use crate::client::{Api, Client};
-use crate::request::{Auth, Call};
+use crate::request::{call, Auth};
 
 /// The units you can see, grouped by organisation: `GET /unit`. `msg` is
 /// `{"units": [{"organisation", "units", "count"}, ...]}`.
 ///
 /// `msg` is an [`UnitsGetResponse`](super::models::UnitsGetResponse).
 pub fn get_available_units(client: &Client) -> ApiRv {
-    Call::new(Api::As, "GET", "/unit")
+    call!(Api::As, "GET", "/unit")
         .error("Failed getting units")
         .run(client)
 }
@@ -27,7 +27,7 @@ pub struct GetUnitsOptions {
 ///
 /// `msg` is an [`UnitsGetResponse`](super::models::UnitsGetResponse).
 pub fn get_units(client: &Client, opts: &GetUnitsOptions) -> ApiRv {
-    Call::new(Api::As, "GET", "/unit")
+    call!(Api::As, "GET", "/unit")
         .query("name", &opts.unit_name)
         .error("Failed to get units")
         .run(client)
@@ -37,7 +37,7 @@ pub fn get_units(client: &Client, opts: &GetUnitsOptions) -> ApiRv {
 ///
 /// `msg` is an [`UnitAllDetail`](super::models::UnitAllDetail).
 pub fn get_unit(client: &Client, unit_id: &str) -> ApiRv {
-    Call::new(Api::As, "GET", "/unit/{unit_id}")
+    call!(Api::As, "GET", "/unit/{unit_id}")
         .path("unit_id", unit_id)
         .error("Failed to get unit")
         .run(client)
@@ -47,7 +47,7 @@ pub fn get_unit(client: &Client, unit_id: &str) -> ApiRv {
 ///
 /// `msg` is an [`OrganisationUnitsGetResponse`](super::models::OrganisationUnitsGetResponse).
 pub fn get_organisation_units(client: &Client, org_id: &str) -> ApiRv {
-    Call::new(Api::As, "GET", "/organisation/{org_id}/unit")
+    call!(Api::As, "GET", "/organisation/{org_id}/unit")
         .path("org_id", org_id)
         .error("Failed to get organisation units")
         .run(client)
@@ -70,7 +70,7 @@ pub fn get_organisation_units(client: &Client, org_id: &str) -> ApiRv {
 /// # }
 /// ```
 pub fn create_unit(client: &Client, unit_name: &str, org_id: &str, billing_day: i64) -> ApiRv {
-    Call::new(Api::As, "POST", "/organisation/{org_id}/unit")
+    call!(Api::As, "POST", "/organisation/{org_id}/unit")
         .require("unit_name", unit_name)
         .path("org_id", org_id)
         .require_positive("billing_day", billing_day)
@@ -95,7 +95,7 @@ pub struct AlterUnitOptions {
 /// As in the Python client, the token is sent only when the client has one. The Python
 /// client's error text here says "Failed to alter product"; ours says "Failed to alter unit".
 pub fn alter_unit(client: &Client, unit_id: &str, opts: &AlterUnitOptions) -> ApiRv {
-    Call::new(Api::As, "PATCH", "/unit/{unit_id}")
+    call!(Api::As, "PATCH", "/unit/{unit_id}")
         .auth(Auth::IfAvailable)
         .path("unit_id", unit_id)
         .json_field_some("name", opts.name.as_deref())
@@ -109,7 +109,7 @@ pub fn alter_unit(client: &Client, unit_id: &str, opts: &AlterUnitOptions) -> Ap
 
 /// Deletes a unit (it must have no products): `DELETE /unit/{unit_id}`.
 pub fn delete_unit(client: &Client, unit_id: &str) -> ApiRv {
-    Call::new(Api::As, "DELETE", "/unit/{unit_id}")
+    call!(Api::As, "DELETE", "/unit/{unit_id}")
         .path("unit_id", unit_id)
         .error("Failed to delete unit")
         .run(client)
@@ -121,7 +121,7 @@ pub fn delete_unit(client: &Client, unit_id: &str) -> ApiRv {
 ///
 /// `msg` is a [`PersonalUnitPutResponse`](super::models::PersonalUnitPutResponse).
 pub fn create_personal_unit(client: &Client, billing_day: i64) -> ApiRv {
-    Call::new(Api::As, "PUT", "/personal-unit")
+    call!(Api::As, "PUT", "/personal-unit")
         .require_positive("billing_day", billing_day)
         .json_field("billing_day", billing_day)
         .error("Failed to create personal unit")
@@ -130,7 +130,7 @@ pub fn create_personal_unit(client: &Client, billing_day: i64) -> ApiRv {
 
 /// Deletes your personal unit: `DELETE /personal-unit`.
 pub fn delete_personal_unit(client: &Client) -> ApiRv {
-    Call::new(Api::As, "DELETE", "/personal-unit")
+    call!(Api::As, "DELETE", "/personal-unit")
         .error("Failed to delete personal unit")
         .run(client)
 }
@@ -139,7 +139,7 @@ pub fn delete_personal_unit(client: &Client) -> ApiRv {
 ///
 /// `msg` is an [`UnitAllDetail`](super::models::UnitAllDetail).
 pub fn get_personal_unit(client: &Client) -> ApiRv {
-    Call::new(Api::As, "GET", "/personal-unit")
+    call!(Api::As, "GET", "/personal-unit")
         .error("Failed to get personal unit")
         .run(client)
 }

@@ -2,14 +2,14 @@
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
-use crate::request::Call;
+use crate::request::call;
 
 /// Your Account Server account: `GET /user/account`. `msg` is
 /// `{"user": {"id"}, "caller_has_admin_privilege", "account_server_roles"}`.
 ///
 /// `msg` is an [`UserAccountDetail`](super::models::UserAccountDetail).
 pub fn get_account(client: &Client) -> ApiRv {
-    Call::new(Api::As, "GET", "/user/account")
+    call!(Api::As, "GET", "/user/account")
         .error("Failed getting account")
         .run(client)
 }
@@ -20,7 +20,7 @@ pub fn get_account(client: &Client) -> ApiRv {
 ///
 /// `msg` is an [`UsersGetResponse`](super::models::UsersGetResponse).
 pub fn get_organisation_users(client: &Client, org_id: &str) -> ApiRv {
-    Call::new(Api::As, "GET", "/organisation/{org_id}/user")
+    call!(Api::As, "GET", "/organisation/{org_id}/user")
         .path("org_id", org_id)
         .error("Failed getting organisation users")
         .run(client)
@@ -28,7 +28,7 @@ pub fn get_organisation_users(client: &Client, org_id: &str) -> ApiRv {
 
 /// Adds a user to an organisation: `PUT /organisation/{org_id}/user/{username}`.
 pub fn add_user_to_organisation(client: &Client, org_id: &str, username: &str) -> ApiRv {
-    Call::new(Api::As, "PUT", "/organisation/{org_id}/user/{username}")
+    call!(Api::As, "PUT", "/organisation/{org_id}/user/{username}")
         .path("org_id", org_id)
         .path("username", username)
         .error("Failed to add user to organisation")
@@ -37,7 +37,7 @@ pub fn add_user_to_organisation(client: &Client, org_id: &str, username: &str) -
 
 /// Removes a user from an organisation: `DELETE /organisation/{org_id}/user/{username}`.
 pub fn remove_user_from_organisation(client: &Client, org_id: &str, username: &str) -> ApiRv {
-    Call::new(Api::As, "DELETE", "/organisation/{org_id}/user/{username}")
+    call!(Api::As, "DELETE", "/organisation/{org_id}/user/{username}")
         .path("org_id", org_id)
         .path("username", username)
         .error("Failed to remove user from organisation")
@@ -49,7 +49,7 @@ pub fn remove_user_from_organisation(client: &Client, org_id: &str, username: &s
 ///
 /// `msg` is an [`UsersGetResponse`](super::models::UsersGetResponse).
 pub fn get_unit_users(client: &Client, unit_id: &str) -> ApiRv {
-    Call::new(Api::As, "GET", "/unit/{unit_id}/user")
+    call!(Api::As, "GET", "/unit/{unit_id}/user")
         .path("unit_id", unit_id)
         .error("Failed getting unit users")
         .run(client)
@@ -57,7 +57,7 @@ pub fn get_unit_users(client: &Client, unit_id: &str) -> ApiRv {
 
 /// Adds a user to a unit: `PUT /unit/{unit_id}/user/{username}`.
 pub fn add_user_to_unit(client: &Client, unit_id: &str, username: &str) -> ApiRv {
-    Call::new(Api::As, "PUT", "/unit/{unit_id}/user/{username}")
+    call!(Api::As, "PUT", "/unit/{unit_id}/user/{username}")
         .path("unit_id", unit_id)
         .path("username", username)
         .error("Failed to add user to unit")
@@ -66,7 +66,7 @@ pub fn add_user_to_unit(client: &Client, unit_id: &str, username: &str) -> ApiRv
 
 /// Removes a user from a unit: `DELETE /unit/{unit_id}/user/{username}`.
 pub fn remove_user_from_unit(client: &Client, unit_id: &str, username: &str) -> ApiRv {
-    Call::new(Api::As, "DELETE", "/unit/{unit_id}/user/{username}")
+    call!(Api::As, "DELETE", "/unit/{unit_id}/user/{username}")
         .path("unit_id", unit_id)
         .path("username", username)
         .error("Failed to remove user from unit")

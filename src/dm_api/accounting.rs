@@ -2,14 +2,14 @@
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
-use crate::request::{Auth, Call};
+use crate::request::{call, Auth};
 
 /// The Data Manager's version: `GET /version`, sent without a token.
 /// `msg` is `{"version": "..."}`.
 ///
 /// `msg` is a [`VersionGetResponse`](super::models::VersionGetResponse).
 pub fn get_version(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/version")
+    call!(Api::Dm, "GET", "/version")
         .auth(Auth::Never)
         .error("Failed getting version")
         .run(client)
@@ -20,7 +20,7 @@ pub fn get_version(client: &Client) -> ApiRv {
 ///
 /// `msg` is an [`AccountServerGetNamespaceResponse`](super::models::AccountServerGetNamespaceResponse).
 pub fn ping(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/account-server/namespace")
+    call!(Api::Dm, "GET", "/account-server/namespace")
         .error("Failed ping")
         .run(client)
 }
@@ -30,7 +30,7 @@ pub fn ping(client: &Client) -> ApiRv {
 ///
 /// `msg` is an [`AccountServerGetNamespaceResponse`](super::models::AccountServerGetNamespaceResponse).
 pub fn get_account_server_namespace(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/account-server/namespace")
+    call!(Api::Dm, "GET", "/account-server/namespace")
         .error("Failed to get AS namespace")
         .run(client)
 }
@@ -40,7 +40,7 @@ pub fn get_account_server_namespace(client: &Client) -> ApiRv {
 ///
 /// `msg` is an [`AccountServerGetRegistrationResponse`](super::models::AccountServerGetRegistrationResponse).
 pub fn get_account_server_registration(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/account-server/registration")
+    call!(Api::Dm, "GET", "/account-server/registration")
         .error("Failed to get AS registration")
         .run(client)
 }

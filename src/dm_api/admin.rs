@@ -4,7 +4,7 @@
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
-use crate::request::Call;
+use crate::request::call;
 
 /// Optional arguments of [`get_service_errors`].
 #[derive(Clone, Debug, Default)]
@@ -17,7 +17,7 @@ pub struct GetServiceErrorsOptions {
 ///
 /// `msg` is a [`ServiceErrorsGetResponse`](super::models::ServiceErrorsGetResponse).
 pub fn get_service_errors(client: &Client, opts: &GetServiceErrorsOptions) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/admin/service-error")
+    call!(Api::Dm, "GET", "/admin/service-error")
         .query("include_acknowledged", opts.include_acknowledged)
         .error("Failed to get service errors")
         .run(client)
@@ -26,7 +26,7 @@ pub fn get_service_errors(client: &Client, opts: &GetServiceErrorsOptions) -> Ap
 /// Acknowledges (but keeps) a service error: `PATCH /admin/service-error/{error_id}`. An
 /// id below 1 fails before anything is sent (D18).
 pub fn acknowledge_service_error(client: &Client, error_id: i64) -> ApiRv {
-    Call::new(Api::Dm, "PATCH", "/admin/service-error/{error_id}")
+    call!(Api::Dm, "PATCH", "/admin/service-error/{error_id}")
         .require_positive("error_id", error_id)
         .path("error_id", error_id)
         .error("Failed to patch service error")
@@ -36,7 +36,7 @@ pub fn acknowledge_service_error(client: &Client, error_id: i64) -> ApiRv {
 /// Deletes a service error: `DELETE /admin/service-error/{error_id}`. An id below 1 fails
 /// before anything is sent (D18).
 pub fn delete_service_error(client: &Client, error_id: i64) -> ApiRv {
-    Call::new(Api::Dm, "DELETE", "/admin/service-error/{error_id}")
+    call!(Api::Dm, "DELETE", "/admin/service-error/{error_id}")
         .require_positive("error_id", error_id)
         .path("error_id", error_id)
         .error("Failed to delete service error")
@@ -56,7 +56,7 @@ pub struct GetAdminUsersOptions {
 ///
 /// `msg` is an [`AdminUsersGetResponse`](super::models::AdminUsersGetResponse).
 pub fn get_admin_users(client: &Client, opts: &GetAdminUsersOptions) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/admin/user")
+    call!(Api::Dm, "GET", "/admin/user")
         .query_some("idle_days", opts.idle_days)
         .query_some("active_days", opts.active_days)
         .error("Failed to get admin users")
@@ -67,7 +67,7 @@ pub fn get_admin_users(client: &Client, opts: &GetAdminUsersOptions) -> ApiRv {
 ///
 /// `msg` is an [`UserAccountDetail`](super::models::UserAccountDetail).
 pub fn create_user_account(client: &Client, user_id: &str) -> ApiRv {
-    Call::new(Api::Dm, "PUT", "/admin/user/{user_id}")
+    call!(Api::Dm, "PUT", "/admin/user/{user_id}")
         .path("user_id", user_id)
         .error("Failed to create user account")
         .run(client)
@@ -75,7 +75,7 @@ pub fn create_user_account(client: &Client, user_id: &str) -> ApiRv {
 
 /// Deletes a user's Data Manager account: `DELETE /admin/user/{user_id}`.
 pub fn delete_user_account(client: &Client, user_id: &str) -> ApiRv {
-    Call::new(Api::Dm, "DELETE", "/admin/user/{user_id}")
+    call!(Api::Dm, "DELETE", "/admin/user/{user_id}")
         .path("user_id", user_id)
         .error("Failed to delete user account")
         .run(client)
@@ -107,7 +107,7 @@ pub fn update_user_account(
     user_id: &str,
     opts: &UpdateUserAccountOptions,
 ) -> ApiRv {
-    Call::new(Api::Dm, "PATCH", "/admin/user/{user_id}")
+    call!(Api::Dm, "PATCH", "/admin/user/{user_id}")
         .path("user_id", user_id)
         .form_some("suspend_message", opts.suspend_message.as_deref())
         .error("Failed to update user account")
@@ -118,7 +118,7 @@ pub fn update_user_account(
 ///
 /// `msg` is an [`AdminJobManifestGetResponse`](super::models::AdminJobManifestGetResponse).
 pub fn get_job_manifests(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/admin/job-manifest")
+    call!(Api::Dm, "GET", "/admin/job-manifest")
         .error("Failed to get job manifests")
         .run(client)
 }
@@ -138,7 +138,7 @@ pub struct PutJobManifestOptions {
 ///
 /// `msg` is an [`AdminJobManifestLoadPutResponse`](super::models::AdminJobManifestLoadPutResponse).
 pub fn put_job_manifest(client: &Client, url: &str, opts: &PutJobManifestOptions) -> ApiRv {
-    Call::new(Api::Dm, "PUT", "/admin/job-manifest")
+    call!(Api::Dm, "PUT", "/admin/job-manifest")
         .require("url", url)
         .form_always("url", url)
         .form("header", &opts.header)
@@ -152,7 +152,7 @@ pub fn put_job_manifest(client: &Client, url: &str, opts: &PutJobManifestOptions
 ///
 /// `msg` is an [`AdminJobManifestLoadPutResponse`](super::models::AdminJobManifestLoadPutResponse).
 pub fn load_job_manifests(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "PUT", "/admin/job-manifest/load")
+    call!(Api::Dm, "PUT", "/admin/job-manifest/load")
         .error("Failed to load job manifests")
         .run(client)
 }
@@ -170,7 +170,7 @@ pub fn delete_job_manifest(
     job_manifest_id: i64,
     opts: &DeleteJobManifestOptions,
 ) -> ApiRv {
-    Call::new(Api::Dm, "DELETE", "/admin/job-manifest/{job_manifest_id}")
+    call!(Api::Dm, "DELETE", "/admin/job-manifest/{job_manifest_id}")
         .require_positive("job_manifest_id", job_manifest_id)
         .path("job_manifest_id", job_manifest_id)
         .query("purge", opts.purge)

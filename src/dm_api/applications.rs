@@ -3,13 +3,13 @@
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
-use crate::request::Call;
+use crate::request::call;
 
 /// Lists the applications the caller can launch: `GET /application`.
 ///
 /// `msg` is an [`ApplicationsGetResponse`](super::models::ApplicationsGetResponse).
 pub fn get_applications(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/application")
+    call!(Api::Dm, "GET", "/application")
         .error("Failed to get applications")
         .run(client)
 }
@@ -18,7 +18,7 @@ pub fn get_applications(client: &Client) -> ApiRv {
 ///
 /// `msg` is an [`ApplicationGetResponse`](super::models::ApplicationGetResponse).
 pub fn get_application(client: &Client, app_id: &str) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/application/{app_id}")
+    call!(Api::Dm, "GET", "/application/{app_id}")
         .path("app_id", app_id)
         // Python says "Failed to get applications" (plural) for this one application.
         .error("Failed to get application")

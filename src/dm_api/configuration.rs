@@ -3,14 +3,14 @@
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
-use crate::request::{Auth, Call};
+use crate::request::{call, Auth};
 
 /// The Data Manager's mode (`DEVELOPMENT` or `PRODUCTION`): `GET /mode`, sent without a
 /// token. `msg` is `{"mode": "..."}`.
 ///
 /// `msg` is a [`ModeGetResponse`](super::models::ModeGetResponse).
 pub fn get_mode(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/mode")
+    call!(Api::Dm, "GET", "/mode")
         .auth(Auth::Never)
         .error("Failed getting mode")
         .run(client)
@@ -21,7 +21,7 @@ pub fn get_mode(client: &Client) -> ApiRv {
 ///
 /// `msg` is an [`InputHandlerGetResponse`](super::models::InputHandlerGetResponse).
 pub fn get_input_handler(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/input-handler")
+    call!(Api::Dm, "GET", "/input-handler")
         .auth(Auth::IfAvailable)
         .error("Failed getting input-handler")
         .run(client)
@@ -32,7 +32,7 @@ pub fn get_input_handler(client: &Client) -> ApiRv {
 ///
 /// `msg` is a [`VersionGetResponse`](super::models::VersionGetResponse).
 pub fn get_job_definition_schema_version(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/job-definition-schema/version")
+    call!(Api::Dm, "GET", "/job-definition-schema/version")
         .auth(Auth::IfAvailable)
         .error("Failed getting version")
         .run(client)
@@ -43,7 +43,7 @@ pub fn get_job_definition_schema_version(client: &Client) -> ApiRv {
 ///
 /// `msg` is a [`VersionGetResponse`](super::models::VersionGetResponse).
 pub fn get_workflow_engine_version(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/workflow-engine/version")
+    call!(Api::Dm, "GET", "/workflow-engine/version")
         .auth(Auth::IfAvailable)
         .error("Failed getting version")
         .run(client)
@@ -53,7 +53,7 @@ pub fn get_workflow_engine_version(client: &Client) -> ApiRv {
 ///
 /// `msg` is a [`TypesGetResponse`](super::models::TypesGetResponse).
 pub fn get_supported_file_types(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/type")
+    call!(Api::Dm, "GET", "/type")
         .error("Failed to get types")
         .run(client)
 }
@@ -75,7 +75,7 @@ pub struct GetUserInventoryOptions {
 /// `msg` is an [`InventoryUserGetResponse`](super::models::InventoryUserGetResponse).
 pub fn get_user_inventory(client: &Client, opts: &GetUserInventoryOptions) -> ApiRv {
     let usernames = (!opts.usernames.is_empty()).then(|| opts.usernames.join(","));
-    Call::new(Api::Dm, "GET", "/inventory/user")
+    call!(Api::Dm, "GET", "/inventory/user")
         .query("org_id", opts.org_id.as_deref())
         .query("unit_id", opts.unit_id.as_deref())
         .query_some("usernames", usernames)

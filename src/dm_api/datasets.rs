@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
-use crate::request::{Call, Progress};
+use crate::request::{call, Progress};
 
 /// Lists the datasets the caller can see: `GET /dataset`.
 /// `msg` is `{"count": ..., "datasets": [...]}`.
 ///
 /// `msg` is a [`DatasetsGetResponse`](super::models::DatasetsGetResponse).
 pub fn get_available_datasets(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/dataset")
+    call!(Api::Dm, "GET", "/dataset")
         .error("Failed to get datasets")
         .run(client)
 }
@@ -68,7 +68,7 @@ pub fn upload_dataset(
     opts: &UploadDatasetOptions,
 ) -> ApiRv {
     let dataset_file = dataset_file.as_ref();
-    Call::new(Api::Dm, "POST", "/dataset")
+    call!(Api::Dm, "POST", "/dataset")
         .require("dataset_file", &*dataset_file.to_string_lossy())
         .require("dataset_type", dataset_type)
         .require("unit_id", unit_id)
@@ -113,7 +113,7 @@ pub fn create_dataset_from_project_file(
     dataset_type: &str,
     opts: &CreateDatasetFromProjectFileOptions,
 ) -> ApiRv {
-    Call::new(Api::Dm, "PUT", "/dataset")
+    call!(Api::Dm, "PUT", "/dataset")
         .require("project_id", project_id)
         .require("path", path)
         .require("file_name", file_name)
@@ -147,7 +147,7 @@ pub fn get_dataset_versions(
     dataset_id: &str,
     opts: &GetDatasetVersionsOptions,
 ) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/dataset/{dataset_id}/versions")
+    call!(Api::Dm, "GET", "/dataset/{dataset_id}/versions")
         .path("dataset_id", dataset_id)
         .query("include_deleted", opts.include_deleted)
         .error("Failed to get dataset versions")
@@ -188,7 +188,7 @@ pub fn get_dataset(
     opts: &GetDatasetOptions,
 ) -> ApiRv {
     let local_file = local_file.as_ref();
-    Call::new(Api::Dm, "GET", "/dataset/{dataset_id}/{dataset_version}")
+    call!(Api::Dm, "GET", "/dataset/{dataset_id}/{dataset_version}")
         .path("dataset_id", dataset_id)
         .require_positive("dataset_version", dataset_version)
         .path("dataset_version", dataset_version)
@@ -219,7 +219,7 @@ pub fn delete_dataset(
     dataset_version: i64,
     opts: &DeleteDatasetOptions,
 ) -> ApiRv {
-    Call::new(Api::Dm, "DELETE", "/dataset/{dataset_id}/{dataset_version}")
+    call!(Api::Dm, "DELETE", "/dataset/{dataset_id}/{dataset_version}")
         .path("dataset_id", dataset_id)
         .require_positive("dataset_version", dataset_version)
         .path("dataset_version", dataset_version)
@@ -233,7 +233,7 @@ pub fn delete_dataset(
 ///
 /// `msg` is a [`DatasetSchemaGetResponse`](super::models::DatasetSchemaGetResponse).
 pub fn get_dataset_schema(client: &Client, dataset_id: &str, dataset_version: i64) -> ApiRv {
-    Call::new(
+    call!(
         Api::Dm,
         "GET",
         "/dataset/{dataset_id}/schema/{dataset_version}",
@@ -247,7 +247,7 @@ pub fn get_dataset_schema(client: &Client, dataset_id: &str, dataset_version: i6
 
 /// Lets a user edit a dataset: `PUT /dataset/{dataset_id}/editor/{editor}`.
 pub fn add_dataset_editor(client: &Client, dataset_id: &str, editor: &str) -> ApiRv {
-    Call::new(Api::Dm, "PUT", "/dataset/{dataset_id}/editor/{editor}")
+    call!(Api::Dm, "PUT", "/dataset/{dataset_id}/editor/{editor}")
         .path("dataset_id", dataset_id)
         .path("editor", editor)
         .error("Failed adding dataset editor")
@@ -257,7 +257,7 @@ pub fn add_dataset_editor(client: &Client, dataset_id: &str, editor: &str) -> Ap
 /// Takes a user's edit permission on a dataset away:
 /// `DELETE /dataset/{dataset_id}/editor/{editor}`.
 pub fn remove_dataset_editor(client: &Client, dataset_id: &str, editor: &str) -> ApiRv {
-    Call::new(Api::Dm, "DELETE", "/dataset/{dataset_id}/editor/{editor}")
+    call!(Api::Dm, "DELETE", "/dataset/{dataset_id}/editor/{editor}")
         .path("dataset_id", dataset_id)
         .path("editor", editor)
         .error("Failed removing dataset editor")
@@ -269,7 +269,7 @@ pub fn remove_dataset_editor(client: &Client, dataset_id: &str, editor: &str) ->
 ///
 /// `msg` is a [`DatasetDigestGetResponse`](super::models::DatasetDigestGetResponse).
 pub fn get_dataset_for_digest(client: &Client, digest: &str) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/digest/dataset/{digest}")
+    call!(Api::Dm, "GET", "/digest/dataset/{digest}")
         .path("digest", digest)
         .error("Failed to get dataset digest")
         .run(client)

@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
 use crate::error::ErrorKind;
-use crate::request::{Auth, Call, Progress};
+use crate::request::{call, function_name, here, Auth, Call, Progress};
 
 /// The default time-out of each upload of [`put_unmanaged_project_files`] (the Python
 /// client's `timeout_per_file_s`).
@@ -64,7 +64,7 @@ pub fn list_project_files(
     opts: &ListProjectFilesOptions,
 ) -> ApiRv {
     let project_path = opts.project_path.as_deref().unwrap_or("/");
-    let call = Call::new(Api::Dm, "GET", "/file")
+    let call = call!(Api::Dm, "GET", "/file")
         .require("project_id", project_id)
         .query_always("project_id", project_id)
         .query_always("path", project_path)
@@ -142,16 +142,18 @@ pub fn put_unmanaged_project_files(
         bad_project_path("project_path", project_path)
     };
     if let Some(problem) = problem {
-        return ApiRv::failure(ErrorKind::InvalidInput, problem, 0, CALL);
+        return ApiRv::failure(ErrorKind::InvalidInput, problem, 0, CALL)
+            .with_function(function_name(here!()));
     }
     if client.base_url(Api::Dm).is_none() {
-        return ApiRv::failure(ErrorKind::NotConfigured, "No API URL defined", 0, CALL);
+        return ApiRv::failure(ErrorKind::NotConfigured, "No API URL defined", 0, CALL)
+            .with_function(function_name(here!()));
     }
 
     let mut http_status_code = 0;
     let mut existing: Vec<String> = Vec::new();
     if !opts.force {
-        let listing = Call::new(Api::Dm, "GET", "/file")
+        let listing = call!(Api::Dm, "GET", "/file")
             .query_always("project_id", project_id)
             .query_always("path", project_path)
             .error("Failed getting existing project files")
@@ -186,7 +188,8 @@ pub fn put_unmanaged_project_files(
                 format!("No such file ({})", file.display()),
                 http_status_code,
                 CALL,
-            );
+            )
+            .with_function(function_name(here!()));
         }
         let name = file
             .file_name()
@@ -195,7 +198,7 @@ pub fn put_unmanaged_project_files(
         if existing.contains(&name) {
             continue;
         }
-        let rv = Call::new(Api::Dm, "PUT", "/project/{project_id}/file")
+        let rv = call!(Api::Dm, "PUT", "/project/{project_id}/file")
             .path("project_id", project_id)
             .text_part("path", project_path)
             .file_part("file", Some(file))
@@ -245,10 +248,11 @@ pub fn delete_unmanaged_project_files(
         bad_project_path("project_path", project_path)
     };
     if let Some(problem) = problem {
-        return ApiRv::failure(ErrorKind::InvalidInput, problem, 0, CALL);
+        return ApiRv::failure(ErrorKind::InvalidInput, problem, 0, CALL)
+            .with_function(function_name(here!()));
     }
     for name in names {
-        let rv = Call::new(Api::Dm, "DELETE", "/file")
+        let rv = call!(Api::Dm, "DELETE", "/file")
             .query_always("project_id", project_id)
             .query_always("path", project_path)
             .query_always("file", name)
@@ -301,7 +305,7 @@ pub fn get_unmanaged_project_file(
     opts: &GetUnmanagedProjectFileOptions,
 ) -> ApiRv {
     let project_path = opts.project_path.as_deref().unwrap_or("/");
-    let call = Call::new(Api::Dm, "GET", "/project/{project_id}/file")
+    let call = call!(Api::Dm, "GET", "/project/{project_id}/file")
         .path("project_id", project_id)
         .query_always("path", project_path)
         .query_always("file", project_file)
@@ -326,7 +330,7 @@ pub fn get_unmanaged_project_file_with_token(
     opts: &GetUnmanagedProjectFileWithTokenOptions,
 ) -> ApiRv {
     let project_path = opts.project_path.as_deref().unwrap_or("/");
-    let call = Call::new(Api::Dm, "GET", "/project/{project_id}/file-with-token")
+    let call = call!(Api::Dm, "GET", "/project/{project_id}/file-with-token")
         .auth(Auth::Never)
         .require("token", token)
         .path("project_id", project_id)
@@ -362,7 +366,7 @@ pub fn get_project_file(
     local_file: &Path,
     opts: &GetProjectFileOptions,
 ) -> ApiRv {
-    let call = Call::new(Api::Dm, "GET", "/file/{file_id}")
+    let call = call!(Api::Dm, "GET", "/file/{file_id}")
         .path("file_id", file_id)
         .long_timeout()
         .download_to(local_file)
@@ -377,7 +381,7 @@ pub fn get_project_file(
 
 /// Detaches a managed file from its project: `DELETE /file/{file_id}`.
 pub fn delete_project_file(client: &Client, file_id: &str) -> ApiRv {
-    Call::new(Api::Dm, "DELETE", "/file/{file_id}")
+    call!(Api::Dm, "DELETE", "/file/{file_id}")
         .path("file_id", file_id)
         .error("Failed to delete file")
         .run(client)
@@ -402,7 +406,7 @@ pub fn move_project_file(
     file: &str,
     opts: &MoveProjectFileOptions,
 ) -> ApiRv {
-    let mut call = Call::new(Api::Dm, "PUT", "/file/move")
+    let mut call = call!(Api::Dm, "PUT", "/file/move")
         .require("project_id", project_id)
         .require("file", file)
         .query_always("project_id", project_id)
@@ -445,7 +449,7 @@ pub fn attach_dataset_to_project(
     opts: &AttachDatasetToProjectOptions,
 ) -> ApiRv {
     let path = opts.path.as_deref().unwrap_or("/");
-    let call = Call::new(Api::Dm, "POST", "/file")
+    let call = call!(Api::Dm, "POST", "/file")
         .require("dataset_id", dataset_id)
         .require("project_id", project_id)
         .require("as_type", as_type)
@@ -478,7 +482,7 @@ pub fn attach_dataset_to_project(
 /// The parameters go in the query, as the API defines them (D7; the Python client sends a
 /// form body).
 pub fn create_project_path(client: &Client, project_id: &str, project_path: &str) -> ApiRv {
-    Call::new(Api::Dm, "PUT", "/path")
+    call!(Api::Dm, "PUT", "/path")
         .require("project_id", project_id)
         .require("project_path", project_path)
         .query_always("project_id", project_id)
@@ -490,7 +494,7 @@ pub fn create_project_path(client: &Client, project_id: &str, project_path: &str
 /// Deletes a directory and everything in it from a project: `DELETE /path?project_id=&path=`
 /// (query, D7). A `/` is put in front of `project_path` when it lacks one.
 pub fn delete_project_path(client: &Client, project_id: &str, project_path: &str) -> ApiRv {
-    Call::new(Api::Dm, "DELETE", "/path")
+    call!(Api::Dm, "DELETE", "/path")
         .require("project_id", project_id)
         .require("project_path", project_path)
         .query_always("project_id", project_id)
@@ -508,7 +512,7 @@ pub fn move_project_path(
     project_src_path: &str,
     project_dst_path: &str,
 ) -> ApiRv {
-    Call::new(Api::Dm, "PUT", "/path/move")
+    call!(Api::Dm, "PUT", "/path/move")
         .require("project_id", project_id)
         .require("project_src_path", project_src_path)
         .require("project_dst_path", project_dst_path)

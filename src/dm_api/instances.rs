@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
-use crate::request::{Auth, Call};
+use crate::request::{call, here, Auth, Call};
 
 /// The application every Job instance is launched with.
 const DM_JOB_APPLICATION_ID: &str = "datamanagerjobs.squonk.it";
@@ -240,9 +240,11 @@ fn write_python_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// The shared body of [`start_job_instance`] and [`dry_run_job_instance`].
+/// The shared body of [`start_job_instance`] and [`dry_run_job_instance`]; `caller` is the
+/// caller's `here!()`, so failures name it.
 fn launch(
     client: &Client,
+    caller: &'static str,
     template: &'static str,
     project_id: &str,
     name: &str,
@@ -250,6 +252,7 @@ fn launch(
     opts: &StartJobInstanceOptions,
 ) -> ApiRv {
     let mut call = Call::new(Api::Dm, "POST", template)
+        .in_function(caller)
         .require("project_id", project_id)
         .require("name", name)
         .form_always("application_id", DM_JOB_APPLICATION_ID)
@@ -317,7 +320,15 @@ pub fn start_job_instance(
     opts: &StartJobInstanceOptions,
 ) -> ApiRv {
     let specification = specification.into_specification();
-    launch(client, "/instance", project_id, name, specification, opts)
+    launch(
+        client,
+        here!(),
+        "/instance",
+        project_id,
+        name,
+        specification,
+        opts,
+    )
 }
 
 /// Checks that a Job would start, without starting it: `POST /instance/dry-run` with the
@@ -335,6 +346,7 @@ pub fn dry_run_job_instance(
     let specification = specification.into_specification();
     launch(
         client,
+        here!(),
         "/instance/dry-run",
         project_id,
         name,
@@ -348,7 +360,7 @@ pub fn dry_run_job_instance(
 ///
 /// `msg` is an [`InstanceGetResponse`](super::models::InstanceGetResponse).
 pub fn get_instance(client: &Client, instance_id: &str) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/instance/{instance_id}")
+    call!(Api::Dm, "GET", "/instance/{instance_id}")
         .path("instance_id", instance_id)
         .error("Failed to get instance")
         .run(client)
@@ -358,7 +370,7 @@ pub fn get_instance(client: &Client, instance_id: &str) -> ApiRv {
 ///
 /// `msg` is an [`InstancesGetResponse`](super::models::InstancesGetResponse).
 pub fn get_project_instances(client: &Client, project_id: &str) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/instance")
+    call!(Api::Dm, "GET", "/instance")
         .require("project_id", project_id)
         .query_always("project_id", project_id)
         .error("Failed to get project instances")
@@ -369,7 +381,7 @@ pub fn get_project_instances(client: &Client, project_id: &str) -> ApiRv {
 ///
 /// `msg` is an [`InstancesGetResponse`](super::models::InstancesGetResponse).
 pub fn get_available_instances(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/instance")
+    call!(Api::Dm, "GET", "/instance")
         .error("Failed to get instances")
         .run(client)
 }
@@ -383,7 +395,7 @@ pub struct UpdateInstanceOptions {
 
 /// Changes an instance: `PATCH /instance/{instance_id}[?archive=True]`.
 pub fn update_instance(client: &Client, instance_id: &str, opts: &UpdateInstanceOptions) -> ApiRv {
-    Call::new(Api::Dm, "PATCH", "/instance/{instance_id}")
+    call!(Api::Dm, "PATCH", "/instance/{instance_id}")
         .path("instance_id", instance_id)
         .query("archive", opts.archive)
         .error("Failed to update instance")
@@ -395,7 +407,7 @@ pub fn update_instance(client: &Client, instance_id: &str, opts: &UpdateInstance
 ///
 /// `msg` is a [`TaskIdentity`](super::models::TaskIdentity).
 pub fn delete_instance(client: &Client, instance_id: &str) -> ApiRv {
-    Call::new(Api::Dm, "DELETE", "/instance/{instance_id}")
+    call!(Api::Dm, "DELETE", "/instance/{instance_id}")
         .path("instance_id", instance_id)
         .error("Failed to delete instance")
         .run(client)
@@ -404,7 +416,7 @@ pub fn delete_instance(client: &Client, instance_id: &str) -> ApiRv {
 /// Revokes an instance's callback token: `DELETE /instance/{instance_id}/token/{token}`,
 /// sent without an `Authorization` header (the token is the credential).
 pub fn delete_instance_token(client: &Client, instance_id: &str, token: &str) -> ApiRv {
-    Call::new(Api::Dm, "DELETE", "/instance/{instance_id}/token/{token}")
+    call!(Api::Dm, "DELETE", "/instance/{instance_id}/token/{token}")
         .auth(Auth::Never)
         .path("instance_id", instance_id)
         .secret_path("token", token)

@@ -5,13 +5,13 @@ use serde_json::json;
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
 use crate::error::ErrorKind;
-use crate::request::Call;
+use crate::request::{call, function_name, here};
 
 /// The Jobs the caller can run: `GET /job`. `msg` is `{"count", "jobs": [...]}`.
 ///
 /// `msg` is a [`JobsGetResponse`](super::models::JobsGetResponse).
 pub fn get_available_jobs(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/job")
+    call!(Api::Dm, "GET", "/job")
         .error("Failed to get available jobs")
         .run(client)
 }
@@ -27,7 +27,7 @@ pub struct GetJobsOptions {
 ///
 /// `msg` is a [`JobsGetResponse`](super::models::JobsGetResponse).
 pub fn get_jobs(client: &Client, opts: &GetJobsOptions) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/job")
+    call!(Api::Dm, "GET", "/job")
         .query("project_id", opts.project_id.as_deref())
         .error("Failed to get jobs")
         .run(client)
@@ -45,7 +45,7 @@ pub struct GetJobOptions {
 ///
 /// `msg` is a [`JobGetResponse`](super::models::JobGetResponse).
 pub fn get_job(client: &Client, job_id: i64, opts: &GetJobOptions) -> ApiRv {
-    let call = Call::new(Api::Dm, "GET", "/job/{job_id}")
+    let call = call!(Api::Dm, "GET", "/job/{job_id}")
         .path("job_id", job_id)
         .query("project_id", opts.project_id.as_deref())
         .error("Failed to get job");
@@ -75,7 +75,7 @@ pub fn get_job_by_version(
     job_version: &str,
     opts: &GetJobByVersionOptions,
 ) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/job/get-by-version")
+    call!(Api::Dm, "GET", "/job/get-by-version")
         .require("job_collection", job_collection)
         .require("job_job", job_job)
         .require("job_version", job_version)
@@ -98,7 +98,7 @@ pub struct GetJobExchangeRatesOptions {
 ///
 /// `msg` is a [`GetAllExchangeRatesResponse`](super::models::GetAllExchangeRatesResponse).
 pub fn get_job_exchange_rates(client: &Client, opts: &GetJobExchangeRatesOptions) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/job-exchange-rates")
+    call!(Api::Dm, "GET", "/job-exchange-rates")
         .query("only_undefined", opts.only_undefined)
         .error("Failed to get exchange rates")
         .run(client)
@@ -121,7 +121,7 @@ pub fn get_job_exchange_rate(
     job_id: i64,
     opts: &GetJobExchangeRateOptions,
 ) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/job/{job_id}/exchange-rate")
+    call!(Api::Dm, "GET", "/job/{job_id}/exchange-rate")
         .require_positive("job_id", job_id)
         .path("job_id", job_id)
         .query_always("current", opts.current)
@@ -198,11 +198,12 @@ pub fn set_job_exchange_rates(client: &Client, rates: &[JobExchangeRate]) -> Api
             None
         };
         if let Some(problem) = problem {
-            return ApiRv::failure(ErrorKind::InvalidInput, problem, 0, CALL);
+            return ApiRv::failure(ErrorKind::InvalidInput, problem, 0, CALL)
+                .with_function(function_name(here!()));
         }
     }
     for rate in rates {
-        let found = Call::new(Api::Dm, "GET", "/job/get-by-version")
+        let found = call!(Api::Dm, "GET", "/job/get-by-version")
             .query_always("collection", rate.collection.as_str())
             .query_always("job", rate.job.as_str())
             .query_always("version", rate.version.as_str())
@@ -220,11 +221,12 @@ pub fn set_job_exchange_rates(client: &Client, rates: &[JobExchangeRate]) -> Api
                 ),
                 found.http_status_code,
                 "GET /job/get-by-version",
-            );
+            )
+            .with_function(function_name(here!()));
         };
         // The Python client's text ends with the Python repr of the rate dict; we name the
         // rate alone.
-        let set = Call::new(Api::Dm, "PUT", "/job/{job_id}/exchange-rate")
+        let set = call!(Api::Dm, "PUT", "/job/{job_id}/exchange-rate")
             .path("job_id", job_id)
             .form_always("rate", rate.rate.as_str())
             .form_some("comment", rate.comment.as_deref())

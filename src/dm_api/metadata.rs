@@ -3,13 +3,13 @@
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
-use crate::request::Call;
+use crate::request::call;
 
 /// A dataset's metadata: `GET /dataset/{dataset_id}/meta`.
 ///
 /// `msg` is a [`DatasetMetaGetResponse`](super::models::DatasetMetaGetResponse).
 pub fn get_dataset_metadata(client: &Client, dataset_id: &str) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/dataset/{dataset_id}/meta")
+    call!(Api::Dm, "GET", "/dataset/{dataset_id}/meta")
         .path("dataset_id", dataset_id)
         .error("Failed to get dataset metadata")
         .run(client)
@@ -34,7 +34,7 @@ pub fn update_dataset_metadata(
     dataset_id: &str,
     opts: &UpdateDatasetMetadataOptions,
 ) -> ApiRv {
-    Call::new(Api::Dm, "POST", "/dataset/{dataset_id}/meta")
+    call!(Api::Dm, "POST", "/dataset/{dataset_id}/meta")
         .path("dataset_id", dataset_id)
         .form("meta_properties", &opts.meta_properties)
         .form("labels", &opts.labels)
@@ -50,7 +50,7 @@ pub fn get_dataset_version_metadata(
     dataset_id: &str,
     dataset_version: i64,
 ) -> ApiRv {
-    Call::new(
+    call!(
         Api::Dm,
         "GET",
         "/dataset/{dataset_id}/meta/{dataset_version}",
@@ -83,7 +83,7 @@ pub fn update_dataset_version_metadata(
     dataset_version: i64,
     opts: &UpdateDatasetVersionMetadataOptions,
 ) -> ApiRv {
-    Call::new(
+    call!(
         Api::Dm,
         "POST",
         "/dataset/{dataset_id}/meta/{dataset_version}",

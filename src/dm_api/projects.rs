@@ -2,7 +2,7 @@
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
-use crate::request::Call;
+use crate::request::call;
 
 /// The Account Server product every Data Manager accepts for test projects (the Python
 /// client's `TEST_PRODUCT_ID`): use it as `as_tier_product_id` of [`create_project`] when no
@@ -25,7 +25,7 @@ pub struct GetAvailableProjectsOptions {
 ///
 /// `msg` is a [`ProjectsGetResponse`](super::models::ProjectsGetResponse).
 pub fn get_available_projects(client: &Client, opts: &GetAvailableProjectsOptions) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/project")
+    call!(Api::Dm, "GET", "/project")
         .query("project_name", opts.project_name.as_deref())
         .error("Failed to get projects")
         .run(client)
@@ -66,7 +66,7 @@ pub fn create_project(
     as_tier_product_id: &str,
     opts: &CreateProjectOptions,
 ) -> ApiRv {
-    Call::new(Api::Dm, "POST", "/project")
+    call!(Api::Dm, "POST", "/project")
         .require("project_name", project_name)
         .require("as_tier_product_id", as_tier_product_id)
         .form_always("tier_product_id", as_tier_product_id)
@@ -80,7 +80,7 @@ pub fn create_project(
 ///
 /// `msg` is a [`ProjectDetail`](super::models::ProjectDetail).
 pub fn get_project(client: &Client, project_id: &str) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/project/{project_id}")
+    call!(Api::Dm, "GET", "/project/{project_id}")
         .path("project_id", project_id)
         .error("Failed to get project")
         .run(client)
@@ -98,7 +98,7 @@ pub struct UpdateProjectOptions {
 /// Renames a project or changes its privacy: `PATCH /project/{project_id}` with the form
 /// `name`, `private` (each only when given; no body at all when neither is).
 pub fn update_project(client: &Client, project_id: &str, opts: &UpdateProjectOptions) -> ApiRv {
-    Call::new(Api::Dm, "PATCH", "/project/{project_id}")
+    call!(Api::Dm, "PATCH", "/project/{project_id}")
         .path("project_id", project_id)
         .form("name", opts.project_name.as_deref())
         .form_some("private", opts.private)
@@ -112,7 +112,7 @@ pub fn update_project(client: &Client, project_id: &str, opts: &UpdateProjectOpt
 ///
 /// `msg` is a [`TaskIdentity`](super::models::TaskIdentity).
 pub fn delete_project(client: &Client, project_id: &str) -> ApiRv {
-    Call::new(Api::Dm, "DELETE", "/project/{project_id}")
+    call!(Api::Dm, "DELETE", "/project/{project_id}")
         .path("project_id", project_id)
         .error("Failed deleting project")
         .run(client)
@@ -121,7 +121,7 @@ pub fn delete_project(client: &Client, project_id: &str) -> ApiRv {
 /// Makes a user an administrator of a project:
 /// `PUT /project/{project_id}/administrator/{administrator}`.
 pub fn add_project_administrator(client: &Client, project_id: &str, administrator: &str) -> ApiRv {
-    Call::new(
+    call!(
         Api::Dm,
         "PUT",
         "/project/{project_id}/administrator/{administrator}",
@@ -139,7 +139,7 @@ pub fn remove_project_administrator(
     project_id: &str,
     administrator: &str,
 ) -> ApiRv {
-    Call::new(
+    call!(
         Api::Dm,
         "DELETE",
         "/project/{project_id}/administrator/{administrator}",
@@ -152,7 +152,7 @@ pub fn remove_project_administrator(
 
 /// Makes a user an editor of a project: `PUT /project/{project_id}/editor/{editor}`.
 pub fn add_project_editor(client: &Client, project_id: &str, editor: &str) -> ApiRv {
-    Call::new(Api::Dm, "PUT", "/project/{project_id}/editor/{editor}")
+    call!(Api::Dm, "PUT", "/project/{project_id}/editor/{editor}")
         .path("project_id", project_id)
         .path("editor", editor)
         .error("Failed adding project editor")
@@ -161,7 +161,7 @@ pub fn add_project_editor(client: &Client, project_id: &str, editor: &str) -> Ap
 
 /// Removes an editor from a project: `DELETE /project/{project_id}/editor/{editor}`.
 pub fn remove_project_editor(client: &Client, project_id: &str, editor: &str) -> ApiRv {
-    Call::new(Api::Dm, "DELETE", "/project/{project_id}/editor/{editor}")
+    call!(Api::Dm, "DELETE", "/project/{project_id}/editor/{editor}")
         .path("project_id", project_id)
         .path("editor", editor)
         .error("Failed removing project editor")
@@ -170,7 +170,7 @@ pub fn remove_project_editor(client: &Client, project_id: &str, editor: &str) ->
 
 /// Makes a user an observer of a project: `PUT /project/{project_id}/observer/{observer}`.
 pub fn add_project_observer(client: &Client, project_id: &str, observer: &str) -> ApiRv {
-    Call::new(Api::Dm, "PUT", "/project/{project_id}/observer/{observer}")
+    call!(Api::Dm, "PUT", "/project/{project_id}/observer/{observer}")
         .path("project_id", project_id)
         .path("observer", observer)
         .error("Failed adding project observer")
@@ -179,7 +179,7 @@ pub fn add_project_observer(client: &Client, project_id: &str, observer: &str) -
 
 /// Removes an observer from a project: `DELETE /project/{project_id}/observer/{observer}`.
 pub fn remove_project_observer(client: &Client, project_id: &str, observer: &str) -> ApiRv {
-    Call::new(
+    call!(
         Api::Dm,
         "DELETE",
         "/project/{project_id}/observer/{observer}",

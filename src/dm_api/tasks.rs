@@ -3,7 +3,7 @@
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
-use crate::request::Call;
+use crate::request::call;
 
 /// Options of [`get_available_tasks`].
 #[derive(Clone, Debug, Default)]
@@ -21,7 +21,7 @@ pub struct GetAvailableTasksOptions {
 ///
 /// `msg` is a [`TasksGetResponse`](super::models::TasksGetResponse).
 pub fn get_available_tasks(client: &Client, opts: &GetAvailableTasksOptions) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/task")
+    call!(Api::Dm, "GET", "/task")
         .query("exclude_done", opts.exclude_done)
         .query("exclude_purpose", opts.exclude_purpose.as_deref())
         .query("project_id", opts.project_id.as_deref())
@@ -49,7 +49,7 @@ pub struct GetTasksOptions {
 ///
 /// `msg` is a [`TasksGetResponse`](super::models::TasksGetResponse).
 pub fn get_tasks(client: &Client, opts: &GetTasksOptions) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/task")
+    call!(Api::Dm, "GET", "/task")
         .query("exclude_done", opts.exclude_done)
         .query("exclude_removal", opts.exclude_removal)
         .query("exclude_purpose", opts.exclude_purpose.as_deref())
@@ -76,7 +76,7 @@ pub struct GetTaskOptions {
 ///
 /// `msg` is a [`TaskGetResponse`](super::models::TaskGetResponse).
 pub fn get_task(client: &Client, task_id: &str, opts: &GetTaskOptions) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/task/{task_id}")
+    call!(Api::Dm, "GET", "/task/{task_id}")
         .path("task_id", task_id)
         .query("event_prior_ordinal", opts.event_prior_ordinal)
         .query("event_limit", opts.event_limit)
@@ -86,7 +86,7 @@ pub fn get_task(client: &Client, task_id: &str, opts: &GetTaskOptions) -> ApiRv 
 
 /// Deletes a task record (once it is done): `DELETE /task/{task_id}`.
 pub fn delete_task(client: &Client, task_id: &str) -> ApiRv {
-    Call::new(Api::Dm, "DELETE", "/task/{task_id}")
+    call!(Api::Dm, "DELETE", "/task/{task_id}")
         .path("task_id", task_id)
         .error("Failed to delete task")
         .run(client)

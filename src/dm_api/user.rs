@@ -3,7 +3,7 @@
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
-use crate::request::Call;
+use crate::request::call;
 
 /// Options of [`get_account`].
 #[derive(Clone, Debug, Default)]
@@ -17,7 +17,7 @@ pub struct GetAccountOptions {
 ///
 /// `msg` is an [`UserAccountDetail`](super::models::UserAccountDetail).
 pub fn get_account(client: &Client, opts: &GetAccountOptions) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/user/account")
+    call!(Api::Dm, "GET", "/user/account")
         .query("do_not_impersonate", opts.do_not_impersonate)
         .error("Failed to get account")
         .run(client)
@@ -27,7 +27,7 @@ pub fn get_account(client: &Client, opts: &GetAccountOptions) -> ApiRv {
 ///
 /// `msg` is an [`UsersGetResponse`](super::models::UsersGetResponse).
 pub fn get_users(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/user")
+    call!(Api::Dm, "GET", "/user")
         .error("Failed to get users")
         .run(client)
 }
@@ -43,7 +43,7 @@ pub struct SetAdminStateOptions {
 /// `PATCH /user/account` with the form `become_admin` (always) and `impersonate` (when set).
 /// Only users with the admin role may do this.
 pub fn set_admin_state(client: &Client, admin: bool, opts: &SetAdminStateOptions) -> ApiRv {
-    Call::new(Api::Dm, "PATCH", "/user/account")
+    call!(Api::Dm, "PATCH", "/user/account")
         .form_always("become_admin", admin)
         .form("impersonate", opts.impersonate.as_deref())
         .error("Failed to set the admin state")
@@ -64,7 +64,7 @@ pub struct GetApiLogOptions {
 ///
 /// `msg` is an [`UserApiLogGetResponse`](super::models::UserApiLogGetResponse).
 pub fn get_api_log(client: &Client, opts: &GetApiLogOptions) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/user/api-log")
+    call!(Api::Dm, "GET", "/user/api-log")
         .query("from", opts.from_.as_deref())
         .query("until", opts.until.as_deref())
         .error("Failed to get api log")
@@ -75,7 +75,7 @@ pub fn get_api_log(client: &Client, opts: &GetApiLogOptions) -> ApiRv {
 ///
 /// `msg` is an [`UserApiTokenGetResponse`](super::models::UserApiTokenGetResponse).
 pub fn get_api_token(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/user/token")
+    call!(Api::Dm, "GET", "/user/token")
         .error("Failed to get api token")
         .run(client)
 }

@@ -79,6 +79,7 @@ fn wait_until_done(
     opts: &WaitOptions,
     what: &str,
     call: &str,
+    function: &str,
     poll: impl Fn() -> ApiRv,
     done: impl Fn(&Value) -> bool,
     state: impl Fn(&Value) -> String,
@@ -110,7 +111,8 @@ fn wait_until_done(
                 ),
                 0,
                 call,
-            );
+            )
+            .with_function(function);
         }
         std::thread::sleep(opts.poll_interval.min(opts.timeout - waited));
     }
@@ -150,6 +152,7 @@ pub fn wait_for_instance(client: &Client, instance_id: &str, opts: &WaitOptions)
         opts,
         &format!("instance {instance_id}"),
         "GET /instance/{instance_id}",
+        "dm_api::wait_for_instance",
         || get_instance(client, instance_id),
         |msg| {
             matches!(
@@ -171,6 +174,7 @@ pub fn wait_for_task(client: &Client, task_id: &str, opts: &WaitOptions) -> ApiR
         opts,
         &format!("task {task_id}"),
         "GET /task/{task_id}",
+        "dm_api::wait_for_task",
         || get_task(client, task_id, &GetTaskOptions::default()),
         |msg| msg["done"].as_bool() == Some(true),
         |_| "not done".to_string(),

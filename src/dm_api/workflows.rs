@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
-use crate::request::Call;
+use crate::request::call;
 
 /// The workflow scope is the Python client's one `ScopeEnum`, shared with the assets of the
 /// Account Server API, sent by its Python name (`USER`, `PRODUCT`, `UNIT`, `ORGANISATION`,
@@ -15,7 +15,7 @@ pub use crate::as_api::ScopeEnum;
 ///
 /// `msg` is a [`WorkflowGetAllResponse`](super::models::WorkflowGetAllResponse).
 pub fn get_workflows(client: &Client) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/workflow")
+    call!(Api::Dm, "GET", "/workflow")
         .error("Failed to get workflows")
         .run(client)
 }
@@ -65,7 +65,7 @@ pub fn create_workflow(
         ScopeEnum::Global => None,
         _ => opts.scope_id.as_deref(),
     };
-    Call::new(Api::Dm, "POST", "/workflow")
+    call!(Api::Dm, "POST", "/workflow")
         .text_part_always("name", name)
         .text_part_always("scope", scope.name())
         .text_part_some("scope_id", scope_id)
@@ -84,7 +84,7 @@ fn definition_file(path: &Option<PathBuf>) -> Option<&std::path::Path> {
 ///
 /// `msg` is a [`WorkflowGetResponse`](super::models::WorkflowGetResponse).
 pub fn get_workflow(client: &Client, workflow_id: &str) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/workflow/{workflow_id}")
+    call!(Api::Dm, "GET", "/workflow/{workflow_id}")
         .path("workflow_id", workflow_id)
         .error("Failed to get workflow")
         .run(client)
@@ -107,7 +107,7 @@ pub struct UpdateWorkflowOptions {
 ///
 /// `msg` is a [`WorkflowPatchResponse`](super::models::WorkflowPatchResponse).
 pub fn update_workflow(client: &Client, workflow_id: &str, opts: &UpdateWorkflowOptions) -> ApiRv {
-    Call::new(Api::Dm, "PATCH", "/workflow/{workflow_id}")
+    call!(Api::Dm, "PATCH", "/workflow/{workflow_id}")
         .path("workflow_id", workflow_id)
         .text_part("name", &opts.name)
         .text_part("definition", &opts.definition)
@@ -118,7 +118,7 @@ pub fn update_workflow(client: &Client, workflow_id: &str, opts: &UpdateWorkflow
 
 /// Deletes a workflow: `DELETE /workflow/{workflow_id}`.
 pub fn delete_workflow(client: &Client, workflow_id: &str) -> ApiRv {
-    Call::new(Api::Dm, "DELETE", "/workflow/{workflow_id}")
+    call!(Api::Dm, "DELETE", "/workflow/{workflow_id}")
         .path("workflow_id", workflow_id)
         .error("Failed to delete workflow")
         .run(client)
@@ -129,7 +129,7 @@ pub fn delete_workflow(client: &Client, workflow_id: &str) -> ApiRv {
 ///
 /// `msg` is a [`WorkflowDefinitionGetResponse`](super::models::WorkflowDefinitionGetResponse).
 pub fn get_workflow_definition(client: &Client, workflow_id: &str) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/workflow/{workflow_id}/definition")
+    call!(Api::Dm, "GET", "/workflow/{workflow_id}/definition")
         .path("workflow_id", workflow_id)
         .error("Failed to get workflow definition")
         .run(client)
@@ -175,7 +175,7 @@ pub fn run_workflow(
     as_name: &str,
     opts: &RunWorkflowOptions,
 ) -> ApiRv {
-    Call::new(Api::Dm, "POST", "/workflow/{workflow_id}/run")
+    call!(Api::Dm, "POST", "/workflow/{workflow_id}/run")
         .path("workflow_id", workflow_id)
         .require("project_id", project_id)
         .require("as_name", as_name)
@@ -192,7 +192,7 @@ pub fn run_workflow(
 ///
 /// `msg` is a [`WorkflowVersionPutResponse`](super::models::WorkflowVersionPutResponse).
 pub fn apply_workflow_version(client: &Client, workflow_id: &str, version_str: &str) -> ApiRv {
-    Call::new(Api::Dm, "PUT", "/workflow/{workflow_id}/version")
+    call!(Api::Dm, "PUT", "/workflow/{workflow_id}/version")
         .path("workflow_id", workflow_id)
         .form_always("version", version_str)
         // Python says "Failed to run the workflow" here, which is not what failed.
@@ -214,7 +214,7 @@ pub struct GetRunningWorkflowsOptions {
 ///
 /// `msg` is a [`RunningWorkflowGetAllResponse`](super::models::RunningWorkflowGetAllResponse).
 pub fn get_running_workflows(client: &Client, opts: &GetRunningWorkflowsOptions) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/running-workflow")
+    call!(Api::Dm, "GET", "/running-workflow")
         .query("workflow_id", &opts.workflow_id)
         .query("project_id", &opts.project_id)
         .error("Failed to get the running workflows")
@@ -228,7 +228,7 @@ pub fn get_running_workflows(client: &Client, opts: &GetRunningWorkflowsOptions)
 /// The id is required: an empty one fails before anything is sent (D3; the Python client
 /// would call `/running-workflow/None`).
 pub fn get_running_workflow(client: &Client, running_workflow_id: &str) -> ApiRv {
-    Call::new(Api::Dm, "GET", "/running-workflow/{running_workflow_id}")
+    call!(Api::Dm, "GET", "/running-workflow/{running_workflow_id}")
         .path("running_workflow_id", running_workflow_id)
         .error("Failed to get the workflow")
         .run(client)
@@ -237,7 +237,7 @@ pub fn get_running_workflow(client: &Client, running_workflow_id: &str) -> ApiRv
 /// Deletes a running workflow's record: `DELETE /running-workflow/{running_workflow_id}`
 /// (the id is required, as for [`get_running_workflow`]).
 pub fn delete_running_workflow(client: &Client, running_workflow_id: &str) -> ApiRv {
-    Call::new(Api::Dm, "DELETE", "/running-workflow/{running_workflow_id}")
+    call!(Api::Dm, "DELETE", "/running-workflow/{running_workflow_id}")
         .path("running_workflow_id", running_workflow_id)
         .error("Failed to delete running workflow")
         .run(client)
@@ -246,7 +246,7 @@ pub fn delete_running_workflow(client: &Client, running_workflow_id: &str) -> Ap
 /// Asks a running workflow to stop: `PUT /running-workflow/{running_workflow_id}/stop`
 /// (the id is required, as for [`get_running_workflow`]).
 pub fn stop_running_workflow(client: &Client, running_workflow_id: &str) -> ApiRv {
-    Call::new(
+    call!(
         Api::Dm,
         "PUT",
         "/running-workflow/{running_workflow_id}/stop",
@@ -261,7 +261,7 @@ pub fn stop_running_workflow(client: &Client, running_workflow_id: &str) -> ApiR
 ///
 /// `msg` is a [`RunningWorkflowStepsGetResponse`](super::models::RunningWorkflowStepsGetResponse).
 pub fn get_running_workflow_steps(client: &Client, running_workflow_id: &str) -> ApiRv {
-    Call::new(
+    call!(
         Api::Dm,
         "GET",
         "/running-workflow/{running_workflow_id}/steps",

@@ -35,6 +35,40 @@ pub use retry::RetryPolicy;
 pub use transfer::Progress;
 use transfer::{Counting, Download, DownloadError};
 
+/// A [`Call`] that knows the endpoint function it is made in, so that its failures can name
+/// it (`as_api::create_unit`) as the user wrote it.
+macro_rules! call {
+    ($api:expr, $method:expr, $template:expr $(,)?) => {
+        $crate::request::Call::new($api, $method, $template).in_function($crate::request::here!())
+    };
+}
+pub(crate) use call;
+
+/// The type name of a function defined where this is written: what [`function_name`] turns
+/// into the name of the function around it. For helpers shared by several endpoints, which
+/// take their caller's `here!()`.
+macro_rules! here {
+    () => {{
+        fn here() {}
+        ::std::any::type_name_of_val(&here)
+    }};
+}
+pub(crate) use here;
+
+/// `dm_api::get_project` from the type name of a function defined inside
+/// `squonk2::dm_api::projects::get_project` (`...::get_project::here`): the API module and
+/// the function, as a user calls it.
+pub(crate) fn function_name(type_name: &str) -> String {
+    let parts: Vec<&str> = type_name
+        .split("::")
+        .filter(|part| !part.starts_with('{'))
+        .collect();
+    match parts.as_slice() {
+        [_crate, api, .., function, _here] if api != function => format!("{api}::{function}"),
+        _ => String::new(),
+    }
+}
+
 /// The default time-out of most calls (the Python client's 4 s).
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(4);
 /// The default time-out of listings and file transfers (the Python client's 12 s).
@@ -85,6 +119,8 @@ pub(crate) struct Call<'a> {
     problems: Vec<String>,
     secrets: Vec<String>,
     deadline: Option<Duration>,
+    /// The type name of a function inside the endpoint function (see [`call!`]).
+    function: &'static str,
 }
 
 impl<'a> Call<'a> {
@@ -108,7 +144,14 @@ impl<'a> Call<'a> {
             problems: Vec::new(),
             secrets: Vec::new(),
             deadline: None,
+            function: "",
         }
+    }
+
+    /// Records the endpoint function the call is made in (by [`call!`]).
+    pub(crate) fn in_function(mut self, type_name: &'static str) -> Self {
+        self.function = type_name;
+        self
     }
 
     /// Fills the `{name}` hole of the template. An empty value fails the call before
@@ -380,6 +423,13 @@ impl<'a> Call<'a> {
             status,
             &self.call_name(),
         )
+        .with_function(function_name(self.function))
+    }
+
+    fn succeed(&self, msg: Value, status: u16) -> ApiRv {
+        ApiRv::new(true, msg, status)
+            .with_call(&self.call_name())
+            .with_function(function_name(self.function))
     }
 
     /// `"<error text> (<why>)"`, the shape of every failure's text (D5).
@@ -439,7 +489,7 @@ impl<'a> Call<'a> {
         let started = Instant::now();
         let ready = match self.prepare(client) {
             Ok(ready) => ready,
-            Err(failure) => return failure,
+            Err(failure) => return *failure,
         };
         self.secrets.extend(ready.token.clone());
         self.send_with_retries(client, ready, started)
@@ -448,9 +498,13 @@ impl<'a> Call<'a> {
     /// Everything that can fail before a request goes out, in order: the arguments, the
     /// configuration, the local files, then the token (a login, bounded by the call's
     /// time-out).
-    fn prepare(&self, client: &Client) -> Result<Ready, ApiRv> {
+    fn prepare(&self, client: &Client) -> Result<Ready, Box<ApiRv>> {
         if let Some(problem) = self.problems.first() {
-            return Err(self.fail(ErrorKind::InvalidInput, problem.clone(), 0));
+            return Err(Box::new(self.fail(
+                ErrorKind::InvalidInput,
+                problem.clone(),
+                0,
+            )));
         }
         if self
             .path_args
@@ -458,17 +512,25 @@ impl<'a> Call<'a> {
             .any(|(name, _, _)| !self.template.contains(&format!("{{{name}}}")))
         {
             let why = "internal error: bad path template";
-            return Err(self.fail_because(ErrorKind::Other, why, 0));
+            return Err(Box::new(self.fail_because(ErrorKind::Other, why, 0)));
         }
         let Some(base) = client.base_url(self.api) else {
-            return Err(self.fail(ErrorKind::NotConfigured, "No API URL defined", 0));
+            return Err(Box::new(self.fail(
+                ErrorKind::NotConfigured,
+                "No API URL defined",
+                0,
+            )));
         };
         if let Err(why) = check_base_url(base) {
             let why = format!("the {} API URL is not valid: {why}", self.api.short_name());
-            return Err(self.fail_because(ErrorKind::NotConfigured, why, 0));
+            return Err(Box::new(self.fail_because(
+                ErrorKind::NotConfigured,
+                why,
+                0,
+            )));
         }
         let (url, shown_url) = self.urls(trim_base_url(base));
-        let local_file = |why: String| self.fail_because(ErrorKind::LocalFile, why, 0);
+        let local_file = |why: String| Box::new(self.fail_because(ErrorKind::LocalFile, why, 0));
         let body = self
             .body
             .prepare(self.progress.as_ref())
@@ -489,11 +551,11 @@ impl<'a> Call<'a> {
                         "access_token is required ({})",
                         client.no_token_reason(self.api)
                     );
-                    return Err(self.fail(ErrorKind::NotConfigured, why, 0));
+                    return Err(Box::new(self.fail(ErrorKind::NotConfigured, why, 0)));
                 }
                 Err(e) => {
                     let failure = self.fail_because(ErrorKind::Login, &e.message, 0);
-                    return Err(failure.with_transient(e.transient));
+                    return Err(Box::new(failure.with_transient(e.transient)));
                 }
             },
         };
@@ -529,10 +591,10 @@ impl<'a> Call<'a> {
     fn request(
         &self,
         ready: &mut Ready,
-    ) -> Result<ureq::http::Request<ureq::SendBody<'static>>, ApiRv> {
+    ) -> Result<ureq::http::Request<ureq::SendBody<'static>>, Box<ApiRv>> {
         let Some(send_body) = ready.body.take() else {
             let why = "the body cannot be sent twice";
-            return Err(self.fail_because(ErrorKind::Other, why, 0));
+            return Err(Box::new(self.fail_because(ErrorKind::Other, why, 0)));
         };
         let mut request = ureq::http::Request::builder()
             .method(self.method)
@@ -555,7 +617,7 @@ impl<'a> Call<'a> {
         // Our URLs are built from checked parts; say so without echoing a token.
         request.body(send_body).map_err(|e| {
             let why = format!("the request could not be made: {e}");
-            self.fail_because(ErrorKind::Other, why, 0)
+            Box::new(self.fail_because(ErrorKind::Other, why, 0))
         })
     }
 
@@ -572,7 +634,7 @@ impl<'a> Call<'a> {
             };
             let request = match self.request(&mut ready) {
                 Ok(request) => request,
-                Err(failure) => return failure,
+                Err(failure) => return *failure,
             };
             let debug = DebugLog {
                 url: &ready.shown_url,
@@ -666,7 +728,7 @@ impl<'a> Call<'a> {
             None => download.save(&mut { reader }),
         };
         match result {
-            Ok(msg) => ApiRv::new(true, msg, status).with_call(&self.call_name()),
+            Ok(msg) => self.succeed(msg, status),
             Err(DownloadError::LocalFile(why)) => {
                 self.fail_because(ErrorKind::LocalFile, why, status)
             }
@@ -720,7 +782,7 @@ impl<'a> Call<'a> {
                 }
             }
         };
-        ApiRv::new(true, msg, status).with_call(&self.call_name())
+        self.succeed(msg, status)
     }
 }
 
@@ -776,6 +838,25 @@ fn partial_error_field(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn function_names_are_what_users_call() {
+        assert_eq!(
+            function_name("squonk2::as_api::units::create_unit::here"),
+            "as_api::create_unit"
+        );
+        assert_eq!(
+            function_name("squonk2::dm_api::files::put_unmanaged_project_files::{{closure}}::here"),
+            "dm_api::put_unmanaged_project_files"
+        );
+        assert_eq!(
+            function_name("squonk2::ui_api::get_version::here"),
+            "ui_api::get_version"
+        );
+        assert_eq!(function_name(""), "");
+        let rv = call!(Api::Dm, "GET", "/x").run(&Client::builder().build().unwrap());
+        assert_eq!(rv.function(), "request::function_names_are_what_users_call");
+    }
 
     #[test]
     fn params_render_like_python() {
