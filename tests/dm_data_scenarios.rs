@@ -89,10 +89,6 @@ fn fails_with_start(rv: ApiRv, status: u16, error_start: &str) {
     assert!(rv.error().unwrap().starts_with(error_start), "{rv:?}");
 }
 
-fn new_project(client: &Client, name: &str) -> String {
-    let rv = create_project(client, name, TEST_PRODUCT_ID, &Default::default());
-    text(&ok(rv)["project_id"]).to_string()
-}
 
 /// Uploads `file` as a new Dataset (or a version of `dataset_id`) and waits for its task;
 /// returns (dataset id, version, the finished task).
@@ -223,7 +219,7 @@ fn a_dataset_is_uploaded_versioned_described_attached_downloaded_and_deleted() {
     );
 
     // A second version: a project file made into a Dataset version, skipping the load.
-    let project_id = new_project(&client, "datasets");
+    let project_id = new_test_project(&client, "datasets");
     let smiles = tmp.path().join("more.smi");
     fs::write(&smiles, SMILES).unwrap();
     ok(put_unmanaged_project_files(
@@ -500,7 +496,7 @@ fn a_deleted_dataset_can_leave_its_project_files_behind() {
     let smiles = tmp.path().join("kept.smi");
     fs::write(&smiles, SMILES).unwrap();
     let (dataset_id, _, _) = upload(&client, &smiles, "squonk/x-smiles", None);
-    let project_id = new_project(&client, "keeper");
+    let project_id = new_test_project(&client, "keeper");
     ok(attach_dataset_to_project(
         &client,
         &dataset_id,
@@ -707,7 +703,7 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
          one of FieldsDescriptorAnnotation, ServiceExecutionAnnotation)",
     );
     // A project file that is not there.
-    let project_id = new_project(&client, "bad input");
+    let project_id = new_test_project(&client, "bad input");
     fails(
         create_dataset_from_project_file(
             &client,
@@ -825,7 +821,7 @@ fn a_workflow_runs_its_steps_in_order_and_a_second_run_is_stopped() {
     let sandbox = quick_sandbox();
     let client = client_for(&sandbox);
     let tmp = TempDir::new();
-    let project_id = new_project(&client, "workflows");
+    let project_id = new_test_project(&client, "workflows");
     let input = tmp.path().join("molecules.smi");
     fs::write(&input, SMILES).unwrap();
     ok(put_unmanaged_project_files(
@@ -1004,7 +1000,7 @@ fn a_workflow_runs_its_steps_in_order_and_a_second_run_is_stopped() {
         },
     ));
     assert_eq!(runs["count"], 2);
-    let other_project = new_project(&client, "elsewhere");
+    let other_project = new_test_project(&client, "elsewhere");
     let none = ok(get_running_workflows(
         &client,
         &GetRunningWorkflowsOptions {
@@ -1035,7 +1031,7 @@ fn a_workflow_runs_its_steps_in_order_and_a_second_run_is_stopped() {
 fn bad_workflows_say_what_is_wrong_and_failing_steps_fail_the_run() {
     let sandbox = quick_sandbox();
     let client = client_for(&sandbox);
-    let project_id = new_project(&client, "bad workflows");
+    let project_id = new_test_project(&client, "bad workflows");
 
     // A definition with problems is kept, not validated, and cannot run.
     let broken =
@@ -1245,7 +1241,7 @@ fn the_applications_are_the_job_and_notebook_operators() {
         ids,
         ["datamanagerjobs.squonk.it", "jupyternotebooks.squonk.it"]
     );
-    let project_id = new_project(&client, "apps");
+    let project_id = new_test_project(&client, "apps");
     let spec = json!({"collection": "im-test", "job": "nop", "version": "1.0.0"});
     let started = ok(start_job_instance(
         &client,
@@ -1391,7 +1387,7 @@ fn an_admin_puts_job_manifests_and_their_jobs_appear() {
     let reloaded = ok(load_job_manifests(&client));
     assert_eq!(reloaded["num_manifest_files_inspected"], 3);
     assert_eq!(reloaded["num_jobs_loaded"], 3);
-    let project_id = new_project(&client, "manifest jobs");
+    let project_id = new_test_project(&client, "manifest jobs");
     let spec = json!({"collection": "sandbox-examples", "job": "say-hello", "version": "1.0.0"});
     let started = ok(start_job_instance(
         &client,
@@ -1519,7 +1515,7 @@ fn an_admin_handles_service_errors_and_user_accounts() {
     assert_eq!(created.msg["user"]["username"], "carol");
     assert_eq!(created.msg["user"]["suspended"], false);
     let alice = user_client(&sandbox, "alice");
-    let project_id = new_project(&alice, "alice's");
+    let project_id = new_test_project(&alice, "alice's");
     let users = ok(get_admin_users(&client, &Default::default()));
     let names: Vec<&str> = users["users"]
         .as_array()

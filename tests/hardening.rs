@@ -75,28 +75,6 @@ impl Rng {
     }
 }
 
-fn jwt_with(claims: &Value) -> String {
-    let b64 = |bytes: &[u8]| {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let mut out = String::new();
-        for chunk in bytes.chunks(3) {
-            let n = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
-            for i in 0..=chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            }
-        }
-        out
-    };
-    format!(
-        "{}.{}.sig",
-        b64(br#"{"alg":"RS256"}"#),
-        b64(claims.to_string().as_bytes())
-    )
-}
-
 // ---------------------------------------------------------------------------------------
 // 1. Extreme numbers in tokens and token answers
 // ---------------------------------------------------------------------------------------
@@ -110,7 +88,7 @@ fn extreme_prior_token_expiries_never_panic_and_count_as_expired() {
         json!(i64::MAX),
         json!(1e300),
     ] {
-        let prior = jwt_with(&json!({ "exp": exp }));
+        let prior = jwt_with_claims(&json!({ "exp": exp }));
         let opts = GetAccessTokenOptions {
             prior_token: Some(prior.clone()),
             ..Default::default()
@@ -134,7 +112,10 @@ fn a_token_answer_with_absurd_expiries_is_used_once_not_cached_forever() {
     let sandbox = sandbox();
     // Keycloak (or something in front of it) answers once with a token that claims to
     // expire never, and a JWT that expired at the beginning of time.
-    for access in [jwt_with(&json!({ "exp": i64::MIN })), "opaque-token".into()] {
+    for access in [
+        jwt_with_claims(&json!({ "exp": i64::MIN })),
+        "opaque-token".into(),
+    ] {
         sandbox.clear_requests();
         sandbox.add_fault(
             FaultRule::new(
@@ -172,8 +153,8 @@ fn randomised_token_answers_never_panic() {
     let started = Instant::now();
     for round in 0..150 {
         let access = match rng.next() % 4 {
-            0 => jwt_with(&json!({ "exp": rng.number(), "iat": rng.number() })),
-            1 => jwt_with(&json!({ "iat": rng.number() })),
+            0 => jwt_with_claims(&json!({ "exp": rng.number(), "iat": rng.number() })),
+            1 => jwt_with_claims(&json!({ "iat": rng.number() })),
             2 => format!("not.a.{}", rng.next()),
             _ => sandbox.issue_token(ADMIN_USER, DM_CLIENT_ID, Duration::from_secs(300)),
         };
@@ -184,7 +165,7 @@ fn randomised_token_answers_never_panic() {
             }
         }
         if rng.next() % 2 == 0 {
-            answer["refresh_token"] = json!(jwt_with(&json!({ "exp": rng.number() })));
+            answer["refresh_token"] = json!(jwt_with_claims(&json!({ "exp": rng.number() })));
         }
         sandbox.add_fault(FaultRule::new(TOKEN_PATH, Fault::json(200, &answer)).times(1));
         let client = client_for(&sandbox).with_timeout(Duration::from_secs(2));
@@ -695,15 +676,7 @@ fn echoed_secrets_are_scrubbed_from_error_texts() {
 fn a_panicking_progress_callback_leaves_no_part_file() {
     let sandbox = sandbox();
     let client = client_for(&sandbox);
-    let project = ok(dm_api::create_project(
-        &client,
-        "progress-panics",
-        dm_api::TEST_PRODUCT_ID,
-        &Default::default(),
-    ))["project_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let project = new_test_project(&client, "progress-panics");
     let dir = TempDir::new();
     let source = dir.path().join("big.bin");
     std::fs::write(&source, vec![5u8; 3 * 1024 * 1024]).unwrap();
@@ -1009,15 +982,7 @@ fn waits_poll_through_transient_failures_and_stop_at_final_ones() {
         .start()
         .unwrap();
     let client = client_for(&sandbox);
-    let project = ok(dm_api::create_project(
-        &client,
-        "waits",
-        dm_api::TEST_PRODUCT_ID,
-        &Default::default(),
-    ))["project_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let project = new_test_project(&client, "waits");
     let started = ok(dm_api::start_job_instance(
         &client,
         &project,

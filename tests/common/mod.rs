@@ -81,17 +81,33 @@ fn base64url(bytes: &[u8]) -> String {
     out
 }
 
+/// Creates a project on the test product and returns its id.
+pub fn new_test_project(client: &Client, name: &str) -> String {
+    let created = ok(squonk2::dm_api::create_project(
+        client,
+        name,
+        squonk2::dm_api::TEST_PRODUCT_ID,
+        &Default::default(),
+    ));
+    created["project_id"]
+        .as_str()
+        .expect("a project id")
+        .to_string()
+}
+
 /// A JWT-shaped token with the given `exp`, signed by nobody (for prior-token cases, which
 /// the client decides from `exp` alone).
 pub fn unsigned_jwt(exp: i64) -> String {
+    jwt_with_claims(&json!({"exp": exp, "preferred_username": "someone"}))
+}
+
+/// A JWT-shaped token with these claims (any JSON, extreme numbers included), signed by
+/// nobody.
+pub fn jwt_with_claims(claims: &Value) -> String {
     format!(
         "{}.{}.{}",
         base64url(br#"{"alg":"RS256","typ":"JWT"}"#),
-        base64url(
-            json!({"exp": exp, "preferred_username": "someone"})
-                .to_string()
-                .as_bytes()
-        ),
+        base64url(claims.to_string().as_bytes()),
         base64url(b"not-a-signature")
     )
 }
