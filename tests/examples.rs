@@ -924,28 +924,46 @@ fn delete_old_instances_reads_naive_and_zoned_stop_times() {
     // A real Data Manager writes naive UTC (`2026-12-01T20:09:51.813613`); older sandboxes
     // and other tools write `Z` or `+00:00`. The example must read all three.
     let deployment = Deployment::start();
+    let alice = deployment.user("alice");
+    let project_id = project(&alice, "times");
+    for name in ["naive", "zulu", "offset", "garbled"] {
+        run_nop(&alice, &project_id, name, true);
+    }
     let at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(100);
     let naive = format!("{:.6}", jiff::tz::Offset::UTC.to_datetime(at));
-    let instance = |id: &str, stopped: String| serde_json::json!({"id": id, "owner": "alice", "name": id, "stopped": stopped});
-    let listing = serde_json::json!({"count": 4, "instances": [
-        instance("instance-naive", naive.clone()),
-        instance("instance-zulu", format!("{naive}Z")),
-        instance("instance-offset", format!("{naive}+00:00")),
-        instance("instance-garbled", "last tuesday".into()),
-    ]});
+    // The sandbox's own listing, with the stop times written each way.
+    let mut listing = dm_api::get_available_instances(&alice)
+        .into_result()
+        .unwrap();
+    let mut ids = std::collections::HashMap::new();
+    for instance in listing["instances"].as_array_mut().unwrap() {
+        let name = instance["name"].as_str().unwrap().to_string();
+        instance["stopped"] = match name.as_str() {
+            "naive" => naive.clone(),
+            "zulu" => format!("{naive}Z"),
+            "offset" => format!("{naive}+00:00"),
+            _ => "last tuesday".into(),
+        }
+        .into();
+        ids.insert(name, instance["id"].as_str().unwrap().to_string());
+    }
     deployment.sandbox.add_fault(
         FaultRule::new("/data-manager-api/instance", Fault::json(200, &listing)).method("GET"),
     );
     let (ok, stdout, stderr) = deployment.run("delete_old_instances", &["sandbox"]);
     assert!(ok, "{stdout}\n{stderr}");
-    for id in ["instance-naive", "instance-zulu", "instance-offset"] {
+    for name in ["naive", "zulu", "offset"] {
+        let id = &ids[name];
         assert!(
             stdout.contains(&format!("[{id}] of alice")),
-            "{id}: {stdout}"
+            "{name}: {stdout}"
         );
     }
     assert!(
-        stdout.contains("skipping instance-garbled: cannot read its stop time"),
+        stdout.contains(&format!(
+            "skipping {}: cannot read its stop time",
+            ids["garbled"]
+        )),
         "{stdout}"
     );
     assert!(stdout.contains("Found 3 of 4 instances"), "{stdout}");
@@ -1066,4 +1084,200 @@ fn org_units_products_prints_the_tree_with_coins() {
         !ok && stderr.contains("'nowhere' environment does not exist"),
         "{stderr}"
     );
+}
+
+// What every example shares: help, bad values, closed pipes, interrupts.
+
+/// Every example, with the arguments that would make it work.
+const EXAMPLES: [&str; 12] = [
+    "calc_rdkit_props",
+    "delete_all_instances",
+    "delete_old_instances",
+    "delete_test_projects",
+    "get_token",
+    "job_chain",
+    "list_environments",
+    "load_exchange_rates",
+    "org_units_products",
+    "quickstart",
+    "save_exchange_rates",
+    "units_products_and_projects",
+];
+
+#[test]
+fn help_says_what_each_example_does_and_does_nothing() {
+    let deployment = Deployment::start();
+    deployment.sandbox.clear_requests();
+    for name in EXAMPLES {
+        // With everything set that would make it run against the sandbox.
+        let (ok, stdout, stderr) = deployment.run_with(
+            example(name)
+                .arg("--help")
+                .env("SQUONK2_ENVIRONMENT", "sandbox")
+                .env("DMAPI_USERNAME", "dmit-admin")
+                .env("DMAPI_USERNAME_PASSWORD", "dmit-admin-password"),
+        );
+        assert!(ok, "{name}: {stdout}\n{stderr}");
+        assert!(stderr.is_empty(), "{name}: {stderr}");
+        assert!(
+            stdout.contains(&format!("usage: {name}")),
+            "{name}: {stdout}"
+        );
+        assert!(stdout.contains("-h, --help"), "{name}: {stdout}");
+        assert!(
+            stdout.contains("Environment variables:\n  "),
+            "{name}: {stdout}"
+        );
+        // Each flag with a value says, on its line, its default or that it is required.
+        for line in stdout.lines().filter(|l| l.starts_with("  -")) {
+            let takes_value = line.split_whitespace().any(|word| {
+                word.len() > 1 && word.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+            });
+            assert!(
+                !takes_value || line.contains("default") || line.contains("required"),
+                "{name}: {line:?} says no default\n{stdout}"
+            );
+        }
+    }
+    // Nothing was called: no login, no project made.
+    assert_eq!(deployment.sandbox.requests(), [], "a --help did something");
+}
+
+#[test]
+fn a_bad_value_names_the_flag_and_the_value() {
+    let deployment = Deployment::start();
+    for (name, args, expected) in [
+        (
+            "delete_old_instances",
+            &["sandbox", "--age", "abc"][..],
+            "invalid value \"abc\" for --age: invalid float literal",
+        ),
+        (
+            "calc_rdkit_props",
+            &["p", "f", "--wait-minutes", "soon"][..],
+            "invalid value \"soon\" for --wait-minutes: invalid digit",
+        ),
+    ] {
+        let (ok, _, stderr) = deployment.run(name, args);
+        assert!(!ok && stderr.contains(expected), "{name}: {stderr}");
+    }
+    assert_eq!(deployment.sandbox.requests(), []);
+}
+
+#[test]
+fn nothing_found_prints_no_do_it_hint() {
+    let deployment = Deployment::start();
+    let (ok, stdout, stderr) = deployment.run("delete_old_instances", &["sandbox"]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("Found 0 of 0 instances"), "{stdout}");
+    assert!(!stdout.contains("--do-it"), "{stdout}");
+    let (ok, stdout, _) = deployment.run("delete_test_projects", &["sandbox", "test-"]);
+    assert!(ok && !stdout.contains("--do-it"), "{stdout}");
+}
+
+#[test]
+fn a_closed_stdout_ends_the_example_quietly() {
+    let deployment = Deployment::start();
+    for (name, args) in [
+        ("org_units_products", &["sandbox"][..]),
+        ("delete_old_instances", &["sandbox"][..]),
+        ("list_environments", &[][..]),
+    ] {
+        let mut child = example(name)
+            .args(args)
+            .env("SQUONK2_ENVIRONMENTS_FILE", &deployment.environments)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // As `| head -0`: the reader goes away before the first line.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success(),
+            "{name}: {:?} {stderr}",
+            output.status
+        );
+        assert!(stderr.is_empty(), "{name}: {stderr}");
+    }
+}
+
+/// Runs an admin tool until it is in admin mode and waits on `hung_path` (which never
+/// answers), interrupts it, and checks it left admin mode and exited.
+fn interrupt_in_admin_mode(deployment: &Deployment, command: &mut Command, hung_path: &str) {
+    deployment.sandbox.clear_requests();
+    deployment.sandbox.add_fault(
+        FaultRule::new(hung_path, Fault::Hang)
+            .method("GET")
+            .times(1),
+    );
+    let mut child = command
+        .env("SQUONK2_ENVIRONMENTS_FILE", &deployment.environments)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let waiting = wait_until(Duration::from_secs(30), || {
+        deployment
+            .sandbox
+            .requests()
+            .iter()
+            .any(|r| r.method == "GET" && r.path == hung_path)
+    });
+    assert!(waiting, "it never asked for {hung_path}");
+    let account = dm_api::get_account(&deployment.admin(), &Default::default())
+        .into_result()
+        .unwrap();
+    assert_eq!(
+        account["user"]["become_admin"], true,
+        "not in admin mode yet"
+    );
+
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exited = wait_until(Duration::from_secs(30), || {
+        child.try_wait().unwrap().is_some()
+    });
+    if !exited {
+        let _ = child.kill();
+    }
+    assert!(exited, "it did not end on SIGINT");
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted; left admin mode"), "{stderr}");
+    assert_admin_mode_off(deployment);
+}
+
+#[test]
+fn an_interrupted_admin_tool_leaves_admin_mode() {
+    let deployment = Deployment::start();
+    let alice = deployment.user("alice");
+    let project_id = project(&alice, "test-old");
+    run_nop(&alice, &project_id, "old", true);
+
+    let mut command = example("delete_old_instances");
+    command.args(["sandbox", "--age", "0", "--do-it"]);
+    interrupt_in_admin_mode(&deployment, &mut command, "/data-manager-api/instance");
+
+    let mut command = example("delete_test_projects");
+    command.args(["sandbox", "test-", "--do-it"]);
+    interrupt_in_admin_mode(&deployment, &mut command, "/data-manager-api/project");
+
+    let sandbox = &deployment.sandbox;
+    let mut command = example("delete_all_instances");
+    command
+        .args(["-k", &sandbox.base_url(), "-r", sandbox.realm()])
+        .args(["-d", &sandbox.dm_api_url(), "--admin", "--do-it"])
+        .env("DMAPI_USERNAME", "dmit-admin")
+        .env("DMAPI_USERNAME_PASSWORD", "dmit-admin-password");
+    interrupt_in_admin_mode(&deployment, &mut command, "/data-manager-api/project");
+
+    // Nothing was deleted.
+    assert_eq!(all_instances(&deployment).len(), 1);
+    assert_eq!(project_names(&alice), ["test-old"]);
 }
