@@ -332,7 +332,7 @@ fn quickstart_fails_clearly_and_cleans_up() {
         .unwrap();
     let (_, stderr) = text(&output);
     assert!(!output.status.success());
-    assert!(stderr.contains("quickstart failed:"), "{stderr}");
+    assert!(stderr.contains("quickstart: "), "{stderr}");
     assert!(stderr.contains("connection refused"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 
@@ -1280,4 +1280,58 @@ fn an_interrupted_admin_tool_leaves_admin_mode() {
     // Nothing was deleted.
     assert_eq!(all_instances(&deployment).len(), 1);
     assert_eq!(project_names(&alice), ["test-old"]);
+}
+
+#[test]
+fn calc_rdkit_props_and_job_chain_make_their_own_project() {
+    let deployment = Deployment::start();
+    let admin = deployment.admin();
+    let input = repo_file("examples/data/molecules.smi");
+    let output_file = deployment.dir.path().join("props.smi");
+    let (ok, stdout, stderr) = deployment.run(
+        "calc_rdkit_props",
+        &[
+            "--new-project",
+            input.to_str().unwrap(),
+            "-o",
+            output_file.to_str().unwrap(),
+            "-e",
+            "sandbox",
+        ],
+    );
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("Made project project-"), "{stdout}");
+    assert!(stdout.contains("Deleted project project-"), "{stdout}");
+    assert!(output_file.exists());
+    assert!(project_names(&admin).is_empty(), "the project is deleted");
+    assert!(all_instances(&deployment).is_empty());
+
+    let jobs = repo_file("examples/data/jobs.yaml");
+    let (ok, stdout, stderr) = deployment.run(
+        "job_chain",
+        &[
+            "--new-project",
+            "--keep",
+            jobs.to_str().unwrap(),
+            "-e",
+            "sandbox",
+        ],
+    );
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("Keeping project project-"), "{stdout}");
+    let names = project_names(&admin);
+    assert!(
+        names.len() == 1 && names[0].starts_with("job_chain "),
+        "{names:?}"
+    );
+    assert!(stdout.ends_with("Done [SUCCESS]\n"), "{stdout}");
+
+    // A project id, or --new-project: not both, not neither.
+    let (ok, _, stderr) = deployment.run("job_chain", &["--new-project", "p", "f"]);
+    assert!(!ok && stderr.contains("(or --new-project)"), "{stderr}");
+    let (ok, _, stderr) = deployment.run("job_chain", &["p", "f", "--keep"]);
+    assert!(
+        !ok && stderr.contains("--keep goes with --new-project"),
+        "{stderr}"
+    );
 }

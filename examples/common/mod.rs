@@ -10,7 +10,11 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::str::FromStr;
 
-use anyhow::{anyhow, Result};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use squonk2::dm_api::{self, models::ProjectPostResponse, OnPoll};
+use squonk2::Client;
 
 /// `println!` that does not panic: writes a line to the locked stdout and returns (with `?`)
 /// from the function when stdout is closed.
@@ -90,4 +94,100 @@ pub fn no_arguments(help_text: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// How to log in: an environment of the environments file, or a Data Manager token and URL.
+pub enum Login {
+    Environment(Option<String>),
+    Token { token: String, dm_api_url: String },
+}
+
+impl Login {
+    /// From the flags `-e`, `-t` and `-d`.
+    pub fn from_flags(
+        environment: Option<String>,
+        token: Option<String>,
+        dm_api_url: Option<String>,
+    ) -> Result<Login> {
+        Ok(match (environment, token, dm_api_url) {
+            (Some(_), Some(_), _) => bail!("give an environment or a token, not both"),
+            (_, Some(token), Some(dm_api_url)) => Login::Token { token, dm_api_url },
+            (_, Some(_), None) => bail!("a token needs the Data Manager URL (-d)"),
+            (_, None, Some(_)) => bail!("the Data Manager URL (-d) goes with a token (-t)"),
+            (environment, None, None) => Login::Environment(environment),
+        })
+    }
+
+    pub fn connect(&self) -> Result<Client> {
+        match self {
+            Login::Environment(name) => {
+                let client = Client::from_environment(name.as_deref())?;
+                // Log in now, so that a wrong password is reported before anything is done.
+                client.dm_access_token()?;
+                Ok(client)
+            }
+            Login::Token { token, dm_api_url } => Ok(Client::builder()
+                .dm_api_url(dm_api_url)
+                .dm_access_token(token)
+                .build()?),
+        }
+    }
+}
+
+/// The project to work in: the one given, or with `--new-project` one made for this run
+/// (on `product_id`), which [`Project::finish`] deletes unless it is kept.
+pub struct Project {
+    pub id: String,
+    made: bool,
+}
+
+impl Project {
+    pub fn given_or_new(
+        client: &Client,
+        given: Option<String>,
+        product_id: &str,
+        name: &str,
+    ) -> Result<Project> {
+        if let Some(id) = given {
+            return Ok(Project { id, made: false });
+        }
+        // A name of our own each time: a user cannot have two projects of one name.
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        let name = format!("{name} {}", now.map_or(0, |d| d.as_secs()));
+        let made: ProjectPostResponse =
+            dm_api::create_project(client, &name, product_id, &Default::default()).parse()?;
+        line(format_args!("Made project {} ({name:?})", made.project_id))?;
+        Ok(Project {
+            id: made.project_id,
+            made: true,
+        })
+    }
+
+    /// Deletes the project if this run made it and `keep` is false.
+    pub fn finish(self, client: &Client, keep: bool) -> Result<()> {
+        if !self.made {
+            return Ok(());
+        }
+        if keep {
+            line(format_args!("Keeping project {}", self.id))?;
+            return Ok(());
+        }
+        dm_api::delete_project(client, &self.id)
+            .into_result()
+            .with_context(|| format!("could not delete project {}", self.id))?;
+        line(format_args!("Deleted project {}", self.id))
+    }
+}
+
+/// A poll callback printing the instance's phase each time it changes.
+pub fn show_phase_changes() -> OnPoll {
+    let last_phase = Arc::new(Mutex::new(String::new()));
+    OnPoll::new(move |rv| {
+        let phase = rv.msg["phase"].as_str().unwrap_or("?");
+        let mut last = last_phase.lock().unwrap_or_else(PoisonError::into_inner);
+        if rv.success && *last != phase {
+            progress(format_args!(" {phase}"));
+            *last = phase.to_string();
+        }
+    })
 }
