@@ -123,7 +123,7 @@ fn delete_all(client: &Client, admin: Option<&AdminMode>, args: &Args) -> Result
         // Admins delete an instance as its owner.
         let acting = admin.map_or(Ok(()), |admin| admin.act_as(&instance.owner));
         let deleted =
-            acting.and_then(|()| Ok(dm_api::delete_instance(client, &instance.id).into_result()?));
+            acting.and_then(|()| dm_api::delete_instance(client, &instance.id).into_result());
         match deleted {
             Ok(_) => out!("  deleted {}", instance.id),
             Err(e) => {

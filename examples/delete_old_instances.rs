@@ -107,7 +107,7 @@ fn delete_old(client: &Client, admin: &AdminMode, args: &Args) -> Result<bool> {
     for instance in &old {
         let deleted = admin
             .act_as(&instance.owner)
-            .and_then(|()| Ok(dm_api::delete_instance(client, &instance.id).into_result()?));
+            .and_then(|()| dm_api::delete_instance(client, &instance.id).into_result());
         match deleted {
             Ok(_) => out!("  deleted {}", instance.id),
             Err(e) => {

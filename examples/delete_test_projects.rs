@@ -96,7 +96,7 @@ fn delete_projects(client: &Client, admin: &AdminMode, args: &Args) -> Result<bo
     for project in &matching {
         let deleted = admin
             .act_as(&project.creator)
-            .and_then(|()| Ok(dm_api::delete_project(client, &project.project_id).into_result()?));
+            .and_then(|()| dm_api::delete_project(client, &project.project_id).into_result());
         match deleted {
             Ok(_) => out!("  deleted {}", project.project_id),
             Err(e) => {
