@@ -7,7 +7,7 @@
 //!     -d https://example.com/data-manager-api
 //! ```
 //!
-//! Needs `squonk2`, `anyhow`, `lexopt` and `serde_norway`, and the file
+//! Needs `squonk2`, `anyhow`, `lexopt`, `serde_json` and `serde_norway`, and the file
 //! `examples/common/mod.rs` copied beside it.
 
 #[macro_use]

@@ -91,15 +91,15 @@ fn run() -> Result<bool> {
     if unknown > 0 {
         out!("{unknown} rates of the file name Jobs this deployment does not have");
     }
+    if changes.is_empty() {
+        out!("Nothing to change");
+        return Ok(unknown == 0);
+    }
     if !do_it {
         out!(
             "Nothing changed: run again with --do-it to set {} rates",
             changes.len()
         );
-        return Ok(unknown == 0);
-    }
-    if changes.is_empty() {
-        out!("Nothing to change");
         return Ok(unknown == 0);
     }
 

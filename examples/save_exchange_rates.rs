@@ -17,7 +17,6 @@
 //! ```
 //!
 //! Jobs without a rate are counted but not saved. Nothing on the deployment changes.
-
 //!
 //! Needs `squonk2`, `anyhow`, `lexopt` and `yaml-rust2`, and the file
 //! `examples/common/mod.rs` copied beside it.

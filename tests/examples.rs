@@ -1173,6 +1173,15 @@ fn nothing_found_prints_no_do_it_hint() {
     assert!(!stdout.contains("--do-it"), "{stdout}");
     let (ok, stdout, _) = deployment.run("delete_test_projects", &["sandbox", "test-"]);
     assert!(ok && !stdout.contains("--do-it"), "{stdout}");
+    // Rates already as the file has them.
+    let file = deployment.dir.path().join("rates.yaml");
+    let (ok, stdout, stderr) =
+        deployment.run("save_exchange_rates", &["sandbox", file.to_str().unwrap()]);
+    assert!(ok, "{stdout}\n{stderr}");
+    let (ok, stdout, _) =
+        deployment.run("load_exchange_rates", &["sandbox", file.to_str().unwrap()]);
+    assert!(ok && stdout.contains("Nothing to change"), "{stdout}");
+    assert!(!stdout.contains("--do-it"), "{stdout}");
 }
 
 #[test]
@@ -1334,4 +1343,77 @@ fn calc_rdkit_props_and_job_chain_make_their_own_project() {
         !ok && stderr.contains("--keep goes with --new-project"),
         "{stderr}"
     );
+}
+
+/// The crates an example (with the files of `examples/common/` it includes) uses, as named
+/// in code (`serde_json::`, `use jiff::...`).
+fn crates_used(source: &str) -> Vec<&'static str> {
+    [
+        "anyhow",
+        "ctrlc",
+        "jiff",
+        "lexopt",
+        "log",
+        "serde",
+        "serde_json",
+        "serde_norway",
+        "squonk2",
+        "squonk2_sandbox",
+        "ureq",
+        "yaml_rust2",
+    ]
+    .into_iter()
+    .filter(|krate| {
+        source.match_indices(&format!("{krate}::")).any(|(at, _)| {
+            // Not the tail of a longer name (`squonk2_sandbox::` is not `sandbox::`).
+            !source[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    })
+    .collect()
+}
+
+#[test]
+fn every_example_names_the_crates_and_files_it_needs() {
+    let dir = repo_file("examples");
+    for name in EXAMPLES {
+        let path = dir.join(format!("{name}.rs"));
+        let mut source = std::fs::read_to_string(&path).unwrap();
+        let header: String = source
+            .lines()
+            .take_while(|l| l.starts_with("//!"))
+            .map(|l| l.trim_start_matches("//!").trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let needs = header
+            .split("Needs ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{name} does not say what it needs"));
+        // The shared files it includes must be named, and count as its source.
+        for (module, file) in [
+            ("mod common;", "common/mod.rs"),
+            ("mod admin_mode;", "common/admin_mode.rs"),
+        ] {
+            if source.contains(module) {
+                let copy = format!("`examples/{file}`");
+                assert!(needs.contains(&copy), "{name} does not name {copy}");
+                source.push_str(&std::fs::read_to_string(dir.join(file)).unwrap());
+            }
+        }
+        let code: String = source
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for krate in crates_used(&code) {
+            // The package's name: `serde_json`, but `yaml-rust2`.
+            let named = |name: String| needs.contains(&format!("`{name}`"));
+            assert!(
+                named(krate.to_string()) || named(krate.replace('_', "-")),
+                "{name} uses {krate} but does not name it at its top: {needs}"
+            );
+        }
+    }
 }
