@@ -1417,3 +1417,46 @@ fn every_example_names_the_crates_and_files_it_needs() {
         }
     }
 }
+
+#[test]
+fn the_readme_lists_every_variable_each_example_reads() {
+    let readme = std::fs::read_to_string(repo_file("README.md")).unwrap();
+    for name in EXAMPLES {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{name}` |")))
+            .unwrap_or_else(|| panic!("no row for {name} in the README's examples table"));
+        // The variables its --help lists.
+        let output = example(name).arg("--help").output().unwrap();
+        let help = text(&output).0;
+        let variables = help
+            .split("Environment variables:\n")
+            .nth(1)
+            .unwrap_or_default();
+        let names: Vec<&str> = variables
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|w| {
+                w.chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+            })
+            .collect();
+        assert!(!names.is_empty(), "{name}: {help}");
+        for variable in names {
+            assert!(
+                row.contains(&format!("`{variable}`")),
+                "{name} reads {variable}, the README's row does not say so: {row}"
+            );
+        }
+    }
+    // The credential variables, and who reads them.
+    for variable in [
+        "SQUONK2_KEYCLOAK_USER",
+        "SQUONK2_KEYCLOAK_USER_PASSWORD",
+        "DMAPI_USERNAME",
+        "DMAPI_USERNAME_PASSWORD",
+    ] {
+        let credentials = readme.split("### Credentials").nth(1).unwrap();
+        assert!(credentials.contains(&format!("`{variable}`")), "{variable}");
+    }
+}
