@@ -1212,13 +1212,18 @@ fn a_closed_stdout_ends_the_example_quietly() {
     }
 }
 
-/// Runs an admin tool until it is in admin mode and waits on `hung_path` (which never
-/// answers), interrupts it, and checks it left admin mode and exited.
-fn interrupt_in_admin_mode(deployment: &Deployment, command: &mut Command, hung_path: &str) {
+/// Runs an admin tool until it is in admin mode and waits on `method hung_path` (which
+/// never answers), interrupts it, and checks it left admin mode and exited.
+fn interrupt_in_admin_mode(
+    deployment: &Deployment,
+    command: &mut Command,
+    method: &str,
+    hung_path: &str,
+) {
     deployment.sandbox.clear_requests();
     deployment.sandbox.add_fault(
         FaultRule::new(hung_path, Fault::Hang)
-            .method("GET")
+            .method(method)
             .times(1),
     );
     let mut child = command
@@ -1232,7 +1237,7 @@ fn interrupt_in_admin_mode(deployment: &Deployment, command: &mut Command, hung_
             .sandbox
             .requests()
             .iter()
-            .any(|r| r.method == "GET" && r.path == hung_path)
+            .any(|r| r.method == method && r.path == hung_path)
     });
     assert!(waiting, "it never asked for {hung_path}");
     let account = dm_api::get_account(&deployment.admin(), &Default::default())
@@ -1259,6 +1264,15 @@ fn interrupt_in_admin_mode(deployment: &Deployment, command: &mut Command, hung_
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("interrupted; left admin mode"), "{stderr}");
+    // After the hung request, the sandbox saw admin mode switched off.
+    let requests = deployment.sandbox.requests();
+    let hung = requests.iter().position(|r| r.path == hung_path).unwrap();
+    let left = requests[hung..].iter().any(|r| {
+        r.method == "PATCH"
+            && r.path == "/data-manager-api/user/account"
+            && format!("{:?}", r.body).contains("become_admin=False")
+    });
+    assert!(left, "no request switched admin mode off");
     assert_admin_mode_off(deployment);
 }
 
@@ -1271,11 +1285,21 @@ fn an_interrupted_admin_tool_leaves_admin_mode() {
 
     let mut command = example("delete_old_instances");
     command.args(["sandbox", "--age", "0", "--do-it"]);
-    interrupt_in_admin_mode(&deployment, &mut command, "/data-manager-api/instance");
+    interrupt_in_admin_mode(
+        &deployment,
+        &mut command,
+        "GET",
+        "/data-manager-api/instance",
+    );
 
     let mut command = example("delete_test_projects");
     command.args(["sandbox", "test-", "--do-it"]);
-    interrupt_in_admin_mode(&deployment, &mut command, "/data-manager-api/project");
+    interrupt_in_admin_mode(
+        &deployment,
+        &mut command,
+        "GET",
+        "/data-manager-api/project",
+    );
 
     let sandbox = &deployment.sandbox;
     let mut command = example("delete_all_instances");
@@ -1284,11 +1308,38 @@ fn an_interrupted_admin_tool_leaves_admin_mode() {
         .args(["-d", &sandbox.dm_api_url(), "--admin", "--do-it"])
         .env("DMAPI_USERNAME", "dmit-admin")
         .env("DMAPI_USERNAME_PASSWORD", "dmit-admin-password");
-    interrupt_in_admin_mode(&deployment, &mut command, "/data-manager-api/project");
+    interrupt_in_admin_mode(
+        &deployment,
+        &mut command,
+        "GET",
+        "/data-manager-api/project",
+    );
 
     // Nothing was deleted.
     assert_eq!(all_instances(&deployment).len(), 1);
     assert_eq!(project_names(&alice), ["test-old"]);
+
+    // Interrupted while setting a rate.
+    let admin = deployment.admin();
+    let file = deployment.dir.path().join("rates.yaml");
+    std::fs::write(
+        &file,
+        "- {collection: im-test, job: nop, version: 1.0.0, rate: '0.5'}\n",
+    )
+    .unwrap();
+    let rates = dm_api::get_job_exchange_rates(&admin, &Default::default())
+        .into_result()
+        .unwrap();
+    let nop = rates["exchange_rates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["job"] == "nop")
+        .unwrap();
+    let path = format!("/data-manager-api/job/{}/exchange-rate", nop["id"]);
+    let mut command = example("load_exchange_rates");
+    command.args(["sandbox", file.to_str().unwrap(), "--do-it"]);
+    interrupt_in_admin_mode(&deployment, &mut command, "PUT", &path);
 }
 
 #[test]
