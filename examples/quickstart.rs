@@ -97,7 +97,9 @@ fn run(client: &Client) -> Result<()> {
     );
 
     out!("\n2. Creating a project");
-    let product_id = std::env::var("SQUONK2_PRODUCT_ID");
+    let product_id = std::env::var("SQUONK2_PRODUCT_ID")
+        .ok()
+        .filter(|id| !id.is_empty());
     let product_id = product_id.as_deref().unwrap_or(dm_api::TEST_PRODUCT_ID);
     // A name of our own each time: a user cannot have two projects with the same name.
     let name = format!("quickstart {}", unix_time());
@@ -113,29 +115,14 @@ fn run(client: &Client) -> Result<()> {
     let _ = std::fs::remove_dir_all(&work_dir);
     out!("\n8. Cleaning up");
     let mut clean = true;
-    for (what, deleted) in [
-        instance_id.map(|id| {
-            (
-                format!("the instance {id}"),
-                dm_api::delete_instance(client, &id),
-            )
-        }),
-        Some((
-            format!("the project {project_id}"),
-            dm_api::delete_project(client, project_id),
-        )),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        match deleted.into_result() {
-            Ok(_) => out!("   deleted {what}"),
-            Err(e) => {
-                out!("   could not delete {what}: {e:#}");
-                clean = false;
-            }
-        }
+    if let Some(id) = &instance_id {
+        clean &= deleted(
+            &format!("the instance {id}"),
+            dm_api::delete_instance(client, id),
+        )?;
     }
+    let project_deleted = dm_api::delete_project(client, project_id);
+    clean &= deleted(&format!("the project {project_id}"), project_deleted)?;
     outcome?;
     if !clean {
         bail!("the clean-up failed: delete the project {project_id} yourself");
@@ -213,6 +200,18 @@ fn tour(
         out!("   | {line}");
     }
     Ok(())
+}
+
+/// Says whether `what` was deleted.
+fn deleted(what: &str, rv: squonk2::ApiRv) -> Result<bool> {
+    match rv.into_result() {
+        Ok(_) => out!("   deleted {what}"),
+        Err(e) => {
+            out!("   could not delete {what}: {e:#}");
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Seconds since 1970, to make names unique.
