@@ -129,7 +129,7 @@ fn run_chain(
         instances.push(instance_id.clone());
         match wait_for(client, &instance_id, job.wait) {
             Ok(()) => out!("  completed (instance {instance_id})"),
-            Err(e) if e.is::<common::StdoutClosed>() => return Err(e),
+            Err(e) if e.chain().any(|c| c.is::<common::StdoutClosed>()) => return Err(e),
             Err(e) => {
                 out!("  failed: {e:#}");
                 success = false;

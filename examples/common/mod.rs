@@ -1,7 +1,7 @@
-//! What the examples share: `--help`, flags whose bad values are named, the exit code, and
-//! output that ends quietly when its reader goes away (`... | head -1`). To use an example
-//! in your own crate, copy this file beside it as `common/mod.rs`; it needs `anyhow` and
-//! `lexopt`.
+//! What the examples share: `--help`, flags whose bad values are named, the exit code,
+//! output that ends quietly when its reader goes away (`... | head -1`), logging in with
+//! `-e` or `-t`/`-d`, and a project of their own. To use an example in your own crate, copy
+//! this file beside it as `common/mod.rs`; it needs `squonk2`, `anyhow` and `lexopt`.
 // Each example uses only some of it.
 #![allow(dead_code)]
 
@@ -9,7 +9,6 @@ use std::fmt;
 use std::io::Write as _;
 use std::process::ExitCode;
 use std::str::FromStr;
-
 use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -42,8 +41,11 @@ impl std::error::Error for StdoutClosed {}
 /// Writes a line to stdout (what [`out!`] does).
 pub fn line(args: fmt::Arguments) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{args}").map_err(|_| StdoutClosed)?;
-    Ok(())
+    match writeln!(stdout, "{args}") {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
+        Err(e) => Err(anyhow::Error::new(e).context("cannot write to stdout")),
+    }
 }
 
 /// Writes part of a line and shows it now (progress while waiting); a closed stdout is
@@ -59,7 +61,7 @@ pub fn main(name: &str, run: impl FnOnce() -> Result<bool>) -> ExitCode {
     match run() {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
-        Err(e) if e.is::<StdoutClosed>() => ExitCode::SUCCESS,
+        Err(e) if e.chain().any(|cause| cause.is::<StdoutClosed>()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{name}: {e:#}");
             ExitCode::FAILURE
