@@ -3,69 +3,78 @@
 //!
 //! ```text
 //! cargo run --example calc_rdkit_props -- PROJECT_ID examples/data/molecules.smi -e staging
-//! cargo run --example calc_rdkit_props -- PROJECT_ID molecules.smi -t "$TOKEN" \
-//!     -d https://example.com/data-manager-api
+//! cargo run --example calc_rdkit_props -- --new-project examples/data/molecules.smi
 //! ```
 //!
-//! The input is a text file of tab-separated SMILES and names, one molecule a line (see
-//! `examples/data/molecules.smi`). It is uploaded to the project's `/work` directory (over a
-//! file of the same name); the Job writes `work/<name>-props.smi` beside it, which is
-//! downloaded to `--output` (default: that name in the current directory). Both files stay in
-//! the project.
+//! The local sandbox has the Job too but computes nothing: its output is a note saying so.
 //!
-//! Log in with an environment of your environments file (`-e NAME`, the file's default
-//! environment when neither `-e` nor `-t` is given), or with a Data Manager token and URL
-//! (`-t TOKEN -d URL`; `get_token` prints a token).
-//!
-//! The Job is `rdkit-molprops` of the `rdkit` collection (Virtual Screening). The local
-//! sandbox has it too but computes nothing: its output is a note saying so.
+//! Needs `squonk2`, `anyhow` and `lexopt`, and the file `examples/common/mod.rs` copied
+//! beside it.
+
+#[macro_use]
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
-use serde_json::{json, Value};
-use squonk2::dm_api::{self, OnPoll, WaitOptions};
+use squonk2::dm_api::models::InstancePostResponse;
+use squonk2::dm_api::models::{InstanceGetResponse, InstanceGetResponsePhase};
+use squonk2::dm_api::{self, JobSpecification, WaitOptions};
 use squonk2::Client;
 
-const USAGE: &str = "\
-usage: calc_rdkit_props PROJECT_ID INPUT_FILE [-o OUTPUT_FILE] [--wait-minutes M]
-                        [-e ENVIRONMENT | -t TOKEN -d DM_API_URL]";
+use common::{Login, Project};
+
+const HELP: &str = "\
+Calculates molecular properties with RDKit: uploads a file of SMILES to a project's /work
+directory (over a file of the same name), runs the rdkit-molprops Job (collection rdkit) on
+it, waits, downloads the result and deletes the instance. The input is a text file of
+tab-separated SMILES and names, one molecule a line (see examples/data/molecules.smi); the
+Job writes work/<name>-props.smi beside it. Both files stay in the project.
+
+usage: calc_rdkit_props (PROJECT_ID | --new-project [--keep]) INPUT_FILE [-o OUTPUT_FILE]
+                        [--wait-minutes M] [-e ENVIRONMENT | -t TOKEN -d DM_API_URL]
+
+  PROJECT_ID               the project to work in
+  INPUT_FILE               the molecules
+  --new-project            make a project for this run instead (default: use PROJECT_ID)
+  --product-id ID          the product of the new project (default: the test product)
+  --keep                   keep the new project at the end (default: delete it)
+  -o, --output FILE        where the result goes (default: <name>-props.smi here)
+  --wait-minutes M         how long to wait for the Job (default 30)
+  -e, --environment NAME   an environment of your environments file (default: the file's
+                           default environment)
+  -t, --token TOKEN        a Data Manager token instead (default: none; get_token prints
+                           one)
+  -d, --dm-api-url URL     the Data Manager, with a token (required with -t)
+  -h, --help               print this help
+
+Environment variables:
+  SQUONK2_ENVIRONMENTS_FILE   the environments file (default ~/.squonk2/environments)
+";
 
 /// Where the input goes in the project.
 const PROJECT_DIR: &str = "/work";
 
 struct Args {
-    project_id: String,
+    project_id: Option<String>,
+    product_id: String,
+    keep: bool,
     input: PathBuf,
     output: Option<PathBuf>,
     wait: Duration,
     login: Login,
 }
 
-/// How to log in: an environment of the environments file, or a token and URL.
-enum Login {
-    Environment(Option<String>),
-    Token { token: String, dm_api_url: String },
-}
-
 fn main() -> ExitCode {
-    match parse_args().and_then(run) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("calc_rdkit_props: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main("calc_rdkit_props", || run(parse_args()?))
 }
 
-fn run(args: Args) -> Result<()> {
+fn run(args: Args) -> Result<bool> {
     if !args.input.is_file() {
         bail!("{} is not a file", args.input.display());
     }
-    let client = connect(&args.login)?;
     let name = args
         .input
         .file_name()
@@ -76,61 +85,76 @@ fn run(args: Args) -> Result<()> {
         .rsplit_once('.')
         .map_or(name.as_str(), |(stem, _)| stem);
     let output_name = format!("{stem}-props.smi");
-    let output = args.output.unwrap_or_else(|| PathBuf::from(&output_name));
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| output_name.clone().into());
 
+    let client = args.login.connect()?;
+    let project = Project::given_or_new(
+        &client,
+        args.project_id.clone(),
+        &args.product_id,
+        "calc_rdkit_props",
+    )?;
+    let outcome = calculate(&client, &project.id, &args, &name, &output_name, &output);
+    let finished = project.finish(&client, args.keep);
+    outcome.and(finished)?;
+    out!("Done: the properties are in {}", output.display());
+    Ok(true)
+}
+
+fn calculate(
+    client: &Client,
+    project_id: &str,
+    args: &Args,
+    name: &str,
+    output_name: &str,
+    output: &Path,
+) -> Result<()> {
     // `force`: upload even when the project already has a file of that name, so that the
     // Job reads this one.
-    println!("Uploading {} to {PROJECT_DIR}", args.input.display());
+    out!("Uploading {} to {PROJECT_DIR}", args.input.display());
     let upload = dm_api::PutUnmanagedProjectFilesOptions {
         project_path: Some(PROJECT_DIR.into()),
         force: true,
         ..Default::default()
     };
-    dm_api::put_unmanaged_project_files(&client, &args.project_id, &[&args.input], &upload)
+    dm_api::put_unmanaged_project_files(client, project_id, &[&args.input], &upload)
         .into_result()?;
 
     // The Job's variables: see the Job's documentation for the others (readHeader, ...).
-    let specification = json!({
-        "collection": "rdkit",
-        "job": "rdkit-molprops",
-        "version": "1.0.0",
-        "variables": {
-            "inputFile": format!("work/{name}"),
-            "outputFile": format!("work/{output_name}"),
-            "separator": "tab",
-        },
-    });
-    let started = dm_api::start_job_instance(
-        &client,
-        &args.project_id,
+    let specification = JobSpecification::new("rdkit", "rdkit-molprops", "1.0.0")
+        .variable("inputFile", format!("work/{name}"))
+        .variable("outputFile", format!("work/{output_name}"))
+        .variable("separator", "tab");
+    let started: InstancePostResponse = dm_api::start_job_instance(
+        client,
+        project_id,
         &format!("rdkit-molprops {name}"),
         &specification,
         &Default::default(),
     )
-    .into_result()?;
-    let instance_id = started["instance_id"]
-        .as_str()
-        .context("the Data Manager did not say which instance it started")?
-        .to_string();
-    println!("Started instance {instance_id}");
+    .parse()?;
+    let instance_id = started.instance_id;
+    out!("Started instance {instance_id}");
 
     // Whatever happens next, the instance is deleted at the end.
     let outcome = wait_and_download(
-        &client,
-        &args.project_id,
+        client,
+        project_id,
         &instance_id,
-        &output_name,
-        &output,
+        output_name,
+        output,
         args.wait,
     );
-    let deleted = dm_api::delete_instance(&client, &instance_id).into_result();
+    let deleted = dm_api::delete_instance(client, &instance_id).into_result();
     match &deleted {
-        Ok(_) => println!("Deleted instance {instance_id}"),
+        Ok(_) => out!("Deleted instance {instance_id}"),
         Err(e) => eprintln!("calc_rdkit_props: could not delete instance {instance_id}: {e:#}"),
     }
     outcome?;
     deleted?;
-    println!("Done: the properties are in {}", output.display());
     Ok(())
 }
 
@@ -142,25 +166,30 @@ fn wait_and_download(
     output: &Path,
     wait: Duration,
 ) -> Result<()> {
-    print!("Waiting (at most {} min):", wait.as_secs() / 60);
+    common::progress(format_args!(
+        "Waiting (at most {} min):",
+        wait.as_secs() / 60
+    ));
     let opts = WaitOptions {
         timeout: wait,
         poll_interval: Duration::from_secs(1),
-        on_poll: Some(show_phase_changes()),
+        on_poll: Some(common::show_phase_changes()),
     };
-    let instance = dm_api::wait_for_instance(client, instance_id, &opts).into_result();
-    println!();
+    let instance =
+        dm_api::wait_for_instance(client, instance_id, &opts).parse::<InstanceGetResponse>();
+    out!();
     let instance = instance?;
-    if instance["phase"] != "COMPLETED" {
+    if instance.phase != InstanceGetResponsePhase::Completed {
         bail!(
             "the Job ended {}: {}",
-            instance["phase"].as_str().unwrap_or("?"),
-            instance["error_message"]
-                .as_str()
+            instance.phase,
+            instance
+                .error_message
+                .as_deref()
                 .unwrap_or("no reason given")
         );
     }
-    println!(
+    out!(
         "Downloading {PROJECT_DIR}/{output_name} to {}",
         output.display()
     );
@@ -173,71 +202,49 @@ fn wait_and_download(
     Ok(())
 }
 
-/// A poll callback printing the instance's phase each time it changes.
-fn show_phase_changes() -> OnPoll {
-    let last_phase = Arc::new(Mutex::new(Value::Null));
-    OnPoll::new(move |rv| {
-        let mut last = last_phase.lock().unwrap_or_else(PoisonError::into_inner);
-        if rv.success && rv.msg["phase"] != *last {
-            print!(" {}", rv.msg["phase"].as_str().unwrap_or("?"));
-            *last = rv.msg["phase"].clone();
-            // Show it now, not when the line ends.
-            let _ = std::io::Write::flush(&mut std::io::stdout());
-        }
-    })
-}
-
-fn connect(login: &Login) -> Result<Client> {
-    match login {
-        Login::Environment(name) => {
-            let client = Client::from_environment(name.as_deref())?;
-            // Log in now, so that a wrong password is reported before anything is done.
-            client.dm_access_token()?;
-            Ok(client)
-        }
-        Login::Token { token, dm_api_url } => Ok(Client::builder()
-            .dm_api_url(dm_api_url)
-            .dm_access_token(token)
-            .build()?),
-    }
-}
-
 fn parse_args() -> Result<Args> {
     use lexopt::prelude::*;
 
     let mut positional = Vec::new();
     let (mut output, mut environment, mut token, mut dm_api_url) = (None, None, None, None);
-    let mut wait_minutes = 30u64;
+    let (mut new_project, mut keep) = (false, false);
+    let mut product_id = dm_api::TEST_PRODUCT_ID.to_string();
+    let mut wait_minutes: u64 = 30;
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
         match arg {
             Short('o') | Long("output") => output = Some(PathBuf::from(parser.value()?)),
-            Long("wait-minutes") => wait_minutes = parser.value()?.parse()?,
-            Short('e') | Long("environment") => environment = Some(parser.value()?.string()?),
-            Short('t') | Long("token") => token = Some(parser.value()?.string()?),
-            Short('d') | Long("dm-api-url") => dm_api_url = Some(parser.value()?.string()?),
-            Short('h') | Long("help") => {
-                println!("{USAGE}");
-                std::process::exit(0);
+            Long("wait-minutes") => wait_minutes = common::value(&mut parser, "--wait-minutes")?,
+            Long("new-project") => new_project = true,
+            Long("product-id") => product_id = common::value(&mut parser, "--product-id")?,
+            Long("keep") => keep = true,
+            Short('e') | Long("environment") => {
+                environment = Some(common::value(&mut parser, "--environment")?)
             }
+            Short('t') | Long("token") => token = Some(common::value(&mut parser, "--token")?),
+            Short('d') | Long("dm-api-url") => {
+                dm_api_url = Some(common::value(&mut parser, "--dm-api-url")?)
+            }
+            Short('h') | Long("help") => common::help(HELP),
             Value(value) => positional.push(value),
             _ => return Err(arg.unexpected().into()),
         }
     }
-    let [project_id, input] = <[_; 2]>::try_from(positional)
-        .map_err(|_| anyhow::anyhow!("expected a project id and an input file\n{USAGE}"))?;
-    let login = match (environment, token, dm_api_url) {
-        (Some(_), Some(_), _) => bail!("give an environment or a token, not both\n{USAGE}"),
-        (_, Some(token), Some(dm_api_url)) => Login::Token { token, dm_api_url },
-        (_, Some(_), None) => bail!("a token needs the Data Manager URL (-d)\n{USAGE}"),
-        (_, None, Some(_)) => bail!("the Data Manager URL (-d) goes with a token (-t)\n{USAGE}"),
-        (environment, None, _) => Login::Environment(environment),
+    let (project_id, input) = match (new_project, <[_; 2]>::try_from(positional)) {
+        (false, Ok([project_id, input])) => (Some(project_id.string()?), input),
+        (true, Err(mut one)) if one.len() == 1 => (None, one.remove(0)),
+        _ => bail!("expected a project id (or --new-project) and an input file (see --help)"),
     };
+    if keep && !new_project {
+        bail!("--keep goes with --new-project");
+    }
     Ok(Args {
-        project_id: project_id.string()?,
+        project_id,
+        product_id,
+        keep,
         input: input.into(),
         output,
         wait: Duration::from_secs(wait_minutes.saturating_mul(60)),
-        login,
+        login: Login::from_flags(environment, token, dm_api_url)?,
     })
 }

@@ -9,29 +9,48 @@
 //! cargo run --example delete_all_instances -- -k example.com -r squonk2 --admin --do-it
 //! ```
 //!
-//! Keycloak is `--keycloak-hostname/-k` (a host name, given `https://` and `/auth` as in the
-//! environments file, or a whole URL), `--keycloak-realm/-r` and `--keycloak-client-id/-i`
-//! (default `data-manager-api`). The Data Manager is `--dm-api-url/-d`, or
-//! `SQUONK2_DMAPI_URL` when that is not given. The user and password come from
-//! `DMAPI_USERNAME` and `DMAPI_USERNAME_PASSWORD`, to keep them out of your shell history.
-//!
-//! With `--admin` (for users with the Data Manager's admin role) it switches admin mode on
-//! to see every project of the deployment, deletes each instance as its owner
-//! (impersonating them), and switches admin mode off at the end, even after a failure.
-//! The exit code is 0 only when every instance found was deleted (or, without `--do-it`,
-//! when the listing worked).
+//! Needs `squonk2`, `anyhow`, `lexopt` and `ctrlc`, and the files `examples/common/mod.rs`
+//! and `examples/common/admin_mode.rs` copied beside it.
+
+#[macro_use]
+mod common;
+#[path = "common/admin_mode.rs"]
+mod admin_mode;
 
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
-use squonk2::dm_api::{self, SetAdminStateOptions};
+use squonk2::dm_api::{self, models::InstancesGetResponse, models::ProjectsGetResponse};
 use squonk2::Client;
 
-const USAGE: &str = "\
+use admin_mode::AdminMode;
+
+const HELP: &str = "\
+Deletes every instance in every project you can see (with --admin, every project of the
+deployment), each as its owner.
+
 usage: delete_all_instances -k KEYCLOAK_HOSTNAME -r KEYCLOAK_REALM [-i KEYCLOAK_CLIENT_ID]
                             [-d DM_API_URL] [--admin] [--do-it]
-(the user and password come from DMAPI_USERNAME and DMAPI_USERNAME_PASSWORD; the Data
-Manager URL from SQUONK2_DMAPI_URL when -d is not given)";
+
+  -k, --keycloak-hostname HOST  Keycloak's host name or whole URL (required; a host name
+                                gets https:// and /auth, as in the environments file)
+  -r, --keycloak-realm REALM    the Keycloak realm (required)
+  -i, --keycloak-client-id ID   the Data Manager's client (default data-manager-api)
+  -d, --dm-api-url URL          the Data Manager (default: SQUONK2_DMAPI_URL)
+  --admin                       switch admin mode on to see every project (needs the
+                                admin role); it is switched off at the end, even after a
+                                failure or Ctrl-C
+  --do-it                       delete them (default: only list them)
+  -h, --help                    print this help
+
+The exit code is 0 only when every instance found was deleted (or, without --do-it, when
+the listing worked).
+
+Environment variables:
+  DMAPI_USERNAME            the user (required)
+  DMAPI_USERNAME_PASSWORD   their password (required)
+  SQUONK2_DMAPI_URL         the Data Manager, when -d is not given
+";
 
 struct Args {
     keycloak_url: String,
@@ -42,21 +61,8 @@ struct Args {
     do_it: bool,
 }
 
-/// An instance found.
-struct Found {
-    id: String,
-    owner: String,
-}
-
 fn main() -> ExitCode {
-    match parse_args().and_then(run) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("delete_all_instances: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main("delete_all_instances", || run(parse_args()?))
 }
 
 /// `Ok(false)` when some instances could not be deleted.
@@ -71,90 +77,70 @@ fn run(args: Args) -> Result<bool> {
         .build()?;
     // Get a token now: a wrong password or Keycloak setting stops us here.
     client.dm_access_token()?;
-    println!("Logged in to {} as {username}", args.dm_api_url);
+    out!("Logged in to {} as {username}", args.dm_api_url);
 
     if !args.admin {
-        return delete_all(&client, &args);
+        return delete_all(&client, None, &args);
     }
-    dm_api::set_admin_state(&client, true, &SetAdminStateOptions::default())
-        .into_result()
-        .context("cannot switch admin mode on (does the user have the admin role?)")?;
-    let outcome = delete_all(&client, &args);
-    // Always leave admin mode (this also ends any impersonation), whatever happened.
-    let left = dm_api::set_admin_state(&client, false, &SetAdminStateOptions::default())
-        .into_result()
-        .context("could not switch admin mode off: do it yourself");
-    match left {
-        Ok(_) => println!("Left admin mode"),
-        Err(e) => {
-            eprintln!("delete_all_instances: {e:#}");
-            return outcome.and(Ok(false));
-        }
-    }
+    let admin = AdminMode::enter(&client, "delete_all_instances")?;
+    let outcome = delete_all(&client, Some(&admin), &args);
+    admin.leave()?;
+    out!("Left admin mode");
     outcome
 }
 
 /// Lists the instances of every project the client sees and, with `--do-it`, deletes them.
-fn delete_all(client: &Client, args: &Args) -> Result<bool> {
-    let projects = dm_api::get_available_projects(client, &Default::default()).into_result()?;
+fn delete_all(client: &Client, admin: Option<&AdminMode>, args: &Args) -> Result<bool> {
+    let projects: ProjectsGetResponse =
+        dm_api::get_available_projects(client, &Default::default()).parse()?;
     let mut found = Vec::new();
-    for project in projects["projects"].as_array().into_iter().flatten() {
-        let project_id = project["project_id"].as_str().unwrap_or_default();
-        println!(
-            "Project {:?} [{project_id}]",
-            project["name"].as_str().unwrap_or_default()
-        );
-        let instances = dm_api::get_project_instances(client, project_id).into_result()?;
-        for instance in instances["instances"].as_array().into_iter().flatten() {
-            let (id, owner) = (text(&instance["id"]), text(&instance["owner"]));
-            println!(
-                "  instance {:?} [{id}] of {owner}, {}",
-                text(&instance["name"]),
-                text(&instance["phase"])
+    for project in &projects.projects {
+        out!("Project {:?} [{}]", project.name, project.project_id);
+        let listing: InstancesGetResponse =
+            dm_api::get_project_instances(client, &project.project_id).parse()?;
+        for instance in listing.instances {
+            out!(
+                "  instance {:?} [{}] of {}, {}",
+                instance.name,
+                instance.id,
+                instance.owner,
+                instance.phase
             );
-            found.push(Found { id, owner });
+            found.push(instance);
         }
     }
-    println!("Found {} instances", found.len());
+    out!("Found {} instances", found.len());
+    if found.is_empty() {
+        return Ok(true);
+    }
     if !args.do_it {
-        println!("Nothing deleted: run again with --do-it to delete them");
+        out!("Nothing deleted: run again with --do-it to delete them");
         return Ok(true);
     }
 
     let mut failed = 0;
     for instance in &found {
-        if args.admin {
-            // Admins delete an instance as its owner.
-            let impersonate = SetAdminStateOptions {
-                impersonate: Some(instance.owner.clone()),
-            };
-            if let Err(e) = dm_api::set_admin_state(client, true, &impersonate).into_result() {
-                println!("  could not act as {}: {e:#}", instance.owner);
-                failed += 1;
-                continue;
-            }
-        }
-        match dm_api::delete_instance(client, &instance.id).into_result() {
-            Ok(_) => println!("  deleted {}", instance.id),
+        // Admins delete an instance as its owner.
+        let acting = admin.map_or(Ok(()), |admin| admin.act_as(&instance.owner));
+        let deleted =
+            acting.and_then(|()| dm_api::delete_instance(client, &instance.id).into_result());
+        match deleted {
+            Ok(_) => out!("  deleted {}", instance.id),
             Err(e) => {
-                println!("  could not delete {}: {e:#}", instance.id);
+                out!("  could not delete {}: {e:#}", instance.id);
                 failed += 1;
             }
         }
     }
-    println!("Deleted {}, failed {failed}", found.len() - failed);
+    out!("Deleted {}, failed {failed}", found.len() - failed);
     Ok(failed == 0)
-}
-
-fn text(value: &serde_json::Value) -> String {
-    value.as_str().unwrap_or_default().to_string()
 }
 
 fn required_var(name: &str) -> Result<String> {
     std::env::var(name)
         .ok()
         .filter(|v| !v.is_empty())
-        .with_context(|| format!("{name} is not set\n{USAGE}"))
+        .with_context(|| format!("{name} is not set (see --help)"))
 }
 
 /// A Keycloak URL from a host name, as the environments file makes it: `https://` in front
@@ -188,24 +174,19 @@ fn parse_args() -> Result<Args> {
             Short('d') | Long("dm-api-url") => dm_api_url = Some(parser.value()?.string()?),
             Long("admin") => admin = true,
             Long("do-it") => do_it = true,
-            Short('h') | Long("help") => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
+            Short('h') | Long("help") => common::help(HELP),
             _ => return Err(arg.unexpected().into()),
         }
     }
     let (Some(hostname), Some(realm)) = (hostname, realm) else {
-        bail!("the Keycloak hostname (-k) and realm (-r) are required\n{USAGE}");
+        bail!("the Keycloak hostname (-k) and realm (-r) are required (see --help)");
     };
     let dm_api_url = match dm_api_url {
         Some(url) => url,
         None => std::env::var("SQUONK2_DMAPI_URL")
             .ok()
             .filter(|url| !url.is_empty())
-            .with_context(|| {
-                format!("give the Data Manager URL (-d or SQUONK2_DMAPI_URL)\n{USAGE}")
-            })?,
+            .context("give the Data Manager URL (-d or SQUONK2_DMAPI_URL; see --help)")?,
     };
     Ok(Args {
         keycloak_url: keycloak_url(&hostname),

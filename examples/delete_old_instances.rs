@@ -6,22 +6,41 @@
 //! cargo run --example delete_old_instances -- staging --age 96 --do-it
 //! ```
 //!
-//! The first argument names an environment of your environments file (`~/.squonk2/environments`,
-//! or the file `SQUONK2_ENVIRONMENTS_FILE` names). Its admin user logs in, switches admin mode
-//! on to see every instance, deletes each old one as its owner (impersonating them), and
-//! switches admin mode off at the end, even after a failure. `--age` is in hours (default
-//! 96); instances still running are never touched. The exit code is 0 only when every old
-//! instance was deleted (or, without `--do-it`, when the listing worked).
+//! Needs `squonk2`, `anyhow`, `lexopt`, `jiff` and `ctrlc`, and the files
+//! `examples/common/mod.rs` and `examples/common/admin_mode.rs` copied beside it.
+
+#[macro_use]
+mod common;
+#[path = "common/admin_mode.rs"]
+mod admin_mode;
 
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 use jiff::{civil, tz::Offset, Timestamp};
-use serde_json::Value;
-use squonk2::dm_api::{self, SetAdminStateOptions};
+use squonk2::dm_api::{self, models::InstancesGetResponse};
 use squonk2::Client;
 
-const USAGE: &str = "usage: delete_old_instances ENVIRONMENT [--age HOURS] [--do-it]";
+use admin_mode::AdminMode;
+
+const HELP: &str = "\
+Deletes the instances that stopped more than some hours ago, in every project of a
+deployment, each as its owner. Instances still running are never touched.
+
+usage: delete_old_instances ENVIRONMENT [--age HOURS] [--do-it]
+
+  ENVIRONMENT   an environment of your environments file; its admin user logs in
+  --age HOURS   how long ago an instance must have stopped (default 96)
+  --do-it       delete them (default: only list them)
+  -h, --help    print this help
+
+Admin mode is switched on to see every instance and off at the end, even after a failure
+or Ctrl-C. The exit code is 0 only when every old instance was deleted (or, without
+--do-it, when the listing worked).
+
+Environment variables:
+  SQUONK2_ENVIRONMENTS_FILE   the environments file (default ~/.squonk2/environments)
+";
 
 struct Args {
     environment: String,
@@ -30,90 +49,74 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    match parse_args().and_then(run) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("delete_old_instances: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main("delete_old_instances", || run(parse_args()?))
 }
 
 /// `Ok(false)` when some instances could not be deleted.
 fn run(args: Args) -> Result<bool> {
     let client = Client::from_environment(Some(&args.environment))?;
-    dm_api::set_admin_state(&client, true, &SetAdminStateOptions::default())
-        .into_result()
-        .context("cannot switch admin mode on (does the user have the admin role?)")?;
-    let outcome = delete_old(&client, &args);
-    // Always leave admin mode (this also ends any impersonation), whatever happened.
-    match dm_api::set_admin_state(&client, false, &SetAdminStateOptions::default()).into_result() {
-        Ok(_) => {
-            println!("Left admin mode");
-            outcome
-        }
-        Err(e) => {
-            eprintln!(
-                "delete_old_instances: could not switch admin mode off, do it yourself: {e:#}"
-            );
-            outcome.and(Ok(false))
-        }
-    }
+    let admin = AdminMode::enter(&client, "delete_old_instances")?;
+    let outcome = delete_old(&client, &admin, &args);
+    admin.leave()?;
+    out!("Left admin mode");
+    outcome
 }
 
-fn delete_old(client: &Client, args: &Args) -> Result<bool> {
+fn delete_old(client: &Client, admin: &AdminMode, args: &Args) -> Result<bool> {
     let now = Timestamp::now();
-    let instances = dm_api::get_available_instances(client).into_result()?;
-    let all = instances["instances"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    println!("Instances stopped more than {} hours ago:", args.age_hours);
+    let listing: InstancesGetResponse = dm_api::get_available_instances(client).parse()?;
+    out!("Instances stopped more than {} hours ago:", args.age_hours);
     let mut old = Vec::new();
-    for instance in &all {
-        // Running instances have no `stopped` time.
-        let Some(stopped) = instance["stopped"].as_str() else {
+    for instance in &listing.instances {
+        // Running instances have no stop time.
+        let Some(stopped) = &instance.stopped else {
             continue;
         };
-        let (id, owner) = (text(&instance["id"]), text(&instance["owner"]));
         let Some(stopped_at) = utc_time(stopped) else {
-            println!("  skipping {id}: cannot read its stop time {stopped:?}");
+            out!(
+                "  skipping {}: cannot read its stop time {stopped:?}",
+                instance.id
+            );
             continue;
         };
         let hours = now.duration_since(stopped_at).as_secs_f64() / 3600.0;
         if hours >= args.age_hours {
-            println!(
-                "  {:?} [{id}] of {owner}, stopped {stopped} ({hours:.1} hours ago)",
-                text(&instance["name"])
+            out!(
+                "  {:?} [{}] of {}, stopped {stopped} ({hours:.1} hours ago)",
+                instance.name,
+                instance.id,
+                instance.owner
             );
-            old.push((id, owner));
+            old.push(instance);
         }
     }
-    println!("Found {} of {} instances", old.len(), all.len());
+    out!(
+        "Found {} of {} instances",
+        old.len(),
+        listing.instances.len()
+    );
+    if old.is_empty() {
+        return Ok(true);
+    }
     if !args.do_it {
-        println!("Nothing deleted: run again with --do-it to delete them");
+        out!("Nothing deleted: run again with --do-it to delete them");
         return Ok(true);
     }
 
     let mut failed = 0;
-    for (id, owner) in &old {
-        // An admin deletes an instance as its owner.
-        let impersonate = SetAdminStateOptions {
-            impersonate: Some(owner.clone()),
-        };
-        let deleted = dm_api::set_admin_state(client, true, &impersonate)
-            .into_result()
-            .and_then(|_| dm_api::delete_instance(client, id).into_result());
+    for instance in &old {
+        let deleted = admin
+            .act_as(&instance.owner)
+            .and_then(|()| dm_api::delete_instance(client, &instance.id).into_result());
         match deleted {
-            Ok(_) => println!("  deleted {id}"),
+            Ok(_) => out!("  deleted {}", instance.id),
             Err(e) => {
-                println!("  could not delete {id}: {e:#}");
+                out!("  could not delete {}: {e:#}", instance.id);
                 failed += 1;
             }
         }
     }
-    println!("Deleted {}, failed {failed}", old.len() - failed);
+    out!("Deleted {}, failed {failed}", old.len() - failed);
     Ok(failed == 0)
 }
 
@@ -129,33 +132,25 @@ fn utc_time(time: &str) -> Option<Timestamp> {
     Offset::UTC.to_timestamp(civil).ok()
 }
 
-fn text(value: &Value) -> String {
-    value.as_str().unwrap_or_default().to_string()
-}
-
 fn parse_args() -> Result<Args> {
     use lexopt::prelude::*;
 
     let mut environment = None;
-    let mut age_hours = 96.0;
+    let mut age_hours: f64 = 96.0;
     let mut do_it = false;
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
         match arg {
-            Long("age") => age_hours = parser.value()?.parse()?,
+            Long("age") => age_hours = common::value(&mut parser, "--age")?,
             Long("do-it") => do_it = true,
-            Short('h') | Long("help") => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
+            Short('h') | Long("help") => common::help(HELP),
             Value(value) if environment.is_none() => environment = Some(value.string()?),
             _ => return Err(arg.unexpected().into()),
         }
     }
-    let environment =
-        environment.ok_or_else(|| anyhow::anyhow!("expected an environment name\n{USAGE}"))?;
+    let environment = environment.context("expected an environment name (see --help)")?;
     if !(0.0..f64::INFINITY).contains(&age_hours) {
-        anyhow::bail!("--age must be a number of hours, 0 or more");
+        bail!("--age must be a number of hours, 0 or more, not {age_hours}");
     }
     Ok(Args {
         environment,

@@ -7,21 +7,40 @@
 //! cargo run --example delete_test_projects -- staging "quickstart " --do-it
 //! ```
 //!
-//! The first argument names an environment of your environments file (`~/.squonk2/environments`,
-//! or the file `SQUONK2_ENVIRONMENTS_FILE` names): its admin user logs in, switches admin mode
-//! on to see every project, deletes each matching project as its creator (impersonating
-//! them), and switches admin mode off at the end, even after a failure. The name must start
-//! with the prefix exactly (case matters). The exit code is 0 only when every matching
-//! project was deleted (or, without `--do-it`, when the listing worked).
+//! Needs `squonk2`, `anyhow`, `lexopt` and `ctrlc`, and the files `examples/common/mod.rs`
+//! and `examples/common/admin_mode.rs` copied beside it.
+
+#[macro_use]
+mod common;
+#[path = "common/admin_mode.rs"]
+mod admin_mode;
 
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _, Result};
-use serde_json::Value;
-use squonk2::dm_api::{self, SetAdminStateOptions};
+use anyhow::{bail, Result};
+use squonk2::dm_api::{self, models::ProjectsGetResponse};
 use squonk2::Client;
 
-const USAGE: &str = "usage: delete_test_projects ENVIRONMENT PREFIX [--do-it]";
+use admin_mode::AdminMode;
+
+const HELP: &str = "\
+Deletes the projects whose name starts with PREFIX (exactly, case matters), in every
+project of a deployment, each as its creator.
+
+usage: delete_test_projects ENVIRONMENT PREFIX [--do-it]
+
+  ENVIRONMENT   an environment of your environments file; its admin user logs in
+  PREFIX        the start of the names to delete (not empty)
+  --do-it       delete them (default: only list them)
+  -h, --help    print this help
+
+Admin mode is switched on to see every project and off at the end, even after a failure
+or Ctrl-C. The exit code is 0 only when every matching project was deleted (or, without
+--do-it, when the listing worked).
+
+Environment variables:
+  SQUONK2_ENVIRONMENTS_FILE   the environments file (default ~/.squonk2/environments)
+";
 
 struct Args {
     environment: String,
@@ -30,84 +49,64 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    match parse_args().and_then(run) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("delete_test_projects: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main("delete_test_projects", || run(parse_args()?))
 }
 
 /// `Ok(false)` when some projects could not be deleted.
 fn run(args: Args) -> Result<bool> {
     let client = Client::from_environment(Some(&args.environment))?;
-    dm_api::set_admin_state(&client, true, &SetAdminStateOptions::default())
-        .into_result()
-        .context("cannot switch admin mode on (does the user have the admin role?)")?;
-    let outcome = delete_projects(&client, &args);
-    // Always leave admin mode (this also ends any impersonation), whatever happened.
-    match dm_api::set_admin_state(&client, false, &SetAdminStateOptions::default()).into_result() {
-        Ok(_) => {
-            println!("Left admin mode");
-            outcome
-        }
-        Err(e) => {
-            eprintln!(
-                "delete_test_projects: could not switch admin mode off, do it yourself: {e:#}"
-            );
-            outcome.and(Ok(false))
-        }
-    }
+    let admin = AdminMode::enter(&client, "delete_test_projects")?;
+    let outcome = delete_projects(&client, &admin, &args);
+    admin.leave()?;
+    out!("Left admin mode");
+    outcome
 }
 
-fn delete_projects(client: &Client, args: &Args) -> Result<bool> {
-    let projects = dm_api::get_available_projects(client, &Default::default()).into_result()?;
-    let all = projects["projects"].as_array().cloned().unwrap_or_default();
-    let matching: Vec<&Value> = all
+fn delete_projects(client: &Client, admin: &AdminMode, args: &Args) -> Result<bool> {
+    let all: ProjectsGetResponse =
+        dm_api::get_available_projects(client, &Default::default()).parse()?;
+    let matching: Vec<_> = all
+        .projects
         .iter()
-        .filter(|p| text(&p["name"]).starts_with(&args.prefix))
+        .filter(|p| p.name.starts_with(&args.prefix))
         .collect();
-    println!("Projects whose name starts with {:?}:", args.prefix);
+    out!("Projects whose name starts with {:?}:", args.prefix);
     for project in &matching {
-        println!(
+        out!(
             "  {:?} [{}] of {}",
-            text(&project["name"]),
-            text(&project["project_id"]),
-            text(&project["creator"])
+            project.name,
+            project.project_id,
+            project.creator
         );
     }
-    println!("Found {} of {} projects", matching.len(), all.len());
+    out!(
+        "Found {} of {} projects",
+        matching.len(),
+        all.projects.len()
+    );
+    if matching.is_empty() {
+        return Ok(true);
+    }
     if !args.do_it {
-        println!("Nothing deleted: run again with --do-it to delete them");
+        out!("Nothing deleted: run again with --do-it to delete them");
         return Ok(true);
     }
 
     let mut failed = 0;
     for project in &matching {
-        let project_id = text(&project["project_id"]);
-        // An admin deletes a project as its creator.
-        let impersonate = SetAdminStateOptions {
-            impersonate: Some(text(&project["creator"])),
-        };
-        let deleted = dm_api::set_admin_state(client, true, &impersonate)
-            .into_result()
-            .and_then(|_| dm_api::delete_project(client, &project_id).into_result());
+        let deleted = admin
+            .act_as(&project.creator)
+            .and_then(|()| dm_api::delete_project(client, &project.project_id).into_result());
         match deleted {
-            Ok(_) => println!("  deleted {project_id}"),
+            Ok(_) => out!("  deleted {}", project.project_id),
             Err(e) => {
-                println!("  could not delete {project_id}: {e:#}");
+                out!("  could not delete {}: {e:#}", project.project_id);
                 failed += 1;
             }
         }
     }
-    println!("Deleted {}, failed {failed}", matching.len() - failed);
+    out!("Deleted {}, failed {failed}", matching.len() - failed);
     Ok(failed == 0)
-}
-
-fn text(value: &Value) -> String {
-    value.as_str().unwrap_or_default().to_string()
 }
 
 fn parse_args() -> Result<Args> {
@@ -119,16 +118,14 @@ fn parse_args() -> Result<Args> {
     while let Some(arg) = parser.next()? {
         match arg {
             Long("do-it") => do_it = true,
-            Short('h') | Long("help") => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
+            Short('h') | Long("help") => common::help(HELP),
             Value(value) => positional.push(value.string()?),
             _ => return Err(arg.unexpected().into()),
         }
     }
-    let [environment, prefix] = <[_; 2]>::try_from(positional)
-        .map_err(|_| anyhow::anyhow!("expected an environment and a prefix\n{USAGE}"))?;
+    let Ok([environment, prefix]) = <[_; 2]>::try_from(positional) else {
+        bail!("expected an environment and a prefix (see --help)");
+    };
     if prefix.is_empty() {
         // An empty prefix would match every project.
         bail!("the prefix must not be empty");

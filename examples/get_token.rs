@@ -6,29 +6,42 @@
 //! TOKEN=$(cargo run -q --example get_token -- https://example.com/auth squonk2 data-manager-api)
 //! ```
 //!
-//! Arguments: the Keycloak URL (ending in `/auth` on most deployments), the realm and the
-//! client id (`data-manager-api` or `account-server-api`); `--client-secret S` for a
-//! confidential client. The user and password come from the environment so that they stay
-//! out of your shell history. Only the token is printed on stdout; errors go to stderr.
+//! Needs `squonk2`, `anyhow` and `lexopt`, and the file `examples/common/mod.rs` copied
+//! beside it.
+
+#[macro_use]
+mod common;
 
 use std::process::ExitCode;
 
 use squonk2::auth::{get_access_token, GetAccessTokenOptions};
 
-const USAGE: &str = "usage: get_token KEYCLOAK_URL REALM CLIENT_ID [--client-secret SECRET]
-(the user and password come from SQUONK2_KEYCLOAK_USER and SQUONK2_KEYCLOAK_USER_PASSWORD)";
+const HELP: &str = "\
+Gets a Keycloak access token and prints it (only it, on stdout), for use with curl or
+another program.
+
+usage: get_token KEYCLOAK_URL REALM CLIENT_ID [--client-secret SECRET]
+
+  KEYCLOAK_URL              Keycloak (ending in /auth on most deployments)
+  REALM                     the realm
+  CLIENT_ID                 data-manager-api or account-server-api
+  --client-secret SECRET    for a confidential client (default: none)
+  -h, --help                print this help
+
+The user and password come from the environment, so that they stay out of your shell
+history.
+
+Environment variables:
+  SQUONK2_KEYCLOAK_USER            the user (required)
+  SQUONK2_KEYCLOAK_USER_PASSWORD   their password (required)
+";
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(token) => {
-            println!("{token}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("get_token: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main("get_token", || {
+        let token = run()?;
+        out!("{token}");
+        Ok(true)
+    })
 }
 
 fn run() -> anyhow::Result<String> {
@@ -39,17 +52,18 @@ fn run() -> anyhow::Result<String> {
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
         match arg {
-            Long("client-secret") => client_secret = Some(parser.value()?.string()?),
-            Short('h') | Long("help") => {
-                println!("{USAGE}");
-                std::process::exit(0);
+            Long("client-secret") => {
+                client_secret = Some(common::value(&mut parser, "--client-secret")?)
             }
+            Short('h') | Long("help") => common::help(HELP),
             Value(value) => positional.push(value.string()?),
             _ => return Err(arg.unexpected().into()),
         }
     }
     let [keycloak_url, realm, client_id] = positional.as_slice() else {
-        anyhow::bail!("expected three arguments\n{USAGE}");
+        anyhow::bail!(
+            "expected three arguments\nusage: get_token KEYCLOAK_URL REALM CLIENT_ID (see --help)"
+        );
     };
     let username = std::env::var("SQUONK2_KEYCLOAK_USER")
         .map_err(|_| anyhow::anyhow!("SQUONK2_KEYCLOAK_USER is not set"))?;

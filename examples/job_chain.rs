@@ -7,45 +7,64 @@
 //!     -d https://example.com/data-manager-api
 //! ```
 //!
-//! The jobs file is YAML (or JSON, which is YAML too): a list of Jobs, each with a `name`
-//! (the instance's name), an optional `wait_time_m` (how many minutes to wait for it; no
-//! limit when absent) and its `specification` (`collection`, `job`, `version` and
-//! `variables`). `examples/data/jobs.yaml` runs two `im-test` Jobs that many deployments
-//! (and the local sandbox) have. The whole file is checked before the first Job starts.
-//!
-//! Log in with an environment of your environments file (`-e NAME`; the file's default
-//! environment when neither `-e` nor `-t` is given), or with a Data Manager token and URL
-//! (`-t TOKEN -d URL`; `get_token` prints a token). The exit code is 0 only when every Job
-//! completed (and every instance was deleted).
+//! Needs `squonk2`, `anyhow`, `lexopt`, `serde_json` and `serde_norway`, and the file
+//! `examples/common/mod.rs` copied beside it.
+
+#[macro_use]
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
 use serde_json::Value;
-use squonk2::dm_api::{self, OnPoll, WaitOptions};
+use squonk2::dm_api::models::InstancePostResponse;
+use squonk2::dm_api::models::{InstanceGetResponse, InstanceGetResponsePhase};
+use squonk2::dm_api::{self, WaitOptions};
 use squonk2::Client;
 
-const USAGE: &str = "\
-usage: job_chain PROJECT_ID JOBS_FILE [--keep-instances]
-                 [-e ENVIRONMENT | -t TOKEN -d DM_API_URL]";
+use common::{Login, Project};
+
+const HELP: &str = "\
+Runs a chain of Jobs in a project, one after the other, stopping at the first that fails,
+then deletes the instances it made. The exit code is 0 only when every Job completed (and
+every instance was deleted).
+
+usage: job_chain (PROJECT_ID | --new-project [--keep]) JOBS_FILE [--keep-instances]
+                 [-e ENVIRONMENT | -t TOKEN -d DM_API_URL]
+
+  PROJECT_ID               the project to run the Jobs in
+  JOBS_FILE                a YAML (or JSON) list of Jobs, each with a name (the
+                           instance's), an optional wait_time_m (minutes to wait for it;
+                           no limit when absent) and its specification (collection, job,
+                           version and variables); see examples/data/jobs.yaml. The whole
+                           file is checked before the first Job starts.
+  --new-project            make a project for this run instead (default: use PROJECT_ID)
+  --product-id ID          the product of the new project (default: the test product)
+  --keep                   keep the new project at the end (default: delete it)
+  --keep-instances         keep the instances (default: delete them)
+  -e, --environment NAME   an environment of your environments file (default: the file's
+                           default environment)
+  -t, --token TOKEN        a Data Manager token instead (default: none; get_token prints
+                           one)
+  -d, --dm-api-url URL     the Data Manager, with a token (required with -t)
+  -h, --help               print this help
+
+Environment variables:
+  SQUONK2_ENVIRONMENTS_FILE   the environments file (default ~/.squonk2/environments)
+";
 
 /// How often the instance is looked at while we wait.
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 struct Args {
-    project_id: String,
+    project_id: Option<String>,
+    product_id: String,
+    keep: bool,
     jobs_file: PathBuf,
     keep_instances: bool,
     login: Login,
-}
-
-/// How to log in: an environment of the environments file, or a token and URL.
-enum Login {
-    Environment(Option<String>),
-    Token { token: String, dm_api_url: String },
 }
 
 /// One Job of the chain.
@@ -57,75 +76,81 @@ struct Job {
 }
 
 fn main() -> ExitCode {
-    match parse_args().and_then(run) {
-        Ok(true) => {
-            println!("Done [SUCCESS]");
-            ExitCode::SUCCESS
-        }
-        Ok(false) => {
-            println!("Done [FAILED]");
-            ExitCode::FAILURE
-        }
-        Err(e) => {
-            eprintln!("job_chain: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main("job_chain", || {
+        let success = run(parse_args()?)?;
+        out!("Done [{}]", if success { "SUCCESS" } else { "FAILED" });
+        Ok(success)
+    })
 }
 
 /// Runs the chain; `Ok(false)` when a Job failed or an instance could not be deleted.
 fn run(args: Args) -> Result<bool> {
     let jobs = read_jobs(&args.jobs_file)?;
-    let client = connect(&args.login)?;
+    let client = args.login.connect()?;
+    let project = Project::given_or_new(
+        &client,
+        args.project_id.clone(),
+        &args.product_id,
+        "job_chain",
+    )?;
+    let outcome = run_chain(&client, &project.id, &jobs, args.keep_instances);
+    let finished = project.finish(&client, args.keep);
+    let success = outcome?;
+    finished?;
+    Ok(success)
+}
 
+fn run_chain(
+    client: &Client,
+    project_id: &str,
+    jobs: &[Job],
+    keep_instances: bool,
+) -> Result<bool> {
     let mut instances = Vec::new();
     let mut success = true;
-    for job in &jobs {
-        println!("Running Job {:?}...", job.name);
+    for job in jobs {
+        out!("Running Job {:?}...", job.name);
         let started = dm_api::start_job_instance(
-            &client,
-            &args.project_id,
+            client,
+            project_id,
             &job.name,
             &job.specification,
             &Default::default(),
-        );
-        let instance_id = match started.into_result().and_then(|msg| {
-            msg["instance_id"]
-                .as_str()
-                .map(str::to_string)
-                .context("the Data Manager did not say which instance it started")
-        }) {
-            Ok(instance_id) => instance_id,
+        )
+        .parse::<InstancePostResponse>();
+        let instance_id = match started {
+            Ok(started) => started.instance_id,
             Err(e) => {
-                println!("  could not start it: {e:#}");
+                out!("  could not start it: {e:#}");
                 success = false;
                 break;
             }
         };
         instances.push(instance_id.clone());
-        match wait_for(&client, &instance_id, job.wait) {
-            Ok(()) => println!("  completed (instance {instance_id})"),
+        match wait_for(client, &instance_id, job.wait) {
+            Ok(()) => out!("  completed (instance {instance_id})"),
+            Err(e) if e.chain().any(|c| c.is::<common::StdoutClosed>()) => return Err(e),
             Err(e) => {
-                println!("  failed: {e:#}");
+                out!("  failed: {e:#}");
                 success = false;
                 break;
             }
         }
     }
     if !success {
-        println!("A Job failed: the chain stops here");
+        out!("A Job failed: the chain stops here");
     }
 
-    if args.keep_instances {
-        println!("Keeping the instances: {}", instances.join(", "));
+    if keep_instances {
+        out!("Keeping the instances: {}", instances.join(", "));
     } else if !instances.is_empty() {
-        println!("Deleting the instances...");
+        out!("Deleting the instances...");
         for instance_id in &instances {
-            match dm_api::delete_instance(&client, instance_id).into_result() {
-                Ok(_) => println!("  deleted {instance_id}"),
+            match dm_api::delete_instance(client, instance_id).into_result() {
+                Ok(_) => out!("  deleted {instance_id}"),
                 Err(e) => {
                     // Go on with the others.
-                    println!("  could not delete {instance_id}: {e:#}");
+                    out!("  could not delete {instance_id}: {e:#}");
                     success = false;
                 }
             }
@@ -137,23 +162,28 @@ fn run(args: Args) -> Result<bool> {
 /// Waits for an instance to end; an error unless it COMPLETED in time.
 fn wait_for(client: &Client, instance_id: &str, wait: Option<Duration>) -> Result<()> {
     match wait {
-        Some(wait) => print!("  waiting at most {} min:", wait.as_secs_f64() / 60.0),
-        None => print!("  waiting until it ends:"),
+        Some(wait) => common::progress(format_args!(
+            "  waiting at most {} min:",
+            wait.as_secs_f64() / 60.0
+        )),
+        None => common::progress(format_args!("  waiting until it ends:")),
     }
     let opts = WaitOptions {
         timeout: wait.unwrap_or(Duration::MAX),
         poll_interval: POLL_INTERVAL,
-        on_poll: Some(show_phase_changes()),
+        on_poll: Some(common::show_phase_changes()),
     };
-    let instance = dm_api::wait_for_instance(client, instance_id, &opts).into_result();
-    println!();
+    let instance =
+        dm_api::wait_for_instance(client, instance_id, &opts).parse::<InstanceGetResponse>();
+    out!();
     let instance = instance?;
-    if instance["phase"] != "COMPLETED" {
+    if instance.phase != InstanceGetResponsePhase::Completed {
         bail!(
             "it ended {}: {}",
-            instance["phase"].as_str().unwrap_or("?"),
-            instance["error_message"]
-                .as_str()
+            instance.phase,
+            instance
+                .error_message
+                .as_deref()
                 .unwrap_or("no reason given")
         );
     }
@@ -204,69 +234,46 @@ fn job(entry: Value) -> Result<Job> {
     })
 }
 
-/// A poll callback printing the instance's phase each time it changes.
-fn show_phase_changes() -> OnPoll {
-    let last_phase = Arc::new(Mutex::new(Value::Null));
-    OnPoll::new(move |rv| {
-        let mut last = last_phase.lock().unwrap_or_else(PoisonError::into_inner);
-        if rv.success && rv.msg["phase"] != *last {
-            print!(" {}", rv.msg["phase"].as_str().unwrap_or("?"));
-            *last = rv.msg["phase"].clone();
-            // Show it now, not when the line ends.
-            let _ = std::io::Write::flush(&mut std::io::stdout());
-        }
-    })
-}
-
-fn connect(login: &Login) -> Result<Client> {
-    match login {
-        Login::Environment(name) => {
-            let client = Client::from_environment(name.as_deref())?;
-            // Log in now, so that a wrong password is reported before anything is done.
-            client.dm_access_token()?;
-            Ok(client)
-        }
-        Login::Token { token, dm_api_url } => Ok(Client::builder()
-            .dm_api_url(dm_api_url)
-            .dm_access_token(token)
-            .build()?),
-    }
-}
-
 fn parse_args() -> Result<Args> {
     use lexopt::prelude::*;
 
     let mut positional = Vec::new();
     let (mut environment, mut token, mut dm_api_url) = (None, None, None);
-    let mut keep_instances = false;
+    let (mut new_project, mut keep, mut keep_instances) = (false, false, false);
+    let mut product_id = dm_api::TEST_PRODUCT_ID.to_string();
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
         match arg {
             Long("keep-instances") => keep_instances = true,
-            Short('e') | Long("environment") => environment = Some(parser.value()?.string()?),
-            Short('t') | Long("token") => token = Some(parser.value()?.string()?),
-            Short('d') | Long("dm-api-url") => dm_api_url = Some(parser.value()?.string()?),
-            Short('h') | Long("help") => {
-                println!("{USAGE}");
-                std::process::exit(0);
+            Long("new-project") => new_project = true,
+            Long("product-id") => product_id = common::value(&mut parser, "--product-id")?,
+            Long("keep") => keep = true,
+            Short('e') | Long("environment") => {
+                environment = Some(common::value(&mut parser, "--environment")?)
             }
+            Short('t') | Long("token") => token = Some(common::value(&mut parser, "--token")?),
+            Short('d') | Long("dm-api-url") => {
+                dm_api_url = Some(common::value(&mut parser, "--dm-api-url")?)
+            }
+            Short('h') | Long("help") => common::help(HELP),
             Value(value) => positional.push(value),
             _ => return Err(arg.unexpected().into()),
         }
     }
-    let [project_id, jobs_file] = <[_; 2]>::try_from(positional)
-        .map_err(|_| anyhow::anyhow!("expected a project id and a jobs file\n{USAGE}"))?;
-    let login = match (environment, token, dm_api_url) {
-        (Some(_), Some(_), _) => bail!("give an environment or a token, not both\n{USAGE}"),
-        (_, Some(token), Some(dm_api_url)) => Login::Token { token, dm_api_url },
-        (_, Some(_), None) => bail!("a token needs the Data Manager URL (-d)\n{USAGE}"),
-        (_, None, Some(_)) => bail!("the Data Manager URL (-d) goes with a token (-t)\n{USAGE}"),
-        (environment, None, None) => Login::Environment(environment),
+    let (project_id, jobs_file) = match (new_project, <[_; 2]>::try_from(positional)) {
+        (false, Ok([project_id, jobs_file])) => (Some(project_id.string()?), jobs_file),
+        (true, Err(mut one)) if one.len() == 1 => (None, one.remove(0)),
+        _ => bail!("expected a project id (or --new-project) and a jobs file (see --help)"),
     };
+    if keep && !new_project {
+        bail!("--keep goes with --new-project");
+    }
     Ok(Args {
-        project_id: project_id.string()?,
+        project_id,
+        product_id,
+        keep,
         jobs_file: jobs_file.into(),
         keep_instances,
-        login,
+        login: Login::from_flags(environment, token, dm_api_url)?,
     })
 }

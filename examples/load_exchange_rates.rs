@@ -12,29 +12,48 @@
 //! `rate` (a decimal number, best quoted: `"0.05"`) and optionally a `comment`. The whole
 //! file is checked before anything changes. Rates equal to the current ones are left alone.
 //!
-//! Setting rates needs admin mode: it is switched on before the first rate is set and off
-//! at the end, even after a failure. The exit code is 0 only when every rate of the file
-//! was set or was already right (or, without `--do-it`, could be set).
+//! Needs `squonk2`, `anyhow`, `lexopt`, `yaml-rust2` and `ctrlc`, and the files
+//! `examples/common/mod.rs` and `examples/common/admin_mode.rs` copied beside it.
+
+#[macro_use]
+mod common;
+#[path = "common/admin_mode.rs"]
+mod admin_mode;
 
 use std::collections::HashMap;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
-use squonk2::dm_api::{self, JobExchangeRate, SetAdminStateOptions};
+use squonk2::dm_api::models::GetAllExchangeRatesResponse;
+use squonk2::dm_api::{self, JobExchangeRate};
 use squonk2::Client;
 use yaml_rust2::{Yaml, YamlLoader};
 
-const USAGE: &str = "usage: load_exchange_rates ENVIRONMENT FILE [--do-it]";
+use admin_mode::AdminMode;
+
+const HELP: &str = "\
+Loads Jobs' exchange rates (their cost in coins) from a file into a deployment: the other
+half of save_exchange_rates. Rates equal to the current ones are left alone.
+
+usage: load_exchange_rates ENVIRONMENT FILE [--do-it]
+
+  ENVIRONMENT   an environment of your environments file; its admin user logs in
+  FILE          a YAML (or JSON) list of rates, each with collection, job, version, rate
+                (a decimal number, best quoted: \"0.05\") and optionally a comment
+  --do-it       set them (default: only say what would change)
+  -h, --help    print this help
+
+The whole file is checked before anything changes. Setting rates needs admin mode: it is
+switched on before the first rate is set and off at the end, even after a failure or
+Ctrl-C. The exit code is 0 only when every rate of the file was set or was already right
+(or, without --do-it, could be set).
+
+Environment variables:
+  SQUONK2_ENVIRONMENTS_FILE   the environments file (default ~/.squonk2/environments)
+";
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("load_exchange_rates: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main("load_exchange_rates", run)
 }
 
 /// `Ok(false)` when some rates could not be set.
@@ -44,20 +63,12 @@ fn run() -> Result<bool> {
     let client = Client::from_environment(Some(&environment))?;
 
     // The current rates, by collection/job/version (`None`: the Job has no rate yet).
-    let current = dm_api::get_job_exchange_rates(&client, &Default::default()).into_result()?;
-    let current: HashMap<String, Option<String>> = current["exchange_rates"]
-        .as_array()
+    let current: GetAllExchangeRatesResponse =
+        dm_api::get_job_exchange_rates(&client, &Default::default()).parse()?;
+    let current: HashMap<String, Option<String>> = current
+        .exchange_rates
         .into_iter()
-        .flatten()
-        .map(|r| {
-            let job = format!(
-                "{}/{}/{}",
-                text(&r["collection"]),
-                text(&r["job"]),
-                text(&r["version"])
-            );
-            (job, r["rate"].as_str().map(str::to_string))
-        })
+        .map(|r| (format!("{}/{}/{}", r.collection, r.job, r.version), r.rate))
         .collect();
 
     let mut changes = Vec::new();
@@ -66,69 +77,64 @@ fn run() -> Result<bool> {
         let job = format!("{}/{}/{}", rate.collection, rate.job, rate.version);
         match current.get(&job) {
             None => {
-                println!("{job}: no such Job here");
+                out!("{job}: no such Job here");
                 unknown += 1;
             }
-            Some(Some(now)) if *now == rate.rate => println!("{job}: {} (unchanged)", rate.rate),
+            Some(Some(now)) if *now == rate.rate => out!("{job}: {} (unchanged)", rate.rate),
             Some(now) => {
                 let now = now.as_deref().unwrap_or("none");
-                println!("{job}: {} (now {now})", rate.rate);
+                out!("{job}: {} (now {now})", rate.rate);
                 changes.push(rate);
             }
         }
     }
     if unknown > 0 {
-        println!("{unknown} rates of the file name Jobs this deployment does not have");
+        out!("{unknown} rates of the file name Jobs this deployment does not have");
+    }
+    if changes.is_empty() {
+        out!("Nothing to change");
+        return Ok(unknown == 0);
     }
     if !do_it {
-        println!(
+        out!(
             "Nothing changed: run again with --do-it to set {} rates",
             changes.len()
         );
         return Ok(unknown == 0);
     }
-    if changes.is_empty() {
-        println!("Nothing to change");
-        return Ok(unknown == 0);
-    }
 
-    dm_api::set_admin_state(&client, true, &SetAdminStateOptions::default())
-        .into_result()
-        .context("cannot switch admin mode on (does the user have the admin role?)")?;
+    let admin = AdminMode::enter(&client, "load_exchange_rates")?;
     let mut failed = 0;
     for rate in &changes {
         // One rate at a time, so that one failure does not stop the others.
         if let Err(e) =
             dm_api::set_job_exchange_rates(&client, std::slice::from_ref(rate)).into_result()
         {
-            println!(
+            out!(
                 "  could not set {}/{}/{}: {e:#}",
-                rate.collection, rate.job, rate.version
+                rate.collection,
+                rate.job,
+                rate.version
             );
             failed += 1;
         }
     }
-    println!("Set {} rates, failed {failed}", changes.len() - failed);
-    // Always leave admin mode, whatever happened.
-    let left = dm_api::set_admin_state(&client, false, &SetAdminStateOptions::default());
-    if let Err(e) = left.into_result() {
-        eprintln!("load_exchange_rates: could not switch admin mode off, do it yourself: {e:#}");
-        return Ok(false);
-    }
+    out!("Set {} rates, failed {failed}", changes.len() - failed);
+    admin.leave()?;
 
-    let missing = dm_api::get_job_exchange_rates(
+    let missing: GetAllExchangeRatesResponse = dm_api::get_job_exchange_rates(
         &client,
         &dm_api::GetJobExchangeRatesOptions {
             only_undefined: true,
         },
     )
-    .into_result()?;
-    for job in missing["exchange_rates"].as_array().into_iter().flatten() {
-        println!(
+    .parse()?;
+    for job in missing.exchange_rates {
+        out!(
             "Still without a rate: {}/{}/{}",
-            text(&job["collection"]),
-            text(&job["job"]),
-            text(&job["version"])
+            job.collection,
+            job.job,
+            job.version
         );
     }
     Ok(failed == 0 && unknown == 0)
@@ -175,10 +181,6 @@ fn read_rates(file: &str) -> Result<Vec<JobExchangeRate>> {
     Ok(rates)
 }
 
-fn text(value: &serde_json::Value) -> &str {
-    value.as_str().unwrap_or_default()
-}
-
 fn parse_args() -> Result<(String, String, bool)> {
     use lexopt::prelude::*;
 
@@ -188,15 +190,13 @@ fn parse_args() -> Result<(String, String, bool)> {
     while let Some(arg) = parser.next()? {
         match arg {
             Long("do-it") => do_it = true,
-            Short('h') | Long("help") => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
+            Short('h') | Long("help") => common::help(HELP),
             Value(value) => positional.push(value.string()?),
             _ => return Err(arg.unexpected().into()),
         }
     }
-    let [environment, file] = <[_; 2]>::try_from(positional)
-        .map_err(|_| anyhow::anyhow!("expected an environment and a file\n{USAGE}"))?;
+    let Ok([environment, file]) = <[_; 2]>::try_from(positional) else {
+        bail!("expected an environment and a file (see --help)");
+    };
     Ok((environment, file, do_it))
 }

@@ -10,17 +10,16 @@
 //! Server (the environment needs `as-hostname` and `keycloak-as-client-id`). An admin sees
 //! everything; another user sees what they are a member of. Nothing changes.
 //!
-//! ```text
-//! Organisation "Acme" [org-...]
-//!   Unit "Lab" [unit-...], billing day 8
-//!     Product "Lab storage" [product-...]: storage
-//!       coins: used 1.5, allowance 10, limit 10, predicted 4.5 this period
-//! ```
+//! Needs `squonk2`, `anyhow` and `lexopt`, and the file `examples/common/mod.rs` copied
+//! beside it.
+
+#[macro_use]
+mod common;
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 use squonk2::as_api;
 use squonk2::as_api::models::{
     OrganisationsGetResponse, ProductClaimDetail, ProductCoinsDetail, ProductDetail,
@@ -29,16 +28,32 @@ use squonk2::as_api::models::{
 };
 use squonk2::Client;
 
-const USAGE: &str = "usage: org_units_products ENVIRONMENT";
+const HELP: &str = "\
+Prints the Account Server's organisations, their units and the units' products as a tree,
+with each product's coins for the current billing period. Nothing changes.
+
+usage: org_units_products ENVIRONMENT
+
+  ENVIRONMENT   an environment of your environments file; its admin user logs in to the
+                Account Server (it needs as-hostname and keycloak-as-client-id)
+  -h, --help    print this help
+
+An admin sees everything; another user sees what they are a member of:
+
+Organisation \"Acme\" [org-...]
+  Unit \"Lab\" [unit-...], billing day 8
+    Product \"Lab storage\" [product-...]: storage
+      coins: used 1.5, allowance 10, limit 10, predicted 4.5 this period
+
+Environment variables:
+  SQUONK2_ENVIRONMENTS_FILE   the environments file (default ~/.squonk2/environments)
+";
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("org_units_products: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main("org_units_products", || {
+        run()?;
+        Ok(true)
+    })
 }
 
 /// What the tree shows of a product, whichever kind it is.
@@ -69,7 +84,7 @@ fn run() -> Result<()> {
     let environment = parse_args()?;
     let client = Client::from_environment(Some(&environment))?;
     if client.as_access_token()?.is_none() {
-        anyhow::bail!("the environment {environment:?} has no keycloak-as-client-id");
+        bail!("the environment {environment:?} has no keycloak-as-client-id");
     }
 
     // Three calls give the whole tree; the rest is grouping. Each answer is decoded into its
@@ -101,17 +116,19 @@ fn run() -> Result<()> {
     orgs.sort_by_key(|org| &org.name);
     let (mut unit_count, mut product_count) = (0, 0);
     for org in &orgs {
-        println!("Organisation {:?} [{}]", org.name, org.id);
+        out!("Organisation {:?} [{}]", org.name, org.id);
         let mut org_units = units_of_org.remove(org.id.as_str()).unwrap_or_default();
         org_units.sort_by_key(|unit| &unit.name);
         if org_units.is_empty() {
-            println!("  (no units)");
+            out!("  (no units)");
         }
         for unit in org_units {
             unit_count += 1;
-            println!(
+            out!(
                 "  Unit {:?} [{}], billing day {}",
-                unit.name, unit.id, unit.billing_day
+                unit.name,
+                unit.id,
+                unit.billing_day
             );
             let mut unit_products = products_of_unit
                 .remove(unit.id.as_str())
@@ -119,18 +136,18 @@ fn run() -> Result<()> {
             unit_products.sort_by_key(|p| p.detail.name.clone());
             for product in unit_products {
                 product_count += 1;
-                print_product(&product);
+                print_product(&product)?;
             }
         }
     }
-    println!(
+    out!(
         "\n{} organisations, {unit_count} units, {product_count} products",
         orgs.len()
     );
     Ok(())
 }
 
-fn print_product(product: &Product) {
+fn print_product(product: &Product) -> Result<()> {
     let detail = product.detail;
     let kind = match &detail.r#type {
         ProductDetailType::DataManagerStorageSubscription => "storage".to_string(),
@@ -144,17 +161,21 @@ fn print_product(product: &Product) {
         Some(claim) => format!(", used by {}", claim.id),
         None => String::new(),
     };
-    println!(
+    out!(
         "    Product {:?} [{}]: {kind}{claim}",
         detail.name.as_deref().unwrap_or_default(),
         detail.id
     );
     let coins = product.coins;
     let at_limit = if coins.at_limit { " (AT LIMIT)" } else { "" };
-    println!(
+    out!(
         "      coins: used {}, allowance {}, limit {}, predicted {} this period{at_limit}",
-        coins.used, coins.allowance, coins.limit, coins.billing_prediction
+        coins.used,
+        coins.allowance,
+        coins.limit,
+        coins.billing_prediction
     );
+    Ok(())
 }
 
 fn parse_args() -> Result<String> {
@@ -164,13 +185,10 @@ fn parse_args() -> Result<String> {
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
         match arg {
-            Short('h') | Long("help") => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
+            Short('h') | Long("help") => common::help(HELP),
             Value(value) if environment.is_none() => environment = Some(value.string()?),
             _ => return Err(arg.unexpected().into()),
         }
     }
-    environment.with_context(|| format!("expected an environment name\n{USAGE}"))
+    environment.context("expected an environment name (see --help)")
 }

@@ -17,46 +17,63 @@
 //! ```
 //!
 //! Jobs without a rate are counted but not saved. Nothing on the deployment changes.
+//!
+//! Needs `squonk2`, `anyhow`, `lexopt` and `yaml-rust2`, and the file
+//! `examples/common/mod.rs` copied beside it.
+
+#[macro_use]
+mod common;
 
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result};
-use squonk2::dm_api;
+use anyhow::{bail, Context as _, Result};
+use squonk2::dm_api::{self, models::GetAllExchangeRatesResponse};
 use squonk2::Client;
 use yaml_rust2::yaml::Hash;
 use yaml_rust2::{Yaml, YamlEmitter};
 
-const USAGE: &str = "usage: save_exchange_rates ENVIRONMENT FILE";
+const HELP: &str = "\
+Saves the Jobs' exchange rates (their cost in coins) of a deployment to a YAML file, to keep
+them or to load them elsewhere with load_exchange_rates. Jobs without a rate are counted
+but not saved. Nothing on the deployment changes.
+
+usage: save_exchange_rates ENVIRONMENT FILE
+
+  ENVIRONMENT   an environment of your environments file; its admin user logs in
+  FILE          the YAML file to write (written over if it exists)
+  -h, --help    print this help
+
+Environment variables:
+  SQUONK2_ENVIRONMENTS_FILE   the environments file (default ~/.squonk2/environments)
+";
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("save_exchange_rates: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main("save_exchange_rates", run)
 }
 
-fn run() -> Result<()> {
+fn run() -> Result<bool> {
     let (environment, file) = parse_args()?;
     let client = Client::from_environment(Some(&environment))?;
-    let rates = dm_api::get_job_exchange_rates(&client, &Default::default()).into_result()?;
+    let rates: GetAllExchangeRatesResponse =
+        dm_api::get_job_exchange_rates(&client, &Default::default()).parse()?;
 
     let mut saved = Vec::new();
     let mut without_rate = 0;
-    for rate in rates["exchange_rates"].as_array().into_iter().flatten() {
+    for rate in rates.exchange_rates {
         // The rate is missing for Jobs that have none yet.
-        let Some(value) = rate["rate"].as_str() else {
+        let Some(value) = rate.rate else {
             without_rate += 1;
             continue;
         };
         let mut entry = Hash::new();
-        for key in ["collection", "job", "version"] {
-            let text = rate[key].as_str().unwrap_or_default();
-            entry.insert(Yaml::String(key.into()), Yaml::String(text.into()));
+        for (key, text) in [
+            ("collection", rate.collection),
+            ("job", rate.job),
+            ("version", rate.version),
+            ("rate", value),
+        ] {
+            entry.insert(Yaml::String(key.into()), Yaml::String(text));
         }
-        entry.insert(Yaml::String("rate".into()), Yaml::String(value.into()));
         saved.push(Yaml::Hash(entry));
     }
 
@@ -72,11 +89,11 @@ fn run() -> Result<()> {
     );
     std::fs::write(&file, format!("{header}{yaml}\n"))
         .with_context(|| format!("cannot write {file}"))?;
-    println!("Saved {count} rates to {file}");
+    out!("Saved {count} rates to {file}");
     if without_rate > 0 {
-        println!("{without_rate} Jobs have no rate (not saved)");
+        out!("{without_rate} Jobs have no rate (not saved)");
     }
-    Ok(())
+    Ok(true)
 }
 
 fn parse_args() -> Result<(String, String)> {
@@ -86,15 +103,13 @@ fn parse_args() -> Result<(String, String)> {
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
         match arg {
-            Short('h') | Long("help") => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
+            Short('h') | Long("help") => common::help(HELP),
             Value(value) => positional.push(value.string()?),
             _ => return Err(arg.unexpected().into()),
         }
     }
-    let [environment, file] = <[_; 2]>::try_from(positional)
-        .map_err(|_| anyhow::anyhow!("expected an environment and a file\n{USAGE}"))?;
+    let Ok([environment, file]) = <[_; 2]>::try_from(positional) else {
+        bail!("expected an environment and a file (see --help)");
+    };
     Ok((environment, file))
 }

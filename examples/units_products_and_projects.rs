@@ -6,24 +6,43 @@
 //! cargo run --example units_products_and_projects -- ORG_ID -e staging
 //! ```
 //!
-//! `ORG_ID` is an organisation you may create units in (`org_units_products` lists them).
-//! Against `squonk2-sandbox`, use the organisation it starts with,
-//! `org-5a4db0c5-0000-4000-8000-000000000001` (printed at start-up).
-//! Log in with an environment of your environments file (`-e NAME`, else the file's default
-//! environment); it needs both the Data Manager and the Account Server (`dm-hostname`,
-//! `as-hostname` and both Keycloak client ids).
+//! Against `squonk2-sandbox`, use the organisation every sandbox starts with,
+//! `squonk2_sandbox::SANDBOX_ORG_ID` (printed at start-up).
 //!
-//! When a step fails, what was made so far is deleted (newest first) before the program
-//! stops with a non-zero exit.
+//! Needs `squonk2`, `anyhow` and `lexopt`, and the file `examples/common/mod.rs` copied
+//! beside it.
+
+#[macro_use]
+mod common;
 
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context as _, Result};
+use squonk2::as_api::models::{OrganisationUnitPostResponse, UnitProductPostResponse};
 use squonk2::as_api::{self, CreateProductOptions};
+use squonk2::dm_api::models::ProjectPostResponse;
 use squonk2::{dm_api, ApiRv, Client};
 
-const USAGE: &str = "usage: units_products_and_projects ORG_ID [-e ENVIRONMENT]";
+const HELP: &str = "\
+How projects are paid for: creates an Account Server unit in an organisation, a storage
+product and a project-tier product in it, and a Data Manager project on the project-tier
+product; then deletes them all in reverse order. When a step fails, what was made so far
+is deleted (newest first) before the program stops with a non-zero exit.
+
+usage: units_products_and_projects ORG_ID [-e ENVIRONMENT]
+
+  ORG_ID                   an organisation you may create units in (org_units_products
+                           lists them; a fresh sandbox has one, printed at its start-up)
+  -e, --environment NAME   an environment of your environments file (default: the file's
+                           default environment); it needs both the Data Manager and the
+                           Account Server (dm-hostname, as-hostname and both Keycloak
+                           client ids)
+  -h, --help               print this help
+
+Environment variables:
+  SQUONK2_ENVIRONMENTS_FILE   the environments file (default ~/.squonk2/environments)
+";
 
 /// Something made, and how to delete it.
 struct Made {
@@ -32,16 +51,10 @@ struct Made {
 }
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("units_products_and_projects: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main("units_products_and_projects", run)
 }
 
-fn run() -> Result<()> {
+fn run() -> Result<bool> {
     let (org_id, environment) = parse_args()?;
     let client = Client::from_environment(environment.as_deref())?;
     // Log in to both services now, so that a missing setting stops us before we make anything.
@@ -56,7 +69,7 @@ fn run() -> Result<()> {
     let mut failed = 0;
     for item in made.iter().rev() {
         match (item.delete)(&client).into_result() {
-            Ok(_) => println!("Deleted {}", item.what),
+            Ok(_) => out!("Deleted {}", item.what),
             Err(e) => {
                 eprintln!(
                     "units_products_and_projects: could not delete {}: {e:#}",
@@ -70,8 +83,8 @@ fn run() -> Result<()> {
     if failed > 0 {
         bail!("{failed} things could not be deleted: delete them yourself");
     }
-    println!("Done");
-    Ok(())
+    out!("Done");
+    Ok(true)
 }
 
 /// Makes the unit, the products and the project, recording each in `made` as it is made.
@@ -84,9 +97,10 @@ fn make_all(client: &Client, org_id: &str, made: &mut Vec<Made>) -> Result<()> {
 
     // A unit, billed on the 8th of each month.
     let unit_name = format!("Example unit {suffix}");
-    let unit = as_api::create_unit(client, &unit_name, org_id, 8).into_result()?;
-    let unit_id = id(&unit, "id")?;
-    println!("Created unit {unit_id} ({unit_name:?})");
+    let unit: OrganisationUnitPostResponse =
+        as_api::create_unit(client, &unit_name, org_id, 8).parse()?;
+    let unit_id = unit.id;
+    out!("Created unit {unit_id} ({unit_name:?})");
     let to_delete = unit_id.clone();
     made.push(Made {
         what: format!("unit {unit_id}"),
@@ -105,9 +119,9 @@ fn make_all(client: &Client, org_id: &str, made: &mut Vec<Made>) -> Result<()> {
             ..Default::default()
         },
     )
-    .into_result()?;
-    let storage_id = id(&storage, "id")?;
-    println!("Created storage product {storage_id}");
+    .parse::<UnitProductPostResponse>()?;
+    let storage_id = storage.id;
+    out!("Created storage product {storage_id}");
     made.push(product(&storage_id, "storage"));
 
     // A project-tier product: its flavour sets its allowance and limit.
@@ -121,17 +135,17 @@ fn make_all(client: &Client, org_id: &str, made: &mut Vec<Made>) -> Result<()> {
             ..Default::default()
         },
     )
-    .into_result()?;
-    let tier_id = id(&tier, "id")?;
-    println!("Created project-tier product {tier_id}");
+    .parse::<UnitProductPostResponse>()?;
+    let tier_id = tier.id;
+    out!("Created project-tier product {tier_id}");
     made.push(product(&tier_id, "project-tier"));
 
     // A Data Manager project paid for by the project-tier product.
     let project_name = format!("Example project {suffix}");
-    let project = dm_api::create_project(client, &project_name, &tier_id, &Default::default())
-        .into_result()?;
-    let project_id = id(&project, "project_id")?;
-    println!("Created project {project_id} ({project_name:?}) on product {tier_id}");
+    let project: ProjectPostResponse =
+        dm_api::create_project(client, &project_name, &tier_id, &Default::default()).parse()?;
+    let project_id = project.project_id;
+    out!("Created project {project_id} ({project_name:?}) on product {tier_id}");
     made.push(Made {
         what: format!("project {project_id}"),
         delete: Box::new(move |c| dm_api::delete_project(c, &project_id)),
@@ -147,14 +161,6 @@ fn product(product_id: &str, kind: &str) -> Made {
     }
 }
 
-/// The id called `key` in an answer.
-fn id(answer: &serde_json::Value, key: &str) -> Result<String> {
-    answer[key]
-        .as_str()
-        .map(str::to_string)
-        .with_context(|| format!("the answer has no {key}: {answer}"))
-}
-
 fn parse_args() -> Result<(String, Option<String>)> {
     use lexopt::prelude::*;
 
@@ -162,15 +168,14 @@ fn parse_args() -> Result<(String, Option<String>)> {
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
         match arg {
-            Short('e') | Long("environment") => environment = Some(parser.value()?.string()?),
-            Short('h') | Long("help") => {
-                println!("{USAGE}");
-                std::process::exit(0);
+            Short('e') | Long("environment") => {
+                environment = Some(common::value(&mut parser, "--environment")?)
             }
+            Short('h') | Long("help") => common::help(HELP),
             Value(value) if org_id.is_none() => org_id = Some(value.string()?),
             _ => return Err(arg.unexpected().into()),
         }
     }
-    let org_id = org_id.with_context(|| format!("expected an organisation id\n{USAGE}"))?;
+    let org_id = org_id.context("expected an organisation id (see --help)")?;
     Ok((org_id, environment))
 }

@@ -332,7 +332,7 @@ fn quickstart_fails_clearly_and_cleans_up() {
         .unwrap();
     let (_, stderr) = text(&output);
     assert!(!output.status.success());
-    assert!(stderr.contains("quickstart failed:"), "{stderr}");
+    assert!(stderr.contains("quickstart: "), "{stderr}");
     assert!(stderr.contains("connection refused"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 
@@ -924,28 +924,46 @@ fn delete_old_instances_reads_naive_and_zoned_stop_times() {
     // A real Data Manager writes naive UTC (`2026-12-01T20:09:51.813613`); older sandboxes
     // and other tools write `Z` or `+00:00`. The example must read all three.
     let deployment = Deployment::start();
+    let alice = deployment.user("alice");
+    let project_id = project(&alice, "times");
+    for name in ["naive", "zulu", "offset", "garbled"] {
+        run_nop(&alice, &project_id, name, true);
+    }
     let at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(100);
     let naive = format!("{:.6}", jiff::tz::Offset::UTC.to_datetime(at));
-    let instance = |id: &str, stopped: String| serde_json::json!({"id": id, "owner": "alice", "name": id, "stopped": stopped});
-    let listing = serde_json::json!({"count": 4, "instances": [
-        instance("instance-naive", naive.clone()),
-        instance("instance-zulu", format!("{naive}Z")),
-        instance("instance-offset", format!("{naive}+00:00")),
-        instance("instance-garbled", "last tuesday".into()),
-    ]});
+    // The sandbox's own listing, with the stop times written each way.
+    let mut listing = dm_api::get_available_instances(&alice)
+        .into_result()
+        .unwrap();
+    let mut ids = std::collections::HashMap::new();
+    for instance in listing["instances"].as_array_mut().unwrap() {
+        let name = instance["name"].as_str().unwrap().to_string();
+        instance["stopped"] = match name.as_str() {
+            "naive" => naive.clone(),
+            "zulu" => format!("{naive}Z"),
+            "offset" => format!("{naive}+00:00"),
+            _ => "last tuesday".into(),
+        }
+        .into();
+        ids.insert(name, instance["id"].as_str().unwrap().to_string());
+    }
     deployment.sandbox.add_fault(
         FaultRule::new("/data-manager-api/instance", Fault::json(200, &listing)).method("GET"),
     );
     let (ok, stdout, stderr) = deployment.run("delete_old_instances", &["sandbox"]);
     assert!(ok, "{stdout}\n{stderr}");
-    for id in ["instance-naive", "instance-zulu", "instance-offset"] {
+    for name in ["naive", "zulu", "offset"] {
+        let id = &ids[name];
         assert!(
             stdout.contains(&format!("[{id}] of alice")),
-            "{id}: {stdout}"
+            "{name}: {stdout}"
         );
     }
     assert!(
-        stdout.contains("skipping instance-garbled: cannot read its stop time"),
+        stdout.contains(&format!(
+            "skipping {}: cannot read its stop time",
+            ids["garbled"]
+        )),
         "{stdout}"
     );
     assert!(stdout.contains("Found 3 of 4 instances"), "{stdout}");
@@ -1066,4 +1084,430 @@ fn org_units_products_prints_the_tree_with_coins() {
         !ok && stderr.contains("'nowhere' environment does not exist"),
         "{stderr}"
     );
+}
+
+// What every example shares: help, bad values, closed pipes, interrupts.
+
+/// Every example, with the arguments that would make it work.
+const EXAMPLES: [&str; 12] = [
+    "calc_rdkit_props",
+    "delete_all_instances",
+    "delete_old_instances",
+    "delete_test_projects",
+    "get_token",
+    "job_chain",
+    "list_environments",
+    "load_exchange_rates",
+    "org_units_products",
+    "quickstart",
+    "save_exchange_rates",
+    "units_products_and_projects",
+];
+
+#[test]
+fn help_says_what_each_example_does_and_does_nothing() {
+    let deployment = Deployment::start();
+    deployment.sandbox.clear_requests();
+    for name in EXAMPLES {
+        // With everything set that would make it run against the sandbox.
+        let (ok, stdout, stderr) = deployment.run_with(
+            example(name)
+                .arg("--help")
+                .env("SQUONK2_ENVIRONMENT", "sandbox")
+                .env("DMAPI_USERNAME", "dmit-admin")
+                .env("DMAPI_USERNAME_PASSWORD", "dmit-admin-password"),
+        );
+        assert!(ok, "{name}: {stdout}\n{stderr}");
+        assert!(stderr.is_empty(), "{name}: {stderr}");
+        assert!(
+            stdout.contains(&format!("usage: {name}")),
+            "{name}: {stdout}"
+        );
+        assert!(stdout.contains("-h, --help"), "{name}: {stdout}");
+        assert!(
+            stdout.contains("Environment variables:\n  "),
+            "{name}: {stdout}"
+        );
+        // Each flag with a value says, on its line, its default or that it is required.
+        for line in stdout.lines().filter(|l| l.starts_with("  -")) {
+            let takes_value = line.split_whitespace().any(|word| {
+                word.len() > 1 && word.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+            });
+            assert!(
+                !takes_value || line.contains("default") || line.contains("required"),
+                "{name}: {line:?} says no default\n{stdout}"
+            );
+        }
+    }
+    // Nothing was called: no login, no project made.
+    assert_eq!(deployment.sandbox.requests(), [], "a --help did something");
+}
+
+#[test]
+fn a_bad_value_names_the_flag_and_the_value() {
+    let deployment = Deployment::start();
+    for (name, args, expected) in [
+        (
+            "delete_old_instances",
+            &["sandbox", "--age", "abc"][..],
+            "invalid value \"abc\" for --age: invalid float literal",
+        ),
+        (
+            "calc_rdkit_props",
+            &["p", "f", "--wait-minutes", "soon"][..],
+            "invalid value \"soon\" for --wait-minutes: invalid digit",
+        ),
+    ] {
+        let (ok, _, stderr) = deployment.run(name, args);
+        assert!(!ok && stderr.contains(expected), "{name}: {stderr}");
+    }
+    assert_eq!(deployment.sandbox.requests(), []);
+}
+
+#[test]
+fn nothing_found_prints_no_do_it_hint() {
+    let deployment = Deployment::start();
+    let (ok, stdout, stderr) = deployment.run("delete_old_instances", &["sandbox"]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("Found 0 of 0 instances"), "{stdout}");
+    assert!(!stdout.contains("--do-it"), "{stdout}");
+    let (ok, stdout, _) = deployment.run("delete_test_projects", &["sandbox", "test-"]);
+    assert!(ok && !stdout.contains("--do-it"), "{stdout}");
+    // Rates already as the file has them.
+    let file = deployment.dir.path().join("rates.yaml");
+    let (ok, stdout, stderr) =
+        deployment.run("save_exchange_rates", &["sandbox", file.to_str().unwrap()]);
+    assert!(ok, "{stdout}\n{stderr}");
+    let (ok, stdout, _) =
+        deployment.run("load_exchange_rates", &["sandbox", file.to_str().unwrap()]);
+    assert!(ok && stdout.contains("Nothing to change"), "{stdout}");
+    assert!(!stdout.contains("--do-it"), "{stdout}");
+}
+
+#[test]
+fn a_closed_stdout_ends_the_example_quietly() {
+    let deployment = Deployment::start();
+    for (name, args) in [
+        ("org_units_products", &["sandbox"][..]),
+        ("delete_old_instances", &["sandbox"][..]),
+        ("list_environments", &[][..]),
+    ] {
+        let mut child = example(name)
+            .args(args)
+            .env("SQUONK2_ENVIRONMENTS_FILE", &deployment.environments)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // As `| head -0`: the reader goes away before the first line.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success(),
+            "{name}: {:?} {stderr}",
+            output.status
+        );
+        assert!(stderr.is_empty(), "{name}: {stderr}");
+    }
+}
+
+/// Runs an admin tool until it is in admin mode and waits on `method hung_path` (which
+/// never answers), interrupts it, and checks it left admin mode and exited.
+fn interrupt_in_admin_mode(
+    deployment: &Deployment,
+    command: &mut Command,
+    method: &str,
+    hung_path: &str,
+) {
+    deployment.sandbox.clear_requests();
+    deployment.sandbox.add_fault(
+        FaultRule::new(hung_path, Fault::Hang)
+            .method(method)
+            .times(1),
+    );
+    let mut child = command
+        .env("SQUONK2_ENVIRONMENTS_FILE", &deployment.environments)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let waiting = wait_until(Duration::from_secs(30), || {
+        deployment
+            .sandbox
+            .requests()
+            .iter()
+            .any(|r| r.method == method && r.path == hung_path)
+    });
+    assert!(waiting, "it never asked for {hung_path}");
+    let account = dm_api::get_account(&deployment.admin(), &Default::default())
+        .into_result()
+        .unwrap();
+    assert_eq!(
+        account["user"]["become_admin"], true,
+        "not in admin mode yet"
+    );
+
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exited = wait_until(Duration::from_secs(30), || {
+        child.try_wait().unwrap().is_some()
+    });
+    if !exited {
+        let _ = child.kill();
+    }
+    assert!(exited, "it did not end on SIGINT");
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted; left admin mode"), "{stderr}");
+    // After the hung request, the sandbox saw admin mode switched off.
+    let requests = deployment.sandbox.requests();
+    let hung = requests.iter().position(|r| r.path == hung_path).unwrap();
+    let left = requests[hung..].iter().any(|r| {
+        r.method == "PATCH"
+            && r.path == "/data-manager-api/user/account"
+            && format!("{:?}", r.body).contains("become_admin=False")
+    });
+    assert!(left, "no request switched admin mode off");
+    assert_admin_mode_off(deployment);
+}
+
+#[test]
+fn an_interrupted_admin_tool_leaves_admin_mode() {
+    let deployment = Deployment::start();
+    let alice = deployment.user("alice");
+    let project_id = project(&alice, "test-old");
+    run_nop(&alice, &project_id, "old", true);
+
+    let mut command = example("delete_old_instances");
+    command.args(["sandbox", "--age", "0", "--do-it"]);
+    interrupt_in_admin_mode(
+        &deployment,
+        &mut command,
+        "GET",
+        "/data-manager-api/instance",
+    );
+
+    let mut command = example("delete_test_projects");
+    command.args(["sandbox", "test-", "--do-it"]);
+    interrupt_in_admin_mode(
+        &deployment,
+        &mut command,
+        "GET",
+        "/data-manager-api/project",
+    );
+
+    let sandbox = &deployment.sandbox;
+    let mut command = example("delete_all_instances");
+    command
+        .args(["-k", &sandbox.base_url(), "-r", sandbox.realm()])
+        .args(["-d", &sandbox.dm_api_url(), "--admin", "--do-it"])
+        .env("DMAPI_USERNAME", "dmit-admin")
+        .env("DMAPI_USERNAME_PASSWORD", "dmit-admin-password");
+    interrupt_in_admin_mode(
+        &deployment,
+        &mut command,
+        "GET",
+        "/data-manager-api/project",
+    );
+
+    // Nothing was deleted.
+    assert_eq!(all_instances(&deployment).len(), 1);
+    assert_eq!(project_names(&alice), ["test-old"]);
+
+    // Interrupted while setting a rate.
+    let admin = deployment.admin();
+    let file = deployment.dir.path().join("rates.yaml");
+    std::fs::write(
+        &file,
+        "- {collection: im-test, job: nop, version: 1.0.0, rate: '0.5'}\n",
+    )
+    .unwrap();
+    let rates = dm_api::get_job_exchange_rates(&admin, &Default::default())
+        .into_result()
+        .unwrap();
+    let nop = rates["exchange_rates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["job"] == "nop")
+        .unwrap();
+    let path = format!("/data-manager-api/job/{}/exchange-rate", nop["id"]);
+    let mut command = example("load_exchange_rates");
+    command.args(["sandbox", file.to_str().unwrap(), "--do-it"]);
+    interrupt_in_admin_mode(&deployment, &mut command, "PUT", &path);
+}
+
+#[test]
+fn calc_rdkit_props_and_job_chain_make_their_own_project() {
+    let deployment = Deployment::start();
+    let admin = deployment.admin();
+    let input = repo_file("examples/data/molecules.smi");
+    let output_file = deployment.dir.path().join("props.smi");
+    let (ok, stdout, stderr) = deployment.run(
+        "calc_rdkit_props",
+        &[
+            "--new-project",
+            input.to_str().unwrap(),
+            "-o",
+            output_file.to_str().unwrap(),
+            "-e",
+            "sandbox",
+        ],
+    );
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("Made project project-"), "{stdout}");
+    assert!(stdout.contains("Deleted project project-"), "{stdout}");
+    assert!(output_file.exists());
+    assert!(project_names(&admin).is_empty(), "the project is deleted");
+    assert!(all_instances(&deployment).is_empty());
+
+    let jobs = repo_file("examples/data/jobs.yaml");
+    let (ok, stdout, stderr) = deployment.run(
+        "job_chain",
+        &[
+            "--new-project",
+            "--keep",
+            jobs.to_str().unwrap(),
+            "-e",
+            "sandbox",
+        ],
+    );
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("Keeping project project-"), "{stdout}");
+    let names = project_names(&admin);
+    assert!(
+        names.len() == 1 && names[0].starts_with("job_chain "),
+        "{names:?}"
+    );
+    assert!(stdout.ends_with("Done [SUCCESS]\n"), "{stdout}");
+
+    // A project id, or --new-project: not both, not neither.
+    let (ok, _, stderr) = deployment.run("job_chain", &["--new-project", "p", "f"]);
+    assert!(!ok && stderr.contains("(or --new-project)"), "{stderr}");
+    let (ok, _, stderr) = deployment.run("job_chain", &["p", "f", "--keep"]);
+    assert!(
+        !ok && stderr.contains("--keep goes with --new-project"),
+        "{stderr}"
+    );
+}
+
+/// The crates an example (with the files of `examples/common/` it includes) uses, as named
+/// in code (`serde_json::`, `use jiff::...`).
+fn crates_used(source: &str) -> Vec<&'static str> {
+    [
+        "anyhow",
+        "ctrlc",
+        "jiff",
+        "lexopt",
+        "log",
+        "serde",
+        "serde_json",
+        "serde_norway",
+        "squonk2",
+        "squonk2_sandbox",
+        "ureq",
+        "yaml_rust2",
+    ]
+    .into_iter()
+    .filter(|krate| {
+        source.match_indices(&format!("{krate}::")).any(|(at, _)| {
+            // Not the tail of a longer name (`squonk2_sandbox::` is not `sandbox::`).
+            !source[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    })
+    .collect()
+}
+
+#[test]
+fn every_example_names_the_crates_and_files_it_needs() {
+    let dir = repo_file("examples");
+    for name in EXAMPLES {
+        let path = dir.join(format!("{name}.rs"));
+        let mut source = std::fs::read_to_string(&path).unwrap();
+        let header: String = source
+            .lines()
+            .take_while(|l| l.starts_with("//!"))
+            .map(|l| l.trim_start_matches("//!").trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let needs = header
+            .split("Needs ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{name} does not say what it needs"));
+        // The shared files it includes must be named, and count as its source.
+        for (module, file) in [
+            ("mod common;", "common/mod.rs"),
+            ("mod admin_mode;", "common/admin_mode.rs"),
+        ] {
+            if source.contains(module) {
+                let copy = format!("`examples/{file}`");
+                assert!(needs.contains(&copy), "{name} does not name {copy}");
+                source.push_str(&std::fs::read_to_string(dir.join(file)).unwrap());
+            }
+        }
+        let code: String = source
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for krate in crates_used(&code) {
+            // The package's name: `serde_json`, but `yaml-rust2`.
+            let named = |name: String| needs.contains(&format!("`{name}`"));
+            assert!(
+                named(krate.to_string()) || named(krate.replace('_', "-")),
+                "{name} uses {krate} but does not name it at its top: {needs}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_readme_lists_every_variable_each_example_reads() {
+    let readme = std::fs::read_to_string(repo_file("README.md")).unwrap();
+    for name in EXAMPLES {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{name}` |")))
+            .unwrap_or_else(|| panic!("no row for {name} in the README's examples table"));
+        // The variables its --help lists.
+        let output = example(name).arg("--help").output().unwrap();
+        let help = text(&output).0;
+        let variables = help
+            .split("Environment variables:\n")
+            .nth(1)
+            .unwrap_or_default();
+        let names: Vec<&str> = variables
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|w| {
+                w.chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+            })
+            .collect();
+        assert!(!names.is_empty(), "{name}: {help}");
+        for variable in names {
+            assert!(
+                row.contains(&format!("`{variable}`")),
+                "{name} reads {variable}, the README's row does not say so: {row}"
+            );
+        }
+    }
+    // The credential variables, and who reads them.
+    for variable in [
+        "SQUONK2_KEYCLOAK_USER",
+        "SQUONK2_KEYCLOAK_USER_PASSWORD",
+        "DMAPI_USERNAME",
+        "DMAPI_USERNAME_PASSWORD",
+    ] {
+        let credentials = readme.split("### Credentials").nth(1).unwrap();
+        assert!(credentials.contains(&format!("`{variable}`")), "{variable}");
+    }
 }
