@@ -89,7 +89,6 @@ fn fails_with_start(rv: ApiRv, status: u16, error_start: &str) {
     assert!(rv.error().unwrap().starts_with(error_start), "{rv:?}");
 }
 
-
 /// Uploads `file` as a new Dataset (or a version of `dataset_id`) and waits for its task;
 /// returns (dataset id, version, the finished task).
 fn upload(

@@ -171,36 +171,17 @@ pub(crate) fn outcome(fault: Fault) -> Outcome {
             status,
             content_type,
             body,
-        } => {
-            let mut response = Response::new(Body::from(body));
-            *response.status_mut() = status_code(status);
-            if let Ok(value) = HeaderValue::from_str(&content_type) {
-                response.headers_mut().insert(header::CONTENT_TYPE, value);
-            }
-            Outcome::Respond(response)
-        }
+        } => respond(status, [("content-type".to_string(), content_type)], body),
         Fault::RespondWithHeaders {
             status,
             headers,
             body,
-        } => {
-            let mut response = Response::new(Body::from(body));
-            *response.status_mut() = status_code(status);
-            let map = response.headers_mut();
-            map.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            for (name, value) in headers {
-                if let (Ok(name), Ok(value)) = (
-                    header::HeaderName::from_bytes(name.as_bytes()),
-                    HeaderValue::from_str(&value),
-                ) {
-                    map.insert(name, value);
-                }
-            }
-            Outcome::Respond(response)
-        }
+        } => respond(
+            status,
+            std::iter::once(("content-type".to_string(), "application/json".to_string()))
+                .chain(headers),
+            body,
+        ),
         Fault::Drip {
             status,
             body,
@@ -239,6 +220,27 @@ pub(crate) fn outcome(fault: Fault) -> Outcome {
             Outcome::Respond(response)
         }
     }
+}
+
+/// An answer with this status, these headers (a later one of a name replaces an earlier
+/// one; invalid ones are left out) and this body.
+fn respond(
+    status: u16,
+    headers: impl IntoIterator<Item = (String, String)>,
+    body: Vec<u8>,
+) -> Outcome {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status_code(status);
+    let map = response.headers_mut();
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (
+            header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            map.insert(name, value);
+        }
+    }
+    Outcome::Respond(response)
 }
 
 fn status_code(status: u16) -> StatusCode {
