@@ -154,15 +154,17 @@ pub(crate) fn jwt_times(token: &str) -> Option<JwtTimes> {
     }
     let payload = base64url_decode(payload)?;
     let claims: serde_json::Value = serde_json::from_slice(&payload).ok()?;
-    let seconds = |name: &str| {
-        let v = claims.get(name)?;
-        // `as` saturates for floats out of range and maps NaN to 0.
-        v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))
-    };
     Some(JwtTimes {
-        exp: seconds("exp")?,
-        iat: seconds("iat"),
+        exp: json_seconds(claims.get("exp")?)?,
+        iat: claims.get("iat").and_then(json_seconds),
     })
+}
+
+/// A JSON number of seconds as an `i64`: floats are truncated, and numbers outside `i64`
+/// are clamped to it (`as` saturates, and maps NaN to 0), never wrapped. `None` for a value
+/// that is not a number.
+pub(crate) fn json_seconds(value: &serde_json::Value) -> Option<i64> {
+    value.as_i64().or_else(|| value.as_f64().map(|f| f as i64))
 }
 
 /// The `exp` claim of a JWT (see [`jwt_times`]).

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::encoding::{form_urlencode, jwt_times, path_segment, redact_url, scrub};
+use crate::encoding::{form_urlencode, json_seconds, jwt_times, path_segment, redact_url, scrub};
 use crate::transport::{self, body_excerpt, DebugLog, Limits};
 
 /// The most a token is renewed ahead of its expiry; short-lived tokens are renewed when
@@ -190,10 +190,7 @@ pub(crate) fn token_request(
             false,
         ));
     };
-    let seconds = |name: &str| {
-        let v = json.get(name)?;
-        v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))
-    };
+    let seconds = |name: &str| json.get(name).and_then(json_seconds);
     Ok(TokenResponse {
         access_token: access_token.to_string(),
         refresh_token: json

@@ -618,8 +618,7 @@ fn urls_and_verify_flags_come_from_the_environment() {
         [sandbox.ui_api_url(), ui_url["result"]["value"][1]],
         rv_json(&expected_rv(&ui_version)),
     ]);
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "from_env_child", "--test-threads=1"])
+    let output = child_test("from_env_child")
         .env("CHILD_EXPECT", expected.to_string())
         .env("SQUONK2_ASAPI_URL", sandbox.as_api_url())
         .env(

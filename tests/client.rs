@@ -448,14 +448,8 @@ fn debug_log_child() {
 #[test]
 fn the_debug_log_shows_calls_but_no_secrets() {
     let sandbox = sandbox();
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "debug_log_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    let output = child_test("debug_log_child")
+        .arg("--nocapture")
         .env("CHILD_SANDBOX", sandbox.base_url())
         .env("SQUONK2_API_DEBUG_REQUESTS", "yes")
         .output()
@@ -528,8 +522,7 @@ fn from_env_reads_the_python_variables() {
         [sandbox.as_api_url(), as_["result"]["value"][1]],
         [sandbox.ui_api_url(), ui["result"]["value"][1]],
     ]);
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "from_env_child", "--test-threads=1"])
+    let output = child_test("from_env_child")
         .env("CHILD_EXPECT", expected.to_string())
         .env("SQUONK2_DMAPI_URL", sandbox.dm_api_url())
         .env(
@@ -659,13 +652,7 @@ fn from_environment_reads_the_environments_file() {
     let dir = TempDir::new();
     let file = dir.path().join("environments");
     std::fs::write(&file, sandbox.environments_yaml()).unwrap();
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "from_environment_child",
-            "--test-threads=1",
-        ])
+    let output = child_test("from_environment_child")
         .env("SQUONK2_ENVIRONMENTS_FILE", &file)
         .output()
         .unwrap();

@@ -1050,13 +1050,8 @@ fn hardening_debug_child() {
 fn the_debug_log_shows_retries_and_no_secrets() {
     let sandbox = sandbox();
     sandbox.add_fault(FaultRule::new(VERSION_PATH, Fault::error(503, "restarting")).times(2));
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "hardening_debug_child",
-            "--nocapture",
-        ])
+    let output = child_test("hardening_debug_child")
+        .arg("--nocapture")
         .env("CHILD_SANDBOX", sandbox.base_url())
         .env("SQUONK2_API_DEBUG_REQUESTS", "yes")
         .output()

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
-use common::{builder_for, dead_port, ADMIN_PASSWORD, ADMIN_USER};
+use common::{builder_for, child_test, dead_port, ADMIN_PASSWORD, ADMIN_USER};
 use squonk2::auth::{get_access_token, GetAccessTokenOptions};
 use squonk2::{dm_api, Client, ErrorKind, Progress};
 use squonk2_sandbox::{Fault, FaultRule, Sandbox, DM_CLIENT_ID};
@@ -42,14 +42,8 @@ fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
 /// proxy variables cleared unless given), and returns its output. The child's variables
 /// cannot leak into the other tests running in parallel.
 fn run_child(name: &str, env: &[(&str, &str)]) -> std::process::Output {
-    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
-    command.args([
-        "--ignored",
-        "--exact",
-        name,
-        "--nocapture",
-        "--test-threads=1",
-    ]);
+    let mut command = child_test(name);
+    command.arg("--nocapture");
     for var in [
         "ALL_PROXY",
         "all_proxy",

@@ -81,6 +81,15 @@ fn base64url(bytes: &[u8]) -> String {
     out
 }
 
+/// A command running the ignored test `name` of this test binary alone, in a child process
+/// (for tests that need environment variables or stderr of their own); add `--nocapture`
+/// to see its output.
+pub fn child_test(name: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command.args(["--ignored", "--exact", name, "--test-threads=1"]);
+    command
+}
+
 /// Creates a project on the test product and returns its id.
 pub fn new_test_project(client: &Client, name: &str) -> String {
     let created = ok(squonk2::dm_api::create_project(
