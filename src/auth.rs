@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::encoding::{check_base_url, jwt_exp, redact_url, trim_base_url};
+use crate::error::{Error, ErrorKind};
 use crate::token::{seconds_left, token_request, unix_now, TokenEndpoint, MAX_MARGIN_S};
 
 /// Optional arguments of [`get_access_token`].
@@ -21,20 +22,12 @@ pub struct GetAccessTokenOptions {
     pub prior_token: Option<String>,
     /// Time-out for the whole token request (default 4 s).
     pub timeout: Option<Duration>,
-    /// Time-out in seconds for the whole token request; used only when
-    /// [`timeout`](GetAccessTokenOptions::timeout) is `None`.
-    #[deprecated(note = "use `timeout`, a `Duration`")]
-    pub timeout_s: Option<u64>,
 }
 
 impl GetAccessTokenOptions {
-    /// The time-out to use: `timeout`, else `timeout_s`, else 4 s.
+    /// The time-out to use: `timeout`, else 4 s.
     fn effective_timeout(&self) -> Duration {
-        #[allow(deprecated)]
-        let seconds = self.timeout_s;
-        self.timeout
-            .or(seconds.map(Duration::from_secs))
-            .unwrap_or(Duration::from_secs(4))
+        self.timeout.unwrap_or(Duration::from_secs(4))
     }
 }
 
@@ -92,7 +85,10 @@ pub fn get_access_token(
     username: &str,
     password: &str,
     opts: &GetAccessTokenOptions,
-) -> anyhow::Result<String> {
+) -> Result<String, Error> {
+    let fail = |kind: ErrorKind, message: String| {
+        Error::new(kind, message).with_function("auth::get_access_token")
+    };
     for (name, value) in [
         ("keycloak_url", keycloak_url),
         ("keycloak_realm", keycloak_realm),
@@ -100,7 +96,7 @@ pub fn get_access_token(
         ("username", username),
     ] {
         if value.is_empty() {
-            anyhow::bail!("{name} is required");
+            return Err(fail(ErrorKind::InvalidInput, format!("{name} is required")));
         }
     }
     if let Some(prior) = opts.prior_token.as_deref().filter(|t| !t.is_empty()) {
@@ -114,9 +110,12 @@ pub fn get_access_token(
         }
     }
     check_base_url(keycloak_url).map_err(|why| {
-        anyhow::anyhow!(
-            "the Keycloak URL {:?} is not valid: {why}",
-            redact_url(keycloak_url)
+        fail(
+            ErrorKind::InvalidUrl,
+            format!(
+                "the Keycloak URL {:?} is not valid: {why}",
+                redact_url(keycloak_url)
+            ),
         )
     })?;
     let secret = opts
@@ -142,5 +141,5 @@ pub fn get_access_token(
     };
     token_request(&endpoint, &form, &[password, secret.unwrap_or("")])
         .map(|response| response.access_token)
-        .map_err(|e| anyhow::Error::msg(e.message))
+        .map_err(|e| fail(ErrorKind::Login, e.message).with_transient(e.transient))
 }

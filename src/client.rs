@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::encoding::{check_base_url, redact_url};
+use crate::error::{Error, ErrorKind};
 use crate::request::RetryPolicy;
 use crate::token::{KeycloakLogin, LoginSettings, Secret, TokenError};
 use crate::transport::{new_agent, parse_pem_certificates, ProxyChoice, Reach};
@@ -186,7 +187,7 @@ impl Client {
     ///
     /// As [`ClientBuilder::build`]: an invalid URL, or a `SQUONK2_CA_BUNDLE` that cannot be
     /// read or holds no certificate.
-    pub fn from_env() -> anyhow::Result<Client> {
+    pub fn from_env() -> Result<Client, Error> {
         ClientBuilder::from_env().build()
     }
 
@@ -200,7 +201,7 @@ impl Client {
     /// [`ClientBuilder::build`].
     #[cfg(feature = "environment")]
     #[cfg_attr(docsrs, doc(cfg(feature = "environment")))]
-    pub fn from_environment(name: Option<&str>) -> anyhow::Result<Client> {
+    pub fn from_environment(name: Option<&str>) -> Result<Client, Error> {
         ClientBuilder::from_environment(name)?.build()
     }
 
@@ -317,9 +318,8 @@ impl Client {
     ///
     /// When no token could be had from Keycloak (refused credentials, Keycloak unreachable
     /// or answering nonsense); the text never holds the password.
-    pub fn dm_access_token(&self) -> anyhow::Result<Option<String>> {
-        self.token(Api::Dm, self.timeout_or(crate::request::DEFAULT_TIMEOUT))
-            .map_err(|e| anyhow::Error::msg(e.message))
+    pub fn dm_access_token(&self) -> Result<Option<String>, Error> {
+        self.access_token_for(Api::Dm, "Client::dm_access_token")
     }
 
     /// As [`Client::dm_access_token`], for the Account Server.
@@ -327,9 +327,17 @@ impl Client {
     /// # Errors
     ///
     /// As [`Client::dm_access_token`].
-    pub fn as_access_token(&self) -> anyhow::Result<Option<String>> {
-        self.token(Api::As, self.timeout_or(crate::request::DEFAULT_TIMEOUT))
-            .map_err(|e| anyhow::Error::msg(e.message))
+    pub fn as_access_token(&self) -> Result<Option<String>, Error> {
+        self.access_token_for(Api::As, "Client::as_access_token")
+    }
+
+    fn access_token_for(&self, api: Api, function: &str) -> Result<Option<String>, Error> {
+        self.token(api, self.timeout_or(crate::request::DEFAULT_TIMEOUT))
+            .map_err(|e| {
+                Error::new(ErrorKind::Login, e.message)
+                    .with_transient(e.transient)
+                    .with_function(function)
+            })
     }
 }
 
@@ -472,7 +480,7 @@ impl ClientBuilder {
     /// When the environments file cannot be read or has no such environment.
     #[cfg(feature = "environment")]
     #[cfg_attr(docsrs, doc(cfg(feature = "environment")))]
-    pub fn from_environment(name: Option<&str>) -> anyhow::Result<ClientBuilder> {
+    pub fn from_environment(name: Option<&str>) -> Result<ClientBuilder, Error> {
         let env = crate::environment::Environment::new(name)?;
         Ok(ClientBuilder::from_environment_values(&env))
     }
@@ -692,51 +700,62 @@ impl ClientBuilder {
     }
 
     /// The roots and proxy, checked.
-    fn reach(&self) -> anyhow::Result<Reach> {
+    fn reach(&self) -> Result<Reach, Error> {
         let mut extra_roots = Vec::new();
         for (i, pem) in self.root_pems.iter().enumerate() {
             let certificates = parse_pem_certificates(pem).map_err(|why| {
-                anyhow::anyhow!(
+                build_error(ErrorKind::Certificate, format!(
                     "the certificate given to add_root_certificate_pem (call {}) cannot be used: {why}",
                     i + 1
-                )
+                ))
             })?;
             extra_roots.extend(certificates);
         }
         if let Some(path) = &self.ca_bundle {
             let pem = std::fs::read(path).map_err(|e| {
-                anyhow::anyhow!(
-                    "{CA_BUNDLE_VARIABLE}={} cannot be read: {e}",
-                    path.display()
+                build_error(
+                    ErrorKind::Certificate,
+                    format!(
+                        "{CA_BUNDLE_VARIABLE}={} cannot be read: {e}",
+                        path.display()
+                    ),
                 )
             })?;
             let certificates = parse_pem_certificates(&pem).map_err(|why| {
-                anyhow::anyhow!(
-                    "{CA_BUNDLE_VARIABLE}={} cannot be used: {why}",
-                    path.display()
+                build_error(
+                    ErrorKind::Certificate,
+                    format!(
+                        "{CA_BUNDLE_VARIABLE}={} cannot be used: {why}",
+                        path.display()
+                    ),
                 )
             })?;
             extra_roots.extend(certificates);
         }
         if self.platform_roots && !extra_roots.is_empty() {
-            anyhow::bail!(
+            return Err(build_error(ErrorKind::NotConfigured, format!(
                 "platform_roots(true) cannot be combined with add_root_certificate_pem or {CA_BUNDLE_VARIABLE}: add the certificate to the operating system's trust store, or use the bundled roots with the added certificate"
-            );
+            )));
         }
         let proxy = match &self.proxy {
             ProxySetting::FromEnv => ProxyChoice::FromEnv,
             ProxySetting::Direct => ProxyChoice::Direct,
             ProxySetting::Url(url) => {
                 let shown = redact_url(url.expose());
-                let proxy = ureq::Proxy::new(url.expose())
-                    .map_err(|e| anyhow::anyhow!("the proxy URL {shown:?} is not valid: {e}"))?;
+                let proxy = ureq::Proxy::new(url.expose()).map_err(|e| {
+                    build_error(
+                        ErrorKind::InvalidUrl,
+                        format!("the proxy URL {shown:?} is not valid: {e}"),
+                    )
+                })?;
                 if !matches!(
                     proxy.protocol(),
                     ureq::ProxyProtocol::Http | ureq::ProxyProtocol::Https
                 ) {
-                    anyhow::bail!(
-                        "the proxy URL {shown:?} is not valid: only http:// and https:// proxies are supported"
-                    );
+                    return Err(build_error(
+                        ErrorKind::InvalidUrl,
+                        format!("the proxy URL {shown:?} is not valid: only http:// and https:// proxies are supported"),
+                    ));
                 }
                 ProxyChoice::Fixed(proxy)
             }
@@ -758,7 +777,7 @@ impl ClientBuilder {
     /// [`as_client_id`](ClientBuilder::as_client_id)); on a certificate that cannot be used
     /// ([`add_root_certificate_pem`](ClientBuilder::add_root_certificate_pem),
     /// `SQUONK2_CA_BUNDLE`); on a proxy URL that is not valid.
-    pub fn build(self) -> anyhow::Result<Client> {
+    pub fn build(self) -> Result<Client, Error> {
         for (what, url) in [
             ("DM API URL", &self.dm_api_url),
             ("AS API URL", &self.as_api_url),
@@ -767,17 +786,26 @@ impl ClientBuilder {
         ] {
             if let Some(url) = url.as_deref().filter(|u| !u.is_empty()) {
                 check_base_url(url).map_err(|why| {
-                    anyhow::anyhow!("the {what} {:?} is not valid: {why}", redact_url(url))
+                    build_error(
+                        ErrorKind::InvalidUrl,
+                        format!("the {what} {:?} is not valid: {why}", redact_url(url)),
+                    )
                 })?;
             }
         }
         let login = match (&self.username, &self.password) {
             (Some(username), Some(password)) => {
                 let (Some(url), Some(realm)) = (&self.keycloak_url, &self.keycloak_realm) else {
-                    anyhow::bail!("credentials were given without a Keycloak URL and realm (use ClientBuilder::keycloak)");
+                    return Err(build_error(
+                        ErrorKind::NotConfigured,
+                        "credentials were given without a Keycloak URL and realm (use ClientBuilder::keycloak)",
+                    ));
                 };
                 if realm.is_empty() {
-                    anyhow::bail!("the Keycloak realm is empty");
+                    return Err(build_error(
+                        ErrorKind::NotConfigured,
+                        "the Keycloak realm is empty",
+                    ));
                 }
                 Some(Arc::new(KeycloakLogin::new(LoginSettings {
                     keycloak_url: url.trim_end_matches('/').to_string(),
@@ -817,9 +845,9 @@ impl ClientBuilder {
                 let has_url = url.as_deref().is_some_and(|u| !u.is_empty());
                 let has_client_id = client_id.as_deref().is_some_and(|c| !c.is_empty());
                 if has_url && token.is_none() && !has_client_id {
-                    anyhow::bail!(
+                    return Err(build_error(ErrorKind::NotConfigured, format!(
                         "credentials were given, but no Keycloak client id for the {name} API: call ClientBuilder::{setter}_client_id (usually {usual:?}), or give a token with ClientBuilder::{setter}_access_token"
-                    );
+                    )));
                 }
             }
         }
@@ -867,6 +895,11 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// A failure of [`ClientBuilder::build`].
+fn build_error(kind: ErrorKind, message: impl Into<String>) -> Error {
+    Error::new(kind, message).with_function("ClientBuilder::build")
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@
 //! ```no_run
 //! use squonk2::environment::{self, Environment};
 //!
-//! # fn main() -> anyhow::Result<()> {
+//! # fn main() -> Result<(), squonk2::Error> {
 //! // The names, the default first.
 //! let names = environment::load()?;
 //! println!("environments: {names:?}");
@@ -61,7 +61,17 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Result};
+use crate::error::{Error, ErrorKind};
+
+/// The results of this module: its failures are [`ErrorKind::Environment`] errors.
+type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An [`ErrorKind::Environment`] error with a formatted message.
+macro_rules! env_err {
+    ($($arg:tt)*) => {
+        Error::new(ErrorKind::Environment, format!($($arg)*))
+    };
+}
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::yaml::Hash;
 use yaml_rust2::{Yaml, YamlLoader};
@@ -202,7 +212,7 @@ impl Environments {
     /// let yaml = "default: b\nenvironments:\n  a: {}\n  b: {}\n";
     /// let environments = Environments::from_yaml_str("inline", yaml)?;
     /// assert_eq!(environments.names(), ["b", "a"]);
-    /// # Ok::<(), anyhow::Error>(())
+    /// # Ok::<(), squonk2::Error>(())
     /// ```
     ///
     /// # Errors
@@ -217,21 +227,21 @@ impl Environments {
         // PyYAML skips a byte-order mark; yaml-rust2 would make it part of the first key.
         let yaml = yaml.strip_prefix('\u{feff}').unwrap_or(yaml);
         check_bounds(yaml)
-            .map_err(|reason| anyhow!("{file} is not formatted correctly: {reason}"))?;
+            .map_err(|reason| env_err!("{file} is not formatted correctly: {reason}"))?;
         let documents = YamlLoader::load_from_str(yaml)
-            .map_err(|error| anyhow!("{file} is not formatted correctly: {error}"))?;
+            .map_err(|error| env_err!("{file} is not formatted correctly: {error}"))?;
         let root = match documents.as_slice() {
-            [] => return Err(anyhow!("{file} is empty")),
+            [] => return Err(env_err!("{file} is empty")),
             [root] => root,
             more => {
-                return Err(anyhow!(
+                return Err(env_err!(
                     "{file} is not formatted correctly: expected one YAML document, found {}",
                     more.len()
                 ))
             }
         };
         if is_falsy(root) {
-            return Err(anyhow!("{file} is empty"));
+            return Err(env_err!("{file} is empty"));
         }
         let Yaml::Hash(top) = root else {
             return Err(wrong_type(&source, "the file", "a mapping", root));
@@ -239,15 +249,15 @@ impl Environments {
 
         let default = top
             .get(&yaml_str(DEFAULT_KEY))
-            .ok_or_else(|| anyhow!("{file} does not have a '{DEFAULT_KEY}'"))?;
+            .ok_or_else(|| env_err!("{file} does not have a '{DEFAULT_KEY}'"))?;
         // Python asserts on a null or empty default; saying it is missing is more useful.
         let default = scalar_string(default)
             .map_err(|()| wrong_type(&source, &format!("'{DEFAULT_KEY}'"), "a string", default))?
-            .ok_or_else(|| anyhow!("{file} does not have a '{DEFAULT_KEY}'"))?;
+            .ok_or_else(|| env_err!("{file} does not have a '{DEFAULT_KEY}'"))?;
 
         let section = top
             .get(&yaml_str(ENVIRONMENTS_KEY))
-            .ok_or_else(|| anyhow!("{file} does not have a '{ENVIRONMENTS_KEY}' section"))?;
+            .ok_or_else(|| env_err!("{file} does not have a '{ENVIRONMENTS_KEY}' section"))?;
         let entries = match section {
             Yaml::Hash(section) => section
                 .iter()
@@ -272,7 +282,7 @@ impl Environments {
             }
         };
         if !entries.iter().any(|(name, _)| *name == default) {
-            return Err(anyhow!("{file} default is not in '{ENVIRONMENTS_KEY}'"));
+            return Err(env_err!("{file} default is not in '{ENVIRONMENTS_KEY}'"));
         }
 
         Ok(Environments {
@@ -334,7 +344,7 @@ impl Environments {
     /// })?;
     /// assert_eq!(dev.admin_password(), "secret");
     /// assert_eq!(dev.keycloak_url(), "https://kc.dev/auth");
-    /// # Ok::<(), anyhow::Error>(())
+    /// # Ok::<(), squonk2::Error>(())
     /// ```
     ///
     /// # Errors
@@ -356,7 +366,7 @@ impl Environments {
             .entries
             .iter()
             .find(|(entry_name, _)| entry_name == name)
-            .ok_or_else(|| anyhow!("{file} '{name}' environment does not exist"))?;
+            .ok_or_else(|| env_err!("{file} '{name}' environment does not exist"))?;
         let keys = match entry {
             Yaml::Hash(keys) => Some(keys),
             // A bare `name:` entry; Python fails with an AttributeError here.
@@ -384,7 +394,7 @@ impl Environments {
                 }),
             }
         };
-        let missing = |key: &str| anyhow!("{file} '{name}' could not determine value for '{key}'");
+        let missing = |key: &str| env_err!("{file} '{name}' could not determine value for '{key}'");
         let required = |key: &str| optional(key)?.ok_or_else(|| missing(key));
         let required_or_env = |key: &str| -> Result<String> {
             if let Some(value) = optional(key)? {
@@ -576,21 +586,21 @@ fn read_file(path: &Path) -> Result<String> {
     let file = path.display();
     let failed = |error: std::io::Error| {
         if error.kind() == std::io::ErrorKind::NotFound {
-            anyhow!("{file} does not exist")
+            env_err!("{file} does not exist")
         } else {
-            anyhow!("{file} could not be read: {error}")
+            env_err!("{file} could not be read: {error}")
         }
     };
     let too_large = |size: u64| {
-        anyhow!("{file} is too large: {size} bytes, more than the {MAX_FILE_BYTES} an environments file may have")
+        env_err!("{file} is too large: {size} bytes, more than the {MAX_FILE_BYTES} an environments file may have")
     };
     // Opening a FIFO for reading waits for a writer, so the type is checked before opening.
     let metadata = std::fs::metadata(path).map_err(failed)?;
     if metadata.is_dir() {
-        return Err(anyhow!("{file} could not be read: it is a directory"));
+        return Err(env_err!("{file} could not be read: it is a directory"));
     }
     if !metadata.is_file() {
-        return Err(anyhow!(
+        return Err(env_err!(
             "{file} could not be read: it is not a regular file"
         ));
     }
@@ -603,12 +613,12 @@ fn read_file(path: &Path) -> Result<String> {
         .and_then(|opened| opened.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
         .map_err(failed)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(anyhow!(
+        return Err(env_err!(
             "{file} is too large: more than the {MAX_FILE_BYTES} bytes an environments file may have"
         ));
     }
     String::from_utf8(bytes).map_err(|error| {
-        anyhow!(
+        env_err!(
             "{file} could not be read: it is not UTF-8 text (byte {})",
             error.utf8_error().valid_up_to()
         )
@@ -697,7 +707,7 @@ fn check_bounds(yaml: &str) -> Result<(), String> {
 }
 
 /// `<file> is not formatted correctly: <what> should be <expected>, found <a kind>`.
-fn wrong_type(source: &Path, what: &str, expected: &str, found: &Yaml) -> anyhow::Error {
+fn wrong_type(source: &Path, what: &str, expected: &str, found: &Yaml) -> Error {
     let found = match found {
         Yaml::String(_) => "a string",
         Yaml::Integer(_) | Yaml::Real(_) => "a number",
@@ -709,7 +719,7 @@ fn wrong_type(source: &Path, what: &str, expected: &str, found: &Yaml) -> anyhow
         // A value whose tag does not fit it, such as `!!int nope`.
         Yaml::BadValue => "an invalid value",
     };
-    anyhow!(
+    env_err!(
         "{} is not formatted correctly: {what} should be {expected}, found {found}",
         source.display()
     )

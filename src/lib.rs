@@ -136,14 +136,12 @@ mod encoding;
 #[cfg_attr(docsrs, doc(cfg(feature = "environment")))]
 pub mod environment;
 mod error;
-mod parse;
 mod request;
 mod token;
 mod transport;
 pub mod ui_api;
 
-pub use api_rv::{ApiError, ApiRv, AsApiRv, DmApiRv};
+pub use api_rv::{ApiRv, AsApiRv, DmApiRv, NoContent};
 pub use client::{Client, ClientBuilder};
-pub use error::ErrorKind;
-pub use parse::ParseError;
+pub use error::{Error, ErrorKind};
 pub use request::{Progress, RetryPolicy};

@@ -3,6 +3,8 @@
 //! The UI API never gets a token, and its answers are not parsed: a successful call's `msg`
 //! is `{"text": <body>}`.
 
+use serde::{Deserialize, Serialize};
+
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
 use crate::request::{call, Auth};
@@ -20,8 +22,24 @@ pub fn get_api_url(client: &Client) -> (String, bool) {
     client.get_api_url(Api::Ui)
 }
 
+/// The answer of [`get_version`]: the UI's answer as text.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Version {
+    /// The body of the UI's answer, e.g. `2.1.0`.
+    pub text: String,
+}
+
 /// The UI's version: `GET /configuration/ui-version`. `msg` is `{"text": <body>}`.
-pub fn get_version(client: &Client) -> ApiRv {
+///
+/// ```no_run
+/// # fn main() -> Result<(), squonk2::Error> {
+/// let client = squonk2::Client::from_env()?;
+/// println!("{}", squonk2::ui_api::get_version(&client).typed()?.text);
+/// # Ok(())
+/// # }
+/// ```
+pub fn get_version(client: &Client) -> ApiRv<Version> {
     call!(Api::Ui, "GET", "/configuration/ui-version")
         .auth(Auth::Never)
         .text_response()

@@ -91,22 +91,23 @@ fn charges_options(kwargs: &Value) -> GetChargesOptions {
 /// Calls the function of a recorded case with its kwargs, as the Python client was called.
 fn call_as(client: &Client, function: &str, k: &Value) -> ApiRv {
     match function {
-        "get_version" => as_api::get_version(client),
-        "ping" => as_api::ping(client),
-        "get_event_stream_version" => get_event_stream_version(client),
-        "get_event_stream" => get_event_stream(client),
+        "get_version" => as_api::get_version(client).untyped(),
+        "ping" => as_api::ping(client).untyped(),
+        "get_event_stream_version" => get_event_stream_version(client).untyped(),
+        "get_event_stream" => get_event_stream(client).untyped(),
         "create_event_stream" => {
-            create_event_stream(client, event_format(k, "event_format").unwrap())
+            create_event_stream(client, event_format(k, "event_format").unwrap()).untyped()
         }
-        "delete_event_stream" => delete_event_stream(client, int(k, "event_stream_id")),
-        "get_available_products" => get_available_products(client),
-        "get_available_units" => get_available_units(client),
+        "delete_event_stream" => delete_event_stream(client, int(k, "event_stream_id")).untyped(),
+        "get_available_products" => get_available_products(client).untyped(),
+        "get_available_units" => get_available_units(client).untyped(),
         "get_available_assets" => get_available_assets(
             client,
             &GetAvailableAssetsOptions {
                 scope_id: some_text(k, "scope_id"),
             },
-        ),
+        )
+        .untyped(),
         "create_asset" => create_asset(
             client,
             &text(k, "name"),
@@ -118,7 +119,8 @@ fn call_as(client: &Client, function: &str, k: &Value) -> ApiRv {
                 scope_id: some_text(k, "scope_id"),
                 is_secret: k["is_secret"].as_bool().unwrap_or(false),
             },
-        ),
+        )
+        .untyped(),
         "alter_asset" => alter_asset(
             client,
             &text(k, "asset_id"),
@@ -127,70 +129,79 @@ fn call_as(client: &Client, function: &str, k: &Value) -> ApiRv {
                 content_string: some_text(k, "content_string"),
                 content_file: path(k, "content_file"),
             },
-        ),
-        "delete_asset" => delete_asset(client, &text(k, "asset_id")),
-        "get_asset" => get_asset(client, &text(k, "asset_id")),
-        "enable_asset" => enable_asset(client, &text(k, "asset_id")),
-        "disable_asset" => disable_asset(client, &text(k, "asset_id")),
-        "attach_asset" => attach_asset(client, &text(k, "asset_id"), int(k, "m_id")),
-        "detach_asset" => detach_asset(client, &text(k, "asset_id"), int(k, "m_id")),
-        "get_merchants" => get_merchants(client),
-        "get_merchant" => get_merchant(client, int(k, "merchant_id")),
-        "get_product" => get_product(client, &text(k, "product_id")),
-        "get_product_default_storage_cost" => get_product_default_storage_cost(client),
-        "get_product_types" => get_product_types(client),
-        "get_products_for_unit" => get_products_for_unit(client, &text(k, "unit_id")),
+        )
+        .untyped(),
+        "delete_asset" => delete_asset(client, &text(k, "asset_id")).untyped(),
+        "get_asset" => get_asset(client, &text(k, "asset_id")).untyped(),
+        "enable_asset" => enable_asset(client, &text(k, "asset_id")).untyped(),
+        "disable_asset" => disable_asset(client, &text(k, "asset_id")).untyped(),
+        "attach_asset" => attach_asset(client, &text(k, "asset_id"), int(k, "m_id")).untyped(),
+        "detach_asset" => detach_asset(client, &text(k, "asset_id"), int(k, "m_id")).untyped(),
+        "get_merchants" => get_merchants(client).untyped(),
+        "get_merchant" => get_merchant(client, int(k, "merchant_id")).untyped(),
+        "get_product" => get_product(client, &text(k, "product_id")).untyped(),
+        "get_product_default_storage_cost" => get_product_default_storage_cost(client).untyped(),
+        "get_product_types" => get_product_types(client).untyped(),
+        "get_products_for_unit" => get_products_for_unit(client, &text(k, "unit_id")).untyped(),
         "get_products_for_organisation" => {
-            get_products_for_organisation(client, &text(k, "org_id"))
+            get_products_for_organisation(client, &text(k, "org_id")).untyped()
         }
         "get_product_charges" => {
-            get_product_charges(client, &text(k, "product_id"), &charges_options(k))
+            get_product_charges(client, &text(k, "product_id"), &charges_options(k)).untyped()
         }
-        "get_unit_charges" => get_unit_charges(client, &text(k, "unit_id"), &charges_options(k)),
+        "get_unit_charges" => {
+            get_unit_charges(client, &text(k, "unit_id"), &charges_options(k)).untyped()
+        }
         "get_organisation_charges" => {
-            get_organisation_charges(client, &text(k, "org_id"), &charges_options(k))
+            get_organisation_charges(client, &text(k, "org_id"), &charges_options(k)).untyped()
         }
-        "get_charges" => get_charges(client, &charges_options(k)),
+        "get_charges" => get_charges(client, &charges_options(k)).untyped(),
         "create_unit" => create_unit(
             client,
             &text(k, "unit_name"),
             &text(k, "org_id"),
             int(k, "billing_day"),
-        ),
-        "create_personal_unit" => create_personal_unit(client, int(k, "billing_day")),
-        "delete_personal_unit" => delete_personal_unit(client),
-        "get_personal_unit" => get_personal_unit(client),
-        "add_user_to_unit" => add_user_to_unit(client, &text(k, "unit_id"), &text(k, "username")),
+        )
+        .untyped(),
+        "create_personal_unit" => create_personal_unit(client, int(k, "billing_day")).untyped(),
+        "delete_personal_unit" => delete_personal_unit(client).untyped(),
+        "get_personal_unit" => get_personal_unit(client).untyped(),
+        "add_user_to_unit" => {
+            add_user_to_unit(client, &text(k, "unit_id"), &text(k, "username")).untyped()
+        }
         "remove_user_from_unit" => {
-            remove_user_from_unit(client, &text(k, "unit_id"), &text(k, "username"))
+            remove_user_from_unit(client, &text(k, "unit_id"), &text(k, "username")).untyped()
         }
         "create_organisation" => {
-            create_organisation(client, &text(k, "org_name"), &text(k, "org_owner"))
+            create_organisation(client, &text(k, "org_name"), &text(k, "org_owner")).untyped()
         }
         "add_user_to_organisation" => {
-            add_user_to_organisation(client, &text(k, "org_id"), &text(k, "username"))
+            add_user_to_organisation(client, &text(k, "org_id"), &text(k, "username")).untyped()
         }
         "remove_user_from_organisation" => {
             remove_user_from_organisation(client, &text(k, "org_id"), &text(k, "username"))
+                .untyped()
         }
-        "delete_organisation" => delete_organisation(client, &text(k, "org_id")),
-        "get_organisation" => get_organisation(client, &text(k, "org_id")),
-        "get_unit" => get_unit(client, &text(k, "unit_id")),
-        "get_organisation_units" => get_organisation_units(client, &text(k, "org_id")),
+        "delete_organisation" => delete_organisation(client, &text(k, "org_id")).untyped(),
+        "get_organisation" => get_organisation(client, &text(k, "org_id")).untyped(),
+        "get_unit" => get_unit(client, &text(k, "unit_id")).untyped(),
+        "get_organisation_units" => get_organisation_units(client, &text(k, "org_id")).untyped(),
         "get_units" => get_units(
             client,
             &GetUnitsOptions {
                 unit_name: some_text(k, "unit_name"),
             },
-        ),
+        )
+        .untyped(),
         "get_organisations" => get_organisations(
             client,
             &GetOrganisationsOptions {
                 org_name: some_text(k, "org_name"),
             },
-        ),
-        "get_organisation_users" => get_organisation_users(client, &text(k, "org_id")),
-        "get_unit_users" => get_unit_users(client, &text(k, "unit_id")),
+        )
+        .untyped(),
+        "get_organisation_users" => get_organisation_users(client, &text(k, "org_id")).untyped(),
+        "get_unit_users" => get_unit_users(client, &text(k, "unit_id")).untyped(),
         "create_product" => create_product(
             client,
             &text(k, "product_name"),
@@ -201,7 +212,8 @@ fn call_as(client: &Client, function: &str, k: &Value) -> ApiRv {
                 limit: int(k, "limit"),
                 flavour: text(k, "flavour"),
             },
-        ),
+        )
+        .untyped(),
         "alter_product" => alter_product(
             client,
             &text(k, "product_id"),
@@ -210,7 +222,8 @@ fn call_as(client: &Client, function: &str, k: &Value) -> ApiRv {
                 allowance: some_int(k, "allowance"),
                 limit: some_int(k, "limit"),
             },
-        ),
+        )
+        .untyped(),
         "alter_unit" => alter_unit(
             client,
             &text(k, "unit_id"),
@@ -218,7 +231,8 @@ fn call_as(client: &Client, function: &str, k: &Value) -> ApiRv {
                 name: some_text(k, "name"),
                 default_product_privacy: privacy(k),
             },
-        ),
+        )
+        .untyped(),
         "alter_organisation" => alter_organisation(
             client,
             &text(k, "org_id"),
@@ -226,11 +240,12 @@ fn call_as(client: &Client, function: &str, k: &Value) -> ApiRv {
                 name: some_text(k, "name"),
                 default_product_privacy: privacy(k),
             },
-        ),
-        "delete_product" => delete_product(client, &text(k, "product_id")),
-        "delete_unit" => delete_unit(client, &text(k, "unit_id")),
-        "get_account" => get_account(client),
-        "get_default_organisation" => get_default_organisation(client),
+        )
+        .untyped(),
+        "delete_product" => delete_product(client, &text(k, "product_id")).untyped(),
+        "delete_unit" => delete_unit(client, &text(k, "unit_id")).untyped(),
+        "get_account" => get_account(client).untyped(),
+        "get_default_organisation" => get_default_organisation(client).untyped(),
         "get_actions" => get_actions(
             client,
             &GetActionsOptions {
@@ -242,7 +257,8 @@ fn call_as(client: &Client, function: &str, k: &Value) -> ApiRv {
                 org_id: some_text(k, "org_id"),
                 action_format: event_format(k, "action_format").unwrap_or_default(),
             },
-        ),
+        )
+        .untyped(),
         other => panic!("no Rust function for as_api.{other}"),
     }
 }
@@ -590,9 +606,9 @@ fn from_env_child() {
     let client = Client::from_env().unwrap();
     let got = json!([
         as_api::get_api_url(&client),
-        rv_json(&as_api::get_version(&client)),
+        rv_json(&as_api::get_version(&client).untyped()),
         ui_api::get_api_url(&client),
-        rv_json(&ui_api::get_version(&client)),
+        rv_json(&ui_api::get_version(&client).untyped()),
     ]);
     assert_eq!(got.to_string(), expected);
 }
@@ -877,38 +893,38 @@ fn bad_arguments_fail_before_anything_is_sent() {
     let uuid = "11111111-1111-1111-1111-111111111111";
     for (rv, problem) in [
         (
-            attach_asset(&client, "asset-1", 0),
+            attach_asset(&client, "asset-1", 0).untyped(),
             "m_id must be greater than 0",
         ),
         (
-            detach_asset(&client, "asset-1", -2),
+            detach_asset(&client, "asset-1", -2).untyped(),
             "m_id must be greater than 0",
         ),
         (
-            get_merchant(&client, 0),
+            get_merchant(&client, 0).untyped(),
             "merchant_id must be greater than 0",
         ),
         (
-            delete_event_stream(&client, 0),
+            delete_event_stream(&client, 0).untyped(),
             "event_stream_id must be greater than 0",
         ),
         (
-            create_unit(&client, "u", "org-1", 0),
+            create_unit(&client, "u", "org-1", 0).untyped(),
             "billing_day must be greater than 0",
         ),
         (
-            create_unit(&client, "", "org-1", 3),
+            create_unit(&client, "", "org-1", 3).untyped(),
             "unit_name is required",
         ),
         (
-            create_personal_unit(&client, 0),
+            create_personal_unit(&client, 0).untyped(),
             "billing_day must be greater than 0",
         ),
         (
-            create_organisation(&client, "o", ""),
+            create_organisation(&client, "o", "").untyped(),
             "org_owner is required",
         ),
-        (get_product(&client, ""), "product_id is required"),
+        (get_product(&client, "").untyped(), "product_id is required"),
         (
             create_product(
                 &client,
@@ -919,7 +935,8 @@ fn bad_arguments_fail_before_anything_is_sent() {
                     allowance: -1,
                     ..Default::default()
                 },
-            ),
+            )
+            .untyped(),
             "allowance must not be negative",
         ),
         (
@@ -928,7 +945,8 @@ fn bad_arguments_fail_before_anything_is_sent() {
                 &GetAvailableAssetsOptions {
                     scope_id: Some(format!("merchant-{uuid}")),
                 },
-            ),
+            )
+            .untyped(),
             "is not a product-, unit- or org- id",
         ),
     ] {
@@ -1024,7 +1042,7 @@ fn an_admin_sets_up_an_organisation_and_takes_it_down_again() {
         .unwrap();
     let admin = client_for(&sandbox);
 
-    let org_id = id_of(create_organisation(&admin, "Acme Research", "alice"));
+    let org_id = id_of(create_organisation(&admin, "Acme Research", "alice").untyped());
     // Admins belong to the built-in Default Organisation too, and see the Sandbox one
     // every sandbox starts with.
     let orgs = ok(get_organisations(
@@ -1040,33 +1058,39 @@ fn an_admin_sets_up_an_organisation_and_takes_it_down_again() {
     assert_eq!(org["users"], json!([]));
     assert_eq!(org["created"].as_str().unwrap()[..10], *"2024-03-15");
 
-    let unit_id = id_of(create_unit(&admin, "Chemistry", &org_id, 3));
+    let unit_id = id_of(create_unit(&admin, "Chemistry", &org_id, 3).untyped());
     let units = ok(get_organisation_units(&admin, &org_id));
     assert_eq!(names(&units, "units"), ["Chemistry"]);
     assert_eq!(units["units"][0]["billing_day"], 3);
     assert_eq!(units["units"][0]["owner_id"], "dmit-admin");
 
-    let storage_id = id_of(create_product(
-        &admin,
-        "Lab storage",
-        &unit_id,
-        "DATA_MANAGER_STORAGE_SUBSCRIPTION",
-        &CreateProductOptions {
-            allowance: 100,
-            limit: 150,
-            ..Default::default()
-        },
-    ));
-    let tier_id = id_of(create_product(
-        &admin,
-        "Lab project",
-        &unit_id,
-        "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION",
-        &CreateProductOptions {
-            flavour: "BRONZE".into(),
-            ..Default::default()
-        },
-    ));
+    let storage_id = id_of(
+        create_product(
+            &admin,
+            "Lab storage",
+            &unit_id,
+            "DATA_MANAGER_STORAGE_SUBSCRIPTION",
+            &CreateProductOptions {
+                allowance: 100,
+                limit: 150,
+                ..Default::default()
+            },
+        )
+        .untyped(),
+    );
+    let tier_id = id_of(
+        create_product(
+            &admin,
+            "Lab project",
+            &unit_id,
+            "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION",
+            &CreateProductOptions {
+                flavour: "BRONZE".into(),
+                ..Default::default()
+            },
+        )
+        .untyped(),
+    );
     let products = ok(get_products_for_unit(&admin, &unit_id));
     assert_eq!(products["count"], 2);
     let product = ok(get_product(&admin, &tier_id));
@@ -1196,18 +1220,21 @@ fn names_of_products(products: &Value) -> Vec<String> {
 fn deleting_refuses_what_still_has_contents() {
     let sandbox = sandbox();
     let admin = client_for(&sandbox);
-    let org_id = id_of(create_organisation(&admin, "Busy", "bob"));
-    let unit_id = id_of(create_unit(&admin, "U", &org_id, 1));
-    let product_id = id_of(create_product(
-        &admin,
-        "P",
-        &unit_id,
-        "DATA_MANAGER_STORAGE_SUBSCRIPTION",
-        &CreateProductOptions {
-            allowance: 10,
-            ..Default::default()
-        },
-    ));
+    let org_id = id_of(create_organisation(&admin, "Busy", "bob").untyped());
+    let unit_id = id_of(create_unit(&admin, "U", &org_id, 1).untyped());
+    let product_id = id_of(
+        create_product(
+            &admin,
+            "P",
+            &unit_id,
+            "DATA_MANAGER_STORAGE_SUBSCRIPTION",
+            &CreateProductOptions {
+                allowance: 10,
+                ..Default::default()
+            },
+        )
+        .untyped(),
+    );
     let rv = delete_organisation(&admin, &org_id);
     assert_eq!(rv.http_status_code, 400, "{rv:?}");
     assert!(rv.error().unwrap().contains("Unit"), "{rv:?}");
@@ -1278,69 +1305,81 @@ fn non_members_are_refused() {
     sandbox.add_user("carol", "carol-password", false);
     let admin = client_for(&sandbox);
     let carol = user_client(&sandbox, "carol");
-    let org_id = id_of(create_organisation(&admin, "Bob's", "bob"));
-    let unit_id = id_of(create_unit(&admin, "Bob's unit", &org_id, 5));
-    let product_id = id_of(create_product(
-        &admin,
-        "Bob's storage",
-        &unit_id,
-        "DATA_MANAGER_STORAGE_SUBSCRIPTION",
-        &CreateProductOptions {
-            allowance: 10,
-            ..Default::default()
-        },
-    ));
-    let asset_id = id_of(create_asset(
-        &admin,
-        "BOB_KEY",
-        "",
-        ScopeEnum::Unit,
-        &CreateAssetOptions {
-            content_string: Some("k".into()),
-            scope_id: Some(unit_id.clone()),
-            ..Default::default()
-        },
-    ));
+    let org_id = id_of(create_organisation(&admin, "Bob's", "bob").untyped());
+    let unit_id = id_of(create_unit(&admin, "Bob's unit", &org_id, 5).untyped());
+    let product_id = id_of(
+        create_product(
+            &admin,
+            "Bob's storage",
+            &unit_id,
+            "DATA_MANAGER_STORAGE_SUBSCRIPTION",
+            &CreateProductOptions {
+                allowance: 10,
+                ..Default::default()
+            },
+        )
+        .untyped(),
+    );
+    let asset_id = id_of(
+        create_asset(
+            &admin,
+            "BOB_KEY",
+            "",
+            ScopeEnum::Unit,
+            &CreateAssetOptions {
+                content_string: Some("k".into()),
+                scope_id: Some(unit_id.clone()),
+                ..Default::default()
+            },
+        )
+        .untyped(),
+    );
     let none = GetChargesOptions::default();
     let refused = |rv: ApiRv, what: &str| {
         assert_eq!(rv.http_status_code, 403, "{what}: {rv:?}");
         assert!(!rv.success);
     };
-    refused(get_organisation(&carol, &org_id), "get_organisation");
     refused(
-        get_organisation_units(&carol, &org_id),
+        get_organisation(&carol, &org_id).untyped(),
+        "get_organisation",
+    );
+    refused(
+        get_organisation_units(&carol, &org_id).untyped(),
         "get_organisation_units",
     );
     refused(
-        get_organisation_users(&carol, &org_id),
+        get_organisation_users(&carol, &org_id).untyped(),
         "get_organisation_users",
     );
     refused(
-        get_products_for_organisation(&carol, &org_id),
+        get_products_for_organisation(&carol, &org_id).untyped(),
         "get_products_for_organisation",
     );
     refused(
-        alter_organisation(&carol, &org_id, &AlterOrganisationOptions::default()),
+        alter_organisation(&carol, &org_id, &AlterOrganisationOptions::default()).untyped(),
         "alter_organisation",
     );
     refused(
-        add_user_to_organisation(&carol, &org_id, "carol"),
+        add_user_to_organisation(&carol, &org_id, "carol").untyped(),
         "add_user_to_organisation",
     );
-    refused(create_unit(&carol, "Mine", &org_id, 1), "create_unit");
-    refused(get_unit(&carol, &unit_id), "get_unit");
-    refused(get_unit_users(&carol, &unit_id), "get_unit_users");
     refused(
-        alter_unit(&carol, &unit_id, &AlterUnitOptions::default()),
+        create_unit(&carol, "Mine", &org_id, 1).untyped(),
+        "create_unit",
+    );
+    refused(get_unit(&carol, &unit_id).untyped(), "get_unit");
+    refused(get_unit_users(&carol, &unit_id).untyped(), "get_unit_users");
+    refused(
+        alter_unit(&carol, &unit_id, &AlterUnitOptions::default()).untyped(),
         "alter_unit",
     );
     refused(
-        add_user_to_unit(&carol, &unit_id, "carol"),
+        add_user_to_unit(&carol, &unit_id, "carol").untyped(),
         "add_user_to_unit",
     );
-    refused(delete_unit(&carol, &unit_id), "delete_unit");
+    refused(delete_unit(&carol, &unit_id).untyped(), "delete_unit");
     refused(
-        get_products_for_unit(&carol, &unit_id),
+        get_products_for_unit(&carol, &unit_id).untyped(),
         "get_products_for_unit",
     );
     refused(
@@ -1353,40 +1392,47 @@ fn non_members_are_refused() {
                 flavour: "GOLD".into(),
                 ..Default::default()
             },
-        ),
+        )
+        .untyped(),
         "create_product",
     );
-    refused(get_product(&carol, &product_id), "get_product");
+    refused(get_product(&carol, &product_id).untyped(), "get_product");
     refused(
-        alter_product(&carol, &product_id, &AlterProductOptions::default()),
+        alter_product(&carol, &product_id, &AlterProductOptions::default()).untyped(),
         "alter_product",
     );
-    refused(delete_product(&carol, &product_id), "delete_product");
     refused(
-        get_product_charges(&carol, &product_id, &none),
+        delete_product(&carol, &product_id).untyped(),
+        "delete_product",
+    );
+    refused(
+        get_product_charges(&carol, &product_id, &none).untyped(),
         "get_product_charges",
     );
     refused(
-        get_unit_charges(&carol, &unit_id, &none),
+        get_unit_charges(&carol, &unit_id, &none).untyped(),
         "get_unit_charges",
     );
     refused(
-        get_organisation_charges(&carol, &org_id, &none),
+        get_organisation_charges(&carol, &org_id, &none).untyped(),
         "get_organisation_charges",
     );
-    refused(get_asset(&carol, &asset_id), "get_asset");
-    refused(disable_asset(&carol, &asset_id), "disable_asset");
+    refused(get_asset(&carol, &asset_id).untyped(), "get_asset");
+    refused(disable_asset(&carol, &asset_id).untyped(), "disable_asset");
     // Admin-only calls.
-    refused(get_charges(&carol, &none), "get_charges");
+    refused(get_charges(&carol, &none).untyped(), "get_charges");
     refused(
-        get_actions(&carol, &GetActionsOptions::default()),
+        get_actions(&carol, &GetActionsOptions::default()).untyped(),
         "get_actions",
     );
     refused(
-        create_organisation(&carol, "Hers", "carol"),
+        create_organisation(&carol, "Hers", "carol").untyped(),
         "create_organisation",
     );
-    refused(delete_organisation(&carol, &org_id), "delete_organisation");
+    refused(
+        delete_organisation(&carol, &org_id).untyped(),
+        "delete_organisation",
+    );
     // Lists leave out what carol may not see.
     let mine = ok(get_organisations(
         &carol,
@@ -1419,7 +1465,7 @@ fn non_members_are_refused() {
     assert_eq!(ok(get_available_products(&carol))["count"], 1);
     assert_eq!(ok(get_asset(&carol, &asset_id))["content"], "k");
     refused(
-        get_organisation(&carol, &org_id),
+        get_organisation(&carol, &org_id).untyped(),
         "get_organisation (unit member)",
     );
     let units = ok(get_organisation_units(&carol, &org_id));
@@ -1444,11 +1490,11 @@ fn non_members_are_refused() {
     assert_eq!(rv.http_status_code, 400, "{rv:?}");
     assert!(remove_user_from_organisation(&admin, &org_id, "carol").success);
     refused(
-        get_organisation(&carol, &org_id),
+        get_organisation(&carol, &org_id).untyped(),
         "get_organisation (removed)",
     );
     assert!(remove_user_from_unit(&admin, &unit_id, "carol").success);
-    refused(get_unit(&carol, &unit_id), "get_unit (removed)");
+    refused(get_unit(&carol, &unit_id).untyped(), "get_unit (removed)");
 }
 
 #[test]
@@ -1481,16 +1527,19 @@ fn personal_units_live_in_the_default_organisation() {
     ));
     assert_eq!(units["units"][0]["organisation"]["id"], default["id"]);
     // Evaluators use their personal unit for products.
-    let product_id = id_of(create_product(
-        &bob,
-        "Trial",
-        &unit_id,
-        "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION",
-        &CreateProductOptions {
-            flavour: "EVALUATION".into(),
-            ..Default::default()
-        },
-    ));
+    let product_id = id_of(
+        create_product(
+            &bob,
+            "Trial",
+            &unit_id,
+            "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION",
+            &CreateProductOptions {
+                flavour: "EVALUATION".into(),
+                ..Default::default()
+            },
+        )
+        .untyped(),
+    );
     assert_eq!(delete_personal_unit(&bob).http_status_code, 403);
     assert!(delete_product(&bob, &product_id).success);
     assert_eq!(delete_personal_unit(&bob).http_status_code, 204);
@@ -1508,27 +1557,33 @@ fn assets_are_scoped_secret_attachable_and_switchable() {
     let tmp = TempDir::new();
     let file = tmp.path().join("token é.txt");
     std::fs::write(&file, "from a file\n").unwrap();
-    let mine = id_of(create_asset(
-        &alice,
-        "TOKEN",
-        "alice's token",
-        ScopeEnum::User,
-        &CreateAssetOptions {
-            content_file: Some(file.clone()),
-            is_secret: true,
-            ..Default::default()
-        },
-    ));
-    let global = id_of(create_asset(
-        &admin,
-        "BANNER",
-        "",
-        ScopeEnum::Global,
-        &CreateAssetOptions {
-            content_string: Some("hello".into()),
-            ..Default::default()
-        },
-    ));
+    let mine = id_of(
+        create_asset(
+            &alice,
+            "TOKEN",
+            "alice's token",
+            ScopeEnum::User,
+            &CreateAssetOptions {
+                content_file: Some(file.clone()),
+                is_secret: true,
+                ..Default::default()
+            },
+        )
+        .untyped(),
+    );
+    let global = id_of(
+        create_asset(
+            &admin,
+            "BANNER",
+            "",
+            ScopeEnum::Global,
+            &CreateAssetOptions {
+                content_string: Some("hello".into()),
+                ..Default::default()
+            },
+        )
+        .untyped(),
+    );
     let asset = ok(get_asset(&alice, &mine));
     assert_eq!(asset["scope"], "USER");
     assert_eq!(asset["scope_id"], "alice");
@@ -1673,7 +1728,7 @@ fn event_streams_are_one_per_user() {
 fn units_and_organisations_can_be_renamed_within_their_privacy_rules() {
     let sandbox = sandbox();
     let admin = client_for(&sandbox);
-    let org_id = id_of(create_organisation(&admin, "Old name", "bob"));
+    let org_id = id_of(create_organisation(&admin, "Old name", "bob").untyped());
     assert!(
         alter_organisation(
             &admin,
@@ -1688,7 +1743,7 @@ fn units_and_organisations_can_be_renamed_within_their_privacy_rules() {
     let org = ok(get_organisation(&admin, &org_id));
     assert_eq!(org["name"], "New name");
     assert_eq!(org["default_product_privacy"], "ALWAYS_PRIVATE");
-    let unit_id = id_of(create_unit(&admin, "U", &org_id, 1));
+    let unit_id = id_of(create_unit(&admin, "U", &org_id, 1).untyped());
     assert_eq!(
         ok(get_unit(&admin, &unit_id))["default_product_privacy"],
         "ALWAYS_PRIVATE"
@@ -1775,18 +1830,21 @@ fn a_completed_job_is_charged_to_its_projects_product() {
         .start()
         .unwrap();
     let admin = client_for(&sandbox);
-    let org_id = id_of(create_organisation(&admin, "Charged", "dmit-admin"));
-    let unit_id = id_of(create_unit(&admin, "Unit", &org_id, 1));
-    let tier_id = id_of(create_product(
-        &admin,
-        "Tier",
-        &unit_id,
-        "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION",
-        &CreateProductOptions {
-            flavour: "BRONZE".into(),
-            ..Default::default()
-        },
-    ));
+    let org_id = id_of(create_organisation(&admin, "Charged", "dmit-admin").untyped());
+    let unit_id = id_of(create_unit(&admin, "Unit", &org_id, 1).untyped());
+    let tier_id = id_of(
+        create_product(
+            &admin,
+            "Tier",
+            &unit_id,
+            "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION",
+            &CreateProductOptions {
+                flavour: "BRONZE".into(),
+                ..Default::default()
+            },
+        )
+        .untyped(),
+    );
     let project = ok(dm_api::create_project(
         &admin,
         "Charged work",

@@ -110,7 +110,7 @@ fn scope(kwargs: &Value) -> ScopeEnum {
 fn call(function: &str, client: &Client, kw: &Value) -> ApiRv {
     match function {
         // datasets
-        "get_available_datasets" => dm_api::get_available_datasets(client),
+        "get_available_datasets" => dm_api::get_available_datasets(client).untyped(),
         "upload_dataset" => dm_api::upload_dataset(
             client,
             s(kw, "dataset_file"),
@@ -123,7 +123,8 @@ fn call(function: &str, client: &Client, kw: &Value) -> ApiRv {
                 dataset_id: opt(kw, "dataset_id"),
                 ..Default::default()
             },
-        ),
+        )
+        .untyped(),
         "create_dataset_from_project_file" => dm_api::create_dataset_from_project_file(
             client,
             s(kw, "project_id"),
@@ -136,21 +137,24 @@ fn call(function: &str, client: &Client, kw: &Value) -> ApiRv {
                 dataset_id: opt(kw, "dataset_id"),
                 unit_id: opt(kw, "unit_id"),
             },
-        ),
+        )
+        .untyped(),
         "get_dataset_versions" => dm_api::get_dataset_versions(
             client,
             s(kw, "dataset_id"),
             &GetDatasetVersionsOptions {
                 include_deleted: flag(kw, "include_deleted"),
             },
-        ),
+        )
+        .untyped(),
         "get_dataset" => dm_api::get_dataset(
             client,
             s(kw, "dataset_id"),
             int(kw, "dataset_version"),
             s(kw, "local_file"),
             &GetDatasetOptions::default(),
-        ),
+        )
+        .untyped(),
         "delete_dataset" => dm_api::delete_dataset(
             client,
             s(kw, "dataset_id"),
@@ -158,19 +162,25 @@ fn call(function: &str, client: &Client, kw: &Value) -> ApiRv {
             &DeleteDatasetOptions {
                 keep_project_files: flag(kw, "keep_project_files"),
             },
-        ),
+        )
+        .untyped(),
         "get_dataset_schema" => {
             dm_api::get_dataset_schema(client, s(kw, "dataset_id"), int(kw, "dataset_version"))
+                .untyped()
         }
         "add_dataset_editor" => {
-            dm_api::add_dataset_editor(client, s(kw, "dataset_id"), s(kw, "editor"))
+            dm_api::add_dataset_editor(client, s(kw, "dataset_id"), s(kw, "editor")).untyped()
         }
         "remove_dataset_editor" => {
-            dm_api::remove_dataset_editor(client, s(kw, "dataset_id"), s(kw, "editor"))
+            dm_api::remove_dataset_editor(client, s(kw, "dataset_id"), s(kw, "editor")).untyped()
         }
-        "get_dataset_for_digest" => dm_api::get_dataset_for_digest(client, s(kw, "digest")),
+        "get_dataset_for_digest" => {
+            dm_api::get_dataset_for_digest(client, s(kw, "digest")).untyped()
+        }
         // metadata
-        "get_dataset_metadata" => dm_api::get_dataset_metadata(client, s(kw, "dataset_id")),
+        "get_dataset_metadata" => {
+            dm_api::get_dataset_metadata(client, s(kw, "dataset_id")).untyped()
+        }
         "update_dataset_metadata" => dm_api::update_dataset_metadata(
             client,
             s(kw, "dataset_id"),
@@ -178,12 +188,14 @@ fn call(function: &str, client: &Client, kw: &Value) -> ApiRv {
                 meta_properties: opt(kw, "meta_properties"),
                 labels: opt(kw, "labels"),
             },
-        ),
+        )
+        .untyped(),
         "get_dataset_version_metadata" => dm_api::get_dataset_version_metadata(
             client,
             s(kw, "dataset_id"),
             int(kw, "dataset_version"),
-        ),
+        )
+        .untyped(),
         "update_dataset_version_metadata" => dm_api::update_dataset_version_metadata(
             client,
             s(kw, "dataset_id"),
@@ -192,9 +204,10 @@ fn call(function: &str, client: &Client, kw: &Value) -> ApiRv {
                 meta_properties: opt(kw, "meta_properties"),
                 annotations: opt(kw, "annotations"),
             },
-        ),
+        )
+        .untyped(),
         // workflows
-        "get_workflows" => dm_api::get_workflows(client),
+        "get_workflows" => dm_api::get_workflows(client).untyped(),
         "create_workflow" => dm_api::create_workflow(
             client,
             s(kw, "name"),
@@ -204,8 +217,9 @@ fn call(function: &str, client: &Client, kw: &Value) -> ApiRv {
                 definition: opt(kw, "definition"),
                 definition_file: opt(kw, "definition_file").map(Into::into),
             },
-        ),
-        "get_workflow" => dm_api::get_workflow(client, s(kw, "workflow_id")),
+        )
+        .untyped(),
+        "get_workflow" => dm_api::get_workflow(client, s(kw, "workflow_id")).untyped(),
         "update_workflow" => dm_api::update_workflow(
             client,
             s(kw, "workflow_id"),
@@ -214,18 +228,23 @@ fn call(function: &str, client: &Client, kw: &Value) -> ApiRv {
                 definition: opt(kw, "definition"),
                 definition_file: opt(kw, "definition_file").map(Into::into),
             },
-        ),
-        "delete_workflow" => dm_api::delete_workflow(client, s(kw, "workflow_id")),
-        "get_workflow_definition" => dm_api::get_workflow_definition(client, s(kw, "workflow_id")),
+        )
+        .untyped(),
+        "delete_workflow" => dm_api::delete_workflow(client, s(kw, "workflow_id")).untyped(),
+        "get_workflow_definition" => {
+            dm_api::get_workflow_definition(client, s(kw, "workflow_id")).untyped()
+        }
         "run_workflow" => dm_api::run_workflow(
             client,
             s(kw, "workflow_id"),
             RUN_PROJECT_ID,
             RUN_AS_NAME,
             &RunWorkflowOptions::default(),
-        ),
+        )
+        .untyped(),
         "apply_workflow_version" => {
             dm_api::apply_workflow_version(client, s(kw, "workflow_id"), s(kw, "version_str"))
+                .untyped()
         }
         "get_running_workflows" => dm_api::get_running_workflows(
             client,
@@ -233,51 +252,57 @@ fn call(function: &str, client: &Client, kw: &Value) -> ApiRv {
                 workflow_id: opt(kw, "workflow_id"),
                 project_id: opt(kw, "project_id"),
             },
-        ),
+        )
+        .untyped(),
         // A missing running_workflow_id is our empty one (D3).
         "get_running_workflow" => {
-            dm_api::get_running_workflow(client, s(kw, "running_workflow_id"))
+            dm_api::get_running_workflow(client, s(kw, "running_workflow_id")).untyped()
         }
         "delete_running_workflow" => {
-            dm_api::delete_running_workflow(client, s(kw, "running_workflow_id"))
+            dm_api::delete_running_workflow(client, s(kw, "running_workflow_id")).untyped()
         }
         "stop_running_workflow" => {
-            dm_api::stop_running_workflow(client, s(kw, "running_workflow_id"))
+            dm_api::stop_running_workflow(client, s(kw, "running_workflow_id")).untyped()
         }
         "get_running_workflow_steps" => {
-            dm_api::get_running_workflow_steps(client, s(kw, "running_workflow_id"))
+            dm_api::get_running_workflow_steps(client, s(kw, "running_workflow_id")).untyped()
         }
         // applications
-        "get_applications" => dm_api::get_applications(client),
-        "get_application" => dm_api::get_application(client, s(kw, "app_id")),
+        "get_applications" => dm_api::get_applications(client).untyped(),
+        "get_application" => dm_api::get_application(client, s(kw, "app_id")).untyped(),
         // admin
         "get_service_errors" => dm_api::get_service_errors(
             client,
             &GetServiceErrorsOptions {
                 include_acknowledged: flag(kw, "include_acknowledged"),
             },
-        ),
+        )
+        .untyped(),
         "acknowledge_service_error" => {
-            dm_api::acknowledge_service_error(client, int(kw, "error_id"))
+            dm_api::acknowledge_service_error(client, int(kw, "error_id")).untyped()
         }
-        "delete_service_error" => dm_api::delete_service_error(client, int(kw, "error_id")),
+        "delete_service_error" => {
+            dm_api::delete_service_error(client, int(kw, "error_id")).untyped()
+        }
         "get_admin_users" => dm_api::get_admin_users(
             client,
             &GetAdminUsersOptions {
                 idle_days: kw["idle_days"].as_i64(),
                 active_days: kw["active_days"].as_i64(),
             },
-        ),
-        "create_user_account" => dm_api::create_user_account(client, s(kw, "user_id")),
-        "delete_user_account" => dm_api::delete_user_account(client, s(kw, "user_id")),
+        )
+        .untyped(),
+        "create_user_account" => dm_api::create_user_account(client, s(kw, "user_id")).untyped(),
+        "delete_user_account" => dm_api::delete_user_account(client, s(kw, "user_id")).untyped(),
         "update_user_account" => dm_api::update_user_account(
             client,
             s(kw, "user_id"),
             &UpdateUserAccountOptions {
                 suspend_message: opt(kw, "suspend_message"),
             },
-        ),
-        "get_job_manifests" => dm_api::get_job_manifests(client),
+        )
+        .untyped(),
+        "get_job_manifests" => dm_api::get_job_manifests(client).untyped(),
         "put_job_manifest" => dm_api::put_job_manifest(
             client,
             s(kw, "url"),
@@ -285,15 +310,17 @@ fn call(function: &str, client: &Client, kw: &Value) -> ApiRv {
                 header: opt(kw, "header"),
                 params: opt(kw, "params"),
             },
-        ),
-        "load_job_manifests" => dm_api::load_job_manifests(client),
+        )
+        .untyped(),
+        "load_job_manifests" => dm_api::load_job_manifests(client).untyped(),
         "delete_job_manifest" => dm_api::delete_job_manifest(
             client,
             int(kw, "job_manifest_id"),
             &DeleteJobManifestOptions {
                 purge: flag(kw, "purge"),
             },
-        ),
+        )
+        .untyped(),
         other => panic!("no call for {other}"),
     }
 }
@@ -566,52 +593,52 @@ fn empty_ids_fail_before_sending() {
     let cases: Vec<(&str, ApiRv, &str)> = vec![
         (
             "get_dataset_versions",
-            dm_api::get_dataset_versions(c, "", &Default::default()),
+            dm_api::get_dataset_versions(c, "", &Default::default()).untyped(),
             "dataset_id is required",
         ),
         (
             "delete_dataset",
-            dm_api::delete_dataset(c, "", 1, &Default::default()),
+            dm_api::delete_dataset(c, "", 1, &Default::default()).untyped(),
             "dataset_id is required",
         ),
         (
             "get_dataset_schema",
-            dm_api::get_dataset_schema(c, "", 1),
+            dm_api::get_dataset_schema(c, "", 1).untyped(),
             "dataset_id is required",
         ),
         (
             "add_dataset_editor",
-            dm_api::add_dataset_editor(c, "dataset-1", ""),
+            dm_api::add_dataset_editor(c, "dataset-1", "").untyped(),
             "editor is required",
         ),
         (
             "remove_dataset_editor",
-            dm_api::remove_dataset_editor(c, "", "bob"),
+            dm_api::remove_dataset_editor(c, "", "bob").untyped(),
             "dataset_id is required",
         ),
         (
             "get_dataset_for_digest",
-            dm_api::get_dataset_for_digest(c, ""),
+            dm_api::get_dataset_for_digest(c, "").untyped(),
             "digest is required",
         ),
         (
             "get_dataset_metadata",
-            dm_api::get_dataset_metadata(c, ""),
+            dm_api::get_dataset_metadata(c, "").untyped(),
             "dataset_id is required",
         ),
         (
             "update_dataset_metadata",
-            dm_api::update_dataset_metadata(c, "", &Default::default()),
+            dm_api::update_dataset_metadata(c, "", &Default::default()).untyped(),
             "dataset_id is required",
         ),
         (
             "get_dataset_version_metadata",
-            dm_api::get_dataset_version_metadata(c, "", 1),
+            dm_api::get_dataset_version_metadata(c, "", 1).untyped(),
             "dataset_id is required",
         ),
         (
             "update_dataset_version_metadata",
-            dm_api::update_dataset_version_metadata(c, "", 1, &Default::default()),
+            dm_api::update_dataset_version_metadata(c, "", 1, &Default::default()).untyped(),
             "dataset_id is required",
         ),
         (
@@ -623,7 +650,8 @@ fn empty_ids_fail_before_sending() {
                 "a.sdf",
                 "chemical/x-mdl-sdfile",
                 &Default::default(),
-            ),
+            )
+            .untyped(),
             "project_id is required",
         ),
         (
@@ -635,92 +663,93 @@ fn empty_ids_fail_before_sending() {
                 "",
                 "chemical/x-mdl-sdfile",
                 &Default::default(),
-            ),
+            )
+            .untyped(),
             "file_name is required",
         ),
         (
             "get_workflow",
-            dm_api::get_workflow(c, ""),
+            dm_api::get_workflow(c, "").untyped(),
             "workflow_id is required",
         ),
         (
             "update_workflow",
-            dm_api::update_workflow(c, "", &Default::default()),
+            dm_api::update_workflow(c, "", &Default::default()).untyped(),
             "workflow_id is required",
         ),
         (
             "delete_workflow",
-            dm_api::delete_workflow(c, ""),
+            dm_api::delete_workflow(c, "").untyped(),
             "workflow_id is required",
         ),
         (
             "get_workflow_definition",
-            dm_api::get_workflow_definition(c, ""),
+            dm_api::get_workflow_definition(c, "").untyped(),
             "workflow_id is required",
         ),
         (
             "run_workflow",
-            dm_api::run_workflow(c, "", "project-1", "run", &Default::default()),
+            dm_api::run_workflow(c, "", "project-1", "run", &Default::default()).untyped(),
             "workflow_id is required",
         ),
         (
             "run_workflow",
-            dm_api::run_workflow(c, "workflow-1", "", "run", &Default::default()),
+            dm_api::run_workflow(c, "workflow-1", "", "run", &Default::default()).untyped(),
             "project_id is required",
         ),
         (
             "run_workflow",
-            dm_api::run_workflow(c, "workflow-1", "project-1", "", &Default::default()),
+            dm_api::run_workflow(c, "workflow-1", "project-1", "", &Default::default()).untyped(),
             "as_name is required",
         ),
         (
             "apply_workflow_version",
-            dm_api::apply_workflow_version(c, "", "1.0.0"),
+            dm_api::apply_workflow_version(c, "", "1.0.0").untyped(),
             "workflow_id is required",
         ),
         (
             "get_running_workflow",
-            dm_api::get_running_workflow(c, ""),
+            dm_api::get_running_workflow(c, "").untyped(),
             "running_workflow_id is required",
         ),
         (
             "delete_running_workflow",
-            dm_api::delete_running_workflow(c, ""),
+            dm_api::delete_running_workflow(c, "").untyped(),
             "running_workflow_id is required",
         ),
         (
             "stop_running_workflow",
-            dm_api::stop_running_workflow(c, ""),
+            dm_api::stop_running_workflow(c, "").untyped(),
             "running_workflow_id is required",
         ),
         (
             "get_running_workflow_steps",
-            dm_api::get_running_workflow_steps(c, ""),
+            dm_api::get_running_workflow_steps(c, "").untyped(),
             "running_workflow_id is required",
         ),
         (
             "get_application",
-            dm_api::get_application(c, ""),
+            dm_api::get_application(c, "").untyped(),
             "app_id is required",
         ),
         (
             "create_user_account",
-            dm_api::create_user_account(c, ""),
+            dm_api::create_user_account(c, "").untyped(),
             "user_id is required",
         ),
         (
             "delete_user_account",
-            dm_api::delete_user_account(c, ""),
+            dm_api::delete_user_account(c, "").untyped(),
             "user_id is required",
         ),
         (
             "update_user_account",
-            dm_api::update_user_account(c, "", &Default::default()),
+            dm_api::update_user_account(c, "", &Default::default()).untyped(),
             "user_id is required",
         ),
         (
             "put_job_manifest",
-            dm_api::put_job_manifest(c, "", &Default::default()),
+            dm_api::put_job_manifest(c, "", &Default::default()).untyped(),
             "url is required",
         ),
     ];
@@ -742,19 +771,19 @@ fn versions_and_manifest_ids_below_one_fail_before_sending() {
         for (what, rv) in [
             (
                 "get_dataset",
-                dm_api::get_dataset(c, "dataset-1", version, &local, &Default::default()),
+                dm_api::get_dataset(c, "dataset-1", version, &local, &Default::default()).untyped(),
             ),
             (
                 "delete_dataset",
-                dm_api::delete_dataset(c, "dataset-1", version, &Default::default()),
+                dm_api::delete_dataset(c, "dataset-1", version, &Default::default()).untyped(),
             ),
             (
                 "get_dataset_schema",
-                dm_api::get_dataset_schema(c, "dataset-1", version),
+                dm_api::get_dataset_schema(c, "dataset-1", version).untyped(),
             ),
             (
                 "get_dataset_version_metadata",
-                dm_api::get_dataset_version_metadata(c, "dataset-1", version),
+                dm_api::get_dataset_version_metadata(c, "dataset-1", version).untyped(),
             ),
             (
                 "update_dataset_version_metadata",
@@ -763,16 +792,17 @@ fn versions_and_manifest_ids_below_one_fail_before_sending() {
                     "dataset-1",
                     version,
                     &Default::default(),
-                ),
+                )
+                .untyped(),
             ),
         ] {
-            assert_refused(&sandbox, rv, &problem, what);
+            assert_refused(&sandbox, rv.untyped(), &problem, what);
         }
     }
     let rv = dm_api::delete_job_manifest(c, 0, &Default::default());
     assert_refused(
         &sandbox,
-        rv,
+        rv.untyped(),
         "job_manifest_id must be greater than 0",
         "delete_job_manifest",
     );
@@ -791,20 +821,25 @@ fn missing_or_empty_local_files_fail_before_sending() {
     let rv = dm_api::upload_dataset(c, &missing, sdf, unit, &Default::default());
     assert_refused(
         &sandbox,
-        rv,
+        rv.untyped(),
         "Failed to upload dataset (cannot read",
         "upload",
     );
     let rv = dm_api::upload_dataset(c, "", sdf, unit, &Default::default());
-    assert_refused(&sandbox, rv, "dataset_file is required", "upload");
+    assert_refused(&sandbox, rv.untyped(), "dataset_file is required", "upload");
     let present = tmp.path().join("m.sdf");
     std::fs::write(&present, "x").unwrap();
     let rv = dm_api::upload_dataset(c, &present, "", unit, &Default::default());
-    assert_refused(&sandbox, rv, "dataset_type is required", "upload");
+    assert_refused(&sandbox, rv.untyped(), "dataset_type is required", "upload");
     let rv = dm_api::upload_dataset(c, &present, sdf, "", &Default::default());
-    assert_refused(&sandbox, rv, "unit_id is required", "upload");
+    assert_refused(&sandbox, rv.untyped(), "unit_id is required", "upload");
     let rv = dm_api::get_dataset(c, "dataset-1", 1, "", &Default::default());
-    assert_refused(&sandbox, rv, "local_file is required", "get_dataset");
+    assert_refused(
+        &sandbox,
+        rv.untyped(),
+        "local_file is required",
+        "get_dataset",
+    );
     for rv in [
         dm_api::create_workflow(
             c,
@@ -814,7 +849,8 @@ fn missing_or_empty_local_files_fail_before_sending() {
                 definition_file: Some(missing.clone()),
                 ..Default::default()
             },
-        ),
+        )
+        .untyped(),
         dm_api::update_workflow(
             c,
             "workflow-1",
@@ -822,7 +858,8 @@ fn missing_or_empty_local_files_fail_before_sending() {
                 definition_file: Some(missing.clone()),
                 ..Default::default()
             },
-        ),
+        )
+        .untyped(),
     ] {
         assert_refused(&sandbox, rv, "cannot read", "workflow definition file");
     }

@@ -60,11 +60,11 @@ fn quick_sandbox() -> Sandbox {
     sandbox
 }
 
-fn fast_wait() -> WaitOptions {
+fn fast_wait<T>() -> WaitOptions<T> {
     WaitOptions {
         timeout: Duration::from_secs(20),
         poll_interval: Duration::from_millis(20),
-        on_poll: None,
+        ..Default::default()
     }
 }
 
@@ -209,7 +209,7 @@ fn a_dataset_is_uploaded_versioned_described_attached_downloaded_and_deleted() {
         json!({"dataset_id": dataset_id, "dataset_version": 1})
     );
     fails(
-        get_dataset_for_digest(&client, &"0".repeat(64)),
+        get_dataset_for_digest(&client, &"0".repeat(64)).untyped(),
         404,
         &format!(
             "Failed to get dataset digest (HTTP 404: No Dataset you can see has the digest {})",
@@ -353,7 +353,7 @@ fn a_dataset_is_uploaded_versioned_described_attached_downloaded_and_deleted() {
     );
     assert_eq!(ok(get_available_datasets(&bob))["count"], 1);
     fails(
-        add_dataset_editor(&bob, &dataset_id, "alice"),
+        add_dataset_editor(&bob, &dataset_id, "alice").untyped(),
         403,
         &format!(
             "Failed adding dataset editor (HTTP 403: Only the owner of Dataset {dataset_id} \
@@ -365,7 +365,7 @@ fn a_dataset_is_uploaded_versioned_described_attached_downloaded_and_deleted() {
         204
     );
     fails(
-        remove_dataset_editor(&client, &dataset_id, ADMIN_USER),
+        remove_dataset_editor(&client, &dataset_id, ADMIN_USER).untyped(),
         400,
         &format!(
             "Failed removing dataset editor (HTTP 400: dmit-admin owns Dataset {dataset_id} and \
@@ -463,7 +463,8 @@ fn a_dataset_is_uploaded_versioned_described_attached_downloaded_and_deleted() {
             2,
             tmp.path().join("gone.smi"),
             &Default::default(),
-        ),
+        )
+        .untyped(),
         404,
         &format!(
             "Failed to get dataset (HTTP 404: Dataset {dataset_id} has no version 2 (or it was \
@@ -478,7 +479,7 @@ fn a_dataset_is_uploaded_versioned_described_attached_downloaded_and_deleted() {
     );
     assert_eq!(ok(get_available_datasets(&client))["count"], 0);
     fails(
-        get_dataset_for_digest(&client, SDF_SHA256),
+        get_dataset_for_digest(&client, SDF_SHA256).untyped(),
         404,
         &format!(
             "Failed to get dataset digest (HTTP 404: No Dataset you can see has the digest \
@@ -562,7 +563,8 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
             "application/x-nonsense",
             TEST_UNIT_ID,
             &Default::default(),
-        ),
+        )
+        .untyped(),
         415,
         "Failed to upload dataset (HTTP 415: The Dataset type \"application/x-nonsense\" is not \
          supported; the supported types (GET /type) are chemical/x-mdl-sdfile",
@@ -570,7 +572,7 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
     // A unit the Account Server does not have.
     let unit = "unit-00000000-0000-0000-0000-000000000000";
     fails(
-        upload_dataset(&client, &sdf, SDF_TYPE, unit, &Default::default()),
+        upload_dataset(&client, &sdf, SDF_TYPE, unit, &Default::default()).untyped(),
         403,
         &format!(
             "Failed to upload dataset (HTTP 403: The Account Server has no unit {unit} (use \
@@ -601,7 +603,8 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
             1,
             tmp.path().join("x.sdf"),
             &Default::default(),
-        ),
+        )
+        .untyped(),
         404,
         &format!(
             "Failed to get dataset (HTTP 404: Dataset {dataset_id} version 1 is not ready (it is \
@@ -620,13 +623,14 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
                 dataset_id: Some(missing.into()),
                 ..Default::default()
             },
-        ),
+        )
+        .untyped(),
         404,
         &format!("Failed to upload dataset (HTTP 404: Dataset {missing} does not exist)"),
     );
     let alice = user_client(&sandbox, "alice");
     fails(
-        get_dataset_versions(&alice, &dataset_id, &Default::default()),
+        get_dataset_versions(&alice, &dataset_id, &Default::default()).untyped(),
         403,
         &format!(
             "Failed to get dataset versions (HTTP 403: alice is neither the owner nor an editor \
@@ -634,7 +638,7 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
         ),
     );
     fails(
-        delete_dataset(&alice, &dataset_id, 1, &Default::default()),
+        delete_dataset(&alice, &dataset_id, 1, &Default::default()).untyped(),
         403,
         &format!(
             "Failed to delete dataset (HTTP 403: alice is neither the owner nor an editor of \
@@ -650,7 +654,8 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
                 meta_properties: Some(json!({"dataset_name": "x"}).to_string()),
                 ..Default::default()
             },
-        ),
+        )
+        .untyped(),
         400,
         "Failed to update dataset metadata (HTTP 400: Only the 'description' can be changed \
          through meta_properties, not \"dataset_name\")",
@@ -663,13 +668,14 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
                 labels: Some("[{\"value\": 1}]".into()),
                 ..Default::default()
             },
-        ),
+        )
+        .untyped(),
         400,
         "Failed to update dataset metadata (HTTP 400: Each label needs a 'label': a name of 1 \
          to 40 characters without spaces)",
     );
     fails(
-        update_dataset_metadata(&client, &dataset_id, &Default::default()),
+        update_dataset_metadata(&client, &dataset_id, &Default::default()).untyped(),
         400,
         "Failed to update dataset metadata (HTTP 400: Nothing to change: give 'meta_properties' \
          or 'labels' (JSON))",
@@ -683,7 +689,8 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
                 annotations: Some("{not json".into()),
                 ..Default::default()
             },
-        ),
+        )
+        .untyped(),
         400,
         "Failed to update dataset version metadata (HTTP 400: 'annotations' is not JSON:",
     );
@@ -696,7 +703,8 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
                 annotations: Some(json!({"type": "LabelAnnotation"}).to_string()),
                 ..Default::default()
             },
-        ),
+        )
+        .untyped(),
         400,
         "Failed to update dataset version metadata (HTTP 400: Each annotation needs a 'type': \
          one of FieldsDescriptorAnnotation, ServiceExecutionAnnotation)",
@@ -711,7 +719,8 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
             "absent.sdf",
             SDF_TYPE,
             &Default::default(),
-        ),
+        )
+        .untyped(),
         404,
         &format!(
             "Failed to create dataset from project file (HTTP 404: The file /absent.sdf does \
@@ -881,7 +890,8 @@ fn a_workflow_runs_its_steps_in_order_and_a_second_run_is_stopped() {
                 name: Some("renamed".into()),
                 ..Default::default()
             },
-        ),
+        )
+        .untyped(),
         400,
         &format!(
             "Failed to update workflow (HTTP 400: Workflow {version_id} is version \"1.0.0\" of \
@@ -982,7 +992,7 @@ fn a_workflow_runs_its_steps_in_order_and_a_second_run_is_stopped() {
         "The run was stopped by dmit-admin"
     );
     fails(
-        stop_running_workflow(&client, &second_run),
+        stop_running_workflow(&client, &second_run).untyped(),
         400,
         &format!(
             "Failed to stop running workflow (HTTP 400: Running workflow {second_run} has \
@@ -1017,7 +1027,7 @@ fn a_workflow_runs_its_steps_in_order_and_a_second_run_is_stopped() {
         204
     );
     fails(
-        get_running_workflow(&client, &run_id),
+        get_running_workflow(&client, &run_id).untyped(),
         404,
         &format!("Failed to get the workflow (HTTP 404: Running workflow {run_id} does not exist)"),
     );
@@ -1056,7 +1066,8 @@ fn bad_workflows_say_what_is_wrong_and_failing_steps_fail_the_run() {
             &project_id,
             "run",
             &Default::default(),
-        ),
+        )
+        .untyped(),
         400,
         &format!(
             "Failed to run the workflow (HTTP 400: Workflow {workflow_id} has problems and \
@@ -1090,12 +1101,13 @@ fn bad_workflows_say_what_is_wrong_and_failing_steps_fail_the_run() {
                 definition: Some("steps: [".into()),
                 ..Default::default()
             },
-        ),
+        )
+        .untyped(),
         400,
         "Failed to create workflow (HTTP 400: The workflow definition is not YAML: ",
     );
     fails(
-        create_workflow(&client, "nothing", ScopeEnum::Global, &Default::default()),
+        create_workflow(&client, "nothing", ScopeEnum::Global, &Default::default()).untyped(),
         400,
         "Failed to create workflow (HTTP 400: A workflow needs a definition: the 'definition' \
          field or a 'definition_file')",
@@ -1110,7 +1122,8 @@ fn bad_workflows_say_what_is_wrong_and_failing_steps_fail_the_run() {
                 definition: Some(TWO_STEP_WORKFLOW.into()),
                 ..Default::default()
             },
-        ),
+        )
+        .untyped(),
         400,
         "Failed to create workflow (HTTP 400: 'scope' must be one of GLOBAL, AS_ORGANISATION, \
          AS_UNIT, not \"UNIT\")",
@@ -1138,7 +1151,8 @@ fn bad_workflows_say_what_is_wrong_and_failing_steps_fail_the_run() {
             &project_id,
             "no input",
             &Default::default(),
-        ),
+        )
+        .untyped(),
         400,
         "Failed to run the workflow (HTTP 400: The workflow input 'candidateMolecules' is \
          missing from the run's variables)",
@@ -1195,7 +1209,7 @@ fn bad_workflows_say_what_is_wrong_and_failing_steps_fail_the_run() {
     // Someone else's workflow cannot be changed; unknown ones are not found.
     let bob = user_client(&sandbox, "bob");
     fails(
-        delete_workflow(&bob, &coin_id),
+        delete_workflow(&bob, &coin_id).untyped(),
         403,
         &format!(
             "Failed to delete workflow (HTTP 403: Only the creator of workflow {coin_id} \
@@ -1205,7 +1219,7 @@ fn bad_workflows_say_what_is_wrong_and_failing_steps_fail_the_run() {
     // The project is public: bob sees the run, but may not change it.
     ok(get_running_workflow(&bob, &run_id));
     fails(
-        delete_running_workflow(&bob, &run_id),
+        delete_running_workflow(&bob, &run_id).untyped(),
         403,
         &format!(
             "Failed to delete running workflow (HTTP 403: bob may not change running workflow \
@@ -1213,7 +1227,7 @@ fn bad_workflows_say_what_is_wrong_and_failing_steps_fail_the_run() {
         ),
     );
     fails(
-        get_workflow(&client, "workflow-00000000-0000-0000-0000-000000000000"),
+        get_workflow(&client, "workflow-00000000-0000-0000-0000-000000000000").untyped(),
         404,
         "Failed to get workflow (HTTP 404: Workflow workflow-00000000-0000-0000-0000-000000000000 \
          does not exist)",
@@ -1262,7 +1276,7 @@ fn the_applications_are_the_job_and_notebook_operators() {
             > 1
     );
     fails(
-        get_application(&client, "nope.squonk.it"),
+        get_application(&client, "nope.squonk.it").untyped(),
         404,
         "Failed to get application (HTTP 404: There is no application \"nope.squonk.it\" (the \
          sandbox has datamanagerjobs.squonk.it and jupyternotebooks.squonk.it))",
@@ -1290,7 +1304,7 @@ fn an_admin_puts_job_manifests_and_their_jobs_appear() {
 
     // Admin endpoints want admin mode.
     fails(
-        put_job_manifest(&client, url, &Default::default()),
+        put_job_manifest(&client, url, &Default::default()).untyped(),
         403,
         "Failed to put job manifest (HTTP 403: Only admins can add Job manifests: dmit-admin is \
          not in admin mode (switch admin mode on first (PATCH /user/account \
@@ -1298,7 +1312,7 @@ fn an_admin_puts_job_manifests_and_their_jobs_appear() {
     );
     let alice = user_client(&sandbox, "alice");
     fails(
-        get_job_manifests(&alice),
+        get_job_manifests(&alice).untyped(),
         403,
         "Failed to get job manifests (HTTP 403: Only admins can see Job manifests: alice is not \
          in admin mode (it needs the Data Manager admin role))",
@@ -1423,7 +1437,7 @@ fn an_admin_puts_job_manifests_and_their_jobs_appear() {
         "{names:?}"
     );
     fails(
-        delete_job_manifest(&client, builtin_id, &Default::default()),
+        delete_job_manifest(&client, builtin_id, &Default::default()).untyped(),
         400,
         &format!(
             "Failed to delete job manifest (HTTP 400: There is no Job manifest \"{builtin_id}\")"
@@ -1443,7 +1457,7 @@ fn an_admin_handles_service_errors_and_user_accounts() {
         .unwrap();
     assert!(sandbox.add_service_error("BAD", "x").is_err());
     fails(
-        get_service_errors(&client, &Default::default()),
+        get_service_errors(&client, &Default::default()).untyped(),
         403,
         "Failed to get service errors (HTTP 403: Only admins can see service errors: dmit-admin \
          is not in admin mode (switch admin mode on first (PATCH /user/account \
@@ -1482,12 +1496,12 @@ fn an_admin_handles_service_errors_and_user_accounts() {
         204
     );
     fails(
-        delete_service_error(&client, second as i64),
+        delete_service_error(&client, second as i64).untyped(),
         404,
         &format!("Failed to delete service error (HTTP 404: There is no service error {second})"),
     );
     fails(
-        acknowledge_service_error(&client, 99),
+        acknowledge_service_error(&client, 99).untyped(),
         404,
         "Failed to patch service error (HTTP 404: There is no service error 99)",
     );
@@ -1501,7 +1515,7 @@ fn an_admin_handles_service_errors_and_user_accounts() {
         },
     ));
     fails(
-        get_service_errors(&client, &Default::default()),
+        get_service_errors(&client, &Default::default()).untyped(),
         403,
         "Failed to get service errors (HTTP 403: Only admins can see service errors: dmit-admin \
          is not in admin mode (stop impersonating bob first))",
@@ -1546,7 +1560,8 @@ fn an_admin_handles_service_errors_and_user_accounts() {
                 idle_days: Some(0),
                 ..Default::default()
             },
-        ),
+        )
+        .untyped(),
         400,
         "Failed to get admin users (HTTP 400: 'idle_days' must be a whole number of days, at \
          least 1, not \"0\")",
@@ -1565,7 +1580,7 @@ fn an_admin_handles_service_errors_and_user_accounts() {
         204
     );
     fails(
-        get_available_projects(&carol, &Default::default()),
+        get_available_projects(&carol, &Default::default()).untyped(),
         403,
         "Failed to get projects (HTTP 403: Your account is suspended. Your licence has expired)",
     );
@@ -1579,7 +1594,8 @@ fn an_admin_handles_service_errors_and_user_accounts() {
             "text/plain",
             TEST_UNIT_ID,
             &Default::default(),
-        ),
+        )
+        .untyped(),
         403,
         "Failed to upload dataset (HTTP 403: Your account is suspended. Your licence has \
          expired)",
@@ -1597,7 +1613,7 @@ fn an_admin_handles_service_errors_and_user_accounts() {
     ok(update_user_account(&client, "carol", &lift));
     ok(get_available_projects(&carol, &Default::default()));
     fails(
-        update_user_account(&client, ADMIN_USER, &suspend),
+        update_user_account(&client, ADMIN_USER, &suspend).untyped(),
         400,
         "Failed to update user account (HTTP 400: You cannot suspend your own account)",
     );
@@ -1606,7 +1622,7 @@ fn an_admin_handles_service_errors_and_user_accounts() {
     assert_eq!(users["count"], 2, "{users}");
 
     fails(
-        delete_user_account(&client, "alice"),
+        delete_user_account(&client, "alice").untyped(),
         400,
         &format!(
             "Failed to delete user account (HTTP 400: User alice still owns project {project_id} \
@@ -1614,23 +1630,23 @@ fn an_admin_handles_service_errors_and_user_accounts() {
         ),
     );
     fails(
-        delete_user_account(&client, "nobody"),
+        delete_user_account(&client, "nobody").untyped(),
         400,
         "Failed to delete user account (HTTP 400: User nobody has no Data Manager account)",
     );
     // Non-admins get 403 on every admin endpoint.
     for rv in [
-        create_user_account(&alice, "dave"),
-        delete_user_account(&alice, "carol"),
-        update_user_account(&alice, "bob", &suspend),
-        get_admin_users(&alice, &Default::default()),
-        get_service_errors(&alice, &Default::default()),
-        acknowledge_service_error(&alice, first as i64),
-        delete_service_error(&alice, first as i64),
-        get_job_manifests(&alice),
-        put_job_manifest(&alice, "https://example.com/m.yaml", &Default::default()),
-        load_job_manifests(&alice),
-        delete_job_manifest(&alice, 1, &Default::default()),
+        create_user_account(&alice, "dave").untyped(),
+        delete_user_account(&alice, "carol").untyped(),
+        update_user_account(&alice, "bob", &suspend).untyped(),
+        get_admin_users(&alice, &Default::default()).untyped(),
+        get_service_errors(&alice, &Default::default()).untyped(),
+        acknowledge_service_error(&alice, first as i64).untyped(),
+        delete_service_error(&alice, first as i64).untyped(),
+        get_job_manifests(&alice).untyped(),
+        put_job_manifest(&alice, "https://example.com/m.yaml", &Default::default()).untyped(),
+        load_job_manifests(&alice).untyped(),
+        delete_job_manifest(&alice, 1, &Default::default()).untyped(),
     ] {
         assert_eq!((rv.success, rv.http_status_code), (false, 403), "{rv:?}");
         assert!(
@@ -1659,7 +1675,7 @@ fn server_errors_and_unreachable_servers_give_clear_messages() {
         .times(1),
     );
     fails(
-        get_available_datasets(&client),
+        get_available_datasets(&client).untyped(),
         500,
         "Failed to get datasets (HTTP 500: database unavailable)",
     );
@@ -1675,7 +1691,7 @@ fn server_errors_and_unreachable_servers_give_clear_messages() {
         .times(1),
     );
     fails(
-        get_workflows(&client),
+        get_workflows(&client).untyped(),
         502,
         "Failed to get workflows (HTTP 502: <h1>Bad Gateway</h1>)",
     );
@@ -1708,8 +1724,8 @@ fn a_project_claims_its_account_server_product_until_it_is_deleted() {
     let sandbox = quick_sandbox();
     let client = client_for(&sandbox);
     let id = |rv: ApiRv| text(&ok(rv)["id"]).to_string();
-    let org_id = id(as_api::create_organisation(&client, "Claims", "alice"));
-    let unit_id = id(as_api::create_unit(&client, "Claims unit", &org_id, 1));
+    let org_id = id(as_api::create_organisation(&client, "Claims", "alice").untyped());
+    let unit_id = id(as_api::create_unit(&client, "Claims unit", &org_id, 1).untyped());
     let tier_id = id(as_api::create_product(
         &client,
         "Claimed tier",
@@ -1719,7 +1735,8 @@ fn a_project_claims_its_account_server_product_until_it_is_deleted() {
             flavour: "BRONZE".into(),
             ..Default::default()
         },
-    ));
+    )
+    .untyped());
     let claimed = ok(create_project(
         &client,
         "claiming",
@@ -1733,7 +1750,7 @@ fn a_project_claims_its_account_server_product_until_it_is_deleted() {
     assert_eq!(project["organisation_id"], org_id.as_str());
     // One project per product; the product stays while its project does.
     fails(
-        create_project(&client, "second", &tier_id, &Default::default()),
+        create_project(&client, "second", &tier_id, &Default::default()).untyped(),
         400,
         &format!(
             "Failed creating project (HTTP 400: Product {tier_id} is already claimed by \

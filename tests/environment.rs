@@ -84,7 +84,7 @@ fn properties(env: &Environment) -> Value {
     })
 }
 
-fn error_message(result: anyhow::Result<impl std::fmt::Debug>) -> String {
+fn error_message(result: Result<impl std::fmt::Debug, squonk2::Error>) -> String {
     match result {
         Ok(value) => panic!("expected an error, got {value:?}"),
         Err(error) => error.to_string(),
@@ -225,14 +225,15 @@ fn recorded_python_cases() {
             let variant = case["variant"].as_str().expect("variant");
             let function = case["function"].as_str().expect("function");
             let expected = substitute(&expected_result(variant, &case["result"]), &tmp);
-            let outcome: anyhow::Result<Value> = match function {
+            let outcome: Result<Value, squonk2::Error> = match function {
                 "Environment.load" => match &loaded {
                     Some(environments) => Ok(json!(environments.names())),
-                    None => Environments::load_with_env(lookup).map(|environments| {
-                        let names = json!(environments.names());
-                        loaded = Some(environments);
-                        names
-                    }),
+                    None => Environments::load_with_env(lookup)
+                        .map(|environments| {
+                            let names = json!(environments.names());
+                            loaded = Some(environments);
+                            names
+                        }),
                 },
                 "Environment" => {
                     let name = case["kwargs"]["environment"].as_str();
@@ -281,7 +282,7 @@ fn recorded_python_cases() {
     assert_eq!(checked, 34, "every recorded case was checked");
 }
 
-fn check(variant: &str, expected: &Value, outcome: anyhow::Result<Value>) {
+fn check(variant: &str, expected: &Value, outcome: Result<Value, squonk2::Error>) {
     match (expected["type"].as_str(), outcome) {
         (Some("exception"), Err(error)) => {
             assert_eq!(expected["exception"], "Exception", "{variant}");
@@ -759,13 +760,12 @@ fn a_fifo_is_refused_without_blocking() {
         move || {
             Environments::load_with_env(env_of(&[(ENVIRONMENTS_FILE_VAR, &path)]))
                 .map(|environments| environments.names())
-                .map_err(|error| error.to_string())
         },
         // A reader blocked in open() is released by a writer opening the other end.
         || drop(std::fs::OpenOptions::new().write(true).open(&fifo)),
     );
     assert_eq!(
-        error_message(error.map_err(anyhow::Error::msg)),
+        error_message(error),
         format!("{fifo_str} could not be read: it is not a regular file")
     );
 }
@@ -1195,7 +1195,7 @@ fn run_case(case: usize, bytes: &[u8], tmp: &TempDir) -> Result<Outcome, String>
             (name, loaded)
         }
     };
-    let names_the_file = |error: &anyhow::Error| -> Result<String, String> {
+    let names_the_file = |error: &squonk2::Error| -> Result<String, String> {
         let text = error.to_string();
         match text.starts_with(&format!("{source} ")) {
             true => Ok(text),

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use squonk2::as_api::{self, CreateAssetOptions, ScopeEnum};
 use squonk2::auth::{get_access_token, GetAccessTokenOptions};
 use squonk2::dm_api::{self, OnPoll, WaitOptions};
-use squonk2::{ApiError, ApiRv, Client, ErrorKind, Progress, RetryPolicy};
+use squonk2::{ApiRv, Client, ErrorKind, Progress, RetryPolicy};
 use squonk2_sandbox::{Fault, FaultRule, Sandbox, DM_CLIENT_ID};
 
 const TOKEN_PATH: &str = "/auth/realms/squonk2/protocol/openid-connect/token";
@@ -193,14 +193,20 @@ fn dot_path_values_are_refused_before_anything_is_sent() {
     let calls: Vec<(&str, Call)> = vec![
         (
             "editor",
-            Box::new(|v| dm_api::remove_project_editor(&client, "project-1", v)),
+            Box::new(|v| dm_api::remove_project_editor(&client, "project-1", v).untyped()),
         ),
-        ("project_id", Box::new(|v| dm_api::get_project(&client, v))),
+        (
+            "project_id",
+            Box::new(|v| dm_api::get_project(&client, v).untyped()),
+        ),
         (
             "instance_id",
-            Box::new(|v| dm_api::get_instance(&client, v)),
+            Box::new(|v| dm_api::get_instance(&client, v).untyped()),
         ),
-        ("unit_id", Box::new(|v| as_api::get_unit(&client, v))),
+        (
+            "unit_id",
+            Box::new(|v| as_api::get_unit(&client, v).untyped()),
+        ),
     ];
     for (argument, call) in &calls {
         for dots in [".", ".."] {
@@ -226,11 +232,11 @@ fn ids_below_one_are_refused_before_anything_is_sent() {
     let client = client_for(&sandbox);
     for id in [0, -1, i64::MIN] {
         for rv in [
-            dm_api::acknowledge_service_error(&client, id),
-            dm_api::delete_service_error(&client, id),
-            dm_api::get_job_exchange_rate(&client, id, &Default::default()),
-            dm_api::get_job(&client, id, &Default::default()),
-            as_api::delete_event_stream(&client, id),
+            dm_api::acknowledge_service_error(&client, id).untyped(),
+            dm_api::delete_service_error(&client, id).untyped(),
+            dm_api::get_job_exchange_rate(&client, id, &Default::default()).untyped(),
+            dm_api::get_job(&client, id, &Default::default()).untyped(),
+            as_api::delete_event_stream(&client, id).untyped(),
         ] {
             assert_eq!(rv.error_kind(), Some(ErrorKind::InvalidInput), "{rv:?}");
             assert!(rv.error().unwrap().contains(&id.to_string()), "{rv:?}");
@@ -323,7 +329,7 @@ fn threads_waiting_for_a_hanging_keycloak_all_fail_at_their_time_out() {
             .map(|_| {
                 let client = client.clone();
                 scope.spawn(move || {
-                    let rv = dm_api::ping(&client);
+                    let rv = dm_api::ping(&client).untyped();
                     (started.elapsed(), rv)
                 })
             })
@@ -419,9 +425,11 @@ fn fifos_and_directories_are_refused_as_uploads_before_sending() {
                         ..Default::default()
                     },
                 )
+                .untyped()
             }),
             Box::new(|c, p| {
                 dm_api::upload_dataset(c, p, "chemical/x-mdl-sdfile", "unit-1", &Default::default())
+                    .untyped()
             }),
             Box::new(|c, p| {
                 dm_api::create_workflow(
@@ -433,6 +441,7 @@ fn fifos_and_directories_are_refused_as_uploads_before_sending() {
                         ..Default::default()
                     },
                 )
+                .untyped()
             }),
             Box::new(|c, p| {
                 dm_api::update_workflow(
@@ -443,6 +452,7 @@ fn fifos_and_directories_are_refused_as_uploads_before_sending() {
                         ..Default::default()
                     },
                 )
+                .untyped()
             }),
         ];
         for upload in uploads {
@@ -829,7 +839,6 @@ fn every_failure_has_a_kind() {
         .credentials(ADMIN_USER, "nope")
         .build()
         .unwrap();
-    let kind = |rv: ApiRv| rv.error_kind();
     assert_eq!(
         kind(dm_api::get_project(&client, "")),
         Some(ErrorKind::InvalidInput)
@@ -886,8 +895,8 @@ fn every_failure_has_a_kind() {
         "{error}"
     );
     let api = rv.into_result().unwrap_err();
-    let api = api.downcast_ref::<ApiError>().unwrap();
-    assert_eq!(api.kind, ErrorKind::Decode);
+    assert_eq!(api.kind(), ErrorKind::Decode);
+    assert_eq!(api.http_status_code(), 200);
     assert_eq!(
         kind(dm_api::get_version(&client)),
         None,
@@ -999,8 +1008,12 @@ fn waits_poll_through_transient_failures_and_stop_at_final_ones() {
     let opts = WaitOptions {
         timeout: Duration::from_secs(30),
         poll_interval: Duration::from_millis(50),
-        on_poll: Some(OnPoll::new(move |rv| {
-            log.lock().unwrap().push(rv.http_status_code)
+        on_poll: Some(OnPoll::new(move |poll| {
+            let status = match poll {
+                Ok(_) => 200,
+                Err(e) => e.http_status_code(),
+            };
+            log.lock().unwrap().push(status)
         })),
     };
     let rv = dm_api::wait_for_instance(&client_without_retries(&sandbox), &instance, &opts);
@@ -1077,4 +1090,9 @@ fn the_debug_log_shows_retries_and_no_secrets() {
             assert!(!stderr.contains(token), "a token shows in {stderr}");
         }
     }
+}
+
+/// Why a call failed (`None` on success).
+fn kind<T>(rv: ApiRv<T>) -> Option<ErrorKind> {
+    rv.error_kind()
 }

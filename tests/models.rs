@@ -165,17 +165,18 @@ fn data_manager_answers_decode_into_their_models() {
     let client = client_for(&sandbox);
     let tmp = TempDir::new();
 
-    let version: dm::VersionGetResponse = dmt(dm_api::get_version(&client));
+    let version: dm::VersionGetResponse = dmt(dm_api::get_version(&client).untyped());
     assert!(!version.version.is_empty());
-    let _: dm::VersionGetResponse = dmt(dm_api::get_workflow_engine_version(&client));
-    let _: dm::VersionGetResponse = dmt(dm_api::get_job_definition_schema_version(&client));
+    let _: dm::VersionGetResponse = dmt(dm_api::get_workflow_engine_version(&client).untyped());
+    let _: dm::VersionGetResponse =
+        dmt(dm_api::get_job_definition_schema_version(&client).untyped());
     let _: dm::AccountServerGetNamespaceResponse =
-        dmt(dm_api::get_account_server_namespace(&client));
+        dmt(dm_api::get_account_server_namespace(&client).untyped());
     let _: dm::AccountServerGetRegistrationResponse =
-        dmt(dm_api::get_account_server_registration(&client));
-    let _: dm::ModeGetResponse = dmt(dm_api::get_mode(&client));
-    let _: dm::InputHandlerGetResponse = dmt(dm_api::get_input_handler(&client));
-    let types: dm::TypesGetResponse = dmt(dm_api::get_supported_file_types(&client));
+        dmt(dm_api::get_account_server_registration(&client).untyped());
+    let _: dm::ModeGetResponse = dmt(dm_api::get_mode(&client).untyped());
+    let _: dm::InputHandlerGetResponse = dmt(dm_api::get_input_handler(&client).untyped());
+    let types: dm::TypesGetResponse = dmt(dm_api::get_supported_file_types(&client).untyped());
     assert!(types.count >= 1.0);
 
     // Projects and files.
@@ -184,13 +185,14 @@ fn data_manager_answers_decode_into_their_models() {
         "models",
         dm_api::TEST_PRODUCT_ID,
         &Default::default(),
-    ));
+    )
+    .untyped());
     let project_id = created.project_id;
-    let project: dm::ProjectDetail = dmt(dm_api::get_project(&client, &project_id));
+    let project: dm::ProjectDetail = dmt(dm_api::get_project(&client, &project_id).untyped());
     assert_eq!((project.name.as_str(), project.private), ("models", false));
     assert_eq!(project.administrators, [ADMIN_USER]);
     let projects: dm::ProjectsGetResponse =
-        dmt(dm_api::get_available_projects(&client, &Default::default()));
+        dmt(dm_api::get_available_projects(&client, &Default::default()).untyped());
     assert!(projects.projects.iter().any(|p| p.project_id == project_id));
     let input = tmp.path().join("molecules.smi");
     fs::write(&input, "CCO\tethanol\n").unwrap();
@@ -200,26 +202,20 @@ fn data_manager_answers_decode_into_their_models() {
         &[&input],
         &Default::default(),
     ));
-    let files: dm::FilesGetResponse = dmt(dm_api::list_project_files(
-        &client,
-        &project_id,
-        &Default::default(),
-    ));
+    let files: dm::FilesGetResponse =
+        dmt(dm_api::list_project_files(&client, &project_id, &Default::default()).untyped());
     assert_eq!(files.files[0].file_name, "molecules.smi");
     assert_eq!(files.files[0].stat.size, 12.0);
 
     // Jobs, instances and tasks.
-    let jobs: dm::JobsGetResponse = dmt(dm_api::get_available_jobs(&client));
+    let jobs: dm::JobsGetResponse = dmt(dm_api::get_available_jobs(&client).untyped());
     let copy = jobs
         .jobs
         .iter()
         .find(|j| j.job == "copy-file")
         .expect("the sandbox has im-test/copy-file");
-    let job: dm::JobGetResponse = dmt(dm_api::get_job(
-        &client,
-        copy.id as i64,
-        &Default::default(),
-    ));
+    let job: dm::JobGetResponse =
+        dmt(dm_api::get_job(&client, copy.id as i64, &Default::default()).untyped());
     assert_eq!(job.collection, "im-test");
     let _: dm::JobGetResponse = dmt(dm_api::get_job_by_version(
         &client,
@@ -227,49 +223,42 @@ fn data_manager_answers_decode_into_their_models() {
         "rdkit-molprops",
         "1.0.0",
         &Default::default(),
-    ));
+    )
+    .untyped());
     let spec = JobSpecification::new("im-test", "copy-file", "1.0.0")
         .variable("inputFile", "molecules.smi")
         .variable("outputFile", "copy.smi");
-    let dry: dm::InstanceDryRunPostResponse = dmt(dm_api::dry_run_job_instance(
-        &client,
-        &project_id,
-        "copy",
-        &spec,
-        &Default::default(),
-    ));
+    let dry: dm::InstanceDryRunPostResponse =
+        dmt(
+            dm_api::dry_run_job_instance(&client, &project_id, "copy", &spec, &Default::default())
+                .untyped(),
+        );
     assert_eq!(
         dry.command.as_deref(),
         Some("cp 'molecules.smi' 'copy.smi'")
     );
-    let started: dm::InstancePostResponse = dmt(dm_api::start_job_instance(
-        &client,
-        &project_id,
-        "copy",
-        &spec,
-        &Default::default(),
-    ));
-    let running: dm::InstanceGetResponse = dmt(dm_api::get_instance(&client, &started.instance_id));
+    let started: dm::InstancePostResponse =
+        dmt(
+            dm_api::start_job_instance(&client, &project_id, "copy", &spec, &Default::default())
+                .untyped(),
+        );
+    let running: dm::InstanceGetResponse =
+        dmt(dm_api::get_instance(&client, &started.instance_id).untyped());
     assert_eq!(
         running.application_type,
         dm::InstanceGetResponseApplicationType::Job
     );
-    let done: dm::InstanceGetResponse = dmt(dm_api::wait_for_instance(
-        &client,
-        &started.instance_id,
-        &fast_wait(),
-    ));
+    let done: dm::InstanceGetResponse =
+        dmt(dm_api::wait_for_instance(&client, &started.instance_id, &fast_wait()).untyped());
     assert_eq!(done.phase, dm::InstanceGetResponsePhase::Completed);
-    let task: dm::TaskGetResponse = dmt(dm_api::wait_for_task(
-        &client,
-        &started.task_id,
-        &fast_wait(),
-    ));
+    let task: dm::TaskGetResponse =
+        dmt(dm_api::wait_for_task(&client, &started.task_id, &fast_wait()).untyped());
     assert!(task.done);
     assert!(task.events.as_ref().is_some_and(|e| !e.is_empty()));
-    let _: dm::TasksGetResponse = dmt(dm_api::get_tasks(&client, &Default::default()));
-    let _: dm::InstancesGetResponse = dmt(dm_api::get_project_instances(&client, &project_id));
-    let _: dm::InstancesGetResponse = dmt(dm_api::get_available_instances(&client));
+    let _: dm::TasksGetResponse = dmt(dm_api::get_tasks(&client, &Default::default()).untyped());
+    let _: dm::InstancesGetResponse =
+        dmt(dm_api::get_project_instances(&client, &project_id).untyped());
+    let _: dm::InstancesGetResponse = dmt(dm_api::get_available_instances(&client).untyped());
 
     // Exchange rates, users, accounts, inventory.
     ok(dm_api::set_admin_state(&client, true, &Default::default()));
@@ -284,32 +273,33 @@ fn data_manager_answers_decode_into_their_models() {
         }],
     ));
     let _: dm::GetAllExchangeRatesResponse =
-        dmt(dm_api::get_job_exchange_rates(&client, &Default::default()));
-    let _: dm::GetExchangeRatesResponse = dmt(dm_api::get_job_exchange_rate(
-        &client,
-        copy.id as i64,
-        &Default::default(),
-    ));
-    let _: dm::UsersGetResponse = dmt(dm_api::get_users(&client));
-    let account: dm::UserAccountDetail = dmt(dm_api::get_account(&client, &Default::default()));
+        dmt(dm_api::get_job_exchange_rates(&client, &Default::default()).untyped());
+    let _: dm::GetExchangeRatesResponse =
+        dmt(dm_api::get_job_exchange_rate(&client, copy.id as i64, &Default::default()).untyped());
+    let _: dm::UsersGetResponse = dmt(dm_api::get_users(&client).untyped());
+    let account: dm::UserAccountDetail =
+        dmt(dm_api::get_account(&client, &Default::default()).untyped());
     assert_eq!(account.user.username, ADMIN_USER);
-    let _: dm::UserApiLogGetResponse = dmt(dm_api::get_api_log(&client, &Default::default()));
-    let _: dm::UserApiTokenGetResponse = dmt(dm_api::get_api_token(&client));
+    let _: dm::UserApiLogGetResponse =
+        dmt(dm_api::get_api_log(&client, &Default::default()).untyped());
+    let _: dm::UserApiTokenGetResponse = dmt(dm_api::get_api_token(&client).untyped());
     let _: dm::InventoryUserGetResponse = dmt(dm_api::get_user_inventory(
         &client,
         &dm_api::GetUserInventoryOptions {
             unit_id: Some(dm_api::TEST_UNIT_ID.into()),
             ..Default::default()
         },
-    ));
+    )
+    .untyped());
     let _: dm::ServiceErrorsGetResponse =
-        dmt(dm_api::get_service_errors(&client, &Default::default()));
-    let _: dm::AdminUsersGetResponse = dmt(dm_api::get_admin_users(&client, &Default::default()));
-    let _: dm::AdminJobManifestGetResponse = dmt(dm_api::get_job_manifests(&client));
-    let apps: dm::ApplicationsGetResponse = dmt(dm_api::get_applications(&client));
+        dmt(dm_api::get_service_errors(&client, &Default::default()).untyped());
+    let _: dm::AdminUsersGetResponse =
+        dmt(dm_api::get_admin_users(&client, &Default::default()).untyped());
+    let _: dm::AdminJobManifestGetResponse = dmt(dm_api::get_job_manifests(&client).untyped());
+    let apps: dm::ApplicationsGetResponse = dmt(dm_api::get_applications(&client).untyped());
     if let Some(app) = apps.applications.first() {
         let _: dm::ApplicationGetResponse =
-            dmt(dm_api::get_application(&client, &app.application_id));
+            dmt(dm_api::get_application(&client, &app.application_id).untyped());
     }
 
     // Datasets.
@@ -321,21 +311,19 @@ fn data_manager_answers_decode_into_their_models() {
         "chemical/x-mdl-sdfile",
         dm_api::TEST_UNIT_ID,
         &Default::default(),
-    ));
-    let _: dm::TaskGetResponse = dmt(dm_api::wait_for_task(
-        &client,
-        &uploaded.task_id,
-        &fast_wait(),
-    ));
-    let _: dm::DatasetsGetResponse = dmt(dm_api::get_available_datasets(&client));
-    let versions: dm::DatasetDetail = dmt(dm_api::get_dataset_versions(
-        &client,
-        &uploaded.dataset_id,
-        &Default::default(),
-    ));
+    )
+    .untyped());
+    let _: dm::TaskGetResponse =
+        dmt(dm_api::wait_for_task(&client, &uploaded.task_id, &fast_wait()).untyped());
+    let _: dm::DatasetsGetResponse = dmt(dm_api::get_available_datasets(&client).untyped());
+    let versions: dm::DatasetDetail =
+        dmt(
+            dm_api::get_dataset_versions(&client, &uploaded.dataset_id, &Default::default())
+                .untyped(),
+        );
     assert_eq!(versions.versions.len(), 1);
     let _: dm::DatasetMetaGetResponse =
-        dmt(dm_api::get_dataset_metadata(&client, &uploaded.dataset_id));
+        dmt(dm_api::get_dataset_metadata(&client, &uploaded.dataset_id).untyped());
 
     // Workflows.
     let workflow: dm::WorkflowPostResponse = dmt(dm_api::create_workflow(
@@ -346,12 +334,13 @@ fn data_manager_answers_decode_into_their_models() {
             definition: Some(WORKFLOW.into()),
             ..Default::default()
         },
-    ));
-    let _: dm::WorkflowGetAllResponse = dmt(dm_api::get_workflows(&client));
-    let got: dm::WorkflowGetResponse = dmt(dm_api::get_workflow(&client, &workflow.id));
+    )
+    .untyped());
+    let _: dm::WorkflowGetAllResponse = dmt(dm_api::get_workflows(&client).untyped());
+    let got: dm::WorkflowGetResponse = dmt(dm_api::get_workflow(&client, &workflow.id).untyped());
     assert_eq!(got.steps.as_ref().map(Vec::len), Some(1));
     let _: dm::WorkflowDefinitionGetResponse =
-        dmt(dm_api::get_workflow_definition(&client, &workflow.id));
+        dmt(dm_api::get_workflow_definition(&client, &workflow.id).untyped());
     let run: dm::WorkflowRunPostResponse = dmt(dm_api::run_workflow(
         &client,
         &workflow.id,
@@ -361,25 +350,27 @@ fn data_manager_answers_decode_into_their_models() {
             variables: Some(json!({"candidateMolecules": "molecules.smi"}).to_string()),
             ..Default::default()
         },
-    ));
+    )
+    .untyped());
     assert!(wait_until(Duration::from_secs(20), || {
         dm_api::get_running_workflow(&client, &run.id).msg["done"] == true
     }));
     let finished: dm::RunningWorkflowGetResponse =
-        dmt(dm_api::get_running_workflow(&client, &run.id));
+        dmt(dm_api::get_running_workflow(&client, &run.id).untyped());
     assert_eq!(
         finished.status,
         dm::RunningWorkflowGetResponseStatus::Success
     );
     let _: dm::RunningWorkflowStepsGetResponse =
-        dmt(dm_api::get_running_workflow_steps(&client, &run.id));
+        dmt(dm_api::get_running_workflow_steps(&client, &run.id).untyped());
     let _: dm::RunningWorkflowGetAllResponse =
-        dmt(dm_api::get_running_workflows(&client, &Default::default()));
+        dmt(dm_api::get_running_workflows(&client, &Default::default()).untyped());
 
     // Cleaning up answers with task identities.
-    let removal: dm::TaskIdentity = dmt(dm_api::delete_instance(&client, &started.instance_id));
+    let removal: dm::TaskIdentity =
+        dmt(dm_api::delete_instance(&client, &started.instance_id).untyped());
     assert!(!removal.task_id.is_empty());
-    let _: dm::TaskIdentity = dmt(dm_api::delete_project(&client, &project_id));
+    let _: dm::TaskIdentity = dmt(dm_api::delete_project(&client, &project_id).untyped());
 
     // A failed call parses to an error carrying its failure text.
     let gone = dm_api::get_project(&client, &project_id);
@@ -401,21 +392,24 @@ fn account_server_answers_decode_into_their_models() {
         .unwrap();
     let admin = client_for(&sandbox);
 
-    let _: am::StateGetVersionResponse = ast(as_api::get_version(&admin));
+    let _: am::StateGetVersionResponse = ast(as_api::get_version(&admin).untyped());
     let org: am::OrganisationPostResponse =
-        ast(as_api::create_organisation(&admin, "Acme", "alice"));
+        ast(as_api::create_organisation(&admin, "Acme", "alice").untyped());
     let _: am::OrganisationsGetResponse =
-        ast(as_api::get_organisations(&admin, &Default::default()));
-    let detail: am::OrganisationAllDetail = ast(as_api::get_organisation(&admin, &org.id));
+        ast(as_api::get_organisations(&admin, &Default::default()).untyped());
+    let detail: am::OrganisationAllDetail =
+        ast(as_api::get_organisation(&admin, &org.id).untyped());
     assert_eq!(detail.owner_id.as_deref(), Some("alice"));
-    let _: am::OrganisationGetDefaultResponse = ast(as_api::get_default_organisation(&admin));
+    let _: am::OrganisationGetDefaultResponse =
+        ast(as_api::get_default_organisation(&admin).untyped());
     let unit: am::OrganisationUnitPostResponse =
-        ast(as_api::create_unit(&admin, "Chemistry", &org.id, 3));
-    let _: am::OrganisationUnitsGetResponse = ast(as_api::get_organisation_units(&admin, &org.id));
-    let got: am::UnitAllDetail = ast(as_api::get_unit(&admin, &unit.id));
+        ast(as_api::create_unit(&admin, "Chemistry", &org.id, 3).untyped());
+    let _: am::OrganisationUnitsGetResponse =
+        ast(as_api::get_organisation_units(&admin, &org.id).untyped());
+    let got: am::UnitAllDetail = ast(as_api::get_unit(&admin, &unit.id).untyped());
     assert_eq!(got.billing_day, 3.0);
-    let _: am::UnitsGetResponse = ast(as_api::get_units(&admin, &Default::default()));
-    let _: am::UnitsGetResponse = ast(as_api::get_available_units(&admin));
+    let _: am::UnitsGetResponse = ast(as_api::get_units(&admin, &Default::default()).untyped());
+    let _: am::UnitsGetResponse = ast(as_api::get_available_units(&admin).untyped());
 
     // Products, typed on the way in too.
     let storage: am::UnitProductPostResponse = ast(as_api::create_product(
@@ -428,7 +422,8 @@ fn account_server_answers_decode_into_their_models() {
             limit: 150,
             ..Default::default()
         },
-    ));
+    )
+    .untyped());
     let tier: am::UnitProductPostResponse = ast(as_api::create_product(
         &admin,
         "Lab project",
@@ -438,8 +433,10 @@ fn account_server_answers_decode_into_their_models() {
             flavour: as_api::ProductFlavour::Bronze.into(),
             ..Default::default()
         },
-    ));
-    let products: am::ProductsGetResponse = ast(as_api::get_products_for_unit(&admin, &unit.id));
+    )
+    .untyped());
+    let products: am::ProductsGetResponse =
+        ast(as_api::get_products_for_unit(&admin, &unit.id).untyped());
     assert_eq!(products.count, 2.0);
     // What every kind of product has is read without matching on the kind.
     let mut names: Vec<_> = products
@@ -461,9 +458,10 @@ fn account_server_answers_decode_into_their_models() {
             (unit.id.as_str(), Some("Lab storage"), false)
         ]
     );
-    let _: am::ProductsGetResponse = ast(as_api::get_products_for_organisation(&admin, &org.id));
-    let _: am::ProductsGetResponse = ast(as_api::get_available_products(&admin));
-    let product: am::ProductUnitGetResponse = ast(as_api::get_product(&admin, &tier.id));
+    let _: am::ProductsGetResponse =
+        ast(as_api::get_products_for_organisation(&admin, &org.id).untyped());
+    let _: am::ProductsGetResponse = ast(as_api::get_available_products(&admin).untyped());
+    let product: am::ProductUnitGetResponse = ast(as_api::get_product(&admin, &tier.id).untyped());
     match product.product {
         am::ProductUnitGetResponseProduct::ProductDmProjectTier(p) => {
             assert_eq!(p.product.flavour, Some(am::ProductDetailFlavour::Bronze));
@@ -471,14 +469,15 @@ fn account_server_answers_decode_into_their_models() {
         }
         other => panic!("a project tier is a ProductDmProjectTier: {other:?}"),
     }
-    let product: am::ProductUnitGetResponse = ast(as_api::get_product(&admin, &storage.id));
+    let product: am::ProductUnitGetResponse =
+        ast(as_api::get_product(&admin, &storage.id).untyped());
     assert!(matches!(
         product.product,
         am::ProductUnitGetResponseProduct::ProductDmStorage(_)
     ));
-    let _: am::ProductsGetTypesResponse = ast(as_api::get_product_types(&admin));
+    let _: am::ProductsGetTypesResponse = ast(as_api::get_product_types(&admin).untyped());
     let _: am::ProductsGetDefaultStorageCost =
-        ast(as_api::get_product_default_storage_cost(&admin));
+        ast(as_api::get_product_default_storage_cost(&admin).untyped());
 
     // Charges.
     sandbox
@@ -491,19 +490,20 @@ fn account_server_answers_decode_into_their_models() {
         pbp: None,
     };
     let charges: am::ProductChargesGetResponse =
-        ast(as_api::get_product_charges(&admin, &tier.id, &march));
+        ast(as_api::get_product_charges(&admin, &tier.id, &march).untyped());
     assert_eq!(charges.coins, "1.25");
     let _: am::ProductChargesGetResponse =
-        ast(as_api::get_product_charges(&admin, &storage.id, &march));
-    let _: am::UnitChargesGetResponse = ast(as_api::get_unit_charges(&admin, &unit.id, &march));
+        ast(as_api::get_product_charges(&admin, &storage.id, &march).untyped());
+    let _: am::UnitChargesGetResponse =
+        ast(as_api::get_unit_charges(&admin, &unit.id, &march).untyped());
     let _: am::OrganisationChargesGetResponse =
-        ast(as_api::get_organisation_charges(&admin, &org.id, &march));
-    let _: am::ChargesGetResponse = ast(as_api::get_charges(&admin, &march));
+        ast(as_api::get_organisation_charges(&admin, &org.id, &march).untyped());
+    let _: am::ChargesGetResponse = ast(as_api::get_charges(&admin, &march).untyped());
 
     // Users, assets, merchants, event streams, actions.
-    let _: am::UserAccountDetail = ast(as_api::get_account(&admin));
-    let _: am::UsersGetResponse = ast(as_api::get_organisation_users(&admin, &org.id));
-    let _: am::UsersGetResponse = ast(as_api::get_unit_users(&admin, &unit.id));
+    let _: am::UserAccountDetail = ast(as_api::get_account(&admin).untyped());
+    let _: am::UsersGetResponse = ast(as_api::get_organisation_users(&admin, &org.id).untyped());
+    let _: am::UsersGetResponse = ast(as_api::get_unit_users(&admin, &unit.id).untyped());
     let asset: am::AssetPostResponse = ast(as_api::create_asset(
         &admin,
         "API_KEY",
@@ -515,24 +515,26 @@ fn account_server_answers_decode_into_their_models() {
             is_secret: true,
             ..Default::default()
         },
-    ));
-    let _: am::AssetDetail = ast(as_api::get_asset(&admin, &asset.id));
-    let _: am::AssetGetResponse = ast(as_api::get_available_assets(&admin, &Default::default()));
-    let merchants: am::MerchantsGetResponse = ast(as_api::get_merchants(&admin));
+    )
+    .untyped());
+    let _: am::AssetDetail = ast(as_api::get_asset(&admin, &asset.id).untyped());
+    let _: am::AssetGetResponse =
+        ast(as_api::get_available_assets(&admin, &Default::default()).untyped());
+    let merchants: am::MerchantsGetResponse = ast(as_api::get_merchants(&admin).untyped());
     let merchant = &merchants.merchants[0];
     assert_eq!(merchant.kind, am::MerchantDetailKind::DataManager);
-    let _: am::MerchantDetail = ast(as_api::get_merchant(&admin, merchant.id as i64));
-    let _: am::EventStreamVersionGetResponse = ast(as_api::get_event_stream_version(&admin));
-    let _: am::EventStreamGetPostResponse = ast(as_api::create_event_stream(
-        &admin,
-        as_api::EventStreamFormat::JsonString,
-    ));
-    let _: am::EventStreamGetPostResponse = ast(as_api::get_event_stream(&admin));
-    let actions: am::ActionGetResponse = ast(as_api::get_actions(&admin, &Default::default()));
+    let _: am::MerchantDetail = ast(as_api::get_merchant(&admin, merchant.id as i64).untyped());
+    let _: am::EventStreamVersionGetResponse =
+        ast(as_api::get_event_stream_version(&admin).untyped());
+    let _: am::EventStreamGetPostResponse =
+        ast(as_api::create_event_stream(&admin, as_api::EventStreamFormat::JsonString).untyped());
+    let _: am::EventStreamGetPostResponse = ast(as_api::get_event_stream(&admin).untyped());
+    let actions: am::ActionGetResponse =
+        ast(as_api::get_actions(&admin, &Default::default()).untyped());
     assert!(!actions.actions.is_empty());
     let bob = user_client(&sandbox, "bob");
-    let _: am::PersonalUnitPutResponse = ast(as_api::create_personal_unit(&bob, 12));
-    let _: am::UnitAllDetail = ast(as_api::get_personal_unit(&bob));
+    let _: am::PersonalUnitPutResponse = ast(as_api::create_personal_unit(&bob, 12).untyped());
+    let _: am::UnitAllDetail = ast(as_api::get_personal_unit(&bob).untyped());
 }
 
 /// The path the sandbox serves `api_path` of the Data Manager at.
@@ -660,13 +662,17 @@ fn a_job_specification_sends_what_the_value_sends() {
         json!([r["method"], r["path_decoded"], r["query"], r["body"]])
     };
     let opts = dm_api::StartJobInstanceOptions::default();
-    let dry_value = sent(&|| dm_api::dry_run_job_instance(&client, project_id, "x", &value, &opts));
-    let dry_typed = sent(&|| dm_api::dry_run_job_instance(&client, project_id, "x", &typed, &opts));
+    let dry_value =
+        sent(&|| dm_api::dry_run_job_instance(&client, project_id, "x", &value, &opts).untyped());
+    let dry_typed =
+        sent(&|| dm_api::dry_run_job_instance(&client, project_id, "x", &typed, &opts).untyped());
     assert_eq!(dry_value, dry_typed);
     // ... and the text is Python's: 1e-07, not 1e-7.
     assert!(dry_typed.to_string().contains("1e-07"), "{dry_typed}");
-    let start_value = sent(&|| dm_api::start_job_instance(&client, project_id, "x", &value, &opts));
-    let start_typed = sent(&|| dm_api::start_job_instance(&client, project_id, "x", &typed, &opts));
+    let start_value =
+        sent(&|| dm_api::start_job_instance(&client, project_id, "x", &value, &opts).untyped());
+    let start_typed =
+        sent(&|| dm_api::start_job_instance(&client, project_id, "x", &typed, &opts).untyped());
     assert_eq!(start_value, start_typed);
     assert_ne!(
         start_value, dry_value,

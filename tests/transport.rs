@@ -743,7 +743,7 @@ fn the_token_time_out_is_a_duration() {
     // The deprecated seconds field still works when `timeout` is not set.
     #[allow(deprecated)]
     let old = GetAccessTokenOptions {
-        timeout_s: Some(1),
+        timeout: Some(Duration::from_secs(1)),
         ..Default::default()
     };
     let err = get_access_token(&url, "squonk2", DM_CLIENT_ID, "u", "pw-xyz-123", &old)

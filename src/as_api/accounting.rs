@@ -1,5 +1,6 @@
 //! Version and service checks.
 
+use super::models::StateGetVersionResponse;
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
 use crate::request::{call, Auth};
@@ -7,8 +8,7 @@ use crate::request::{call, Auth};
 /// The Account Server's version: `GET /version`, sent without a token.
 /// `msg` is `{"version": "..."}`.
 ///
-/// `msg` is a [`StateGetVersionResponse`](super::models::StateGetVersionResponse).
-pub fn get_version(client: &Client) -> ApiRv {
+pub fn get_version(client: &Client) -> ApiRv<StateGetVersionResponse> {
     call!(Api::As, "GET", "/version")
         .auth(Auth::Never)
         .error("Failed getting version")
@@ -18,7 +18,6 @@ pub fn get_version(client: &Client) -> ApiRv {
 /// Checks that the Account Server answers: the same call as [`get_version`], as in the
 /// Python client.
 ///
-/// `msg` is a [`StateGetVersionResponse`](super::models::StateGetVersionResponse).
-pub fn ping(client: &Client) -> ApiRv {
+pub fn ping(client: &Client) -> ApiRv<StateGetVersionResponse> {
     get_version(client)
 }

@@ -1,5 +1,6 @@
 //! Actions: the Account Server's record of what merchants and users did.
 
+use super::models::ActionGetResponse;
 use crate::api_rv::ApiRv;
 use crate::as_api::EventStreamFormat;
 use crate::client::{Api, Client};
@@ -30,8 +31,7 @@ pub struct GetActionsOptions {
 /// `until`, `m_id`, `product_id`, `unit_id` and `org_id` (each when set). `msg` is
 /// `{"actions": [...], "count"}`. Without dates the server returns today's actions.
 ///
-/// `msg` is an [`ActionGetResponse`](super::models::ActionGetResponse).
-pub fn get_actions(client: &Client, opts: &GetActionsOptions) -> ApiRv {
+pub fn get_actions(client: &Client, opts: &GetActionsOptions) -> ApiRv<ActionGetResponse> {
     call!(Api::As, "GET", "/action")
         .query_always("format", opts.action_format)
         .query("from", &opts.from_)

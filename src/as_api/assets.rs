@@ -6,7 +6,9 @@
 
 use std::path::PathBuf;
 
+use super::models::{AssetDetail, AssetGetResponse, AssetPostResponse};
 use crate::api_rv::ApiRv;
+use crate::api_rv::NoContent;
 use crate::as_api::ScopeEnum;
 use crate::client::{Api, Client};
 use crate::request::{call, here, Auth, Call};
@@ -67,11 +69,13 @@ pub struct GetAvailableAssetsOptions {
 /// `user_id` set to `scope_id` when given (chosen from the id's shape, as the Python client
 /// does). `msg` is `{"assets": [...], "count"}`.
 ///
-/// `msg` is an [`AssetGetResponse`](super::models::AssetGetResponse).
 ///
 /// An id shaped like an Account Server UUID with a prefix other than `product-`, `unit-` or
 /// `org-` (where the Python client fails an assertion) fails before anything is sent.
-pub fn get_available_assets(client: &Client, opts: &GetAvailableAssetsOptions) -> ApiRv {
+pub fn get_available_assets(
+    client: &Client,
+    opts: &GetAvailableAssetsOptions,
+) -> ApiRv<AssetGetResponse> {
     let mut call = call!(Api::As, "GET", "/asset").error("Failed getting assets");
     if let Some(scope_id) = opts.scope_id.as_deref().filter(|id| !id.is_empty()) {
         call = match scope_parameter(scope_id) {
@@ -102,7 +106,6 @@ pub struct CreateAssetOptions {
 /// `content_file` (the file, streamed; without one a part with `filename=""`, the server's
 /// "no file": D8). `msg` is `{"id"}`.
 ///
-/// `msg` is an [`AssetPostResponse`](super::models::AssetPostResponse).
 ///
 /// ```no_run
 /// use squonk2::as_api::{self, CreateAssetOptions, ScopeEnum};
@@ -129,7 +132,7 @@ pub fn create_asset(
     description: &str,
     scope: ScopeEnum,
     opts: &CreateAssetOptions,
-) -> ApiRv {
+) -> ApiRv<AssetPostResponse> {
     call!(Api::As, "POST", "/asset")
         .auth(Auth::IfAvailable)
         .text_part_always("name", name)
@@ -157,7 +160,7 @@ pub struct AlterAssetOptions {
 /// Changes an asset's description or content: `PATCH /asset/{asset_id}`, multipart with
 /// `description` and `content_string` (each when set), then the file part `content_file` (as
 /// for [`create_asset`]).
-pub fn alter_asset(client: &Client, asset_id: &str, opts: &AlterAssetOptions) -> ApiRv {
+pub fn alter_asset(client: &Client, asset_id: &str, opts: &AlterAssetOptions) -> ApiRv<NoContent> {
     call!(Api::As, "PATCH", "/asset/{asset_id}")
         .auth(Auth::IfAvailable)
         .path("asset_id", asset_id)
@@ -169,7 +172,7 @@ pub fn alter_asset(client: &Client, asset_id: &str, opts: &AlterAssetOptions) ->
 }
 
 /// Deletes an asset (it must not be attached to a merchant): `DELETE /asset/{asset_id}`.
-pub fn delete_asset(client: &Client, asset_id: &str) -> ApiRv {
+pub fn delete_asset(client: &Client, asset_id: &str) -> ApiRv<NoContent> {
     asset_call("DELETE", "/asset/{asset_id}", asset_id)
         .in_function(here!())
         .error("Failed deleting asset")
@@ -178,8 +181,7 @@ pub fn delete_asset(client: &Client, asset_id: &str) -> ApiRv {
 
 /// One asset: `GET /asset/{asset_id}`. `msg` is the asset's detail.
 ///
-/// `msg` is an [`AssetDetail`](super::models::AssetDetail).
-pub fn get_asset(client: &Client, asset_id: &str) -> ApiRv {
+pub fn get_asset(client: &Client, asset_id: &str) -> ApiRv<AssetDetail> {
     asset_call("GET", "/asset/{asset_id}", asset_id)
         .in_function(here!())
         .error("Failed getting asset")
@@ -188,7 +190,7 @@ pub fn get_asset(client: &Client, asset_id: &str) -> ApiRv {
 
 /// Attaches an asset to a merchant, which can then read it:
 /// `PATCH /asset/{asset_id}/attach?m_id=…`. An `m_id` below 1 fails before anything is sent.
-pub fn attach_asset(client: &Client, asset_id: &str, m_id: i64) -> ApiRv {
+pub fn attach_asset(client: &Client, asset_id: &str, m_id: i64) -> ApiRv<NoContent> {
     asset_call("PATCH", "/asset/{asset_id}/attach", asset_id)
         .in_function(here!())
         .require_positive("m_id", m_id)
@@ -199,7 +201,7 @@ pub fn attach_asset(client: &Client, asset_id: &str, m_id: i64) -> ApiRv {
 
 /// Detaches an asset from a merchant: `PATCH /asset/{asset_id}/detach?m_id=…`. An `m_id`
 /// below 1 fails before anything is sent.
-pub fn detach_asset(client: &Client, asset_id: &str, m_id: i64) -> ApiRv {
+pub fn detach_asset(client: &Client, asset_id: &str, m_id: i64) -> ApiRv<NoContent> {
     asset_call("PATCH", "/asset/{asset_id}/detach", asset_id)
         .in_function(here!())
         .require_positive("m_id", m_id)
@@ -209,7 +211,7 @@ pub fn detach_asset(client: &Client, asset_id: &str, m_id: i64) -> ApiRv {
 }
 
 /// Enables an asset: `PATCH /asset/{asset_id}/enable`.
-pub fn enable_asset(client: &Client, asset_id: &str) -> ApiRv {
+pub fn enable_asset(client: &Client, asset_id: &str) -> ApiRv<NoContent> {
     asset_call("PATCH", "/asset/{asset_id}/enable", asset_id)
         .in_function(here!())
         .error("Failed enabling asset")
@@ -217,7 +219,7 @@ pub fn enable_asset(client: &Client, asset_id: &str) -> ApiRv {
 }
 
 /// Disables an asset: `PATCH /asset/{asset_id}/disable`.
-pub fn disable_asset(client: &Client, asset_id: &str) -> ApiRv {
+pub fn disable_asset(client: &Client, asset_id: &str) -> ApiRv<NoContent> {
     asset_call("PATCH", "/asset/{asset_id}/disable", asset_id)
         .in_function(here!())
         .error("Failed disabling asset")

@@ -1,6 +1,10 @@
 //! Charges: the coins products have used, per product, unit, organisation or in total, for
 //! the current billing period, a prior one, or a date range.
 
+use super::models::{
+    ChargesGetResponse, OrganisationChargesGetResponse, ProductChargesGetResponse,
+    UnitChargesGetResponse,
+};
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
 use crate::request::{call, Call};
@@ -50,8 +54,7 @@ pub type GetOrganisationChargesOptions = GetChargesOptions;
 /// `until` and `pbp` (each when set). `msg` is
 /// `{"coins", "count", "summary", "organisation_charges"}`, coins as decimal strings.
 ///
-/// `msg` is a [`ChargesGetResponse`](super::models::ChargesGetResponse).
-pub fn get_charges(client: &Client, opts: &GetChargesOptions) -> ApiRv {
+pub fn get_charges(client: &Client, opts: &GetChargesOptions) -> ApiRv<ChargesGetResponse> {
     with_range(call!(Api::As, "GET", "/charges"), opts)
         .error("Failed getting charges")
         .run(client)
@@ -60,12 +63,11 @@ pub fn get_charges(client: &Client, opts: &GetChargesOptions) -> ApiRv {
 /// The charges of one product: `GET /charges/product/{product_id}` with `from`, `until` and
 /// `pbp` (each when set). Without them, the current billing period's.
 ///
-/// `msg` is a [`ProductChargesGetResponse`](super::models::ProductChargesGetResponse).
 pub fn get_product_charges(
     client: &Client,
     product_id: &str,
     opts: &GetProductChargesOptions,
-) -> ApiRv {
+) -> ApiRv<ProductChargesGetResponse> {
     let call =
         call!(Api::As, "GET", "/charges/product/{product_id}").path("product_id", product_id);
     with_range(call, opts)
@@ -76,8 +78,11 @@ pub fn get_product_charges(
 /// The charges of one unit, per product: `GET /charges/unit/{unit_id}` with `from`, `until`
 /// and `pbp` (each when set).
 ///
-/// `msg` is an [`UnitChargesGetResponse`](super::models::UnitChargesGetResponse).
-pub fn get_unit_charges(client: &Client, unit_id: &str, opts: &GetUnitChargesOptions) -> ApiRv {
+pub fn get_unit_charges(
+    client: &Client,
+    unit_id: &str,
+    opts: &GetUnitChargesOptions,
+) -> ApiRv<UnitChargesGetResponse> {
     let call = call!(Api::As, "GET", "/charges/unit/{unit_id}").path("unit_id", unit_id);
     with_range(call, opts)
         .error("Failed getting unit charges")
@@ -87,12 +92,11 @@ pub fn get_unit_charges(client: &Client, unit_id: &str, opts: &GetUnitChargesOpt
 /// The charges of one organisation, per unit: `GET /charges/organisation/{org_id}` with
 /// `from`, `until` and `pbp` (each when set).
 ///
-/// `msg` is an [`OrganisationChargesGetResponse`](super::models::OrganisationChargesGetResponse).
 pub fn get_organisation_charges(
     client: &Client,
     org_id: &str,
     opts: &GetOrganisationChargesOptions,
-) -> ApiRv {
+) -> ApiRv<OrganisationChargesGetResponse> {
     let call = call!(Api::As, "GET", "/charges/organisation/{org_id}").path("org_id", org_id);
     with_range(call, opts)
         .error("Failed getting organisation charges")

@@ -1,6 +1,8 @@
 //! Event streams: near-real-time events for the calling user.
 
+use super::models::{EventStreamGetPostResponse, EventStreamVersionGetResponse};
 use crate::api_rv::ApiRv;
+use crate::api_rv::NoContent;
 use crate::as_api::EventStreamFormat;
 use crate::client::{Api, Client};
 use crate::request::{call, Auth};
@@ -8,8 +10,7 @@ use crate::request::{call, Auth};
 /// The installed event-stream service: `GET /event-stream/version`, sent without a token.
 /// `msg` is `{"version", "protocol", "name"}`.
 ///
-/// `msg` is an [`EventStreamVersionGetResponse`](super::models::EventStreamVersionGetResponse).
-pub fn get_event_stream_version(client: &Client) -> ApiRv {
+pub fn get_event_stream_version(client: &Client) -> ApiRv<EventStreamVersionGetResponse> {
     call!(Api::As, "GET", "/event-stream/version")
         .auth(Auth::Never)
         .error("Failed getting event stream version")
@@ -19,10 +20,9 @@ pub fn get_event_stream_version(client: &Client) -> ApiRv {
 /// Your event stream, if you have one: `GET /event-stream`. `msg` is
 /// `{"id", "name", "location", "format"}`.
 ///
-/// `msg` is an [`EventStreamGetPostResponse`](super::models::EventStreamGetPostResponse).
 ///
 /// As in the Python client, the token is sent only when the client has one.
-pub fn get_event_stream(client: &Client) -> ApiRv {
+pub fn get_event_stream(client: &Client) -> ApiRv<EventStreamGetPostResponse> {
     call!(Api::As, "GET", "/event-stream")
         .auth(Auth::IfAvailable)
         .error("Failed getting event stream")
@@ -31,7 +31,6 @@ pub fn get_event_stream(client: &Client) -> ApiRv {
 
 /// Creates your event stream: `POST /event-stream` with JSON `{"format": <name>}`.
 ///
-/// `msg` is an [`EventStreamGetPostResponse`](super::models::EventStreamGetPostResponse).
 ///
 /// ```no_run
 /// use squonk2::as_api::{self, EventStreamFormat};
@@ -42,7 +41,10 @@ pub fn get_event_stream(client: &Client) -> ApiRv {
 /// # Ok(())
 /// # }
 /// ```
-pub fn create_event_stream(client: &Client, event_format: EventStreamFormat) -> ApiRv {
+pub fn create_event_stream(
+    client: &Client,
+    event_format: EventStreamFormat,
+) -> ApiRv<EventStreamGetPostResponse> {
     call!(Api::As, "POST", "/event-stream")
         .json_field("format", event_format.name())
         .error("Failed to create event stream")
@@ -51,7 +53,7 @@ pub fn create_event_stream(client: &Client, event_format: EventStreamFormat) -> 
 
 /// Deletes your event stream: `DELETE /event-stream/{event_stream_id}`. An id below 1 fails
 /// before anything is sent (D3).
-pub fn delete_event_stream(client: &Client, event_stream_id: i64) -> ApiRv {
+pub fn delete_event_stream(client: &Client, event_stream_id: i64) -> ApiRv<NoContent> {
     call!(Api::As, "DELETE", "/event-stream/{event_stream_id}")
         .require_positive("event_stream_id", event_stream_id)
         .path("event_stream_id", event_stream_id)

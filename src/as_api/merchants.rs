@@ -1,6 +1,7 @@
 //! Merchants: the services (such as a Data Manager) that the Account Server knows and
 //! charges for.
 
+use super::models::{MerchantDetail, MerchantsGetResponse};
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
 use crate::request::call;
@@ -8,8 +9,7 @@ use crate::request::call;
 /// The merchants the Account Server knows: `GET /merchant`. `msg` is
 /// `{"merchants": [...], "count"}`.
 ///
-/// `msg` is a [`MerchantsGetResponse`](super::models::MerchantsGetResponse).
-pub fn get_merchants(client: &Client) -> ApiRv {
+pub fn get_merchants(client: &Client) -> ApiRv<MerchantsGetResponse> {
     call!(Api::As, "GET", "/merchant")
         .error("Failed getting merchants")
         .run(client)
@@ -17,8 +17,7 @@ pub fn get_merchants(client: &Client) -> ApiRv {
 
 /// One merchant: `GET /merchant/{merchant_id}`. An id below 1 fails before anything is sent.
 ///
-/// `msg` is a [`MerchantDetail`](super::models::MerchantDetail).
-pub fn get_merchant(client: &Client, merchant_id: i64) -> ApiRv {
+pub fn get_merchant(client: &Client, merchant_id: i64) -> ApiRv<MerchantDetail> {
     call!(Api::As, "GET", "/merchant/{merchant_id}")
         .require_positive("merchant_id", merchant_id)
         .path("merchant_id", merchant_id)

@@ -1,7 +1,12 @@
 //! Organisations: the top of the Account Server's hierarchy, each with an owner, members
 //! and units.
 
+use super::models::{
+    OrganisationAllDetail, OrganisationGetDefaultResponse, OrganisationPostResponse,
+    OrganisationsGetResponse,
+};
 use crate::api_rv::ApiRv;
+use crate::api_rv::NoContent;
 use crate::as_api::DefaultProductPrivacyEnum;
 use crate::client::{Api, Client};
 use crate::request::{call, Auth};
@@ -16,8 +21,10 @@ pub struct GetOrganisationsOptions {
 /// The organisations you can see, or the one with a name: `GET /organisation?name=…`. `msg`
 /// is `{"count", "organisations": [...]}`.
 ///
-/// `msg` is an [`OrganisationsGetResponse`](super::models::OrganisationsGetResponse).
-pub fn get_organisations(client: &Client, opts: &GetOrganisationsOptions) -> ApiRv {
+pub fn get_organisations(
+    client: &Client,
+    opts: &GetOrganisationsOptions,
+) -> ApiRv<OrganisationsGetResponse> {
     call!(Api::As, "GET", "/organisation")
         .query("name", &opts.org_name)
         .error("Failed to get organisations")
@@ -26,8 +33,7 @@ pub fn get_organisations(client: &Client, opts: &GetOrganisationsOptions) -> Api
 
 /// One organisation with its users: `GET /organisation/{org_id}`.
 ///
-/// `msg` is an [`OrganisationAllDetail`](super::models::OrganisationAllDetail).
-pub fn get_organisation(client: &Client, org_id: &str) -> ApiRv {
+pub fn get_organisation(client: &Client, org_id: &str) -> ApiRv<OrganisationAllDetail> {
     call!(Api::As, "GET", "/organisation/{org_id}")
         .path("org_id", org_id)
         .error("Failed to get organisation")
@@ -36,8 +42,7 @@ pub fn get_organisation(client: &Client, org_id: &str) -> ApiRv {
 
 /// The Default Organisation, home of every personal unit: `GET /default/organisation`.
 ///
-/// `msg` is an [`OrganisationGetDefaultResponse`](super::models::OrganisationGetDefaultResponse).
-pub fn get_default_organisation(client: &Client) -> ApiRv {
+pub fn get_default_organisation(client: &Client) -> ApiRv<OrganisationGetDefaultResponse> {
     call!(Api::As, "GET", "/default/organisation")
         .error("Failed getting default organisation")
         .run(client)
@@ -47,7 +52,6 @@ pub fn get_default_organisation(client: &Client) -> ApiRv {
 /// `{"name", "owner"}`, `owner` being a username. `msg` is `{"id"}`. An empty name or owner
 /// fails before anything is sent.
 ///
-/// `msg` is an [`OrganisationPostResponse`](super::models::OrganisationPostResponse).
 ///
 /// ```no_run
 /// # fn main() -> anyhow::Result<()> {
@@ -57,7 +61,11 @@ pub fn get_default_organisation(client: &Client) -> ApiRv {
 /// # Ok(())
 /// # }
 /// ```
-pub fn create_organisation(client: &Client, org_name: &str, org_owner: &str) -> ApiRv {
+pub fn create_organisation(
+    client: &Client,
+    org_name: &str,
+    org_owner: &str,
+) -> ApiRv<OrganisationPostResponse> {
     call!(Api::As, "POST", "/organisation")
         .require("org_name", org_name)
         .require("org_owner", org_owner)
@@ -83,7 +91,11 @@ pub struct AlterOrganisationOptions {
 /// As in the Python client, the token is sent only when the client has one. The Python
 /// client's error text here says "Failed to alter product"; ours says
 /// "Failed to alter organisation".
-pub fn alter_organisation(client: &Client, org_id: &str, opts: &AlterOrganisationOptions) -> ApiRv {
+pub fn alter_organisation(
+    client: &Client,
+    org_id: &str,
+    opts: &AlterOrganisationOptions,
+) -> ApiRv<NoContent> {
     call!(Api::As, "PATCH", "/organisation/{org_id}")
         .auth(Auth::IfAvailable)
         .path("org_id", org_id)
@@ -98,7 +110,7 @@ pub fn alter_organisation(client: &Client, org_id: &str, opts: &AlterOrganisatio
 
 /// Deletes an organisation (you need admin rights; it must have no units):
 /// `DELETE /organisation/{org_id}`.
-pub fn delete_organisation(client: &Client, org_id: &str) -> ApiRv {
+pub fn delete_organisation(client: &Client, org_id: &str) -> ApiRv<NoContent> {
     call!(Api::As, "DELETE", "/organisation/{org_id}")
         .path("org_id", org_id)
         .error("Failed to delete organisation")

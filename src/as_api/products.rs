@@ -1,15 +1,19 @@
 //! Products: subscriptions in a unit (Data Manager storage, or a Data Manager project tier)
 //! with a coin allowance and limit.
 
+use super::models::{
+    ProductUnitGetResponse, ProductsGetDefaultStorageCost, ProductsGetResponse,
+    ProductsGetTypesResponse, UnitProductPostResponse,
+};
 use crate::api_rv::ApiRv;
+use crate::api_rv::NoContent;
 use crate::client::{Api, Client};
 use crate::request::{call, Auth};
 
 /// The products you can see, in every unit and organisation: `GET /product`. `msg` is
 /// `{"count", "products": [...]}`.
 ///
-/// `msg` is a [`ProductsGetResponse`](super::models::ProductsGetResponse).
-pub fn get_available_products(client: &Client) -> ApiRv {
+pub fn get_available_products(client: &Client) -> ApiRv<ProductsGetResponse> {
     call!(Api::As, "GET", "/product")
         .error("Failed getting products")
         .run(client)
@@ -18,8 +22,7 @@ pub fn get_available_products(client: &Client) -> ApiRv {
 /// One product with its unit and organisation: `GET /product/{product_id}`. `msg` is
 /// `{"product": {...}}`.
 ///
-/// `msg` is a [`ProductUnitGetResponse`](super::models::ProductUnitGetResponse).
-pub fn get_product(client: &Client, product_id: &str) -> ApiRv {
+pub fn get_product(client: &Client, product_id: &str) -> ApiRv<ProductUnitGetResponse> {
     call!(Api::As, "GET", "/product/{product_id}")
         .path("product_id", product_id)
         .error("Failed getting product")
@@ -29,8 +32,7 @@ pub fn get_product(client: &Client, product_id: &str) -> ApiRv {
 /// The default storage cost applied to products: `GET /product-default-storage-cost`.
 /// `msg` is `{"default_storage_cost": {"cost", "units", "description"}}`.
 ///
-/// `msg` is a [`ProductsGetDefaultStorageCost`](super::models::ProductsGetDefaultStorageCost).
-pub fn get_product_default_storage_cost(client: &Client) -> ApiRv {
+pub fn get_product_default_storage_cost(client: &Client) -> ApiRv<ProductsGetDefaultStorageCost> {
     call!(Api::As, "GET", "/product-default-storage-cost")
         .error("Failed getting product default storage cost")
         .run(client)
@@ -39,8 +41,7 @@ pub fn get_product_default_storage_cost(client: &Client) -> ApiRv {
 /// The product types on offer: `GET /product-type`. `msg` is
 /// `{"count", "product_types": [{"type", "flavour", "service_kind"}, ...]}`.
 ///
-/// `msg` is a [`ProductsGetTypesResponse`](super::models::ProductsGetTypesResponse).
-pub fn get_product_types(client: &Client) -> ApiRv {
+pub fn get_product_types(client: &Client) -> ApiRv<ProductsGetTypesResponse> {
     call!(Api::As, "GET", "/product-type")
         .error("Failed getting product types")
         .run(client)
@@ -48,8 +49,7 @@ pub fn get_product_types(client: &Client) -> ApiRv {
 
 /// The products of one unit: `GET /product/unit/{unit_id}`.
 ///
-/// `msg` is a [`ProductsGetResponse`](super::models::ProductsGetResponse).
-pub fn get_products_for_unit(client: &Client, unit_id: &str) -> ApiRv {
+pub fn get_products_for_unit(client: &Client, unit_id: &str) -> ApiRv<ProductsGetResponse> {
     call!(Api::As, "GET", "/product/unit/{unit_id}")
         .path("unit_id", unit_id)
         .error("Failed getting products for unit")
@@ -58,8 +58,7 @@ pub fn get_products_for_unit(client: &Client, unit_id: &str) -> ApiRv {
 
 /// The products of one organisation: `GET /product/organisation/{org_id}`.
 ///
-/// `msg` is a [`ProductsGetResponse`](super::models::ProductsGetResponse).
-pub fn get_products_for_organisation(client: &Client, org_id: &str) -> ApiRv {
+pub fn get_products_for_organisation(client: &Client, org_id: &str) -> ApiRv<ProductsGetResponse> {
     call!(Api::As, "GET", "/product/organisation/{org_id}")
         .path("org_id", org_id)
         .error("Failed getting products for organisation")
@@ -83,7 +82,6 @@ pub struct CreateProductOptions {
 /// `{"type", "name", "flavour", "allowance", "limit"}` (the last three when set). `msg` is
 /// `{"id"}`.
 ///
-/// `msg` is an [`UnitProductPostResponse`](super::models::UnitProductPostResponse).
 ///
 /// `product_type` is a [`ProductType`](super::ProductType) or its name:
 /// `DATA_MANAGER_STORAGE_SUBSCRIPTION` (give an allowance) or
@@ -113,7 +111,7 @@ pub fn create_product(
     unit_id: &str,
     product_type: impl super::AsProductType,
     opts: &CreateProductOptions,
-) -> ApiRv {
+) -> ApiRv<UnitProductPostResponse> {
     let product_type = product_type.product_type_name();
     let mut call = call!(Api::As, "POST", "/product/unit/{unit_id}")
         .require("product_name", product_name)
@@ -150,7 +148,11 @@ pub struct AlterProductOptions {
 /// `{"name", "allowance", "limit"}` (each when given; `{}` when none is).
 ///
 /// As in the Python client, the token is sent only when the client has one.
-pub fn alter_product(client: &Client, product_id: &str, opts: &AlterProductOptions) -> ApiRv {
+pub fn alter_product(
+    client: &Client,
+    product_id: &str,
+    opts: &AlterProductOptions,
+) -> ApiRv<NoContent> {
     call!(Api::As, "PATCH", "/product/{product_id}")
         .auth(Auth::IfAvailable)
         .path("product_id", product_id)
@@ -163,7 +165,7 @@ pub fn alter_product(client: &Client, product_id: &str, opts: &AlterProductOptio
 
 /// Deletes a product (a claimed one only once its claim, e.g. a Data Manager project, is
 /// gone): `DELETE /product/{product_id}`.
-pub fn delete_product(client: &Client, product_id: &str) -> ApiRv {
+pub fn delete_product(client: &Client, product_id: &str) -> ApiRv<NoContent> {
     call!(Api::As, "DELETE", "/product/{product_id}")
         .path("product_id", product_id)
         .error("Failed to delete product")

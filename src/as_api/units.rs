@@ -1,7 +1,12 @@
 //! Units: the groups inside an organisation that own products, each with a billing day;
 //! and personal units, a user's own unit in the Default Organisation.
 
+use super::models::{
+    OrganisationUnitPostResponse, OrganisationUnitsGetResponse, PersonalUnitPutResponse,
+    UnitAllDetail, UnitsGetResponse,
+};
 use crate::api_rv::ApiRv;
+use crate::api_rv::NoContent;
 use crate::as_api::DefaultProductPrivacyEnum;
 use crate::client::{Api, Client};
 use crate::request::{call, Auth};
@@ -9,8 +14,7 @@ use crate::request::{call, Auth};
 /// The units you can see, grouped by organisation: `GET /unit`. `msg` is
 /// `{"units": [{"organisation", "units", "count"}, ...]}`.
 ///
-/// `msg` is an [`UnitsGetResponse`](super::models::UnitsGetResponse).
-pub fn get_available_units(client: &Client) -> ApiRv {
+pub fn get_available_units(client: &Client) -> ApiRv<UnitsGetResponse> {
     call!(Api::As, "GET", "/unit")
         .error("Failed getting units")
         .run(client)
@@ -25,8 +29,7 @@ pub struct GetUnitsOptions {
 
 /// The units you can see, or the one with a name: `GET /unit?name=…`.
 ///
-/// `msg` is an [`UnitsGetResponse`](super::models::UnitsGetResponse).
-pub fn get_units(client: &Client, opts: &GetUnitsOptions) -> ApiRv {
+pub fn get_units(client: &Client, opts: &GetUnitsOptions) -> ApiRv<UnitsGetResponse> {
     call!(Api::As, "GET", "/unit")
         .query("name", &opts.unit_name)
         .error("Failed to get units")
@@ -35,8 +38,7 @@ pub fn get_units(client: &Client, opts: &GetUnitsOptions) -> ApiRv {
 
 /// One unit with its users: `GET /unit/{unit_id}`.
 ///
-/// `msg` is an [`UnitAllDetail`](super::models::UnitAllDetail).
-pub fn get_unit(client: &Client, unit_id: &str) -> ApiRv {
+pub fn get_unit(client: &Client, unit_id: &str) -> ApiRv<UnitAllDetail> {
     call!(Api::As, "GET", "/unit/{unit_id}")
         .path("unit_id", unit_id)
         .error("Failed to get unit")
@@ -45,8 +47,10 @@ pub fn get_unit(client: &Client, unit_id: &str) -> ApiRv {
 
 /// The units of one organisation: `GET /organisation/{org_id}/unit`.
 ///
-/// `msg` is an [`OrganisationUnitsGetResponse`](super::models::OrganisationUnitsGetResponse).
-pub fn get_organisation_units(client: &Client, org_id: &str) -> ApiRv {
+pub fn get_organisation_units(
+    client: &Client,
+    org_id: &str,
+) -> ApiRv<OrganisationUnitsGetResponse> {
     call!(Api::As, "GET", "/organisation/{org_id}/unit")
         .path("org_id", org_id)
         .error("Failed to get organisation units")
@@ -58,7 +62,6 @@ pub fn get_organisation_units(client: &Client, org_id: &str) -> ApiRv {
 /// billing periods start. `msg` is `{"id"}`. An empty name or a 0 billing day fails before
 /// anything is sent.
 ///
-/// `msg` is an [`OrganisationUnitPostResponse`](super::models::OrganisationUnitPostResponse).
 ///
 /// ```no_run
 /// # fn main() -> anyhow::Result<()> {
@@ -69,7 +72,12 @@ pub fn get_organisation_units(client: &Client, org_id: &str) -> ApiRv {
 /// # Ok(())
 /// # }
 /// ```
-pub fn create_unit(client: &Client, unit_name: &str, org_id: &str, billing_day: i64) -> ApiRv {
+pub fn create_unit(
+    client: &Client,
+    unit_name: &str,
+    org_id: &str,
+    billing_day: i64,
+) -> ApiRv<OrganisationUnitPostResponse> {
     call!(Api::As, "POST", "/organisation/{org_id}/unit")
         .require("unit_name", unit_name)
         .path("org_id", org_id)
@@ -94,7 +102,7 @@ pub struct AlterUnitOptions {
 ///
 /// As in the Python client, the token is sent only when the client has one. The Python
 /// client's error text here says "Failed to alter product"; ours says "Failed to alter unit".
-pub fn alter_unit(client: &Client, unit_id: &str, opts: &AlterUnitOptions) -> ApiRv {
+pub fn alter_unit(client: &Client, unit_id: &str, opts: &AlterUnitOptions) -> ApiRv<NoContent> {
     call!(Api::As, "PATCH", "/unit/{unit_id}")
         .auth(Auth::IfAvailable)
         .path("unit_id", unit_id)
@@ -108,7 +116,7 @@ pub fn alter_unit(client: &Client, unit_id: &str, opts: &AlterUnitOptions) -> Ap
 }
 
 /// Deletes a unit (it must have no products): `DELETE /unit/{unit_id}`.
-pub fn delete_unit(client: &Client, unit_id: &str) -> ApiRv {
+pub fn delete_unit(client: &Client, unit_id: &str) -> ApiRv<NoContent> {
     call!(Api::As, "DELETE", "/unit/{unit_id}")
         .path("unit_id", unit_id)
         .error("Failed to delete unit")
@@ -119,8 +127,7 @@ pub fn delete_unit(client: &Client, unit_id: &str) -> ApiRv {
 /// `{"billing_day"}`. `msg` is `{"organisation_id", "id"}`. A 0 billing day fails before
 /// anything is sent.
 ///
-/// `msg` is a [`PersonalUnitPutResponse`](super::models::PersonalUnitPutResponse).
-pub fn create_personal_unit(client: &Client, billing_day: i64) -> ApiRv {
+pub fn create_personal_unit(client: &Client, billing_day: i64) -> ApiRv<PersonalUnitPutResponse> {
     call!(Api::As, "PUT", "/personal-unit")
         .require_positive("billing_day", billing_day)
         .json_field("billing_day", billing_day)
@@ -129,7 +136,7 @@ pub fn create_personal_unit(client: &Client, billing_day: i64) -> ApiRv {
 }
 
 /// Deletes your personal unit: `DELETE /personal-unit`.
-pub fn delete_personal_unit(client: &Client) -> ApiRv {
+pub fn delete_personal_unit(client: &Client) -> ApiRv<NoContent> {
     call!(Api::As, "DELETE", "/personal-unit")
         .error("Failed to delete personal unit")
         .run(client)
@@ -137,8 +144,7 @@ pub fn delete_personal_unit(client: &Client) -> ApiRv {
 
 /// Your personal unit: `GET /personal-unit`.
 ///
-/// `msg` is an [`UnitAllDetail`](super::models::UnitAllDetail).
-pub fn get_personal_unit(client: &Client) -> ApiRv {
+pub fn get_personal_unit(client: &Client) -> ApiRv<UnitAllDetail> {
     call!(Api::As, "GET", "/personal-unit")
         .error("Failed to get personal unit")
         .run(client)

@@ -1,5 +1,8 @@
 //! Version and service checks.
 
+use super::models::{
+    AccountServerGetNamespaceResponse, AccountServerGetRegistrationResponse, VersionGetResponse,
+};
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
 use crate::request::{call, Auth};
@@ -7,8 +10,7 @@ use crate::request::{call, Auth};
 /// The Data Manager's version: `GET /version`, sent without a token.
 /// `msg` is `{"version": "..."}`.
 ///
-/// `msg` is a [`VersionGetResponse`](super::models::VersionGetResponse).
-pub fn get_version(client: &Client) -> ApiRv {
+pub fn get_version(client: &Client) -> ApiRv<VersionGetResponse> {
     call!(Api::Dm, "GET", "/version")
         .auth(Auth::Never)
         .error("Failed getting version")
@@ -18,8 +20,7 @@ pub fn get_version(client: &Client) -> ApiRv {
 /// Checks that the Data Manager answers and accepts the client's token:
 /// `GET /account-server/namespace` (as the Python client does).
 ///
-/// `msg` is an [`AccountServerGetNamespaceResponse`](super::models::AccountServerGetNamespaceResponse).
-pub fn ping(client: &Client) -> ApiRv {
+pub fn ping(client: &Client) -> ApiRv<AccountServerGetNamespaceResponse> {
     call!(Api::Dm, "GET", "/account-server/namespace")
         .error("Failed ping")
         .run(client)
@@ -28,8 +29,7 @@ pub fn ping(client: &Client) -> ApiRv {
 /// The Kubernetes namespace of the Account Server this Data Manager uses:
 /// `GET /account-server/namespace`. `msg` is `{"namespace": "..."}`.
 ///
-/// `msg` is an [`AccountServerGetNamespaceResponse`](super::models::AccountServerGetNamespaceResponse).
-pub fn get_account_server_namespace(client: &Client) -> ApiRv {
+pub fn get_account_server_namespace(client: &Client) -> ApiRv<AccountServerGetNamespaceResponse> {
     call!(Api::Dm, "GET", "/account-server/namespace")
         .error("Failed to get AS namespace")
         .run(client)
@@ -38,8 +38,9 @@ pub fn get_account_server_namespace(client: &Client) -> ApiRv {
 /// This Data Manager's registration with the Account Server:
 /// `GET /account-server/registration`. `msg` is `{"merchant_id", "name", "registered"}`.
 ///
-/// `msg` is an [`AccountServerGetRegistrationResponse`](super::models::AccountServerGetRegistrationResponse).
-pub fn get_account_server_registration(client: &Client) -> ApiRv {
+pub fn get_account_server_registration(
+    client: &Client,
+) -> ApiRv<AccountServerGetRegistrationResponse> {
     call!(Api::Dm, "GET", "/account-server/registration")
         .error("Failed to get AS registration")
         .run(client)

@@ -2,7 +2,12 @@
 //!
 //! These calls need a user in admin state (see `set_admin_state`); others get 403.
 
+use super::models::{
+    AdminJobManifestGetResponse, AdminJobManifestLoadPutResponse, AdminUsersGetResponse,
+    ServiceErrorsGetResponse, UserAccountDetail,
+};
 use crate::api_rv::ApiRv;
+use crate::api_rv::NoContent;
 use crate::client::{Api, Client};
 use crate::request::call;
 
@@ -15,8 +20,10 @@ pub struct GetServiceErrorsOptions {
 
 /// Lists the errors the service recorded: `GET /admin/service-error`.
 ///
-/// `msg` is a [`ServiceErrorsGetResponse`](super::models::ServiceErrorsGetResponse).
-pub fn get_service_errors(client: &Client, opts: &GetServiceErrorsOptions) -> ApiRv {
+pub fn get_service_errors(
+    client: &Client,
+    opts: &GetServiceErrorsOptions,
+) -> ApiRv<ServiceErrorsGetResponse> {
     call!(Api::Dm, "GET", "/admin/service-error")
         .query("include_acknowledged", opts.include_acknowledged)
         .error("Failed to get service errors")
@@ -25,7 +32,7 @@ pub fn get_service_errors(client: &Client, opts: &GetServiceErrorsOptions) -> Ap
 
 /// Acknowledges (but keeps) a service error: `PATCH /admin/service-error/{error_id}`. An
 /// id below 1 fails before anything is sent (D18).
-pub fn acknowledge_service_error(client: &Client, error_id: i64) -> ApiRv {
+pub fn acknowledge_service_error(client: &Client, error_id: i64) -> ApiRv<NoContent> {
     call!(Api::Dm, "PATCH", "/admin/service-error/{error_id}")
         .require_positive("error_id", error_id)
         .path("error_id", error_id)
@@ -35,7 +42,7 @@ pub fn acknowledge_service_error(client: &Client, error_id: i64) -> ApiRv {
 
 /// Deletes a service error: `DELETE /admin/service-error/{error_id}`. An id below 1 fails
 /// before anything is sent (D18).
-pub fn delete_service_error(client: &Client, error_id: i64) -> ApiRv {
+pub fn delete_service_error(client: &Client, error_id: i64) -> ApiRv<NoContent> {
     call!(Api::Dm, "DELETE", "/admin/service-error/{error_id}")
         .require_positive("error_id", error_id)
         .path("error_id", error_id)
@@ -54,8 +61,10 @@ pub struct GetAdminUsersOptions {
 
 /// Lists every known user in detail: `GET /admin/user`.
 ///
-/// `msg` is an [`AdminUsersGetResponse`](super::models::AdminUsersGetResponse).
-pub fn get_admin_users(client: &Client, opts: &GetAdminUsersOptions) -> ApiRv {
+pub fn get_admin_users(
+    client: &Client,
+    opts: &GetAdminUsersOptions,
+) -> ApiRv<AdminUsersGetResponse> {
     call!(Api::Dm, "GET", "/admin/user")
         .query_some("idle_days", opts.idle_days)
         .query_some("active_days", opts.active_days)
@@ -65,8 +74,7 @@ pub fn get_admin_users(client: &Client, opts: &GetAdminUsersOptions) -> ApiRv {
 
 /// Prepares (creates) a user's Data Manager account: `PUT /admin/user/{user_id}`.
 ///
-/// `msg` is an [`UserAccountDetail`](super::models::UserAccountDetail).
-pub fn create_user_account(client: &Client, user_id: &str) -> ApiRv {
+pub fn create_user_account(client: &Client, user_id: &str) -> ApiRv<UserAccountDetail> {
     call!(Api::Dm, "PUT", "/admin/user/{user_id}")
         .path("user_id", user_id)
         .error("Failed to create user account")
@@ -74,7 +82,7 @@ pub fn create_user_account(client: &Client, user_id: &str) -> ApiRv {
 }
 
 /// Deletes a user's Data Manager account: `DELETE /admin/user/{user_id}`.
-pub fn delete_user_account(client: &Client, user_id: &str) -> ApiRv {
+pub fn delete_user_account(client: &Client, user_id: &str) -> ApiRv<NoContent> {
     call!(Api::Dm, "DELETE", "/admin/user/{user_id}")
         .path("user_id", user_id)
         .error("Failed to delete user account")
@@ -106,7 +114,7 @@ pub fn update_user_account(
     client: &Client,
     user_id: &str,
     opts: &UpdateUserAccountOptions,
-) -> ApiRv {
+) -> ApiRv<NoContent> {
     call!(Api::Dm, "PATCH", "/admin/user/{user_id}")
         .path("user_id", user_id)
         .form_some("suspend_message", opts.suspend_message.as_deref())
@@ -116,8 +124,7 @@ pub fn update_user_account(
 
 /// Lists the registered job manifests: `GET /admin/job-manifest`.
 ///
-/// `msg` is an [`AdminJobManifestGetResponse`](super::models::AdminJobManifestGetResponse).
-pub fn get_job_manifests(client: &Client) -> ApiRv {
+pub fn get_job_manifests(client: &Client) -> ApiRv<AdminJobManifestGetResponse> {
     call!(Api::Dm, "GET", "/admin/job-manifest")
         .error("Failed to get job manifests")
         .run(client)
@@ -136,8 +143,11 @@ pub struct PutJobManifestOptions {
 /// `PUT /admin/job-manifest` with a form. `msg` says what was loaded (`status`,
 /// `num_jobs_loaded`, the failures, ...).
 ///
-/// `msg` is an [`AdminJobManifestLoadPutResponse`](super::models::AdminJobManifestLoadPutResponse).
-pub fn put_job_manifest(client: &Client, url: &str, opts: &PutJobManifestOptions) -> ApiRv {
+pub fn put_job_manifest(
+    client: &Client,
+    url: &str,
+    opts: &PutJobManifestOptions,
+) -> ApiRv<AdminJobManifestLoadPutResponse> {
     call!(Api::Dm, "PUT", "/admin/job-manifest")
         .require("url", url)
         .form_always("url", url)
@@ -150,8 +160,7 @@ pub fn put_job_manifest(client: &Client, url: &str, opts: &PutJobManifestOptions
 /// Reloads the jobs of every registered manifest: `PUT /admin/job-manifest/load`.
 /// `msg` says what was loaded, as for [`put_job_manifest`].
 ///
-/// `msg` is an [`AdminJobManifestLoadPutResponse`](super::models::AdminJobManifestLoadPutResponse).
-pub fn load_job_manifests(client: &Client) -> ApiRv {
+pub fn load_job_manifests(client: &Client) -> ApiRv<AdminJobManifestLoadPutResponse> {
     call!(Api::Dm, "PUT", "/admin/job-manifest/load")
         .error("Failed to load job manifests")
         .run(client)
@@ -169,7 +178,7 @@ pub fn delete_job_manifest(
     client: &Client,
     job_manifest_id: i64,
     opts: &DeleteJobManifestOptions,
-) -> ApiRv {
+) -> ApiRv<NoContent> {
     call!(Api::Dm, "DELETE", "/admin/job-manifest/{job_manifest_id}")
         .require_positive("job_manifest_id", job_manifest_id)
         .path("job_manifest_id", job_manifest_id)

@@ -1,14 +1,14 @@
 //! Applications: the kinds of instance that can be launched (Jupyter notebooks, the job
 //! runner, ...).
 
+use super::models::{ApplicationGetResponse, ApplicationsGetResponse};
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
 use crate::request::call;
 
 /// Lists the applications the caller can launch: `GET /application`.
 ///
-/// `msg` is an [`ApplicationsGetResponse`](super::models::ApplicationsGetResponse).
-pub fn get_applications(client: &Client) -> ApiRv {
+pub fn get_applications(client: &Client) -> ApiRv<ApplicationsGetResponse> {
     call!(Api::Dm, "GET", "/application")
         .error("Failed to get applications")
         .run(client)
@@ -16,8 +16,7 @@ pub fn get_applications(client: &Client) -> ApiRv {
 
 /// One application, e.g. `datamanagerjobs.squonk.it`: `GET /application/{app_id}`.
 ///
-/// `msg` is an [`ApplicationGetResponse`](super::models::ApplicationGetResponse).
-pub fn get_application(client: &Client, app_id: &str) -> ApiRv {
+pub fn get_application(client: &Client, app_id: &str) -> ApiRv<ApplicationGetResponse> {
     call!(Api::Dm, "GET", "/application/{app_id}")
         .path("app_id", app_id)
         // Python says "Failed to get applications" (plural) for this one application.

@@ -4,15 +4,19 @@
 use std::path::Path;
 use std::time::Duration;
 
+use super::models::{
+    DatasetDetail, DatasetDigestGetResponse, DatasetPutPostResponse, DatasetSchemaGetResponse,
+    DatasetsGetResponse, TaskIdentity,
+};
 use crate::api_rv::ApiRv;
+use crate::api_rv::NoContent;
 use crate::client::{Api, Client};
 use crate::request::{call, Progress};
 
 /// Lists the datasets the caller can see: `GET /dataset`.
 /// `msg` is `{"count": ..., "datasets": [...]}`.
 ///
-/// `msg` is a [`DatasetsGetResponse`](super::models::DatasetsGetResponse).
-pub fn get_available_datasets(client: &Client) -> ApiRv {
+pub fn get_available_datasets(client: &Client) -> ApiRv<DatasetsGetResponse> {
     call!(Api::Dm, "GET", "/dataset")
         .error("Failed to get datasets")
         .run(client)
@@ -41,7 +45,6 @@ pub struct UploadDatasetOptions {
 /// file name. The dataset is made by a task: `msg` is
 /// `{"dataset_id": ..., "dataset_version": ..., "task_id": ...}`.
 ///
-/// `msg` is a [`DatasetPutPostResponse`](super::models::DatasetPutPostResponse).
 ///
 /// A missing local file fails the call before anything is sent.
 ///
@@ -66,7 +69,7 @@ pub fn upload_dataset(
     dataset_type: &str,
     unit_id: &str,
     opts: &UploadDatasetOptions,
-) -> ApiRv {
+) -> ApiRv<DatasetPutPostResponse> {
     let dataset_file = dataset_file.as_ref();
     call!(Api::Dm, "POST", "/dataset")
         .require("dataset_file", &*dataset_file.to_string_lossy())
@@ -104,7 +107,6 @@ pub struct CreateDatasetFromProjectFileOptions {
 /// The dataset is made by a task: `msg` is
 /// `{"dataset_id": ..., "dataset_version": ..., "task_id": ...}`.
 ///
-/// `msg` is a [`DatasetPutPostResponse`](super::models::DatasetPutPostResponse).
 pub fn create_dataset_from_project_file(
     client: &Client,
     project_id: &str,
@@ -112,7 +114,7 @@ pub fn create_dataset_from_project_file(
     file_name: &str,
     dataset_type: &str,
     opts: &CreateDatasetFromProjectFileOptions,
-) -> ApiRv {
+) -> ApiRv<DatasetPutPostResponse> {
     call!(Api::Dm, "PUT", "/dataset")
         .require("project_id", project_id)
         .require("path", path)
@@ -141,12 +143,11 @@ pub struct GetDatasetVersionsOptions {
 /// A dataset with all its versions (owner, editors, and per version its type, file name,
 /// processing stage, projects, labels): `GET /dataset/{dataset_id}/versions`.
 ///
-/// `msg` is a [`DatasetDetail`](super::models::DatasetDetail).
 pub fn get_dataset_versions(
     client: &Client,
     dataset_id: &str,
     opts: &GetDatasetVersionsOptions,
-) -> ApiRv {
+) -> ApiRv<DatasetDetail> {
     call!(Api::Dm, "GET", "/dataset/{dataset_id}/versions")
         .path("dataset_id", dataset_id)
         .query("include_deleted", opts.include_deleted)
@@ -186,7 +187,7 @@ pub fn get_dataset(
     dataset_version: i64,
     local_file: impl AsRef<Path>,
     opts: &GetDatasetOptions,
-) -> ApiRv {
+) -> ApiRv<NoContent> {
     let local_file = local_file.as_ref();
     call!(Api::Dm, "GET", "/dataset/{dataset_id}/{dataset_version}")
         .path("dataset_id", dataset_id)
@@ -212,13 +213,12 @@ pub struct DeleteDatasetOptions {
 /// Deletes a dataset version: `DELETE /dataset/{dataset_id}/{dataset_version}`. The deletion
 /// is a task: `msg` is `{"task_id": ...}`.
 ///
-/// `msg` is a [`TaskIdentity`](super::models::TaskIdentity).
 pub fn delete_dataset(
     client: &Client,
     dataset_id: &str,
     dataset_version: i64,
     opts: &DeleteDatasetOptions,
-) -> ApiRv {
+) -> ApiRv<TaskIdentity> {
     call!(Api::Dm, "DELETE", "/dataset/{dataset_id}/{dataset_version}")
         .path("dataset_id", dataset_id)
         .require_positive("dataset_version", dataset_version)
@@ -231,8 +231,11 @@ pub fn delete_dataset(
 /// The property schema of a dataset version:
 /// `GET /dataset/{dataset_id}/schema/{dataset_version}`.
 ///
-/// `msg` is a [`DatasetSchemaGetResponse`](super::models::DatasetSchemaGetResponse).
-pub fn get_dataset_schema(client: &Client, dataset_id: &str, dataset_version: i64) -> ApiRv {
+pub fn get_dataset_schema(
+    client: &Client,
+    dataset_id: &str,
+    dataset_version: i64,
+) -> ApiRv<DatasetSchemaGetResponse> {
     call!(
         Api::Dm,
         "GET",
@@ -246,7 +249,7 @@ pub fn get_dataset_schema(client: &Client, dataset_id: &str, dataset_version: i6
 }
 
 /// Lets a user edit a dataset: `PUT /dataset/{dataset_id}/editor/{editor}`.
-pub fn add_dataset_editor(client: &Client, dataset_id: &str, editor: &str) -> ApiRv {
+pub fn add_dataset_editor(client: &Client, dataset_id: &str, editor: &str) -> ApiRv<NoContent> {
     call!(Api::Dm, "PUT", "/dataset/{dataset_id}/editor/{editor}")
         .path("dataset_id", dataset_id)
         .path("editor", editor)
@@ -256,7 +259,7 @@ pub fn add_dataset_editor(client: &Client, dataset_id: &str, editor: &str) -> Ap
 
 /// Takes a user's edit permission on a dataset away:
 /// `DELETE /dataset/{dataset_id}/editor/{editor}`.
-pub fn remove_dataset_editor(client: &Client, dataset_id: &str, editor: &str) -> ApiRv {
+pub fn remove_dataset_editor(client: &Client, dataset_id: &str, editor: &str) -> ApiRv<NoContent> {
     call!(Api::Dm, "DELETE", "/dataset/{dataset_id}/editor/{editor}")
         .path("dataset_id", dataset_id)
         .path("editor", editor)
@@ -267,8 +270,7 @@ pub fn remove_dataset_editor(client: &Client, dataset_id: &str, editor: &str) ->
 /// The dataset version whose content has this SHA-256 digest (64 hex digits):
 /// `GET /digest/dataset/{digest}`. `msg` is `{"dataset_id": ..., "dataset_version": ...}`.
 ///
-/// `msg` is a [`DatasetDigestGetResponse`](super::models::DatasetDigestGetResponse).
-pub fn get_dataset_for_digest(client: &Client, digest: &str) -> ApiRv {
+pub fn get_dataset_for_digest(client: &Client, digest: &str) -> ApiRv<DatasetDigestGetResponse> {
     call!(Api::Dm, "GET", "/digest/dataset/{digest}")
         .path("digest", digest)
         .error("Failed to get dataset digest")

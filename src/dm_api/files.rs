@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use super::models::{FilePostResponse, FilesGetResponse};
 use crate::api_rv::ApiRv;
+use crate::api_rv::NoContent;
 use crate::client::{Api, Client};
 use crate::error::ErrorKind;
 use crate::request::{call, function_name, here, Auth, Call, Progress};
@@ -57,12 +59,11 @@ pub struct ListProjectFilesOptions {
 /// `GET /file?project_id=&path=&include_hidden=` (12 s default time-out).
 /// `msg` is `{"count", "project_id", "path", "files": [...], "paths": [...]}`.
 ///
-/// `msg` is a [`FilesGetResponse`](super::models::FilesGetResponse).
 pub fn list_project_files(
     client: &Client,
     project_id: &str,
     opts: &ListProjectFilesOptions,
-) -> ApiRv {
+) -> ApiRv<FilesGetResponse> {
     let project_path = opts.project_path.as_deref().unwrap_or("/");
     let call = call!(Api::Dm, "GET", "/file")
         .require("project_id", project_id)
@@ -84,10 +85,6 @@ pub struct PutUnmanagedProjectFilesOptions {
     /// The time-out of each upload (default 120 s, or the client's time-out when it has
     /// one). It bounds connecting and each write, not the whole upload (D15).
     pub timeout_per_file: Option<Duration>,
-    /// The time-out of each upload in seconds; used only when
-    /// [`timeout_per_file`](PutUnmanagedProjectFilesOptions::timeout_per_file) is `None`.
-    #[deprecated(note = "use `timeout_per_file`, a `Duration`")]
-    pub timeout_per_file_s: Option<u64>,
     /// Called as each upload moves, with the bytes sent and the total of the upload's
     /// multipart body (the file plus a few hundred bytes of framing).
     pub progress: Option<Progress>,
@@ -99,7 +96,6 @@ pub struct PutUnmanagedProjectFilesOptions {
 /// Uploads local files into a project directory, one streamed
 /// `PUT /project/{project_id}/file` (multipart: `path`, then `file`) per file.
 ///
-/// `msg` is a [`FilesGetResponse`](super::models::FilesGetResponse).
 ///
 /// Unless `force` is set, the directory is listed first (`GET /file?project_id=&path=`) and
 /// files whose name is already there are skipped; a 404 listing means "no files yet". Each
@@ -131,7 +127,7 @@ pub fn put_unmanaged_project_files(
     project_id: &str,
     project_files: &[impl AsRef<Path>],
     opts: &PutUnmanagedProjectFilesOptions,
-) -> ApiRv {
+) -> ApiRv<NoContent> {
     const CALL: &str = "PUT /project/{project_id}/file";
     let project_path = opts.project_path.as_deref().unwrap_or("/");
     let problem = if project_id.is_empty() {
@@ -173,11 +169,8 @@ pub fn put_unmanaged_project_files(
         }
     }
 
-    #[allow(deprecated)]
-    let seconds = opts.timeout_per_file_s;
     let timeout = opts
         .timeout_per_file
-        .or(seconds.map(Duration::from_secs))
         .unwrap_or_else(|| client.timeout_or(UPLOAD_TIMEOUT));
     let uploader = client.with_timeout(timeout);
     for file in project_files {
@@ -213,7 +206,7 @@ pub fn put_unmanaged_project_files(
             return rv;
         }
     }
-    ApiRv::new(true, json!({}), http_status_code)
+    ApiRv::done(json!({}), http_status_code)
 }
 
 /// Options of [`delete_unmanaged_project_files`].
@@ -233,7 +226,7 @@ pub fn delete_unmanaged_project_files(
     project_id: &str,
     project_files: &[impl AsRef<str>],
     opts: &DeleteUnmanagedProjectFilesOptions,
-) -> ApiRv {
+) -> ApiRv<NoContent> {
     const CALL: &str = "DELETE /file";
     let project_path = opts.project_path.as_deref().unwrap_or("/");
     let names: Vec<&str> = project_files
@@ -262,7 +255,7 @@ pub fn delete_unmanaged_project_files(
             return rv;
         }
     }
-    ApiRv::new(true, json!({}), 0)
+    ApiRv::done(json!({}), 0)
 }
 
 /// Options of [`get_unmanaged_project_file`] and [`get_unmanaged_project_file_with_token`].
@@ -303,7 +296,7 @@ pub fn get_unmanaged_project_file(
     project_file: &str,
     local_file: &Path,
     opts: &GetUnmanagedProjectFileOptions,
-) -> ApiRv {
+) -> ApiRv<NoContent> {
     let project_path = opts.project_path.as_deref().unwrap_or("/");
     let call = call!(Api::Dm, "GET", "/project/{project_id}/file")
         .path("project_id", project_id)
@@ -328,7 +321,7 @@ pub fn get_unmanaged_project_file_with_token(
     project_file: &str,
     local_file: &Path,
     opts: &GetUnmanagedProjectFileWithTokenOptions,
-) -> ApiRv {
+) -> ApiRv<NoContent> {
     let project_path = opts.project_path.as_deref().unwrap_or("/");
     let call = call!(Api::Dm, "GET", "/project/{project_id}/file-with-token")
         .auth(Auth::Never)
@@ -365,7 +358,7 @@ pub fn get_project_file(
     file_id: &str,
     local_file: &Path,
     opts: &GetProjectFileOptions,
-) -> ApiRv {
+) -> ApiRv<NoContent> {
     let call = call!(Api::Dm, "GET", "/file/{file_id}")
         .path("file_id", file_id)
         .long_timeout()
@@ -380,7 +373,7 @@ pub fn get_project_file(
 }
 
 /// Detaches a managed file from its project: `DELETE /file/{file_id}`.
-pub fn delete_project_file(client: &Client, file_id: &str) -> ApiRv {
+pub fn delete_project_file(client: &Client, file_id: &str) -> ApiRv<NoContent> {
     call!(Api::Dm, "DELETE", "/file/{file_id}")
         .path("file_id", file_id)
         .error("Failed to delete file")
@@ -405,7 +398,7 @@ pub fn move_project_file(
     project_id: &str,
     file: &str,
     opts: &MoveProjectFileOptions,
-) -> ApiRv {
+) -> ApiRv<NoContent> {
     let mut call = call!(Api::Dm, "PUT", "/file/move")
         .require("project_id", project_id)
         .require("file", file)
@@ -439,7 +432,6 @@ pub struct AttachDatasetToProjectOptions {
 /// [, `immutable=True`] (12 s default time-out). `msg` is `{"file_id", "file_name",
 /// "file_path", "task_id"}`.
 ///
-/// `msg` is a [`FilePostResponse`](super::models::FilePostResponse).
 pub fn attach_dataset_to_project(
     client: &Client,
     dataset_id: &str,
@@ -447,7 +439,7 @@ pub fn attach_dataset_to_project(
     project_id: &str,
     as_type: &str,
     opts: &AttachDatasetToProjectOptions,
-) -> ApiRv {
+) -> ApiRv<FilePostResponse> {
     let path = opts.path.as_deref().unwrap_or("/");
     let call = call!(Api::Dm, "POST", "/file")
         .require("dataset_id", dataset_id)
@@ -481,7 +473,11 @@ pub fn attach_dataset_to_project(
 /// `PUT /path?project_id=&path=`. A `/` is put in front of `project_path` when it lacks one.
 /// The parameters go in the query, as the API defines them (D7; the Python client sends a
 /// form body).
-pub fn create_project_path(client: &Client, project_id: &str, project_path: &str) -> ApiRv {
+pub fn create_project_path(
+    client: &Client,
+    project_id: &str,
+    project_path: &str,
+) -> ApiRv<NoContent> {
     call!(Api::Dm, "PUT", "/path")
         .require("project_id", project_id)
         .require("project_path", project_path)
@@ -493,7 +489,11 @@ pub fn create_project_path(client: &Client, project_id: &str, project_path: &str
 
 /// Deletes a directory and everything in it from a project: `DELETE /path?project_id=&path=`
 /// (query, D7). A `/` is put in front of `project_path` when it lacks one.
-pub fn delete_project_path(client: &Client, project_id: &str, project_path: &str) -> ApiRv {
+pub fn delete_project_path(
+    client: &Client,
+    project_id: &str,
+    project_path: &str,
+) -> ApiRv<NoContent> {
     call!(Api::Dm, "DELETE", "/path")
         .require("project_id", project_id)
         .require("project_path", project_path)
@@ -511,7 +511,7 @@ pub fn move_project_path(
     project_id: &str,
     project_src_path: &str,
     project_dst_path: &str,
-) -> ApiRv {
+) -> ApiRv<NoContent> {
     call!(Api::Dm, "PUT", "/path/move")
         .require("project_id", project_id)
         .require("project_src_path", project_src_path)

@@ -4,7 +4,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::models::{
+    InstanceDryRunPostResponse, InstanceGetResponse, InstancePostResponse, InstancesGetResponse,
+    TaskIdentity,
+};
 use crate::api_rv::ApiRv;
+use crate::api_rv::NoContent;
 use crate::client::{Api, Client};
 use crate::request::{call, here, Auth, Call};
 
@@ -242,7 +247,7 @@ fn write_python_string(s: &str, out: &mut String) {
 
 /// The shared body of [`start_job_instance`] and [`dry_run_job_instance`]; `caller` is the
 /// caller's `here!()`, so failures name it.
-fn launch(
+fn launch<T>(
     client: &Client,
     caller: &'static str,
     template: &'static str,
@@ -250,7 +255,7 @@ fn launch(
     name: &str,
     specification: Value,
     opts: &StartJobInstanceOptions,
-) -> ApiRv {
+) -> ApiRv<T> {
     let mut call = Call::new(Api::Dm, "POST", template)
         .in_function(caller)
         .require("project_id", project_id)
@@ -281,7 +286,6 @@ fn launch(
 /// options only with `callback_url`. `msg` is `{"instance_id", "task_id"[, "callback_token"]
 /// [, "command"]}`.
 ///
-/// `msg` is an [`InstancePostResponse`](super::models::InstancePostResponse).
 ///
 /// The specification names the Job (`collection`, `job`, `version`) and its `variables`:
 /// a [`JobSpecification`], or a [`Value`] whose keys are written in the order they were
@@ -318,7 +322,7 @@ pub fn start_job_instance(
     name: &str,
     specification: impl IntoSpecification,
     opts: &StartJobInstanceOptions,
-) -> ApiRv {
+) -> ApiRv<InstancePostResponse> {
     let specification = specification.into_specification();
     launch(
         client,
@@ -334,15 +338,14 @@ pub fn start_job_instance(
 /// Checks that a Job would start, without starting it: `POST /instance/dry-run` with the
 /// same form as [`start_job_instance`]. `msg` is `{["callback_token"][, "command"]}`, the
 /// command the Job would run.
-///
-/// `msg` is an [`InstanceDryRunPostResponse`](super::models::InstanceDryRunPostResponse).
+
 pub fn dry_run_job_instance(
     client: &Client,
     project_id: &str,
     name: &str,
     specification: impl IntoSpecification,
     opts: &DryRunJobInstanceOptions,
-) -> ApiRv {
+) -> ApiRv<InstanceDryRunPostResponse> {
     let specification = specification.into_specification();
     launch(
         client,
@@ -358,8 +361,7 @@ pub fn dry_run_job_instance(
 /// One instance: `GET /instance/{instance_id}`. Its `phase` is `PENDING`, `RUNNING`,
 /// then `COMPLETED` or `FAILED` (see [`wait_for_instance`](super::wait_for_instance)).
 ///
-/// `msg` is an [`InstanceGetResponse`](super::models::InstanceGetResponse).
-pub fn get_instance(client: &Client, instance_id: &str) -> ApiRv {
+pub fn get_instance(client: &Client, instance_id: &str) -> ApiRv<InstanceGetResponse> {
     call!(Api::Dm, "GET", "/instance/{instance_id}")
         .path("instance_id", instance_id)
         .error("Failed to get instance")
@@ -368,8 +370,7 @@ pub fn get_instance(client: &Client, instance_id: &str) -> ApiRv {
 
 /// The instances of one project: `GET /instance?project_id=`.
 ///
-/// `msg` is an [`InstancesGetResponse`](super::models::InstancesGetResponse).
-pub fn get_project_instances(client: &Client, project_id: &str) -> ApiRv {
+pub fn get_project_instances(client: &Client, project_id: &str) -> ApiRv<InstancesGetResponse> {
     call!(Api::Dm, "GET", "/instance")
         .require("project_id", project_id)
         .query_always("project_id", project_id)
@@ -379,8 +380,7 @@ pub fn get_project_instances(client: &Client, project_id: &str) -> ApiRv {
 
 /// Every instance the caller can see: `GET /instance`.
 ///
-/// `msg` is an [`InstancesGetResponse`](super::models::InstancesGetResponse).
-pub fn get_available_instances(client: &Client) -> ApiRv {
+pub fn get_available_instances(client: &Client) -> ApiRv<InstancesGetResponse> {
     call!(Api::Dm, "GET", "/instance")
         .error("Failed to get instances")
         .run(client)
@@ -394,7 +394,11 @@ pub struct UpdateInstanceOptions {
 }
 
 /// Changes an instance: `PATCH /instance/{instance_id}[?archive=True]`.
-pub fn update_instance(client: &Client, instance_id: &str, opts: &UpdateInstanceOptions) -> ApiRv {
+pub fn update_instance(
+    client: &Client,
+    instance_id: &str,
+    opts: &UpdateInstanceOptions,
+) -> ApiRv<NoContent> {
     call!(Api::Dm, "PATCH", "/instance/{instance_id}")
         .path("instance_id", instance_id)
         .query("archive", opts.archive)
@@ -405,8 +409,7 @@ pub fn update_instance(client: &Client, instance_id: &str, opts: &UpdateInstance
 /// Stops an instance and removes it with its directory in the project:
 /// `DELETE /instance/{instance_id}`. `msg` is `{"task_id": "..."}`.
 ///
-/// `msg` is a [`TaskIdentity`](super::models::TaskIdentity).
-pub fn delete_instance(client: &Client, instance_id: &str) -> ApiRv {
+pub fn delete_instance(client: &Client, instance_id: &str) -> ApiRv<TaskIdentity> {
     call!(Api::Dm, "DELETE", "/instance/{instance_id}")
         .path("instance_id", instance_id)
         .error("Failed to delete instance")
@@ -415,7 +418,7 @@ pub fn delete_instance(client: &Client, instance_id: &str) -> ApiRv {
 
 /// Revokes an instance's callback token: `DELETE /instance/{instance_id}/token/{token}`,
 /// sent without an `Authorization` header (the token is the credential).
-pub fn delete_instance_token(client: &Client, instance_id: &str, token: &str) -> ApiRv {
+pub fn delete_instance_token(client: &Client, instance_id: &str, token: &str) -> ApiRv<NoContent> {
     call!(Api::Dm, "DELETE", "/instance/{instance_id}/token/{token}")
         .auth(Auth::Never)
         .path("instance_id", instance_id)

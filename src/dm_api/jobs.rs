@@ -2,15 +2,18 @@
 
 use serde_json::json;
 
+use super::models::{
+    GetAllExchangeRatesResponse, GetExchangeRatesResponse, JobGetResponse, JobsGetResponse,
+};
 use crate::api_rv::ApiRv;
+use crate::api_rv::NoContent;
 use crate::client::{Api, Client};
 use crate::error::ErrorKind;
 use crate::request::{call, function_name, here};
 
 /// The Jobs the caller can run: `GET /job`. `msg` is `{"count", "jobs": [...]}`.
 ///
-/// `msg` is a [`JobsGetResponse`](super::models::JobsGetResponse).
-pub fn get_available_jobs(client: &Client) -> ApiRv {
+pub fn get_available_jobs(client: &Client) -> ApiRv<JobsGetResponse> {
     call!(Api::Dm, "GET", "/job")
         .error("Failed to get available jobs")
         .run(client)
@@ -25,8 +28,7 @@ pub struct GetJobsOptions {
 
 /// The Jobs, optionally for a project: `GET /job[?project_id=]`.
 ///
-/// `msg` is a [`JobsGetResponse`](super::models::JobsGetResponse).
-pub fn get_jobs(client: &Client, opts: &GetJobsOptions) -> ApiRv {
+pub fn get_jobs(client: &Client, opts: &GetJobsOptions) -> ApiRv<JobsGetResponse> {
     call!(Api::Dm, "GET", "/job")
         .query("project_id", opts.project_id.as_deref())
         .error("Failed to get jobs")
@@ -43,8 +45,7 @@ pub struct GetJobOptions {
 /// One Job's definition by its numeric id: `GET /job/{job_id}[?project_id=]`.
 /// `job_id` must be 1 or more (nothing is sent otherwise).
 ///
-/// `msg` is a [`JobGetResponse`](super::models::JobGetResponse).
-pub fn get_job(client: &Client, job_id: i64, opts: &GetJobOptions) -> ApiRv {
+pub fn get_job(client: &Client, job_id: i64, opts: &GetJobOptions) -> ApiRv<JobGetResponse> {
     let call = call!(Api::Dm, "GET", "/job/{job_id}")
         .path("job_id", job_id)
         .query("project_id", opts.project_id.as_deref())
@@ -67,14 +68,13 @@ pub struct GetJobByVersionOptions {
 /// One Job's definition by collection, job and version:
 /// `GET /job/get-by-version?collection=&job=&version=[&project_id=]`.
 ///
-/// `msg` is a [`JobGetResponse`](super::models::JobGetResponse).
 pub fn get_job_by_version(
     client: &Client,
     job_collection: &str,
     job_job: &str,
     job_version: &str,
     opts: &GetJobByVersionOptions,
-) -> ApiRv {
+) -> ApiRv<JobGetResponse> {
     call!(Api::Dm, "GET", "/job/get-by-version")
         .require("job_collection", job_collection)
         .require("job_job", job_job)
@@ -96,8 +96,10 @@ pub struct GetJobExchangeRatesOptions {
 
 /// The current exchange rate of every Job: `GET /job-exchange-rates[?only_undefined=True]`.
 ///
-/// `msg` is a [`GetAllExchangeRatesResponse`](super::models::GetAllExchangeRatesResponse).
-pub fn get_job_exchange_rates(client: &Client, opts: &GetJobExchangeRatesOptions) -> ApiRv {
+pub fn get_job_exchange_rates(
+    client: &Client,
+    opts: &GetJobExchangeRatesOptions,
+) -> ApiRv<GetAllExchangeRatesResponse> {
     call!(Api::Dm, "GET", "/job-exchange-rates")
         .query("only_undefined", opts.only_undefined)
         .error("Failed to get exchange rates")
@@ -115,12 +117,11 @@ pub struct GetJobExchangeRateOptions {
 /// `GET /job/{job_id}/exchange-rate?current=` (`current` always sent). A `job_id` below 1
 /// fails before anything is sent (D18).
 ///
-/// `msg` is a [`GetExchangeRatesResponse`](super::models::GetExchangeRatesResponse).
 pub fn get_job_exchange_rate(
     client: &Client,
     job_id: i64,
     opts: &GetJobExchangeRateOptions,
-) -> ApiRv {
+) -> ApiRv<GetExchangeRatesResponse> {
     call!(Api::Dm, "GET", "/job/{job_id}/exchange-rate")
         .require_positive("job_id", job_id)
         .path("job_id", job_id)
@@ -172,14 +173,13 @@ fn is_decimal(text: &str) -> bool {
 /// looked up (`GET /job/get-by-version?collection=&job=&version=`), then the rate is set
 /// (`PUT /job/{id}/exchange-rate` with the form `rate`[, `comment`]).
 ///
-/// `msg` is a [`JobGetResponse`](super::models::JobGetResponse).
 ///
 /// Every rate is checked first: an empty collection, job or version, or a rate that is not
 /// a decimal number, fails the call before anything is sent (the Python client raised
 /// `InvalidOperation`). The first failing request ends the loop (earlier rates stay set).
 /// On success `msg` is `{}` and `http_status_code` is 0, as in the Python client. Admins
 /// only.
-pub fn set_job_exchange_rates(client: &Client, rates: &[JobExchangeRate]) -> ApiRv {
+pub fn set_job_exchange_rates(client: &Client, rates: &[JobExchangeRate]) -> ApiRv<NoContent> {
     const CALL: &str = "PUT /job/{job_id}/exchange-rate";
     for rate in rates {
         let problem = if rate.collection.is_empty() {
@@ -240,7 +240,7 @@ pub fn set_job_exchange_rates(client: &Client, rates: &[JobExchangeRate]) -> Api
             return set;
         }
     }
-    ApiRv::new(true, json!({}), 0)
+    ApiRv::done(json!({}), 0)
 }
 
 #[cfg(test)]

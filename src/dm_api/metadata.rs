@@ -1,14 +1,14 @@
 //! Dataset metadata: the dataset's own (properties and labels) and each version's
 //! (properties and annotations). Changes are sent as JSON text in form fields.
 
+use super::models::DatasetMetaGetResponse;
 use crate::api_rv::ApiRv;
 use crate::client::{Api, Client};
 use crate::request::call;
 
 /// A dataset's metadata: `GET /dataset/{dataset_id}/meta`.
 ///
-/// `msg` is a [`DatasetMetaGetResponse`](super::models::DatasetMetaGetResponse).
-pub fn get_dataset_metadata(client: &Client, dataset_id: &str) -> ApiRv {
+pub fn get_dataset_metadata(client: &Client, dataset_id: &str) -> ApiRv<DatasetMetaGetResponse> {
     call!(Api::Dm, "GET", "/dataset/{dataset_id}/meta")
         .path("dataset_id", dataset_id)
         .error("Failed to get dataset metadata")
@@ -28,12 +28,11 @@ pub struct UpdateDatasetMetadataOptions {
 /// Changes a dataset's metadata: `POST /dataset/{dataset_id}/meta` with a form
 /// (`meta_properties` and `labels` when set; no body when neither is).
 ///
-/// `msg` is a [`DatasetMetaGetResponse`](super::models::DatasetMetaGetResponse).
 pub fn update_dataset_metadata(
     client: &Client,
     dataset_id: &str,
     opts: &UpdateDatasetMetadataOptions,
-) -> ApiRv {
+) -> ApiRv<DatasetMetaGetResponse> {
     call!(Api::Dm, "POST", "/dataset/{dataset_id}/meta")
         .path("dataset_id", dataset_id)
         .form("meta_properties", &opts.meta_properties)
@@ -44,12 +43,11 @@ pub fn update_dataset_metadata(
 
 /// A dataset version's metadata: `GET /dataset/{dataset_id}/meta/{dataset_version}`.
 ///
-/// `msg` is a [`DatasetMetaGetResponse`](super::models::DatasetMetaGetResponse).
 pub fn get_dataset_version_metadata(
     client: &Client,
     dataset_id: &str,
     dataset_version: i64,
-) -> ApiRv {
+) -> ApiRv<DatasetMetaGetResponse> {
     call!(
         Api::Dm,
         "GET",
@@ -76,13 +74,12 @@ pub struct UpdateDatasetVersionMetadataOptions {
 /// `POST /dataset/{dataset_id}/meta/{dataset_version}` with a form (`meta_properties` and
 /// `annotations` when set; no body when neither is).
 ///
-/// `msg` is a [`DatasetMetaGetResponse`](super::models::DatasetMetaGetResponse).
 pub fn update_dataset_version_metadata(
     client: &Client,
     dataset_id: &str,
     dataset_version: i64,
     opts: &UpdateDatasetVersionMetadataOptions,
-) -> ApiRv {
+) -> ApiRv<DatasetMetaGetResponse> {
     call!(
         Api::Dm,
         "POST",

@@ -1,6 +1,8 @@
 //! Projects: creating, listing, changing and deleting them, and managing who may use them.
 
+use super::models::{ProjectDetail, ProjectPostResponse, ProjectsGetResponse, TaskIdentity};
 use crate::api_rv::ApiRv;
+use crate::api_rv::NoContent;
 use crate::client::{Api, Client};
 use crate::request::call;
 
@@ -23,8 +25,10 @@ pub struct GetAvailableProjectsOptions {
 /// The projects the caller can see: `GET /project[?project_name=]`.
 /// `msg` is `{"count", "projects": [...]}`.
 ///
-/// `msg` is a [`ProjectsGetResponse`](super::models::ProjectsGetResponse).
-pub fn get_available_projects(client: &Client, opts: &GetAvailableProjectsOptions) -> ApiRv {
+pub fn get_available_projects(
+    client: &Client,
+    opts: &GetAvailableProjectsOptions,
+) -> ApiRv<ProjectsGetResponse> {
     call!(Api::Dm, "GET", "/project")
         .query("project_name", opts.project_name.as_deref())
         .error("Failed to get projects")
@@ -42,7 +46,6 @@ pub struct CreateProjectOptions {
 /// `POST /project` with the form `tier_product_id`, `name`[, `private=True`].
 /// `msg` is `{"project_id": "project-..."}`.
 ///
-/// `msg` is a [`ProjectPostResponse`](super::models::ProjectPostResponse).
 ///
 /// ```no_run
 /// # fn main() -> anyhow::Result<()> {
@@ -65,7 +68,7 @@ pub fn create_project(
     project_name: &str,
     as_tier_product_id: &str,
     opts: &CreateProjectOptions,
-) -> ApiRv {
+) -> ApiRv<ProjectPostResponse> {
     call!(Api::Dm, "POST", "/project")
         .require("project_name", project_name)
         .require("as_tier_product_id", as_tier_product_id)
@@ -78,8 +81,7 @@ pub fn create_project(
 
 /// One project's details: `GET /project/{project_id}`.
 ///
-/// `msg` is a [`ProjectDetail`](super::models::ProjectDetail).
-pub fn get_project(client: &Client, project_id: &str) -> ApiRv {
+pub fn get_project(client: &Client, project_id: &str) -> ApiRv<ProjectDetail> {
     call!(Api::Dm, "GET", "/project/{project_id}")
         .path("project_id", project_id)
         .error("Failed to get project")
@@ -97,7 +99,11 @@ pub struct UpdateProjectOptions {
 
 /// Renames a project or changes its privacy: `PATCH /project/{project_id}` with the form
 /// `name`, `private` (each only when given; no body at all when neither is).
-pub fn update_project(client: &Client, project_id: &str, opts: &UpdateProjectOptions) -> ApiRv {
+pub fn update_project(
+    client: &Client,
+    project_id: &str,
+    opts: &UpdateProjectOptions,
+) -> ApiRv<NoContent> {
     call!(Api::Dm, "PATCH", "/project/{project_id}")
         .path("project_id", project_id)
         .form("name", opts.project_name.as_deref())
@@ -110,8 +116,7 @@ pub fn update_project(client: &Client, project_id: &str, opts: &UpdateProjectOpt
 /// Deletes a project and its files: `DELETE /project/{project_id}`.
 /// `msg` is `{"task_id": "..."}`, the task doing the deletion.
 ///
-/// `msg` is a [`TaskIdentity`](super::models::TaskIdentity).
-pub fn delete_project(client: &Client, project_id: &str) -> ApiRv {
+pub fn delete_project(client: &Client, project_id: &str) -> ApiRv<TaskIdentity> {
     call!(Api::Dm, "DELETE", "/project/{project_id}")
         .path("project_id", project_id)
         .error("Failed deleting project")
@@ -120,7 +125,11 @@ pub fn delete_project(client: &Client, project_id: &str) -> ApiRv {
 
 /// Makes a user an administrator of a project:
 /// `PUT /project/{project_id}/administrator/{administrator}`.
-pub fn add_project_administrator(client: &Client, project_id: &str, administrator: &str) -> ApiRv {
+pub fn add_project_administrator(
+    client: &Client,
+    project_id: &str,
+    administrator: &str,
+) -> ApiRv<NoContent> {
     call!(
         Api::Dm,
         "PUT",
@@ -138,7 +147,7 @@ pub fn remove_project_administrator(
     client: &Client,
     project_id: &str,
     administrator: &str,
-) -> ApiRv {
+) -> ApiRv<NoContent> {
     call!(
         Api::Dm,
         "DELETE",
@@ -151,7 +160,7 @@ pub fn remove_project_administrator(
 }
 
 /// Makes a user an editor of a project: `PUT /project/{project_id}/editor/{editor}`.
-pub fn add_project_editor(client: &Client, project_id: &str, editor: &str) -> ApiRv {
+pub fn add_project_editor(client: &Client, project_id: &str, editor: &str) -> ApiRv<NoContent> {
     call!(Api::Dm, "PUT", "/project/{project_id}/editor/{editor}")
         .path("project_id", project_id)
         .path("editor", editor)
@@ -160,7 +169,7 @@ pub fn add_project_editor(client: &Client, project_id: &str, editor: &str) -> Ap
 }
 
 /// Removes an editor from a project: `DELETE /project/{project_id}/editor/{editor}`.
-pub fn remove_project_editor(client: &Client, project_id: &str, editor: &str) -> ApiRv {
+pub fn remove_project_editor(client: &Client, project_id: &str, editor: &str) -> ApiRv<NoContent> {
     call!(Api::Dm, "DELETE", "/project/{project_id}/editor/{editor}")
         .path("project_id", project_id)
         .path("editor", editor)
@@ -169,7 +178,7 @@ pub fn remove_project_editor(client: &Client, project_id: &str, editor: &str) ->
 }
 
 /// Makes a user an observer of a project: `PUT /project/{project_id}/observer/{observer}`.
-pub fn add_project_observer(client: &Client, project_id: &str, observer: &str) -> ApiRv {
+pub fn add_project_observer(client: &Client, project_id: &str, observer: &str) -> ApiRv<NoContent> {
     call!(Api::Dm, "PUT", "/project/{project_id}/observer/{observer}")
         .path("project_id", project_id)
         .path("observer", observer)
@@ -178,7 +187,11 @@ pub fn add_project_observer(client: &Client, project_id: &str, observer: &str) -
 }
 
 /// Removes an observer from a project: `DELETE /project/{project_id}/observer/{observer}`.
-pub fn remove_project_observer(client: &Client, project_id: &str, observer: &str) -> ApiRv {
+pub fn remove_project_observer(
+    client: &Client,
+    project_id: &str,
+    observer: &str,
+) -> ApiRv<NoContent> {
     call!(
         Api::Dm,
         "DELETE",

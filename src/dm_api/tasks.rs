@@ -1,7 +1,9 @@
 //! Tasks: the Data Manager's record of asynchronous work (running an instance, deleting a
 //! project, attaching a file, ...), with its states and ordered events.
 
+use super::models::{TaskGetResponse, TasksGetResponse};
 use crate::api_rv::ApiRv;
+use crate::api_rv::NoContent;
 use crate::client::{Api, Client};
 use crate::request::call;
 
@@ -19,8 +21,10 @@ pub struct GetAvailableTasksOptions {
 /// The tasks the caller can see:
 /// `GET /task[?exclude_done=True][&exclude_purpose=][&project_id=]`.
 ///
-/// `msg` is a [`TasksGetResponse`](super::models::TasksGetResponse).
-pub fn get_available_tasks(client: &Client, opts: &GetAvailableTasksOptions) -> ApiRv {
+pub fn get_available_tasks(
+    client: &Client,
+    opts: &GetAvailableTasksOptions,
+) -> ApiRv<TasksGetResponse> {
     call!(Api::Dm, "GET", "/task")
         .query("exclude_done", opts.exclude_done)
         .query("exclude_purpose", opts.exclude_purpose.as_deref())
@@ -47,8 +51,7 @@ pub struct GetTasksOptions {
 /// Tasks, filtered: `GET /task` with `exclude_done=True`, `exclude_removal=True`,
 /// `exclude_purpose`, `project_id`, `instance_callback_context` (each only when set).
 ///
-/// `msg` is a [`TasksGetResponse`](super::models::TasksGetResponse).
-pub fn get_tasks(client: &Client, opts: &GetTasksOptions) -> ApiRv {
+pub fn get_tasks(client: &Client, opts: &GetTasksOptions) -> ApiRv<TasksGetResponse> {
     call!(Api::Dm, "GET", "/task")
         .query("exclude_done", opts.exclude_done)
         .query("exclude_removal", opts.exclude_removal)
@@ -74,8 +77,7 @@ pub struct GetTaskOptions {
 /// One task with its states and events, in order:
 /// `GET /task/{task_id}[?event_prior_ordinal=][&event_limit=]` (each only when not 0).
 ///
-/// `msg` is a [`TaskGetResponse`](super::models::TaskGetResponse).
-pub fn get_task(client: &Client, task_id: &str, opts: &GetTaskOptions) -> ApiRv {
+pub fn get_task(client: &Client, task_id: &str, opts: &GetTaskOptions) -> ApiRv<TaskGetResponse> {
     call!(Api::Dm, "GET", "/task/{task_id}")
         .path("task_id", task_id)
         .query("event_prior_ordinal", opts.event_prior_ordinal)
@@ -85,7 +87,7 @@ pub fn get_task(client: &Client, task_id: &str, opts: &GetTaskOptions) -> ApiRv 
 }
 
 /// Deletes a task record (once it is done): `DELETE /task/{task_id}`.
-pub fn delete_task(client: &Client, task_id: &str) -> ApiRv {
+pub fn delete_task(client: &Client, task_id: &str) -> ApiRv<NoContent> {
     call!(Api::Dm, "DELETE", "/task/{task_id}")
         .path("task_id", task_id)
         .error("Failed to delete task")

@@ -1,7 +1,11 @@
 //! The caller's user account: its details, the admin state and impersonation, its API log
 //! and API token, and the list of users.
 
+use super::models::{
+    UserAccountDetail, UserApiLogGetResponse, UserApiTokenGetResponse, UsersGetResponse,
+};
 use crate::api_rv::ApiRv;
+use crate::api_rv::NoContent;
 use crate::client::{Api, Client};
 use crate::request::call;
 
@@ -15,8 +19,7 @@ pub struct GetAccountOptions {
 /// The caller's account: `GET /user/account[?do_not_impersonate=True]`.
 /// `msg` is `{"user": {...}, "caller_has_admin_privilege", "data_manager_roles"}`.
 ///
-/// `msg` is an [`UserAccountDetail`](super::models::UserAccountDetail).
-pub fn get_account(client: &Client, opts: &GetAccountOptions) -> ApiRv {
+pub fn get_account(client: &Client, opts: &GetAccountOptions) -> ApiRv<UserAccountDetail> {
     call!(Api::Dm, "GET", "/user/account")
         .query("do_not_impersonate", opts.do_not_impersonate)
         .error("Failed to get account")
@@ -25,8 +28,7 @@ pub fn get_account(client: &Client, opts: &GetAccountOptions) -> ApiRv {
 
 /// The users that have used the Data Manager: `GET /user`.
 ///
-/// `msg` is an [`UsersGetResponse`](super::models::UsersGetResponse).
-pub fn get_users(client: &Client) -> ApiRv {
+pub fn get_users(client: &Client) -> ApiRv<UsersGetResponse> {
     call!(Api::Dm, "GET", "/user")
         .error("Failed to get users")
         .run(client)
@@ -42,7 +44,11 @@ pub struct SetAdminStateOptions {
 /// Switches the caller's admin mode on or off, and optionally impersonates a user:
 /// `PATCH /user/account` with the form `become_admin` (always) and `impersonate` (when set).
 /// Only users with the admin role may do this.
-pub fn set_admin_state(client: &Client, admin: bool, opts: &SetAdminStateOptions) -> ApiRv {
+pub fn set_admin_state(
+    client: &Client,
+    admin: bool,
+    opts: &SetAdminStateOptions,
+) -> ApiRv<NoContent> {
     call!(Api::Dm, "PATCH", "/user/account")
         .form_always("become_admin", admin)
         .form("impersonate", opts.impersonate.as_deref())
@@ -62,8 +68,7 @@ pub struct GetApiLogOptions {
 /// The API calls recorded against the caller's account (GETs are not recorded):
 /// `GET /user/api-log[?from=][&until=]`.
 ///
-/// `msg` is an [`UserApiLogGetResponse`](super::models::UserApiLogGetResponse).
-pub fn get_api_log(client: &Client, opts: &GetApiLogOptions) -> ApiRv {
+pub fn get_api_log(client: &Client, opts: &GetApiLogOptions) -> ApiRv<UserApiLogGetResponse> {
     call!(Api::Dm, "GET", "/user/api-log")
         .query("from", opts.from_.as_deref())
         .query("until", opts.until.as_deref())
@@ -73,8 +78,7 @@ pub fn get_api_log(client: &Client, opts: &GetApiLogOptions) -> ApiRv {
 
 /// The caller's API token: `GET /user/token`. `msg` is `{"token": "..."}`.
 ///
-/// `msg` is an [`UserApiTokenGetResponse`](super::models::UserApiTokenGetResponse).
-pub fn get_api_token(client: &Client) -> ApiRv {
+pub fn get_api_token(client: &Client) -> ApiRv<UserApiTokenGetResponse> {
     call!(Api::Dm, "GET", "/user/token")
         .error("Failed to get api token")
         .run(client)

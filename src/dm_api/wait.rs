@@ -4,64 +4,80 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::models::{InstanceGetResponse, TaskGetResponse};
 use crate::api_rv::ApiRv;
 use crate::client::Client;
 use crate::dm_api::{get_instance, get_task, GetTaskOptions};
-use crate::error::ErrorKind;
+use crate::error::{Error, ErrorKind};
 
-/// A callback given every poll's answer, e.g. to show progress. It may keep state of its
-/// own (`FnMut`); clones share it.
+/// A callback given every poll's answer as its type `T` (the instance or the task), or the
+/// poll's failure, e.g. to show progress. It may keep state of its own (`FnMut`); clones
+/// share it.
 ///
 /// ```
+/// use squonk2::dm_api::{models::InstanceGetResponse, OnPoll};
+///
 /// let mut polls = 0;
-/// let on_poll = squonk2::dm_api::OnPoll::new(move |rv| {
+/// let on_poll = OnPoll::new(move |poll: Result<&InstanceGetResponse, &squonk2::Error>| {
 ///     polls += 1;
-///     eprintln!("poll {polls}: phase {}", rv.msg["phase"]);
+///     match poll {
+///         Ok(instance) => eprintln!("poll {polls}: phase {}", instance.phase),
+///         Err(e) => eprintln!("poll {polls} failed: {e}"),
+///     }
 /// });
 /// ```
-#[derive(Clone)]
-pub struct OnPoll(Arc<Mutex<PollCallback>>);
+pub struct OnPoll<T = Value>(Arc<Mutex<PollCallback<T>>>);
 
 /// The callback an [`OnPoll`] holds.
-type PollCallback = dyn FnMut(&ApiRv) + Send;
+type PollCallback<T> = dyn FnMut(Result<&T, &Error>) + Send;
 
-impl OnPoll {
+impl<T> OnPoll<T> {
     /// Wraps a callback.
     #[must_use]
-    pub fn new(callback: impl FnMut(&ApiRv) + Send + 'static) -> OnPoll {
+    pub fn new(callback: impl FnMut(Result<&T, &Error>) + Send + 'static) -> OnPoll<T> {
         OnPoll(Arc::new(Mutex::new(callback)))
     }
 
     /// Calls the callback. A callback that panicked before is called again all the same.
-    pub fn call(&self, rv: &ApiRv) {
+    pub fn call(&self, poll: Result<&T, &Error>) {
         let mut callback = self
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        (*callback)(rv)
+        (*callback)(poll)
     }
 }
 
-impl fmt::Debug for OnPoll {
+impl<T> Clone for OnPoll<T> {
+    fn clone(&self) -> Self {
+        OnPoll(Arc::clone(&self.0))
+    }
+}
+
+impl<T> fmt::Debug for OnPoll<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("OnPoll(..)")
     }
 }
 
-/// How [`wait_for_instance`] and [`wait_for_task`] wait.
-#[derive(Clone, Debug)]
-pub struct WaitOptions {
+/// How [`wait_for_instance`] and [`wait_for_task`] wait; `T` is what a poll answers
+/// ([`InstanceGetResponse`], [`TaskGetResponse`]), inferred from the function it is given to.
+///
+/// Build it as a struct literal ending in `..Default::default()`, as every options struct of
+/// this crate (see the crate documentation on options).
+pub struct WaitOptions<T = Value> {
     /// Give up after this long (default 10 minutes).
     pub timeout: Duration,
     /// The pause between polls (default 2 s).
     pub poll_interval: Duration,
     /// Called with every poll's answer.
-    pub on_poll: Option<OnPoll>,
+    pub on_poll: Option<OnPoll<T>>,
 }
 
-impl Default for WaitOptions {
+impl<T> Default for WaitOptions<T> {
     fn default() -> Self {
         WaitOptions {
             timeout: Duration::from_secs(600),
@@ -71,25 +87,48 @@ impl Default for WaitOptions {
     }
 }
 
+impl<T> Clone for WaitOptions<T> {
+    fn clone(&self) -> Self {
+        WaitOptions {
+            timeout: self.timeout,
+            poll_interval: self.poll_interval,
+            on_poll: self.on_poll.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for WaitOptions<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitOptions")
+            .field("timeout", &self.timeout)
+            .field("poll_interval", &self.poll_interval)
+            .field("on_poll", &self.on_poll)
+            .finish()
+    }
+}
+
 /// Polls with `poll` until `done` says the answer is final, a poll fails for good, or time
 /// runs out. A poll that fails for a passing reason (no answer, a time-out, 429, 502, 503,
 /// 504) is handed to the callback and polling goes on (D20); any other failure (401, 403,
 /// 404, ...) is returned at once.
-fn wait_until_done(
-    opts: &WaitOptions,
+fn wait_until_done<T: DeserializeOwned>(
+    opts: &WaitOptions<T>,
     what: &str,
     call: &str,
     function: &str,
-    poll: impl Fn() -> ApiRv,
+    poll: impl Fn() -> ApiRv<T>,
     done: impl Fn(&Value) -> bool,
     state: impl Fn(&Value) -> String,
-) -> ApiRv {
+) -> ApiRv<T> {
     let started = Instant::now();
     let mut last_state: String;
     loop {
         let rv = poll();
         if let Some(on_poll) = &opts.on_poll {
-            on_poll.call(&rv);
+            match rv.parse::<T>() {
+                Ok(answer) => on_poll.call(Ok(&answer)),
+                Err(e) => on_poll.call(Err(&e)),
+            }
         }
         if rv.success {
             if done(&rv.msg) {
@@ -127,10 +166,8 @@ fn wait_until_done(
 /// 0, the kind [`ErrorKind::Timeout`](crate::ErrorKind::Timeout), and the error names the
 /// last phase.
 ///
-/// `msg` is an [`InstanceGetResponse`](super::models::InstanceGetResponse).
-///
 /// ```no_run
-/// # fn main() -> anyhow::Result<()> {
+/// # fn main() -> Result<(), squonk2::Error> {
 /// use std::time::Duration;
 /// use squonk2::dm_api::{self, OnPoll, WaitOptions};
 ///
@@ -138,16 +175,25 @@ fn wait_until_done(
 /// let opts = WaitOptions {
 ///     timeout: Duration::from_secs(120),
 ///     poll_interval: Duration::from_secs(5),
-///     on_poll: Some(OnPoll::new(|rv| eprintln!("{}", rv.msg["phase"]))),
+///     on_poll: Some(OnPoll::new(|poll| {
+///         if let Ok(instance) = poll {
+///             eprintln!("{}", instance.phase);
+///         }
+///     })),
+///     ..Default::default()
 /// };
-/// let instance = dm_api::wait_for_instance(&client, "instance-123", &opts).into_result()?;
-/// if instance["phase"] != "COMPLETED" {
-///     eprintln!("the job failed: {}", instance["error_message"]);
+/// let instance = dm_api::wait_for_instance(&client, "instance-123", &opts).typed()?;
+/// if instance.phase.as_str() != "COMPLETED" {
+///     eprintln!("the job failed: {:?}", instance.error_message);
 /// }
 /// # Ok(())
 /// # }
 /// ```
-pub fn wait_for_instance(client: &Client, instance_id: &str, opts: &WaitOptions) -> ApiRv {
+pub fn wait_for_instance(
+    client: &Client,
+    instance_id: &str,
+    opts: &WaitOptions<InstanceGetResponse>,
+) -> ApiRv<InstanceGetResponse> {
     wait_until_done(
         opts,
         &format!("instance {instance_id}"),
@@ -168,8 +214,11 @@ pub fn wait_for_instance(client: &Client, instance_id: &str, opts: &WaitOptions)
 /// answer (the task with its states and events; `exit_code` says how it ended). Failures
 /// and the timeout are as for [`wait_for_instance`].
 ///
-/// `msg` is a [`TaskGetResponse`](super::models::TaskGetResponse).
-pub fn wait_for_task(client: &Client, task_id: &str, opts: &WaitOptions) -> ApiRv {
+pub fn wait_for_task(
+    client: &Client,
+    task_id: &str,
+    opts: &WaitOptions<TaskGetResponse>,
+) -> ApiRv<TaskGetResponse> {
     wait_until_done(
         opts,
         &format!("task {task_id}"),

@@ -2,7 +2,14 @@
 
 use std::path::PathBuf;
 
+use super::models::{
+    RunningWorkflowGetAllResponse, RunningWorkflowGetResponse, RunningWorkflowStepsGetResponse,
+    WorkflowDefinitionGetResponse, WorkflowGetAllResponse, WorkflowGetResponse,
+    WorkflowPatchResponse, WorkflowPostResponse, WorkflowRunPostResponse,
+    WorkflowVersionPutResponse,
+};
 use crate::api_rv::ApiRv;
+use crate::api_rv::NoContent;
 use crate::client::{Api, Client};
 use crate::request::call;
 
@@ -13,8 +20,7 @@ pub use crate::as_api::ScopeEnum;
 
 /// Lists the workflows the caller can see: `GET /workflow`.
 ///
-/// `msg` is a [`WorkflowGetAllResponse`](super::models::WorkflowGetAllResponse).
-pub fn get_workflows(client: &Client) -> ApiRv {
+pub fn get_workflows(client: &Client) -> ApiRv<WorkflowGetAllResponse> {
     call!(Api::Dm, "GET", "/workflow")
         .error("Failed to get workflows")
         .run(client)
@@ -36,7 +42,6 @@ pub struct CreateWorkflowOptions {
 /// (`opts.definition`) or as a file (`opts.definition_file`). `msg` is
 /// `{"id": ..., "validated": ...}`.
 ///
-/// `msg` is a [`WorkflowPostResponse`](super::models::WorkflowPostResponse).
 ///
 /// Without a definition file a `definition_file` part with `filename=""` and no content is
 /// sent, which the server reads as "no file" (D8).
@@ -59,7 +64,7 @@ pub fn create_workflow(
     name: &str,
     scope: ScopeEnum,
     opts: &CreateWorkflowOptions,
-) -> ApiRv {
+) -> ApiRv<WorkflowPostResponse> {
     // Python sends the scope id (when not None) for every scope but GLOBAL.
     let scope_id = match scope {
         ScopeEnum::Global => None,
@@ -82,8 +87,7 @@ fn definition_file(path: &Option<PathBuf>) -> Option<&std::path::Path> {
 
 /// One workflow: `GET /workflow/{workflow_id}`.
 ///
-/// `msg` is a [`WorkflowGetResponse`](super::models::WorkflowGetResponse).
-pub fn get_workflow(client: &Client, workflow_id: &str) -> ApiRv {
+pub fn get_workflow(client: &Client, workflow_id: &str) -> ApiRv<WorkflowGetResponse> {
     call!(Api::Dm, "GET", "/workflow/{workflow_id}")
         .path("workflow_id", workflow_id)
         .error("Failed to get workflow")
@@ -105,8 +109,11 @@ pub struct UpdateWorkflowOptions {
 /// (with the `filename=""` part when no definition file is given, as [`create_workflow`]).
 /// `msg` is `{"validated": ...}`.
 ///
-/// `msg` is a [`WorkflowPatchResponse`](super::models::WorkflowPatchResponse).
-pub fn update_workflow(client: &Client, workflow_id: &str, opts: &UpdateWorkflowOptions) -> ApiRv {
+pub fn update_workflow(
+    client: &Client,
+    workflow_id: &str,
+    opts: &UpdateWorkflowOptions,
+) -> ApiRv<WorkflowPatchResponse> {
     call!(Api::Dm, "PATCH", "/workflow/{workflow_id}")
         .path("workflow_id", workflow_id)
         .text_part("name", &opts.name)
@@ -117,7 +124,7 @@ pub fn update_workflow(client: &Client, workflow_id: &str, opts: &UpdateWorkflow
 }
 
 /// Deletes a workflow: `DELETE /workflow/{workflow_id}`.
-pub fn delete_workflow(client: &Client, workflow_id: &str) -> ApiRv {
+pub fn delete_workflow(client: &Client, workflow_id: &str) -> ApiRv<NoContent> {
     call!(Api::Dm, "DELETE", "/workflow/{workflow_id}")
         .path("workflow_id", workflow_id)
         .error("Failed to delete workflow")
@@ -127,8 +134,10 @@ pub fn delete_workflow(client: &Client, workflow_id: &str) -> ApiRv {
 /// A workflow's definition: `GET /workflow/{workflow_id}/definition`.
 /// `msg` is `{"definition": <the YAML text>}`.
 ///
-/// `msg` is a [`WorkflowDefinitionGetResponse`](super::models::WorkflowDefinitionGetResponse).
-pub fn get_workflow_definition(client: &Client, workflow_id: &str) -> ApiRv {
+pub fn get_workflow_definition(
+    client: &Client,
+    workflow_id: &str,
+) -> ApiRv<WorkflowDefinitionGetResponse> {
     call!(Api::Dm, "GET", "/workflow/{workflow_id}/definition")
         .path("workflow_id", workflow_id)
         .error("Failed to get workflow definition")
@@ -148,7 +157,6 @@ pub struct RunWorkflowOptions {
 /// Runs a workflow in a project, its instances named after `as_name`:
 /// `POST /workflow/{workflow_id}/run` with a form. `msg` is `{"id": <running workflow id>}`.
 ///
-/// `msg` is a [`WorkflowRunPostResponse`](super::models::WorkflowRunPostResponse).
 ///
 /// The Python client sends no body, though the API requires `project_id` and `as_name`; this
 /// function sends them (D7), and `variables` and `debug` when set.
@@ -174,7 +182,7 @@ pub fn run_workflow(
     project_id: &str,
     as_name: &str,
     opts: &RunWorkflowOptions,
-) -> ApiRv {
+) -> ApiRv<WorkflowRunPostResponse> {
     call!(Api::Dm, "POST", "/workflow/{workflow_id}/run")
         .path("workflow_id", workflow_id)
         .require("project_id", project_id)
@@ -190,8 +198,11 @@ pub fn run_workflow(
 /// Freezes a workflow under a version string (e.g. `1.0.0`):
 /// `PUT /workflow/{workflow_id}/version` with a form. `msg` is `{"id": <new workflow id>}`.
 ///
-/// `msg` is a [`WorkflowVersionPutResponse`](super::models::WorkflowVersionPutResponse).
-pub fn apply_workflow_version(client: &Client, workflow_id: &str, version_str: &str) -> ApiRv {
+pub fn apply_workflow_version(
+    client: &Client,
+    workflow_id: &str,
+    version_str: &str,
+) -> ApiRv<WorkflowVersionPutResponse> {
     call!(Api::Dm, "PUT", "/workflow/{workflow_id}/version")
         .path("workflow_id", workflow_id)
         .form_always("version", version_str)
@@ -212,8 +223,10 @@ pub struct GetRunningWorkflowsOptions {
 /// Lists running workflows: `GET /running-workflow`, the filters in the query (D7: the
 /// Python client sends them as a form body on the GET).
 ///
-/// `msg` is a [`RunningWorkflowGetAllResponse`](super::models::RunningWorkflowGetAllResponse).
-pub fn get_running_workflows(client: &Client, opts: &GetRunningWorkflowsOptions) -> ApiRv {
+pub fn get_running_workflows(
+    client: &Client,
+    opts: &GetRunningWorkflowsOptions,
+) -> ApiRv<RunningWorkflowGetAllResponse> {
     call!(Api::Dm, "GET", "/running-workflow")
         .query("workflow_id", &opts.workflow_id)
         .query("project_id", &opts.project_id)
@@ -223,11 +236,13 @@ pub fn get_running_workflows(client: &Client, opts: &GetRunningWorkflowsOptions)
 
 /// One running workflow: `GET /running-workflow/{running_workflow_id}`.
 ///
-/// `msg` is a [`RunningWorkflowGetResponse`](super::models::RunningWorkflowGetResponse).
 ///
 /// The id is required: an empty one fails before anything is sent (D3; the Python client
 /// would call `/running-workflow/None`).
-pub fn get_running_workflow(client: &Client, running_workflow_id: &str) -> ApiRv {
+pub fn get_running_workflow(
+    client: &Client,
+    running_workflow_id: &str,
+) -> ApiRv<RunningWorkflowGetResponse> {
     call!(Api::Dm, "GET", "/running-workflow/{running_workflow_id}")
         .path("running_workflow_id", running_workflow_id)
         .error("Failed to get the workflow")
@@ -236,7 +251,7 @@ pub fn get_running_workflow(client: &Client, running_workflow_id: &str) -> ApiRv
 
 /// Deletes a running workflow's record: `DELETE /running-workflow/{running_workflow_id}`
 /// (the id is required, as for [`get_running_workflow`]).
-pub fn delete_running_workflow(client: &Client, running_workflow_id: &str) -> ApiRv {
+pub fn delete_running_workflow(client: &Client, running_workflow_id: &str) -> ApiRv<NoContent> {
     call!(Api::Dm, "DELETE", "/running-workflow/{running_workflow_id}")
         .path("running_workflow_id", running_workflow_id)
         .error("Failed to delete running workflow")
@@ -245,7 +260,7 @@ pub fn delete_running_workflow(client: &Client, running_workflow_id: &str) -> Ap
 
 /// Asks a running workflow to stop: `PUT /running-workflow/{running_workflow_id}/stop`
 /// (the id is required, as for [`get_running_workflow`]).
-pub fn stop_running_workflow(client: &Client, running_workflow_id: &str) -> ApiRv {
+pub fn stop_running_workflow(client: &Client, running_workflow_id: &str) -> ApiRv<NoContent> {
     call!(
         Api::Dm,
         "PUT",
@@ -259,8 +274,10 @@ pub fn stop_running_workflow(client: &Client, running_workflow_id: &str) -> ApiR
 /// The steps of a running workflow: `GET /running-workflow/{running_workflow_id}/steps`
 /// (the id is required, as for [`get_running_workflow`]).
 ///
-/// `msg` is a [`RunningWorkflowStepsGetResponse`](super::models::RunningWorkflowStepsGetResponse).
-pub fn get_running_workflow_steps(client: &Client, running_workflow_id: &str) -> ApiRv {
+pub fn get_running_workflow_steps(
+    client: &Client,
+    running_workflow_id: &str,
+) -> ApiRv<RunningWorkflowStepsGetResponse> {
     call!(
         Api::Dm,
         "GET",

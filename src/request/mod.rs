@@ -427,7 +427,7 @@ impl<'a> Call<'a> {
     }
 
     fn succeed(&self, msg: Value, status: u16) -> ApiRv {
-        ApiRv::new(true, msg, status)
+        ApiRv::done(msg, status)
             .with_call(&self.call_name())
             .with_function(function_name(self.function))
     }
@@ -484,15 +484,16 @@ impl<'a> Call<'a> {
         (url, shown)
     }
 
-    /// Sends the call and turns the answer into an [`ApiRv`].
-    pub(crate) fn run(mut self, client: &Client) -> ApiRv {
+    /// Sends the call and turns the answer into an [`ApiRv`] whose answer type is the
+    /// endpoint function's.
+    pub(crate) fn run<T>(mut self, client: &Client) -> ApiRv<T> {
         let started = Instant::now();
         let ready = match self.prepare(client) {
             Ok(ready) => ready,
-            Err(failure) => return *failure,
+            Err(failure) => return failure.retype(),
         };
         self.secrets.extend(ready.token.clone());
-        self.send_with_retries(client, ready, started)
+        self.send_with_retries(client, ready, started).retype()
     }
 
     /// Everything that can fail before a request goes out, in order: the arguments, the
@@ -711,7 +712,10 @@ impl<'a> Call<'a> {
         } else {
             format!("{} (HTTP {status}: {detail})", self.error_text)
         };
+        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        let server_message = (!detail.is_empty()).then(|| scrub(detail, &secrets));
         self.fail(ErrorKind::Http, error, status)
+            .with_server_message(server_message)
     }
 
     fn save_download(
@@ -854,8 +858,11 @@ mod tests {
             "ui_api::get_version"
         );
         assert_eq!(function_name(""), "");
-        let rv = call!(Api::Dm, "GET", "/x").run(&Client::builder().build().unwrap());
-        assert_eq!(rv.function(), "request::function_names_are_what_users_call");
+        let rv: ApiRv = call!(Api::Dm, "GET", "/x").run(&Client::builder().build().unwrap());
+        assert_eq!(
+            rv.function(),
+            Some("request::function_names_are_what_users_call")
+        );
     }
 
     #[test]
@@ -895,7 +902,7 @@ mod tests {
             .build()
             .unwrap();
         for dots in [".", ".."] {
-            let rv = Call::new(Api::Dm, "DELETE", "/project/{project_id}/editor/{user_id}")
+            let rv: ApiRv = Call::new(Api::Dm, "DELETE", "/project/{project_id}/editor/{user_id}")
                 .path("project_id", "p")
                 .path("user_id", dots)
                 .run(&client);
@@ -911,7 +918,7 @@ mod tests {
             .dm_api_url("http://127.0.0.1:9")
             .build()
             .unwrap();
-        let rv = Call::new(Api::Dm, "GET", "/project/{project_id}")
+        let rv: ApiRv = Call::new(Api::Dm, "GET", "/project/{project_id}")
             .path("project_id", "")
             .error("Failed to get project")
             .run(&client);

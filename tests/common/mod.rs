@@ -380,7 +380,7 @@ pub fn expected_rv(case: &Value) -> ApiRv {
 }
 
 /// Asserts a no-answer failure: Python's `<text> (resp=None)` is ours `<text> (<cause>)`.
-pub fn assert_no_response_rv(case: &Value, rv: &ApiRv, cause: &str) {
+pub fn assert_no_response_rv<T>(case: &Value, rv: &ApiRv<T>, cause: &str) {
     let error = case["result"]["msg"]["error"].as_str().unwrap();
     let prefix = error
         .strip_suffix(" (resp=None)")
@@ -463,10 +463,10 @@ pub fn substitute_tmp(value: &Value, tmp: &std::path::Path) -> Value {
 /// dead port, as the variant says), a `{TMP}` directory for local files, then `call` with the
 /// case's kwargs (`{TMP}` substituted). `setup` runs before the call (e.g. to write the local
 /// files the case uploads).
-pub fn replay(
+pub fn replay<T>(
     case: &Value,
     setup: impl FnOnce(&Sandbox, &std::path::Path),
-    call: impl FnOnce(&Client, &Value, &std::path::Path) -> ApiRv,
+    call: impl FnOnce(&Client, &Value, &std::path::Path) -> ApiRv<T>,
 ) -> Replayed {
     let variant = case["variant"].as_str().unwrap_or("");
     let sandbox = sandbox();
@@ -509,7 +509,7 @@ pub fn replay(
     }
     setup(&sandbox, tmp.path());
     sandbox.clear_requests();
-    let rv = call(&client, &kwargs, tmp.path());
+    let rv = call(&client, &kwargs, tmp.path()).untyped();
     let received = api_requests(&sandbox);
     let recorded = case["requests"]
         .as_array()
@@ -556,7 +556,7 @@ pub fn user_client(sandbox: &Sandbox, user: &str) -> Client {
 }
 
 /// The answer of a call that must succeed.
-pub fn ok(rv: ApiRv) -> Value {
+pub fn ok<T>(rv: ApiRv<T>) -> Value {
     assert!(rv.success, "{rv:?}");
     rv.msg
 }
