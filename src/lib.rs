@@ -136,6 +136,7 @@ mod encoding;
 #[cfg_attr(docsrs, doc(cfg(feature = "environment")))]
 pub mod environment;
 mod error;
+mod model_support;
 mod parse;
 mod request;
 mod token;
@@ -145,5 +146,6 @@ pub mod ui_api;
 pub use api_rv::{ApiError, ApiRv, AsApiRv, DmApiRv};
 pub use client::{Client, ClientBuilder};
 pub use error::ErrorKind;
+pub use model_support::UnknownValue;
 pub use parse::ParseError;
 pub use request::{Progress, RetryPolicy};
