@@ -104,7 +104,10 @@ pub(crate) fn de_opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>,
 /// The same for a `Vec<i64>` field.
 #[allow(dead_code)] // no such field in the current models; the generator may write one
 pub(crate) fn de_vec_int<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
-    Ok(Vec::<Int>::deserialize(d)?.into_iter().map(|Int(v)| v).collect())
+    Ok(Vec::<Int>::deserialize(d)?
+        .into_iter()
+        .map(|Int(v)| v)
+        .collect())
 }
 
 /// The same for an `Option<Vec<i64>>` field (with `#[serde(default)]`).

@@ -215,11 +215,7 @@ fn data_manager_answers_decode_into_their_models() {
         .iter()
         .find(|j| j.job == "copy-file")
         .expect("the sandbox has im-test/copy-file");
-    let job: dm::JobGetResponse = dmt(dm_api::get_job(
-        &client,
-        copy.id,
-        &Default::default(),
-    ));
+    let job: dm::JobGetResponse = dmt(dm_api::get_job(&client, copy.id, &Default::default()));
     assert_eq!(job.collection, "im-test");
     let _: dm::JobGetResponse = dmt(dm_api::get_job_by_version(
         &client,

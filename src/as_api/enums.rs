@@ -4,7 +4,9 @@ use std::fmt;
 
 use crate::request::Param;
 
-use super::models::{AssetScope, DefaultProductPrivacy, ProductDetailFlavour, ProductSubscriptionType};
+use super::models::{
+    AssetScope, DefaultProductPrivacy, ProductDetailFlavour, ProductSubscriptionType,
+};
 
 /// The type of a product, for [`create_product`](super::create_product): the Account
 /// Server's own enumeration ([`ProductSubscriptionType`], officially `ProductDetailType`),
@@ -148,7 +150,10 @@ mod tests {
             DefaultProductPrivacyEnum::DefaultPublic.render(),
             "DEFAULT_PUBLIC"
         );
-        assert_eq!(DefaultProductPrivacyEnum::AlwaysPrivate.to_string(), "ALWAYS_PRIVATE");
+        assert_eq!(
+            DefaultProductPrivacyEnum::AlwaysPrivate.to_string(),
+            "ALWAYS_PRIVATE"
+        );
         assert_eq!(
             ProductType::DataManagerStorageSubscription.as_ref(),
             "DATA_MANAGER_STORAGE_SUBSCRIPTION"

@@ -590,8 +590,8 @@ ${arms}
 //! \`#[non_exhaustive]\`, so a newer version of this crate can add fields and values.
 //!
 //! Enumerated strings keep a value they do not know in \`Unknown\`, as an opaque
-//! [\`UnknownValue\`](crate::UnknownValue): compare values through \`as_str()\`, which keeps
-//! working when a later version names the value. Enums with the same values are one type,
+//! [\`UnknownValue\`]: compare values through \`as_str()\`, which keeps working when a
+//! later version names the value. Enums with the same values are one type,
 //! and each official name is an alias of it (\`InstanceSummaryPhase = InstancePhase\`).
 //!
 //! Numbers that are integers in the API (ids, counts, sizes, days, ...) are \`i64\`; an
