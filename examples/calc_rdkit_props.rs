@@ -19,8 +19,6 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
-use squonk2::dm_api::models::InstancePostResponse;
-use squonk2::dm_api::models::{InstanceGetResponse, InstanceGetResponsePhase};
 use squonk2::dm_api::{self, JobSpecification, WaitOptions};
 use squonk2::Client;
 
@@ -120,22 +118,21 @@ fn calculate(
         force: true,
         ..Default::default()
     };
-    dm_api::put_unmanaged_project_files(client, project_id, &[&args.input], &upload)
-        .into_result()?;
+    dm_api::put_unmanaged_project_files(client, project_id, &[&args.input], &upload).typed()?;
 
     // The Job's variables: see the Job's documentation for the others (readHeader, ...).
     let specification = JobSpecification::new("rdkit", "rdkit-molprops", "1.0.0")
         .variable("inputFile", format!("work/{name}"))
         .variable("outputFile", format!("work/{output_name}"))
         .variable("separator", "tab");
-    let started: InstancePostResponse = dm_api::start_job_instance(
+    let started = dm_api::start_job_instance(
         client,
         project_id,
         &format!("rdkit-molprops {name}"),
         &specification,
         &Default::default(),
     )
-    .parse()?;
+    .typed()?;
     let instance_id = started.instance_id;
     out!("Started instance {instance_id}");
 
@@ -148,7 +145,7 @@ fn calculate(
         output,
         args.wait,
     );
-    let deleted = dm_api::delete_instance(client, &instance_id).into_result();
+    let deleted = dm_api::delete_instance(client, &instance_id).typed();
     match &deleted {
         Ok(_) => out!("Deleted instance {instance_id}"),
         Err(e) => eprintln!("calc_rdkit_props: could not delete instance {instance_id}: {e:#}"),
@@ -175,11 +172,10 @@ fn wait_and_download(
         poll_interval: Duration::from_secs(1),
         on_poll: Some(common::show_phase_changes()),
     };
-    let instance =
-        dm_api::wait_for_instance(client, instance_id, &opts).parse::<InstanceGetResponse>();
+    let instance = dm_api::wait_for_instance(client, instance_id, &opts).typed();
     out!();
     let instance = instance?;
-    if instance.phase != InstanceGetResponsePhase::Completed {
+    if instance.phase.as_str() != "COMPLETED" {
         bail!(
             "the Job ended {}: {}",
             instance.phase,
@@ -198,7 +194,7 @@ fn wait_and_download(
         ..Default::default()
     };
     dm_api::get_unmanaged_project_file(client, project_id, output_name, output, &download)
-        .into_result()?;
+        .typed()?;
     Ok(())
 }
 

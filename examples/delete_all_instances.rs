@@ -20,7 +20,7 @@ mod admin_mode;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
-use squonk2::dm_api::{self, models::InstancesGetResponse, models::ProjectsGetResponse};
+use squonk2::dm_api;
 use squonk2::Client;
 
 use admin_mode::AdminMode;
@@ -91,13 +91,11 @@ fn run(args: Args) -> Result<bool> {
 
 /// Lists the instances of every project the client sees and, with `--do-it`, deletes them.
 fn delete_all(client: &Client, admin: Option<&AdminMode>, args: &Args) -> Result<bool> {
-    let projects: ProjectsGetResponse =
-        dm_api::get_available_projects(client, &Default::default()).parse()?;
+    let projects = dm_api::get_available_projects(client, &Default::default()).typed()?;
     let mut found = Vec::new();
     for project in &projects.projects {
         out!("Project {:?} [{}]", project.name, project.project_id);
-        let listing: InstancesGetResponse =
-            dm_api::get_project_instances(client, &project.project_id).parse()?;
+        let listing = dm_api::get_project_instances(client, &project.project_id).typed()?;
         for instance in listing.instances {
             out!(
                 "  instance {:?} [{}] of {}, {}",
@@ -122,8 +120,10 @@ fn delete_all(client: &Client, admin: Option<&AdminMode>, args: &Args) -> Result
     for instance in &found {
         // Admins delete an instance as its owner.
         let acting = admin.map_or(Ok(()), |admin| admin.act_as(&instance.owner));
-        let deleted =
-            acting.and_then(|()| dm_api::delete_instance(client, &instance.id).into_result());
+        let deleted = acting.and_then(|()| {
+            dm_api::delete_instance(client, &instance.id).typed()?;
+            Ok(())
+        });
         match deleted {
             Ok(_) => out!("  deleted {}", instance.id),
             Err(e) => {

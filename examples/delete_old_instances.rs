@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
 use jiff::{civil, tz::Offset, Timestamp};
-use squonk2::dm_api::{self, models::InstancesGetResponse};
+use squonk2::dm_api;
 use squonk2::Client;
 
 use admin_mode::AdminMode;
@@ -64,7 +64,7 @@ fn run(args: Args) -> Result<bool> {
 
 fn delete_old(client: &Client, admin: &AdminMode, args: &Args) -> Result<bool> {
     let now = Timestamp::now();
-    let listing: InstancesGetResponse = dm_api::get_available_instances(client).parse()?;
+    let listing = dm_api::get_available_instances(client).typed()?;
     out!("Instances stopped more than {} hours ago:", args.age_hours);
     let mut old = Vec::new();
     for instance in &listing.instances {
@@ -105,9 +105,10 @@ fn delete_old(client: &Client, admin: &AdminMode, args: &Args) -> Result<bool> {
 
     let mut failed = 0;
     for instance in &old {
-        let deleted = admin
-            .act_as(&instance.owner)
-            .and_then(|()| dm_api::delete_instance(client, &instance.id).into_result());
+        let deleted = admin.act_as(&instance.owner).and_then(|()| {
+            dm_api::delete_instance(client, &instance.id).typed()?;
+            Ok(())
+        });
         match deleted {
             Ok(_) => out!("  deleted {}", instance.id),
             Err(e) => {

@@ -18,7 +18,7 @@ mod admin_mode;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use squonk2::dm_api::{self, models::ProjectsGetResponse};
+use squonk2::dm_api;
 use squonk2::Client;
 
 use admin_mode::AdminMode;
@@ -63,8 +63,7 @@ fn run(args: Args) -> Result<bool> {
 }
 
 fn delete_projects(client: &Client, admin: &AdminMode, args: &Args) -> Result<bool> {
-    let all: ProjectsGetResponse =
-        dm_api::get_available_projects(client, &Default::default()).parse()?;
+    let all = dm_api::get_available_projects(client, &Default::default()).typed()?;
     let matching: Vec<_> = all
         .projects
         .iter()
@@ -94,9 +93,10 @@ fn delete_projects(client: &Client, admin: &AdminMode, args: &Args) -> Result<bo
 
     let mut failed = 0;
     for project in &matching {
-        let deleted = admin
-            .act_as(&project.creator)
-            .and_then(|()| dm_api::delete_project(client, &project.project_id).into_result());
+        let deleted = admin.act_as(&project.creator).and_then(|()| {
+            dm_api::delete_project(client, &project.project_id).typed()?;
+            Ok(())
+        });
         match deleted {
             Ok(_) => out!("  deleted {}", project.project_id),
             Err(e) => {

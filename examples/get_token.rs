@@ -69,7 +69,7 @@ fn run() -> anyhow::Result<String> {
         .map_err(|_| anyhow::anyhow!("SQUONK2_KEYCLOAK_USER is not set"))?;
     let password = std::env::var("SQUONK2_KEYCLOAK_USER_PASSWORD")
         .map_err(|_| anyhow::anyhow!("SQUONK2_KEYCLOAK_USER_PASSWORD is not set"))?;
-    get_access_token(
+    let token = get_access_token(
         keycloak_url,
         realm,
         client_id,
@@ -79,5 +79,6 @@ fn run() -> anyhow::Result<String> {
             keycloak_client_secret: client_secret,
             ..Default::default()
         },
-    )
+    )?;
+    Ok(token)
 }

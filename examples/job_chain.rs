@@ -19,8 +19,6 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
 use serde_json::Value;
-use squonk2::dm_api::models::InstancePostResponse;
-use squonk2::dm_api::models::{InstanceGetResponse, InstanceGetResponsePhase};
 use squonk2::dm_api::{self, WaitOptions};
 use squonk2::Client;
 
@@ -117,7 +115,7 @@ fn run_chain(
             &job.specification,
             &Default::default(),
         )
-        .parse::<InstancePostResponse>();
+        .typed();
         let instance_id = match started {
             Ok(started) => started.instance_id,
             Err(e) => {
@@ -146,7 +144,7 @@ fn run_chain(
     } else if !instances.is_empty() {
         out!("Deleting the instances...");
         for instance_id in &instances {
-            match dm_api::delete_instance(client, instance_id).into_result() {
+            match dm_api::delete_instance(client, instance_id).typed() {
                 Ok(_) => out!("  deleted {instance_id}"),
                 Err(e) => {
                     // Go on with the others.
@@ -173,11 +171,10 @@ fn wait_for(client: &Client, instance_id: &str, wait: Option<Duration>) -> Resul
         poll_interval: POLL_INTERVAL,
         on_poll: Some(common::show_phase_changes()),
     };
-    let instance =
-        dm_api::wait_for_instance(client, instance_id, &opts).parse::<InstanceGetResponse>();
+    let instance = dm_api::wait_for_instance(client, instance_id, &opts).typed();
     out!();
     let instance = instance?;
-    if instance.phase != InstanceGetResponsePhase::Completed {
+    if instance.phase.as_str() != "COMPLETED" {
         bail!(
             "it ended {}: {}",
             instance.phase,

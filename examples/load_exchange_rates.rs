@@ -24,7 +24,6 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
-use squonk2::dm_api::models::GetAllExchangeRatesResponse;
 use squonk2::dm_api::{self, JobExchangeRate};
 use squonk2::Client;
 use yaml_rust2::{Yaml, YamlLoader};
@@ -63,13 +62,13 @@ fn run() -> Result<bool> {
     let client = Client::from_environment(Some(&environment))?;
 
     // The current rates, by collection/job/version (`None`: the Job has no rate yet).
-    let current: GetAllExchangeRatesResponse =
-        dm_api::get_job_exchange_rates(&client, &Default::default()).parse()?;
-    let current: HashMap<String, Option<String>> = current
-        .exchange_rates
-        .into_iter()
-        .map(|r| (format!("{}/{}/{}", r.collection, r.job, r.version), r.rate))
-        .collect();
+    let current: HashMap<String, Option<String>> =
+        dm_api::get_job_exchange_rates(&client, &Default::default())
+            .typed()?
+            .exchange_rates
+            .into_iter()
+            .map(|r| (format!("{}/{}/{}", r.collection, r.job, r.version), r.rate))
+            .collect();
 
     let mut changes = Vec::new();
     let mut unknown = 0;
@@ -107,9 +106,8 @@ fn run() -> Result<bool> {
     let mut failed = 0;
     for rate in &changes {
         // One rate at a time, so that one failure does not stop the others.
-        if let Err(e) =
-            dm_api::set_job_exchange_rates(&client, std::slice::from_ref(rate)).into_result()
-        {
+        let set = dm_api::set_job_exchange_rates(&client, std::slice::from_ref(rate)).typed();
+        if let Err(e) = set {
             out!(
                 "  could not set {}/{}/{}: {e:#}",
                 rate.collection,
@@ -122,13 +120,13 @@ fn run() -> Result<bool> {
     out!("Set {} rates, failed {failed}", changes.len() - failed);
     admin.leave()?;
 
-    let missing: GetAllExchangeRatesResponse = dm_api::get_job_exchange_rates(
+    let missing = dm_api::get_job_exchange_rates(
         &client,
         &dm_api::GetJobExchangeRatesOptions {
             only_undefined: true,
         },
     )
-    .parse()?;
+    .typed()?;
     for job in missing.exchange_rates {
         out!(
             "Still without a rate: {}/{}/{}",

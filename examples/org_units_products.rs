@@ -21,10 +21,11 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
 use squonk2::as_api;
+// The models named here are the types of the fields of `Product`, below: the answers
+// themselves come typed from `typed()`.
 use squonk2::as_api::models::{
-    OrganisationsGetResponse, ProductClaimDetail, ProductCoinsDetail, ProductDetail,
-    ProductDetailType, ProductsGetResponse, ProductsGetResponseProductsItem, UnitAllDetail,
-    UnitsGetResponse,
+    ProductClaimDetail, ProductCoinsDetail, ProductDetail, ProductsGetResponseProductsItem,
+    UnitAllDetail,
 };
 use squonk2::Client;
 
@@ -87,12 +88,11 @@ fn run() -> Result<()> {
         bail!("the environment {environment:?} has no keycloak-as-client-id");
     }
 
-    // Three calls give the whole tree; the rest is grouping. Each answer is decoded into its
-    // typed model.
-    let organisations: OrganisationsGetResponse =
-        as_api::get_organisations(&client, &Default::default()).parse()?;
-    let units: UnitsGetResponse = as_api::get_available_units(&client).parse()?;
-    let products: ProductsGetResponse = as_api::get_available_products(&client).parse()?;
+    // Three calls give the whole tree; the rest is grouping. `typed()` gives each answer as
+    // its typed model.
+    let organisations = as_api::get_organisations(&client, &Default::default()).typed()?;
+    let units = as_api::get_available_units(&client).typed()?;
+    let products = as_api::get_available_products(&client).typed()?;
 
     let mut units_of_org: BTreeMap<&str, Vec<&UnitAllDetail>> = BTreeMap::new();
     for group in &units.units {
@@ -149,9 +149,11 @@ fn run() -> Result<()> {
 
 fn print_product(product: &Product) -> Result<()> {
     let detail = product.detail;
-    let kind = match &detail.r#type {
-        ProductDetailType::DataManagerStorageSubscription => "storage".to_string(),
-        ProductDetailType::DataManagerProjectTierSubscription => match &detail.flavour {
+    // Enumerated values are compared as the API writes them: a value this program does not
+    // know is shown as it is.
+    let kind = match detail.r#type.as_str() {
+        "DATA_MANAGER_STORAGE_SUBSCRIPTION" => "storage".to_string(),
+        "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION" => match &detail.flavour {
             Some(flavour) => format!("project tier {flavour}"),
             None => "project tier".to_string(),
         },

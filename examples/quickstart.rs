@@ -23,10 +23,6 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _, Result};
-use squonk2::dm_api::models::{
-    InstanceGetResponse, InstanceGetResponsePhase, InstancePostResponse, ProjectPostResponse,
-    TaskGetResponse, UserAccountDetail, VersionGetResponse,
-};
 use squonk2::dm_api::{self, JobSpecification, WaitOptions};
 use squonk2::{Client, ClientBuilder};
 use squonk2_sandbox::Sandbox;
@@ -85,10 +81,10 @@ fn main() -> ExitCode {
 
 fn run(client: &Client) -> Result<()> {
     out!("\n1. Logging in");
-    // Each answer is decoded into its typed model (`parse`); the account call needs a
-    // token, so it proves the login works.
-    let version: VersionGetResponse = dm_api::get_version(client).parse()?;
-    let account: UserAccountDetail = dm_api::get_account(client, &Default::default()).parse()?;
+    // `typed()` gives each answer as its typed model, or the error saying why there is
+    // none; the account call needs a token, so it proves the login works.
+    let version = dm_api::get_version(client).typed()?;
+    let account = dm_api::get_account(client, &Default::default()).typed()?;
     out!(
         "   Data Manager {} at {}, logged in as {}",
         version.version,
@@ -103,8 +99,7 @@ fn run(client: &Client) -> Result<()> {
     let product_id = product_id.as_deref().unwrap_or(dm_api::TEST_PRODUCT_ID);
     // A name of our own each time: a user cannot have two projects with the same name.
     let name = format!("quickstart {}", unix_time());
-    let project: ProjectPostResponse =
-        dm_api::create_project(client, &name, product_id, &Default::default()).parse()?;
+    let project = dm_api::create_project(client, &name, product_id, &Default::default()).typed()?;
     let project_id = project.project_id.as_str();
     out!("   {project_id} ({name:?})");
 
@@ -116,12 +111,10 @@ fn run(client: &Client) -> Result<()> {
     out!("\n8. Cleaning up");
     let mut clean = true;
     if let Some(id) = &instance_id {
-        clean &= deleted(
-            &format!("the instance {id}"),
-            dm_api::delete_instance(client, id),
-        )?;
+        let instance_deleted = dm_api::delete_instance(client, id).typed();
+        clean &= deleted(&format!("the instance {id}"), instance_deleted)?;
     }
-    let project_deleted = dm_api::delete_project(client, project_id);
+    let project_deleted = dm_api::delete_project(client, project_id).typed();
     clean &= deleted(&format!("the project {project_id}"), project_deleted)?;
     outcome?;
     if !clean {
@@ -148,14 +141,14 @@ fn tour(
         project_path: Some("/work".into()),
         ..Default::default()
     };
-    dm_api::put_unmanaged_project_files(client, project_id, &[&input], &to_work).into_result()?;
+    dm_api::put_unmanaged_project_files(client, project_id, &[&input], &to_work).typed()?;
     out!("   uploaded");
 
     out!("\n4. Starting the Job rdkit/rdkit-molprops/1.0.0");
     let spec = job_specification();
-    let started: InstancePostResponse =
+    let started =
         dm_api::start_job_instance(client, project_id, "quickstart", &spec, &Default::default())
-            .parse()?;
+            .typed()?;
     let (id, task_id) = (started.instance_id.as_str(), started.task_id.as_str());
     *instance_id = Some(id.to_string());
     out!("   instance {id}, task {task_id}");
@@ -167,17 +160,17 @@ fn tour(
         poll_interval: Duration::from_millis(500),
         on_poll: Some(common::show_phase_changes()),
     };
-    let instance = dm_api::wait_for_instance(client, id, &wait).parse();
+    let instance = dm_api::wait_for_instance(client, id, &wait).typed();
     out!(" ({:.1} s)", began.elapsed().as_secs_f64());
-    let instance: InstanceGetResponse = instance?;
+    let instance = instance?;
 
     // The events say what the Job did, and why when it failed: read them either way.
     out!("\n6. Reading its events");
-    let task: TaskGetResponse = dm_api::get_task(client, task_id, &Default::default()).parse()?;
+    let task = dm_api::get_task(client, task_id, &Default::default()).typed()?;
     for event in task.events.iter().flatten() {
         out!("   {:<8} {}", event.level.as_str(), event.message);
     }
-    if instance.phase != InstanceGetResponsePhase::Completed {
+    if instance.phase.as_str() != "COMPLETED" {
         let reason = instance.error_message.as_deref();
         bail!(
             "the Job ended {}: {}",
@@ -193,7 +186,7 @@ fn tour(
         ..Default::default()
     };
     dm_api::get_unmanaged_project_file(client, project_id, "molprops.smi", &output, &from_work)
-        .into_result()?;
+        .typed()?;
     let content = std::fs::read_to_string(&output)?;
     out!("   {} bytes; it starts:", content.len());
     for line in content.lines().take(5) {
@@ -203,8 +196,8 @@ fn tour(
 }
 
 /// Says whether `what` was deleted.
-fn deleted(what: &str, rv: squonk2::ApiRv) -> Result<bool> {
-    match rv.into_result() {
+fn deleted<T>(what: &str, result: Result<T, squonk2::Error>) -> Result<bool> {
+    match result {
         Ok(_) => out!("   deleted {what}"),
         Err(e) => {
             out!("   could not delete {what}: {e:#}");

@@ -27,7 +27,7 @@ mod common;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
-use squonk2::dm_api::{self, models::GetAllExchangeRatesResponse};
+use squonk2::dm_api;
 use squonk2::Client;
 use yaml_rust2::yaml::Hash;
 use yaml_rust2::{Yaml, YamlEmitter};
@@ -54,8 +54,7 @@ fn main() -> ExitCode {
 fn run() -> Result<bool> {
     let (environment, file) = parse_args()?;
     let client = Client::from_environment(Some(&environment))?;
-    let rates: GetAllExchangeRatesResponse =
-        dm_api::get_job_exchange_rates(&client, &Default::default()).parse()?;
+    let rates = dm_api::get_job_exchange_rates(&client, &Default::default()).typed()?;
 
     let mut saved = Vec::new();
     let mut without_rate = 0;

@@ -19,9 +19,7 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context as _, Result};
-use squonk2::as_api::models::{OrganisationUnitPostResponse, UnitProductPostResponse};
 use squonk2::as_api::{self, CreateProductOptions};
-use squonk2::dm_api::models::ProjectPostResponse;
 use squonk2::{dm_api, ApiRv, Client};
 
 const HELP: &str = "\
@@ -44,7 +42,9 @@ Environment variables:
   SQUONK2_ENVIRONMENTS_FILE   the environments file (default ~/.squonk2/environments)
 ";
 
-/// Something made, and how to delete it.
+/// Something made, and how to delete it. The deletes answer different types (a project's
+/// gives a task, a unit's nothing): `untyped()` makes each an `ApiRv` with its answer as
+/// JSON, so that they fit one list.
 struct Made {
     what: String,
     delete: Box<dyn Fn(&Client) -> ApiRv>,
@@ -97,14 +97,13 @@ fn make_all(client: &Client, org_id: &str, made: &mut Vec<Made>) -> Result<()> {
 
     // A unit, billed on the 8th of each month.
     let unit_name = format!("Example unit {suffix}");
-    let unit: OrganisationUnitPostResponse =
-        as_api::create_unit(client, &unit_name, org_id, 8).parse()?;
+    let unit = as_api::create_unit(client, &unit_name, org_id, 8).typed()?;
     let unit_id = unit.id;
     out!("Created unit {unit_id} ({unit_name:?})");
     let to_delete = unit_id.clone();
     made.push(Made {
         what: format!("unit {unit_id}"),
-        delete: Box::new(move |c| as_api::delete_unit(c, &to_delete)),
+        delete: Box::new(move |c| as_api::delete_unit(c, &to_delete).untyped()),
     });
 
     // A storage product: storage is charged from its allowance of coins.
@@ -119,7 +118,7 @@ fn make_all(client: &Client, org_id: &str, made: &mut Vec<Made>) -> Result<()> {
             ..Default::default()
         },
     )
-    .parse::<UnitProductPostResponse>()?;
+    .typed()?;
     let storage_id = storage.id;
     out!("Created storage product {storage_id}");
     made.push(product(&storage_id, "storage"));
@@ -135,20 +134,20 @@ fn make_all(client: &Client, org_id: &str, made: &mut Vec<Made>) -> Result<()> {
             ..Default::default()
         },
     )
-    .parse::<UnitProductPostResponse>()?;
+    .typed()?;
     let tier_id = tier.id;
     out!("Created project-tier product {tier_id}");
     made.push(product(&tier_id, "project-tier"));
 
     // A Data Manager project paid for by the project-tier product.
     let project_name = format!("Example project {suffix}");
-    let project: ProjectPostResponse =
-        dm_api::create_project(client, &project_name, &tier_id, &Default::default()).parse()?;
+    let project =
+        dm_api::create_project(client, &project_name, &tier_id, &Default::default()).typed()?;
     let project_id = project.project_id;
     out!("Created project {project_id} ({project_name:?}) on product {tier_id}");
     made.push(Made {
         what: format!("project {project_id}"),
-        delete: Box::new(move |c| dm_api::delete_project(c, &project_id)),
+        delete: Box::new(move |c| dm_api::delete_project(c, &project_id).untyped()),
     });
     Ok(())
 }
@@ -157,7 +156,7 @@ fn product(product_id: &str, kind: &str) -> Made {
     let to_delete = product_id.to_string();
     Made {
         what: format!("{kind} product {product_id}"),
-        delete: Box::new(move |c| as_api::delete_product(c, &to_delete)),
+        delete: Box::new(move |c| as_api::delete_product(c, &to_delete).untyped()),
     }
 }
 

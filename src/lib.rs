@@ -136,6 +136,7 @@ mod encoding;
 #[cfg_attr(docsrs, doc(cfg(feature = "environment")))]
 pub mod environment;
 mod error;
+mod model_support;
 mod request;
 mod token;
 mod transport;
@@ -144,4 +145,5 @@ pub mod ui_api;
 pub use api_rv::{ApiRv, AsApiRv, DmApiRv, NoContent};
 pub use client::{Client, ClientBuilder};
 pub use error::{Error, ErrorKind};
+pub use model_support::UnknownValue;
 pub use request::{Progress, RetryPolicy};

@@ -228,12 +228,11 @@ fn recorded_python_cases() {
             let outcome: Result<Value, squonk2::Error> = match function {
                 "Environment.load" => match &loaded {
                     Some(environments) => Ok(json!(environments.names())),
-                    None => Environments::load_with_env(lookup)
-                        .map(|environments| {
-                            let names = json!(environments.names());
-                            loaded = Some(environments);
-                            names
-                        }),
+                    None => Environments::load_with_env(lookup).map(|environments| {
+                        let names = json!(environments.names());
+                        loaded = Some(environments);
+                        names
+                    }),
                 },
                 "Environment" => {
                     let name = case["kwargs"]["environment"].as_str();

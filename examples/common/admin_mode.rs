@@ -58,14 +58,14 @@ impl AdminMode {
 
     fn switch(&self, opts: &SetAdminStateOptions) -> Result<()> {
         let _switching = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
-        dm_api::set_admin_state(&self.client, true, opts).into_result()?;
+        dm_api::set_admin_state(&self.client, true, opts).typed()?;
         Ok(())
     }
 }
 
 fn switch_off(client: &Client) -> Result<()> {
     dm_api::set_admin_state(client, false, &SetAdminStateOptions::default())
-        .into_result()
+        .typed()
         .context("could not switch admin mode off: do it yourself")?;
     Ok(())
 }

@@ -12,7 +12,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{anyhow, bail, Context as _, Result};
-use squonk2::dm_api::{self, models::ProjectPostResponse, OnPoll};
+use squonk2::dm_api::{self, models::InstanceGetResponse, OnPoll};
 use squonk2::Client;
 
 /// `println!` that does not panic: writes a line to the locked stdout and returns (with `?`)
@@ -156,8 +156,8 @@ impl Project {
         // A name of our own each time: a user cannot have two projects of one name.
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
         let name = format!("{name} {}", now.map_or(0, |d| d.as_secs()));
-        let made: ProjectPostResponse =
-            dm_api::create_project(client, &name, product_id, &Default::default()).parse()?;
+        let made =
+            dm_api::create_project(client, &name, product_id, &Default::default()).typed()?;
         line(format_args!("Made project {} ({name:?})", made.project_id))?;
         Ok(Project {
             id: made.project_id,
@@ -175,19 +175,23 @@ impl Project {
             return Ok(());
         }
         dm_api::delete_project(client, &self.id)
-            .into_result()
+            .typed()
             .with_context(|| format!("could not delete project {}", self.id))?;
         line(format_args!("Deleted project {}", self.id))
     }
 }
 
-/// A poll callback printing the instance's phase each time it changes.
-pub fn show_phase_changes() -> OnPoll {
+/// A poll callback for [`dm_api::wait_for_instance`], printing the instance's phase each
+/// time it changes (a poll that failed is left out: the wait goes on, or says why it ended).
+pub fn show_phase_changes() -> OnPoll<InstanceGetResponse> {
     let last_phase = Arc::new(Mutex::new(String::new()));
-    OnPoll::new(move |rv| {
-        let phase = rv.msg["phase"].as_str().unwrap_or("?");
+    OnPoll::new(move |poll: Result<&InstanceGetResponse, &squonk2::Error>| {
+        let Ok(instance) = poll else {
+            return;
+        };
+        let phase = instance.phase.as_str();
         let mut last = last_phase.lock().unwrap_or_else(PoisonError::into_inner);
-        if rv.success && *last != phase {
+        if *last != phase {
             progress(format_args!(" {phase}"));
             *last = phase.to_string();
         }

@@ -4,12 +4,15 @@ use std::fmt;
 
 use crate::request::Param;
 
-use super::models::{ProductDetailFlavour, ProductDetailType};
+use super::models::{
+    AssetScope, DefaultProductPrivacy, ProductDetailFlavour, ProductSubscriptionType,
+};
 
 /// The type of a product, for [`create_product`](super::create_product): the Account
-/// Server's own enumeration ([`ProductDetailType`]), `DATA_MANAGER_STORAGE_SUBSCRIPTION` or
-/// `DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION`. A string works where it is taken as well.
-pub type ProductType = ProductDetailType;
+/// Server's own enumeration ([`ProductSubscriptionType`], officially `ProductDetailType`),
+/// `DATA_MANAGER_STORAGE_SUBSCRIPTION` or `DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION`. A string
+/// works where it is taken as well.
+pub type ProductType = ProductSubscriptionType;
 
 /// The flavour of a project-tier product (`EVALUATION`, `BRONZE`, `SILVER`, `GOLD`), for
 /// [`CreateProductOptions::flavour`](super::CreateProductOptions::flavour):
@@ -72,67 +75,44 @@ impl EventStreamFormat {
     }
 }
 
-/// The scope of an asset (Python's `ScopeEnum`): who it belongs to.
+/// The scope of an asset or workflow (Python's `ScopeEnum`): who it belongs to. The same
+/// type as the Account Server's own enumeration, [`AssetScope`].
 ///
-/// Sent as its Python name: `USER`, `PRODUCT`, `UNIT`, `ORGANISATION` or `GLOBAL`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ScopeEnum {
-    /// `USER`: one user's asset (`scope_id` is the username).
-    User,
-    /// `PRODUCT`: a product's asset (`scope_id` is the product id).
-    Product,
-    /// `UNIT`: a unit's asset (`scope_id` is the unit id).
-    Unit,
-    /// `ORGANISATION`: an organisation's asset (`scope_id` is the organisation id).
-    Organisation,
-    /// `GLOBAL`: available to everyone (no `scope_id`).
-    Global,
-}
-
-impl ScopeEnum {
-    /// The Python name, as sent: `USER`, `PRODUCT`, `UNIT`, `ORGANISATION` or `GLOBAL`.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        match self {
-            ScopeEnum::User => "USER",
-            ScopeEnum::Product => "PRODUCT",
-            ScopeEnum::Unit => "UNIT",
-            ScopeEnum::Organisation => "ORGANISATION",
-            ScopeEnum::Global => "GLOBAL",
-        }
-    }
-}
+/// Sent as its Python name: `USER` (`scope_id` is the username), `PRODUCT` (the product id),
+/// `UNIT` (the unit id), `ORGANISATION` (the organisation id) or `GLOBAL` (no `scope_id`).
+pub type ScopeEnum = AssetScope;
 
 /// Whether new products of a unit or organisation are private (Python's
-/// `DefaultProductPrivacyEnum`).
+/// `DefaultProductPrivacyEnum`). The same type as the Account Server's own enumeration,
+/// [`DefaultProductPrivacy`].
 ///
 /// Sent as its Python name: `ALWAYS_PRIVATE`, `ALWAYS_PUBLIC`, `DEFAULT_PRIVATE` or
 /// `DEFAULT_PUBLIC`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum DefaultProductPrivacyEnum {
-    /// `ALWAYS_PRIVATE`: products are always private.
-    AlwaysPrivate,
-    /// `ALWAYS_PUBLIC`: products are always public.
-    AlwaysPublic,
-    /// `DEFAULT_PRIVATE`: products are private unless made public.
-    DefaultPrivate,
-    /// `DEFAULT_PUBLIC`: products are public unless made private.
-    DefaultPublic,
-}
+pub type DefaultProductPrivacyEnum = DefaultProductPrivacy;
 
-impl DefaultProductPrivacyEnum {
-    /// The Python name, as sent: `ALWAYS_PRIVATE`, `ALWAYS_PUBLIC`, `DEFAULT_PRIVATE` or
-    /// `DEFAULT_PUBLIC`.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        match self {
-            DefaultProductPrivacyEnum::AlwaysPrivate => "ALWAYS_PRIVATE",
-            DefaultProductPrivacyEnum::AlwaysPublic => "ALWAYS_PUBLIC",
-            DefaultProductPrivacyEnum::DefaultPrivate => "DEFAULT_PRIVATE",
-            DefaultProductPrivacyEnum::DefaultPublic => "DEFAULT_PUBLIC",
+/// The Python names of the generated enumerations the functions take: `name()` is
+/// `as_str()`, and the value is sent as it.
+macro_rules! python_enum {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// The Python name, as sent (the same as `as_str()`).
+            #[must_use]
+            pub fn name(&self) -> &str {
+                self.as_str()
+            }
         }
-    }
+
+        impl Param for $t {
+            fn render(&self) -> String {
+                self.as_str().to_string()
+            }
+            fn is_set(&self) -> bool {
+                true
+            }
+        }
+    )*};
 }
+python_enum!(AssetScope, DefaultProductPrivacy);
 
 macro_rules! by_name {
     ($($t:ty),*) => {$(
@@ -153,7 +133,7 @@ macro_rules! by_name {
         }
     )*};
 }
-by_name!(EventStreamFormat, ScopeEnum, DefaultProductPrivacyEnum);
+by_name!(EventStreamFormat);
 
 #[cfg(test)]
 mod tests {
@@ -164,9 +144,15 @@ mod tests {
         assert_eq!(EventStreamFormat::default().name(), "PROTOCOL_STRING");
         assert_eq!(EventStreamFormat::JsonString.to_string(), "JSON_STRING");
         assert_eq!(ScopeEnum::Organisation.name(), "ORGANISATION");
+        assert_eq!(ScopeEnum::Global.render(), "GLOBAL");
+        assert_eq!(ScopeEnum::from("USER"), ScopeEnum::User);
         assert_eq!(
             DefaultProductPrivacyEnum::DefaultPublic.render(),
             "DEFAULT_PUBLIC"
+        );
+        assert_eq!(
+            DefaultProductPrivacyEnum::AlwaysPrivate.to_string(),
+            "ALWAYS_PRIVATE"
         );
         assert_eq!(
             ProductType::DataManagerStorageSubscription.as_ref(),

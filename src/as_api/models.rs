@@ -4,22 +4,35 @@
 //! @squonk/account-server-client 4.4.0 can contain, and [`AsError`], the error body.
 //!
 //! Names are the official ones, fields are the API's (a keyword gets `r#`). A field the
-//! specification marks optional is an `Option`, left out when `None` is encoded. Enumerated
-//! strings keep a value they do not know in `Other`. Fields the models do not know are
-//! ignored when decoding. The specification does not say which numbers are integers, so every
-//! number is an `f64`. Decode an answer with [`ApiRv::parse`](crate::ApiRv::parse).
+//! specification marks optional is an `Option`, left out when `None` is encoded. Fields the
+//! models do not know are ignored when decoding, and every struct and enum is
+//! `#[non_exhaustive]`, so a newer version of this crate can add fields and values.
 //!
-//! 29 success types; 74 types in all (57 structs, 15 enums, 2 unions, 0 aliases).
+//! Enumerated strings keep a value they do not know in `Unknown`, as an opaque
+//! [`UnknownValue`]: compare values through `as_str()`, which keeps working when a
+//! later version names the value. Enums with the same values are one type,
+//! and each official name is an alias of it (`InstanceSummaryPhase = InstancePhase`).
+//!
+//! Numbers that are integers in the API (ids, counts, sizes, days, ...) are `i64`; an
+//! integral float such as `3.0` decodes into one, `3.5` is refused. Numbers that can be
+//! fractional (coins, costs, rates, ...) are `f64`. Types that hold no `f64` are `Eq` and
+//! `Hash`. Decode an answer with [`ApiRv::parse`](crate::ApiRv::parse).
+//!
+//! 29 success types; 78 types in all (57 structs, 7 enums, 2 unions, 12 aliases); 29 integer fields, 9 fractional ones.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::UnknownValue;
+
 /// The `ActionDetail` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ActionDetail {
     /// `id` (the specification gives no description).
-    pub id: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub id: i64,
     /// `action` (the specification gives no description).
     pub action: String,
     /// `content` (the specification gives no description).
@@ -41,23 +54,27 @@ pub struct ActionDetail {
 }
 
 /// The `ActionGetResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ActionGetResponse {
     /// A list of Actions
     pub actions: Vec<ActionDetail>,
     /// The number of Actions returned
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
 }
 
 /// The `AsError` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct AsError {
     /// Brief error text that can be presented to the user
     pub error: String,
 }
 
 /// The `AssetDetail` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct AssetDetail {
     /// `creator` (the specification gives no description).
     pub creator: String,
@@ -66,7 +83,7 @@ pub struct AssetDetail {
     /// `name` (the specification gives no description).
     pub name: String,
     /// `scope` (the specification gives no description).
-    pub scope: AssetDetailScope,
+    pub scope: AssetScope,
     /// `scope_id` (the specification gives no description).
     pub scope_id: String,
     /// `secret` (the specification gives no description).
@@ -88,9 +105,33 @@ pub struct AssetDetail {
 }
 
 /// A `AssetDetailScope` value of the Account Server API.
+/// The official name of [`AssetScope`].
+pub type AssetDetailScope = AssetScope;
+
+/// The `AssetGetResponse` object of the Account Server API.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct AssetGetResponse {
+    /// A list of Assets
+    pub assets: Vec<AssetDetail>,
+    /// The number of Assets returned
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
+}
+
+/// The `AssetPostResponse` object of the Account Server API.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct AssetPostResponse {
+    /// The Asset ID
+    pub id: String,
+}
+
+/// The scope of an asset: who it belongs to (`USER`, `PRODUCT`, `UNIT`, `ORGANISATION` or `GLOBAL`).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
 #[serde(from = "String", into = "String")]
-pub enum AssetDetailScope {
+#[non_exhaustive]
+pub enum AssetScope {
     /// `USER`
     User,
     /// `PRODUCT`
@@ -102,85 +143,72 @@ pub enum AssetDetailScope {
     /// `GLOBAL`
     Global,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
+    /// Compare it through
+    /// [`AssetScope::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
 }
 
-impl AssetDetailScope {
+impl AssetScope {
     /// The value as the API writes it.
     #[must_use]
     pub fn as_str(&self) -> &str {
         match self {
-            AssetDetailScope::User => "USER",
-            AssetDetailScope::Product => "PRODUCT",
-            AssetDetailScope::Unit => "UNIT",
-            AssetDetailScope::Organisation => "ORGANISATION",
-            AssetDetailScope::Global => "GLOBAL",
-            AssetDetailScope::Other(s) => s,
+            AssetScope::User => "USER",
+            AssetScope::Product => "PRODUCT",
+            AssetScope::Unit => "UNIT",
+            AssetScope::Organisation => "ORGANISATION",
+            AssetScope::Global => "GLOBAL",
+            AssetScope::Unknown(v) => v.as_str(),
         }
     }
 }
 
-impl From<&str> for AssetDetailScope {
-    fn from(s: &str) -> AssetDetailScope {
+impl From<&str> for AssetScope {
+    fn from(s: &str) -> AssetScope {
         match s {
-            "USER" => AssetDetailScope::User,
-            "PRODUCT" => AssetDetailScope::Product,
-            "UNIT" => AssetDetailScope::Unit,
-            "ORGANISATION" => AssetDetailScope::Organisation,
-            "GLOBAL" => AssetDetailScope::Global,
-            other => AssetDetailScope::Other(other.to_string()),
+            "USER" => AssetScope::User,
+            "PRODUCT" => AssetScope::Product,
+            "UNIT" => AssetScope::Unit,
+            "ORGANISATION" => AssetScope::Organisation,
+            "GLOBAL" => AssetScope::Global,
+            other => AssetScope::Unknown(UnknownValue::new(other.to_string())),
         }
     }
 }
 
-impl From<String> for AssetDetailScope {
-    fn from(s: String) -> AssetDetailScope {
-        match AssetDetailScope::from(s.as_str()) {
-            AssetDetailScope::Other(_) => AssetDetailScope::Other(s),
+impl From<String> for AssetScope {
+    fn from(s: String) -> AssetScope {
+        match AssetScope::from(s.as_str()) {
+            AssetScope::Unknown(_) => AssetScope::Unknown(UnknownValue::new(s)),
             known => known,
         }
     }
 }
 
-impl From<AssetDetailScope> for String {
-    fn from(value: AssetDetailScope) -> String {
+impl From<AssetScope> for String {
+    fn from(value: AssetScope) -> String {
         match value {
-            AssetDetailScope::Other(s) => s,
+            AssetScope::Unknown(v) => v.into_string(),
             known => known.as_str().to_string(),
         }
     }
 }
 
-impl AsRef<str> for AssetDetailScope {
+impl AsRef<str> for AssetScope {
     fn as_ref(&self) -> &str {
         self.as_str()
     }
 }
 
-impl fmt::Display for AssetDetailScope {
+impl fmt::Display for AssetScope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-/// The `AssetGetResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct AssetGetResponse {
-    /// A list of Assets
-    pub assets: Vec<AssetDetail>,
-    /// The number of Assets returned
-    pub count: f64,
-}
-
-/// The `AssetPostResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct AssetPostResponse {
-    /// The Asset ID
-    pub id: String,
-}
-
 /// The `ChargeAdditionalData` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ChargeAdditionalData {
     /// Every other member of the object (the type allows any).
     #[serde(flatten)]
@@ -188,7 +216,8 @@ pub struct ChargeAdditionalData {
 }
 
 /// The `ChargeSummary` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ChargeSummary {
     /// The type of charge
     pub r#type: ChargeSummaryType,
@@ -199,13 +228,16 @@ pub struct ChargeSummary {
 /// The type of charge
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ChargeSummaryType {
     /// `PROCESSING`
     Processing,
     /// `STORAGE`
     Storage,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
+    /// Compare it through
+    /// [`ChargeSummaryType::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
 }
 
 impl ChargeSummaryType {
@@ -215,7 +247,7 @@ impl ChargeSummaryType {
         match self {
             ChargeSummaryType::Processing => "PROCESSING",
             ChargeSummaryType::Storage => "STORAGE",
-            ChargeSummaryType::Other(s) => s,
+            ChargeSummaryType::Unknown(v) => v.as_str(),
         }
     }
 }
@@ -225,7 +257,7 @@ impl From<&str> for ChargeSummaryType {
         match s {
             "PROCESSING" => ChargeSummaryType::Processing,
             "STORAGE" => ChargeSummaryType::Storage,
-            other => ChargeSummaryType::Other(other.to_string()),
+            other => ChargeSummaryType::Unknown(UnknownValue::new(other.to_string())),
         }
     }
 }
@@ -233,7 +265,7 @@ impl From<&str> for ChargeSummaryType {
 impl From<String> for ChargeSummaryType {
     fn from(s: String) -> ChargeSummaryType {
         match ChargeSummaryType::from(s.as_str()) {
-            ChargeSummaryType::Other(_) => ChargeSummaryType::Other(s),
+            ChargeSummaryType::Unknown(_) => ChargeSummaryType::Unknown(UnknownValue::new(s)),
             known => known,
         }
     }
@@ -242,7 +274,7 @@ impl From<String> for ChargeSummaryType {
 impl From<ChargeSummaryType> for String {
     fn from(value: ChargeSummaryType) -> String {
         match value {
-            ChargeSummaryType::Other(s) => s,
+            ChargeSummaryType::Unknown(v) => v.into_string(),
             known => known.as_str().to_string(),
         }
     }
@@ -261,23 +293,104 @@ impl fmt::Display for ChargeSummaryType {
 }
 
 /// The `ChargesGetResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ChargesGetResponse {
     /// `coins` (the specification gives no description).
     pub coins: String,
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// `summary` (the specification gives no description).
     pub summary: Vec<ChargeSummary>,
     /// `organisation_charges` (the specification gives no description).
     pub organisation_charges: Vec<OrganisationChargeSummary>,
 }
 
+/// The default product privacy setting of an organisation or unit.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
+#[non_exhaustive]
+pub enum DefaultProductPrivacy {
+    /// `ALWAYS_PUBLIC`
+    AlwaysPublic,
+    /// `ALWAYS_PRIVATE`
+    AlwaysPrivate,
+    /// `DEFAULT_PUBLIC`
+    DefaultPublic,
+    /// `DEFAULT_PRIVATE`
+    DefaultPrivate,
+    /// A value this version of the crate does not know (a newer server's), kept as sent.
+    /// Compare it through
+    /// [`DefaultProductPrivacy::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
+}
+
+impl DefaultProductPrivacy {
+    /// The value as the API writes it.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            DefaultProductPrivacy::AlwaysPublic => "ALWAYS_PUBLIC",
+            DefaultProductPrivacy::AlwaysPrivate => "ALWAYS_PRIVATE",
+            DefaultProductPrivacy::DefaultPublic => "DEFAULT_PUBLIC",
+            DefaultProductPrivacy::DefaultPrivate => "DEFAULT_PRIVATE",
+            DefaultProductPrivacy::Unknown(v) => v.as_str(),
+        }
+    }
+}
+
+impl From<&str> for DefaultProductPrivacy {
+    fn from(s: &str) -> DefaultProductPrivacy {
+        match s {
+            "ALWAYS_PUBLIC" => DefaultProductPrivacy::AlwaysPublic,
+            "ALWAYS_PRIVATE" => DefaultProductPrivacy::AlwaysPrivate,
+            "DEFAULT_PUBLIC" => DefaultProductPrivacy::DefaultPublic,
+            "DEFAULT_PRIVATE" => DefaultProductPrivacy::DefaultPrivate,
+            other => DefaultProductPrivacy::Unknown(UnknownValue::new(other.to_string())),
+        }
+    }
+}
+
+impl From<String> for DefaultProductPrivacy {
+    fn from(s: String) -> DefaultProductPrivacy {
+        match DefaultProductPrivacy::from(s.as_str()) {
+            DefaultProductPrivacy::Unknown(_) => {
+                DefaultProductPrivacy::Unknown(UnknownValue::new(s))
+            }
+            known => known,
+        }
+    }
+}
+
+impl From<DefaultProductPrivacy> for String {
+    fn from(value: DefaultProductPrivacy) -> String {
+        match value {
+            DefaultProductPrivacy::Unknown(v) => v.into_string(),
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for DefaultProductPrivacy {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for DefaultProductPrivacy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The `EventStreamGetPostResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct EventStreamGetPostResponse {
     /// The EventStream ID
-    pub id: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub id: i64,
     /// A symbolic name, used internally to identify the stream
     pub name: String,
     /// The Event Stream location. This will be a URL where events can be fetched. The protocol is typically a WebSocket, but the protocol is defined by the specific Event Stream Service that has been deployed.
@@ -287,7 +400,8 @@ pub struct EventStreamGetPostResponse {
 }
 
 /// The `EventStreamVersionGetResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct EventStreamVersionGetResponse {
     /// The EventStream implementation version
     pub version: String,
@@ -300,6 +414,7 @@ pub struct EventStreamVersionGetResponse {
 /// The Event Stream protocol, used to inform the client how to connect to given locations and handle events. At the moment the AS only supports web-sockets.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum EventStreamVersionGetResponseProtocol {
     /// `ERROR_INTERNAL`
     ErrorInternal,
@@ -308,7 +423,9 @@ pub enum EventStreamVersionGetResponseProtocol {
     /// `WEBSOCKET`
     Websocket,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
+    /// Compare it through
+    /// [`EventStreamVersionGetResponseProtocol::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
 }
 
 impl EventStreamVersionGetResponseProtocol {
@@ -319,7 +436,7 @@ impl EventStreamVersionGetResponseProtocol {
             EventStreamVersionGetResponseProtocol::ErrorInternal => "ERROR_INTERNAL",
             EventStreamVersionGetResponseProtocol::ServiceNotPresent => "SERVICE_NOT_PRESENT",
             EventStreamVersionGetResponseProtocol::Websocket => "WEBSOCKET",
-            EventStreamVersionGetResponseProtocol::Other(s) => s,
+            EventStreamVersionGetResponseProtocol::Unknown(v) => v.as_str(),
         }
     }
 }
@@ -330,7 +447,9 @@ impl From<&str> for EventStreamVersionGetResponseProtocol {
             "ERROR_INTERNAL" => EventStreamVersionGetResponseProtocol::ErrorInternal,
             "SERVICE_NOT_PRESENT" => EventStreamVersionGetResponseProtocol::ServiceNotPresent,
             "WEBSOCKET" => EventStreamVersionGetResponseProtocol::Websocket,
-            other => EventStreamVersionGetResponseProtocol::Other(other.to_string()),
+            other => {
+                EventStreamVersionGetResponseProtocol::Unknown(UnknownValue::new(other.to_string()))
+            }
         }
     }
 }
@@ -338,8 +457,8 @@ impl From<&str> for EventStreamVersionGetResponseProtocol {
 impl From<String> for EventStreamVersionGetResponseProtocol {
     fn from(s: String) -> EventStreamVersionGetResponseProtocol {
         match EventStreamVersionGetResponseProtocol::from(s.as_str()) {
-            EventStreamVersionGetResponseProtocol::Other(_) => {
-                EventStreamVersionGetResponseProtocol::Other(s)
+            EventStreamVersionGetResponseProtocol::Unknown(_) => {
+                EventStreamVersionGetResponseProtocol::Unknown(UnknownValue::new(s))
             }
             known => known,
         }
@@ -349,7 +468,7 @@ impl From<String> for EventStreamVersionGetResponseProtocol {
 impl From<EventStreamVersionGetResponseProtocol> for String {
     fn from(value: EventStreamVersionGetResponseProtocol) -> String {
         match value {
-            EventStreamVersionGetResponseProtocol::Other(s) => s,
+            EventStreamVersionGetResponseProtocol::Unknown(v) => v.into_string(),
             known => known.as_str().to_string(),
         }
     }
@@ -368,14 +487,16 @@ impl fmt::Display for EventStreamVersionGetResponseProtocol {
 }
 
 /// The `MerchantDetail` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct MerchantDetail {
     /// The unique ID of the Service
-    pub id: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub id: i64,
     /// `created` (the specification gives no description).
     pub created: String,
     /// The kind of Service
-    pub kind: MerchantDetailKind,
+    pub kind: MerchantKind,
     /// The name assigned to the Service
     pub name: String,
     /// The hostname used by the Service
@@ -383,148 +504,109 @@ pub struct MerchantDetail {
 }
 
 /// The kind of Service
+///
+/// An official name of [`MerchantKind`], as are `MerchantSummaryKind`, `ProcessingChargesMerchantKind` and `ProductTypeServiceKind`.
+pub type MerchantDetailKind = MerchantKind;
+
+/// The kind of a service (merchant), or of the service that can use a product.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
 #[serde(from = "String", into = "String")]
-pub enum MerchantDetailKind {
+#[non_exhaustive]
+pub enum MerchantKind {
     /// `DATA_MANAGER`
     DataManager,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
+    /// Compare it through
+    /// [`MerchantKind::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
 }
 
-impl MerchantDetailKind {
+impl MerchantKind {
     /// The value as the API writes it.
     #[must_use]
     pub fn as_str(&self) -> &str {
         match self {
-            MerchantDetailKind::DataManager => "DATA_MANAGER",
-            MerchantDetailKind::Other(s) => s,
+            MerchantKind::DataManager => "DATA_MANAGER",
+            MerchantKind::Unknown(v) => v.as_str(),
         }
     }
 }
 
-impl From<&str> for MerchantDetailKind {
-    fn from(s: &str) -> MerchantDetailKind {
+impl From<&str> for MerchantKind {
+    fn from(s: &str) -> MerchantKind {
         match s {
-            "DATA_MANAGER" => MerchantDetailKind::DataManager,
-            other => MerchantDetailKind::Other(other.to_string()),
+            "DATA_MANAGER" => MerchantKind::DataManager,
+            other => MerchantKind::Unknown(UnknownValue::new(other.to_string())),
         }
     }
 }
 
-impl From<String> for MerchantDetailKind {
-    fn from(s: String) -> MerchantDetailKind {
-        match MerchantDetailKind::from(s.as_str()) {
-            MerchantDetailKind::Other(_) => MerchantDetailKind::Other(s),
+impl From<String> for MerchantKind {
+    fn from(s: String) -> MerchantKind {
+        match MerchantKind::from(s.as_str()) {
+            MerchantKind::Unknown(_) => MerchantKind::Unknown(UnknownValue::new(s)),
             known => known,
         }
     }
 }
 
-impl From<MerchantDetailKind> for String {
-    fn from(value: MerchantDetailKind) -> String {
+impl From<MerchantKind> for String {
+    fn from(value: MerchantKind) -> String {
         match value {
-            MerchantDetailKind::Other(s) => s,
+            MerchantKind::Unknown(v) => v.into_string(),
             known => known.as_str().to_string(),
         }
     }
 }
 
-impl AsRef<str> for MerchantDetailKind {
+impl AsRef<str> for MerchantKind {
     fn as_ref(&self) -> &str {
         self.as_str()
     }
 }
 
-impl fmt::Display for MerchantDetailKind {
+impl fmt::Display for MerchantKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 /// The `MerchantSummary` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct MerchantSummary {
     /// The unique ID of the Merchant
-    pub id: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub id: i64,
     /// The kind of Service
-    pub kind: MerchantSummaryKind,
+    pub kind: MerchantKind,
     /// The name assigned to the Service
     pub name: String,
 }
 
 /// The kind of Service
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum MerchantSummaryKind {
-    /// `DATA_MANAGER`
-    DataManager,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl MerchantSummaryKind {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            MerchantSummaryKind::DataManager => "DATA_MANAGER",
-            MerchantSummaryKind::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for MerchantSummaryKind {
-    fn from(s: &str) -> MerchantSummaryKind {
-        match s {
-            "DATA_MANAGER" => MerchantSummaryKind::DataManager,
-            other => MerchantSummaryKind::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for MerchantSummaryKind {
-    fn from(s: String) -> MerchantSummaryKind {
-        match MerchantSummaryKind::from(s.as_str()) {
-            MerchantSummaryKind::Other(_) => MerchantSummaryKind::Other(s),
-            known => known,
-        }
-    }
-}
-
-impl From<MerchantSummaryKind> for String {
-    fn from(value: MerchantSummaryKind) -> String {
-        match value {
-            MerchantSummaryKind::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for MerchantSummaryKind {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for MerchantSummaryKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`MerchantKind`], as are `MerchantDetailKind`, `ProcessingChargesMerchantKind` and `ProductTypeServiceKind`.
+pub type MerchantSummaryKind = MerchantKind;
 
 /// The `MerchantsGetResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct MerchantsGetResponse {
     /// `count` (the specification gives no description).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub count: Option<i64>,
     /// The list of known Merchants
     pub merchants: Vec<MerchantDetail>,
 }
 
 /// The `OrganisationAllDetail` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct OrganisationAllDetail {
     /// Whether the user making the API call is a member of the Unit
     pub caller_is_member: bool,
@@ -540,87 +622,19 @@ pub struct OrganisationAllDetail {
     /// `created` (the specification gives no description).
     pub created: String,
     /// The Organisation's default product privacy setting
-    pub default_product_privacy: OrganisationAllDetailDefaultProductPrivacy,
+    pub default_product_privacy: DefaultProductPrivacy,
     /// A list of users that are members of the Organisation
     pub users: Vec<UserDetail>,
 }
 
 /// The Organisation's default product privacy setting
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum OrganisationAllDetailDefaultProductPrivacy {
-    /// `ALWAYS_PUBLIC`
-    AlwaysPublic,
-    /// `ALWAYS_PRIVATE`
-    AlwaysPrivate,
-    /// `DEFAULT_PUBLIC`
-    DefaultPublic,
-    /// `DEFAULT_PRIVATE`
-    DefaultPrivate,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl OrganisationAllDetailDefaultProductPrivacy {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            OrganisationAllDetailDefaultProductPrivacy::AlwaysPublic => "ALWAYS_PUBLIC",
-            OrganisationAllDetailDefaultProductPrivacy::AlwaysPrivate => "ALWAYS_PRIVATE",
-            OrganisationAllDetailDefaultProductPrivacy::DefaultPublic => "DEFAULT_PUBLIC",
-            OrganisationAllDetailDefaultProductPrivacy::DefaultPrivate => "DEFAULT_PRIVATE",
-            OrganisationAllDetailDefaultProductPrivacy::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for OrganisationAllDetailDefaultProductPrivacy {
-    fn from(s: &str) -> OrganisationAllDetailDefaultProductPrivacy {
-        match s {
-            "ALWAYS_PUBLIC" => OrganisationAllDetailDefaultProductPrivacy::AlwaysPublic,
-            "ALWAYS_PRIVATE" => OrganisationAllDetailDefaultProductPrivacy::AlwaysPrivate,
-            "DEFAULT_PUBLIC" => OrganisationAllDetailDefaultProductPrivacy::DefaultPublic,
-            "DEFAULT_PRIVATE" => OrganisationAllDetailDefaultProductPrivacy::DefaultPrivate,
-            other => OrganisationAllDetailDefaultProductPrivacy::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for OrganisationAllDetailDefaultProductPrivacy {
-    fn from(s: String) -> OrganisationAllDetailDefaultProductPrivacy {
-        match OrganisationAllDetailDefaultProductPrivacy::from(s.as_str()) {
-            OrganisationAllDetailDefaultProductPrivacy::Other(_) => {
-                OrganisationAllDetailDefaultProductPrivacy::Other(s)
-            }
-            known => known,
-        }
-    }
-}
-
-impl From<OrganisationAllDetailDefaultProductPrivacy> for String {
-    fn from(value: OrganisationAllDetailDefaultProductPrivacy) -> String {
-        match value {
-            OrganisationAllDetailDefaultProductPrivacy::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for OrganisationAllDetailDefaultProductPrivacy {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for OrganisationAllDetailDefaultProductPrivacy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`DefaultProductPrivacy`], as are `OrganisationDetailDefaultProductPrivacy`, `OrganisationGetDefaultResponseDefaultProductPrivacy`, `UnitAllDetailDefaultProductPrivacy` and `UnitDetailDefaultProductPrivacy`.
+pub type OrganisationAllDetailDefaultProductPrivacy = DefaultProductPrivacy;
 
 /// The `OrganisationChargeSummary` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct OrganisationChargeSummary {
     /// `organisation_id` (the specification gives no description).
     pub organisation_id: String,
@@ -631,7 +645,8 @@ pub struct OrganisationChargeSummary {
 }
 
 /// The `OrganisationChargesGetResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct OrganisationChargesGetResponse {
     /// `organisation_id` (the specification gives no description).
     pub organisation_id: String,
@@ -646,7 +661,8 @@ pub struct OrganisationChargesGetResponse {
 }
 
 /// The `OrganisationDetail` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct OrganisationDetail {
     /// Whether the user making the API call is a member of the Unit
     pub caller_is_member: bool,
@@ -662,85 +678,17 @@ pub struct OrganisationDetail {
     /// `created` (the specification gives no description).
     pub created: String,
     /// The Organisation's default product privacy setting
-    pub default_product_privacy: OrganisationDetailDefaultProductPrivacy,
+    pub default_product_privacy: DefaultProductPrivacy,
 }
 
 /// The Organisation's default product privacy setting
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum OrganisationDetailDefaultProductPrivacy {
-    /// `ALWAYS_PUBLIC`
-    AlwaysPublic,
-    /// `ALWAYS_PRIVATE`
-    AlwaysPrivate,
-    /// `DEFAULT_PUBLIC`
-    DefaultPublic,
-    /// `DEFAULT_PRIVATE`
-    DefaultPrivate,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl OrganisationDetailDefaultProductPrivacy {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            OrganisationDetailDefaultProductPrivacy::AlwaysPublic => "ALWAYS_PUBLIC",
-            OrganisationDetailDefaultProductPrivacy::AlwaysPrivate => "ALWAYS_PRIVATE",
-            OrganisationDetailDefaultProductPrivacy::DefaultPublic => "DEFAULT_PUBLIC",
-            OrganisationDetailDefaultProductPrivacy::DefaultPrivate => "DEFAULT_PRIVATE",
-            OrganisationDetailDefaultProductPrivacy::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for OrganisationDetailDefaultProductPrivacy {
-    fn from(s: &str) -> OrganisationDetailDefaultProductPrivacy {
-        match s {
-            "ALWAYS_PUBLIC" => OrganisationDetailDefaultProductPrivacy::AlwaysPublic,
-            "ALWAYS_PRIVATE" => OrganisationDetailDefaultProductPrivacy::AlwaysPrivate,
-            "DEFAULT_PUBLIC" => OrganisationDetailDefaultProductPrivacy::DefaultPublic,
-            "DEFAULT_PRIVATE" => OrganisationDetailDefaultProductPrivacy::DefaultPrivate,
-            other => OrganisationDetailDefaultProductPrivacy::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for OrganisationDetailDefaultProductPrivacy {
-    fn from(s: String) -> OrganisationDetailDefaultProductPrivacy {
-        match OrganisationDetailDefaultProductPrivacy::from(s.as_str()) {
-            OrganisationDetailDefaultProductPrivacy::Other(_) => {
-                OrganisationDetailDefaultProductPrivacy::Other(s)
-            }
-            known => known,
-        }
-    }
-}
-
-impl From<OrganisationDetailDefaultProductPrivacy> for String {
-    fn from(value: OrganisationDetailDefaultProductPrivacy) -> String {
-        match value {
-            OrganisationDetailDefaultProductPrivacy::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for OrganisationDetailDefaultProductPrivacy {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for OrganisationDetailDefaultProductPrivacy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`DefaultProductPrivacy`], as are `OrganisationAllDetailDefaultProductPrivacy`, `OrganisationGetDefaultResponseDefaultProductPrivacy`, `UnitAllDetailDefaultProductPrivacy` and `UnitDetailDefaultProductPrivacy`.
+pub type OrganisationDetailDefaultProductPrivacy = DefaultProductPrivacy;
 
 /// The `OrganisationGetDefaultResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct OrganisationGetDefaultResponse {
     /// Whether the user making the API call is a member of the Default Organisation. Only admin users are members of the Default organisation
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -759,103 +707,33 @@ pub struct OrganisationGetDefaultResponse {
     pub created: Option<String>,
     /// The Organisation's default product privacy setting
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_product_privacy: Option<OrganisationGetDefaultResponseDefaultProductPrivacy>,
+    pub default_product_privacy: Option<DefaultProductPrivacy>,
 }
 
 /// The Organisation's default product privacy setting
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum OrganisationGetDefaultResponseDefaultProductPrivacy {
-    /// `ALWAYS_PUBLIC`
-    AlwaysPublic,
-    /// `ALWAYS_PRIVATE`
-    AlwaysPrivate,
-    /// `DEFAULT_PUBLIC`
-    DefaultPublic,
-    /// `DEFAULT_PRIVATE`
-    DefaultPrivate,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl OrganisationGetDefaultResponseDefaultProductPrivacy {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            OrganisationGetDefaultResponseDefaultProductPrivacy::AlwaysPublic => "ALWAYS_PUBLIC",
-            OrganisationGetDefaultResponseDefaultProductPrivacy::AlwaysPrivate => "ALWAYS_PRIVATE",
-            OrganisationGetDefaultResponseDefaultProductPrivacy::DefaultPublic => "DEFAULT_PUBLIC",
-            OrganisationGetDefaultResponseDefaultProductPrivacy::DefaultPrivate => {
-                "DEFAULT_PRIVATE"
-            }
-            OrganisationGetDefaultResponseDefaultProductPrivacy::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for OrganisationGetDefaultResponseDefaultProductPrivacy {
-    fn from(s: &str) -> OrganisationGetDefaultResponseDefaultProductPrivacy {
-        match s {
-            "ALWAYS_PUBLIC" => OrganisationGetDefaultResponseDefaultProductPrivacy::AlwaysPublic,
-            "ALWAYS_PRIVATE" => OrganisationGetDefaultResponseDefaultProductPrivacy::AlwaysPrivate,
-            "DEFAULT_PUBLIC" => OrganisationGetDefaultResponseDefaultProductPrivacy::DefaultPublic,
-            "DEFAULT_PRIVATE" => {
-                OrganisationGetDefaultResponseDefaultProductPrivacy::DefaultPrivate
-            }
-            other => OrganisationGetDefaultResponseDefaultProductPrivacy::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for OrganisationGetDefaultResponseDefaultProductPrivacy {
-    fn from(s: String) -> OrganisationGetDefaultResponseDefaultProductPrivacy {
-        match OrganisationGetDefaultResponseDefaultProductPrivacy::from(s.as_str()) {
-            OrganisationGetDefaultResponseDefaultProductPrivacy::Other(_) => {
-                OrganisationGetDefaultResponseDefaultProductPrivacy::Other(s)
-            }
-            known => known,
-        }
-    }
-}
-
-impl From<OrganisationGetDefaultResponseDefaultProductPrivacy> for String {
-    fn from(value: OrganisationGetDefaultResponseDefaultProductPrivacy) -> String {
-        match value {
-            OrganisationGetDefaultResponseDefaultProductPrivacy::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for OrganisationGetDefaultResponseDefaultProductPrivacy {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for OrganisationGetDefaultResponseDefaultProductPrivacy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`DefaultProductPrivacy`], as are `OrganisationAllDetailDefaultProductPrivacy`, `OrganisationDetailDefaultProductPrivacy`, `UnitAllDetailDefaultProductPrivacy` and `UnitDetailDefaultProductPrivacy`.
+pub type OrganisationGetDefaultResponseDefaultProductPrivacy = DefaultProductPrivacy;
 
 /// The `OrganisationPostResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct OrganisationPostResponse {
     /// The Organisation's unique ID
     pub id: String,
 }
 
 /// The `OrganisationUnitChargeSummary` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct OrganisationUnitChargeSummary {
     /// `unit_id` (the specification gives no description).
     pub unit_id: String,
     /// `name` (the specification gives no description).
     pub name: String,
     /// `billing_day` (the specification gives no description).
-    pub billing_day: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub billing_day: i64,
     /// The start of the charge period
     pub from: String,
     /// The date where of first day after the charge period
@@ -865,18 +743,24 @@ pub struct OrganisationUnitChargeSummary {
 }
 
 /// The `OrganisationUnitPostResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct OrganisationUnitPostResponse {
     /// The unit's unique ID
     pub id: String,
 }
 
 /// The `OrganisationUnitsGetResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct OrganisationUnitsGetResponse {
     /// `count` (the specification gives no description).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub count: Option<i64>,
     /// `organisation` (the specification gives no description).
     pub organisation: OrganisationAllDetail,
     /// A list of Units
@@ -884,16 +768,19 @@ pub struct OrganisationUnitsGetResponse {
 }
 
 /// The `OrganisationsGetResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct OrganisationsGetResponse {
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// A list of Organisations
     pub organisations: Vec<OrganisationAllDetail>,
 }
 
 /// The `PersonalUnitPutResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct PersonalUnitPutResponse {
     /// The unit's Organisation. Used to identify the Default organisation
     pub organisation_id: String,
@@ -902,12 +789,15 @@ pub struct PersonalUnitPutResponse {
 }
 
 /// The `ProcessingChargeItem` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ProcessingChargeItem {
     /// The charge record number
-    pub id: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub id: i64,
     /// The most recent sequence number for this charge
-    pub sqn: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub sqn: i64,
     /// `name` (the specification gives no description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -923,12 +813,13 @@ pub struct ProcessingChargeItem {
 }
 
 /// The `ProcessingCharges` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ProcessingCharges {
     /// `merchant_name` (the specification gives no description).
     pub merchant_name: String,
     /// `merchant_kind` (the specification gives no description).
-    pub merchant_kind: ProcessingChargesMerchantKind,
+    pub merchant_kind: MerchantKind,
     /// `merchant_api_hostname` (the specification gives no description).
     pub merchant_api_hostname: String,
     /// The date when the process stopped
@@ -944,81 +835,28 @@ pub struct ProcessingCharges {
 }
 
 /// A `ProcessingChargesMerchantKind` value of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum ProcessingChargesMerchantKind {
-    /// `DATA_MANAGER`
-    DataManager,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl ProcessingChargesMerchantKind {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            ProcessingChargesMerchantKind::DataManager => "DATA_MANAGER",
-            ProcessingChargesMerchantKind::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for ProcessingChargesMerchantKind {
-    fn from(s: &str) -> ProcessingChargesMerchantKind {
-        match s {
-            "DATA_MANAGER" => ProcessingChargesMerchantKind::DataManager,
-            other => ProcessingChargesMerchantKind::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for ProcessingChargesMerchantKind {
-    fn from(s: String) -> ProcessingChargesMerchantKind {
-        match ProcessingChargesMerchantKind::from(s.as_str()) {
-            ProcessingChargesMerchantKind::Other(_) => ProcessingChargesMerchantKind::Other(s),
-            known => known,
-        }
-    }
-}
-
-impl From<ProcessingChargesMerchantKind> for String {
-    fn from(value: ProcessingChargesMerchantKind) -> String {
-        match value {
-            ProcessingChargesMerchantKind::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for ProcessingChargesMerchantKind {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for ProcessingChargesMerchantKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// An official name of [`MerchantKind`], as are `MerchantDetailKind`, `MerchantSummaryKind` and `ProductTypeServiceKind`.
+pub type ProcessingChargesMerchantKind = MerchantKind;
 
 /// The `ProductChargesGetResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ProductChargesGetResponse {
     /// `product_id` (the specification gives no description).
     pub product_id: String,
     /// `product_type` (the specification gives no description).
-    pub product_type: ProductChargesGetResponseProductType,
+    pub product_type: ProductSubscriptionType,
     /// `billing_day` (the specification gives no description).
-    pub billing_day: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub billing_day: i64,
     /// True if the product can be (needs to be) claimed.
     pub claimable: bool,
     /// `claim` (the specification gives no description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claim: Option<ProductClaimDetail>,
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// The start of the charge period
     pub from: String,
     /// The date where of first day after the charge period
@@ -1032,81 +870,12 @@ pub struct ProductChargesGetResponse {
 }
 
 /// A `ProductChargesGetResponseProductType` value of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum ProductChargesGetResponseProductType {
-    /// `DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION`
-    DataManagerProjectTierSubscription,
-    /// `DATA_MANAGER_STORAGE_SUBSCRIPTION`
-    DataManagerStorageSubscription,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl ProductChargesGetResponseProductType {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            ProductChargesGetResponseProductType::DataManagerProjectTierSubscription => {
-                "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION"
-            }
-            ProductChargesGetResponseProductType::DataManagerStorageSubscription => {
-                "DATA_MANAGER_STORAGE_SUBSCRIPTION"
-            }
-            ProductChargesGetResponseProductType::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for ProductChargesGetResponseProductType {
-    fn from(s: &str) -> ProductChargesGetResponseProductType {
-        match s {
-            "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION" => {
-                ProductChargesGetResponseProductType::DataManagerProjectTierSubscription
-            }
-            "DATA_MANAGER_STORAGE_SUBSCRIPTION" => {
-                ProductChargesGetResponseProductType::DataManagerStorageSubscription
-            }
-            other => ProductChargesGetResponseProductType::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for ProductChargesGetResponseProductType {
-    fn from(s: String) -> ProductChargesGetResponseProductType {
-        match ProductChargesGetResponseProductType::from(s.as_str()) {
-            ProductChargesGetResponseProductType::Other(_) => {
-                ProductChargesGetResponseProductType::Other(s)
-            }
-            known => known,
-        }
-    }
-}
-
-impl From<ProductChargesGetResponseProductType> for String {
-    fn from(value: ProductChargesGetResponseProductType) -> String {
-        match value {
-            ProductChargesGetResponseProductType::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for ProductChargesGetResponseProductType {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for ProductChargesGetResponseProductType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// An official name of [`ProductSubscriptionType`], as is `ProductDetailType`.
+pub type ProductChargesGetResponseProductType = ProductSubscriptionType;
 
 /// The `ProductClaimDetail` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ProductClaimDetail {
     /// The service-specific ID that is using this Subscription
     pub id: String,
@@ -1117,11 +886,14 @@ pub struct ProductClaimDetail {
 
 /// The `ProductCoinsDetail` object of the Account Server API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ProductCoinsDetail {
     /// The billing allowance. When you exceed this during the current billing period the *cost multiplier* will increase
-    pub allowance: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub allowance: i64,
     /// The limit on your billing period spend. You can exceed the allowance but you cannot exceed the spend limit. Once reached the dependent may be restricted
-    pub limit: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub limit: i64,
     /// The total number of coins consumed (in this billing period), excluding the coins that have been consumed for the current day
     pub used: f64,
     /// True if the product is operating at or beyond its coin limit. When it is authority to perform actions using the product are severely limited.
@@ -1133,24 +905,27 @@ pub struct ProductCoinsDetail {
     /// The predicted storage contribution to the billing period amount, if costs continue at the current burn rate until the end of the billing period. This is an estimate
     pub billing_prediction_storage_contribution: f64,
     /// The day of the month when the bill is due, and the end of the current billing period
-    pub billing_day: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub billing_day: i64,
     /// A multiplier applied to your coin usage within your allowance
     pub allowance_multiplier: f64,
     /// A multiplier that will be applied to coin used beyond your allowance
     pub overspend_multiplier: f64,
     /// The number of days remaining, in the current billing period
-    pub remaining_days: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub remaining_days: i64,
 }
 
 /// The `ProductDetail` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ProductDetail {
     /// The Product ID
     pub id: String,
     /// `created` (the specification gives no description).
     pub created: String,
     /// The Product Type
-    pub r#type: ProductDetailType,
+    pub r#type: ProductSubscriptionType,
     /// The Product Type flavour. Not all products have flavours
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flavour: Option<ProductDetailFlavour>,
@@ -1162,6 +937,7 @@ pub struct ProductDetail {
 /// The Product Type flavour. Not all products have flavours
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ProductDetailFlavour {
     /// `EVALUATION`
     Evaluation,
@@ -1172,7 +948,9 @@ pub enum ProductDetailFlavour {
     /// `GOLD`
     Gold,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
+    /// Compare it through
+    /// [`ProductDetailFlavour::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
 }
 
 impl ProductDetailFlavour {
@@ -1184,7 +962,7 @@ impl ProductDetailFlavour {
             ProductDetailFlavour::Bronze => "BRONZE",
             ProductDetailFlavour::Silver => "SILVER",
             ProductDetailFlavour::Gold => "GOLD",
-            ProductDetailFlavour::Other(s) => s,
+            ProductDetailFlavour::Unknown(v) => v.as_str(),
         }
     }
 }
@@ -1196,7 +974,7 @@ impl From<&str> for ProductDetailFlavour {
             "BRONZE" => ProductDetailFlavour::Bronze,
             "SILVER" => ProductDetailFlavour::Silver,
             "GOLD" => ProductDetailFlavour::Gold,
-            other => ProductDetailFlavour::Other(other.to_string()),
+            other => ProductDetailFlavour::Unknown(UnknownValue::new(other.to_string())),
         }
     }
 }
@@ -1204,7 +982,7 @@ impl From<&str> for ProductDetailFlavour {
 impl From<String> for ProductDetailFlavour {
     fn from(s: String) -> ProductDetailFlavour {
         match ProductDetailFlavour::from(s.as_str()) {
-            ProductDetailFlavour::Other(_) => ProductDetailFlavour::Other(s),
+            ProductDetailFlavour::Unknown(_) => ProductDetailFlavour::Unknown(UnknownValue::new(s)),
             known => known,
         }
     }
@@ -1213,7 +991,7 @@ impl From<String> for ProductDetailFlavour {
 impl From<ProductDetailFlavour> for String {
     fn from(value: ProductDetailFlavour) -> String {
         match value {
-            ProductDetailFlavour::Other(s) => s,
+            ProductDetailFlavour::Unknown(v) => v.into_string(),
             known => known.as_str().to_string(),
         }
     }
@@ -1232,79 +1010,13 @@ impl fmt::Display for ProductDetailFlavour {
 }
 
 /// The Product Type
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum ProductDetailType {
-    /// `DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION`
-    DataManagerProjectTierSubscription,
-    /// `DATA_MANAGER_STORAGE_SUBSCRIPTION`
-    DataManagerStorageSubscription,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl ProductDetailType {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            ProductDetailType::DataManagerProjectTierSubscription => {
-                "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION"
-            }
-            ProductDetailType::DataManagerStorageSubscription => {
-                "DATA_MANAGER_STORAGE_SUBSCRIPTION"
-            }
-            ProductDetailType::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for ProductDetailType {
-    fn from(s: &str) -> ProductDetailType {
-        match s {
-            "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION" => {
-                ProductDetailType::DataManagerProjectTierSubscription
-            }
-            "DATA_MANAGER_STORAGE_SUBSCRIPTION" => {
-                ProductDetailType::DataManagerStorageSubscription
-            }
-            other => ProductDetailType::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for ProductDetailType {
-    fn from(s: String) -> ProductDetailType {
-        match ProductDetailType::from(s.as_str()) {
-            ProductDetailType::Other(_) => ProductDetailType::Other(s),
-            known => known,
-        }
-    }
-}
-
-impl From<ProductDetailType> for String {
-    fn from(value: ProductDetailType) -> String {
-        match value {
-            ProductDetailType::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for ProductDetailType {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for ProductDetailType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`ProductSubscriptionType`], as is `ProductChargesGetResponseProductType`.
+pub type ProductDetailType = ProductSubscriptionType;
 
 /// The `ProductDmProjectTier` object of the Account Server API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ProductDmProjectTier {
     /// `product` (the specification gives no description).
     pub product: ProductDetail,
@@ -1327,6 +1039,7 @@ pub struct ProductDmProjectTier {
 
 /// The `ProductDmStorage` object of the Account Server API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ProductDmStorage {
     /// `product` (the specification gives no description).
     pub product: ProductDetail,
@@ -1344,6 +1057,7 @@ pub struct ProductDmStorage {
 
 /// The `ProductDmStorageDetail` object of the Account Server API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ProductDmStorageDetail {
     /// `size` (the specification gives no description).
     pub size: ProductDmStorageDetailSize,
@@ -1353,6 +1067,7 @@ pub struct ProductDmStorageDetail {
 
 /// The `ProductDmStorageDetailCoins` object of the Account Server API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ProductDmStorageDetailCoins {
     /// The number of coins currently committed for the current day. This is added to the accumulated coins at the start of each day
     pub used: f64,
@@ -1361,7 +1076,8 @@ pub struct ProductDmStorageDetailCoins {
 }
 
 /// The `ProductDmStorageDetailSize` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ProductDmStorageDetailSize {
     /// The humanised size of the peak storage used for the current day. The value is reset at the start of each day
     pub peak: String,
@@ -1370,11 +1086,13 @@ pub struct ProductDmStorageDetailSize {
     /// The humanised storage unit. The cost of storage is based on the daily peak of the number of units (or part thereof) used
     pub unit_size: String,
     /// The peak number of storage units used today
-    pub units_used: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub units_used: i64,
 }
 
 /// The `ProductInstanceDetail` object of the Account Server API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ProductInstanceDetail {
     /// `coins` (the specification gives no description).
     pub coins: ProductInstanceDetailCoins,
@@ -1382,13 +1100,92 @@ pub struct ProductInstanceDetail {
 
 /// The `ProductInstanceDetailCoins` object of the Account Server API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ProductInstanceDetailCoins {
     /// The number of coins used
     pub used: f64,
 }
 
+/// The type of a product (a subscription).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
+#[non_exhaustive]
+pub enum ProductSubscriptionType {
+    /// `DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION`
+    DataManagerProjectTierSubscription,
+    /// `DATA_MANAGER_STORAGE_SUBSCRIPTION`
+    DataManagerStorageSubscription,
+    /// A value this version of the crate does not know (a newer server's), kept as sent.
+    /// Compare it through
+    /// [`ProductSubscriptionType::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
+}
+
+impl ProductSubscriptionType {
+    /// The value as the API writes it.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            ProductSubscriptionType::DataManagerProjectTierSubscription => {
+                "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION"
+            }
+            ProductSubscriptionType::DataManagerStorageSubscription => {
+                "DATA_MANAGER_STORAGE_SUBSCRIPTION"
+            }
+            ProductSubscriptionType::Unknown(v) => v.as_str(),
+        }
+    }
+}
+
+impl From<&str> for ProductSubscriptionType {
+    fn from(s: &str) -> ProductSubscriptionType {
+        match s {
+            "DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION" => {
+                ProductSubscriptionType::DataManagerProjectTierSubscription
+            }
+            "DATA_MANAGER_STORAGE_SUBSCRIPTION" => {
+                ProductSubscriptionType::DataManagerStorageSubscription
+            }
+            other => ProductSubscriptionType::Unknown(UnknownValue::new(other.to_string())),
+        }
+    }
+}
+
+impl From<String> for ProductSubscriptionType {
+    fn from(s: String) -> ProductSubscriptionType {
+        match ProductSubscriptionType::from(s.as_str()) {
+            ProductSubscriptionType::Unknown(_) => {
+                ProductSubscriptionType::Unknown(UnknownValue::new(s))
+            }
+            known => known,
+        }
+    }
+}
+
+impl From<ProductSubscriptionType> for String {
+    fn from(value: ProductSubscriptionType) -> String {
+        match value {
+            ProductSubscriptionType::Unknown(v) => v.into_string(),
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for ProductSubscriptionType {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for ProductSubscriptionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The `ProductType` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ProductType {
     /// A product type, this is a unique string amongst all types known to the Account Server
     pub r#type: String,
@@ -1397,71 +1194,17 @@ pub struct ProductType {
     pub flavour: Option<String>,
     /// The kind of service that can use the Product
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_kind: Option<ProductTypeServiceKind>,
+    pub service_kind: Option<MerchantKind>,
 }
 
 /// The kind of service that can use the Product
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum ProductTypeServiceKind {
-    /// `DATA_MANAGER`
-    DataManager,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl ProductTypeServiceKind {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            ProductTypeServiceKind::DataManager => "DATA_MANAGER",
-            ProductTypeServiceKind::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for ProductTypeServiceKind {
-    fn from(s: &str) -> ProductTypeServiceKind {
-        match s {
-            "DATA_MANAGER" => ProductTypeServiceKind::DataManager,
-            other => ProductTypeServiceKind::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for ProductTypeServiceKind {
-    fn from(s: String) -> ProductTypeServiceKind {
-        match ProductTypeServiceKind::from(s.as_str()) {
-            ProductTypeServiceKind::Other(_) => ProductTypeServiceKind::Other(s),
-            known => known,
-        }
-    }
-}
-
-impl From<ProductTypeServiceKind> for String {
-    fn from(value: ProductTypeServiceKind) -> String {
-        match value {
-            ProductTypeServiceKind::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for ProductTypeServiceKind {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for ProductTypeServiceKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`MerchantKind`], as are `MerchantDetailKind`, `MerchantSummaryKind` and `ProcessingChargesMerchantKind`.
+pub type ProductTypeServiceKind = MerchantKind;
 
 /// The `ProductUnitGetResponse` object of the Account Server API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ProductUnitGetResponse {
     /// The Unit's Product
     pub product: ProductUnitGetResponseProduct,
@@ -1470,6 +1213,7 @@ pub struct ProductUnitGetResponse {
 /// The Unit's Product
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum ProductUnitGetResponseProduct {
     /// A `ProductDmProjectTier`.
     ProductDmProjectTier(ProductDmProjectTier),
@@ -1534,14 +1278,16 @@ impl ProductUnitGetResponseProduct {
 }
 
 /// The `ProductsGetDefaultStorageCost` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ProductsGetDefaultStorageCost {
     /// `default_storage_cost` (the specification gives no description).
     pub default_storage_cost: ProductsGetDefaultStorageCostDefaultStorageCost,
 }
 
 /// The `ProductsGetDefaultStorageCostDefaultStorageCost` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ProductsGetDefaultStorageCostDefaultStorageCost {
     /// `cost` (the specification gives no description).
     pub cost: String,
@@ -1553,9 +1299,11 @@ pub struct ProductsGetDefaultStorageCostDefaultStorageCost {
 
 /// The `ProductsGetResponse` object of the Account Server API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ProductsGetResponse {
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// All the Products you have access to
     pub products: Vec<ProductsGetResponseProductsItem>,
 }
@@ -1563,6 +1311,7 @@ pub struct ProductsGetResponse {
 /// One of several shapes, as the Account Server API allows.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum ProductsGetResponseProductsItem {
     /// A `ProductDmProjectTier`.
     ProductDmProjectTier(ProductDmProjectTier),
@@ -1627,26 +1376,31 @@ impl ProductsGetResponseProductsItem {
 }
 
 /// The `ProductsGetTypesResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ProductsGetTypesResponse {
     /// The number of Product Types
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// All the Product Types you have access to
     pub product_types: Vec<ProductType>,
 }
 
 /// The `StateGetVersionResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct StateGetVersionResponse {
     /// The Account Server version. This is guaranteed to be a valid semantic version for official (tagged) images. The version value format for unofficial images is a string but otherwise undefined
     pub version: String,
 }
 
 /// The `StorageChargeItem` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct StorageChargeItem {
     /// `item_number` (the specification gives no description).
-    pub item_number: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub item_number: i64,
     /// The date and time of the processing charge
     pub date: String,
     /// The coin-cost of the storage
@@ -1663,16 +1417,19 @@ pub struct StorageChargeItem {
 }
 
 /// The `StorageCharges` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct StorageCharges {
     /// `num_items` (the specification gives no description).
-    pub num_items: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub num_items: i64,
     /// `items` (the specification gives no description).
     pub items: Vec<StorageChargeItem>,
 }
 
 /// The `UnitAllDetail` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UnitAllDetail {
     /// Whether the user making the API call is a member of the Unit
     pub caller_is_member: bool,
@@ -1687,96 +1444,30 @@ pub struct UnitAllDetail {
     /// `created` (the specification gives no description).
     pub created: String,
     /// The Unit's billing day
-    pub billing_day: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub billing_day: i64,
     /// The Unit's default product privacy setting
-    pub default_product_privacy: UnitAllDetailDefaultProductPrivacy,
+    pub default_product_privacy: DefaultProductPrivacy,
     /// A list of users that are members of the Unit
     pub users: Vec<UserDetail>,
 }
 
 /// The Unit's default product privacy setting
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum UnitAllDetailDefaultProductPrivacy {
-    /// `ALWAYS_PUBLIC`
-    AlwaysPublic,
-    /// `ALWAYS_PRIVATE`
-    AlwaysPrivate,
-    /// `DEFAULT_PUBLIC`
-    DefaultPublic,
-    /// `DEFAULT_PRIVATE`
-    DefaultPrivate,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl UnitAllDetailDefaultProductPrivacy {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            UnitAllDetailDefaultProductPrivacy::AlwaysPublic => "ALWAYS_PUBLIC",
-            UnitAllDetailDefaultProductPrivacy::AlwaysPrivate => "ALWAYS_PRIVATE",
-            UnitAllDetailDefaultProductPrivacy::DefaultPublic => "DEFAULT_PUBLIC",
-            UnitAllDetailDefaultProductPrivacy::DefaultPrivate => "DEFAULT_PRIVATE",
-            UnitAllDetailDefaultProductPrivacy::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for UnitAllDetailDefaultProductPrivacy {
-    fn from(s: &str) -> UnitAllDetailDefaultProductPrivacy {
-        match s {
-            "ALWAYS_PUBLIC" => UnitAllDetailDefaultProductPrivacy::AlwaysPublic,
-            "ALWAYS_PRIVATE" => UnitAllDetailDefaultProductPrivacy::AlwaysPrivate,
-            "DEFAULT_PUBLIC" => UnitAllDetailDefaultProductPrivacy::DefaultPublic,
-            "DEFAULT_PRIVATE" => UnitAllDetailDefaultProductPrivacy::DefaultPrivate,
-            other => UnitAllDetailDefaultProductPrivacy::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for UnitAllDetailDefaultProductPrivacy {
-    fn from(s: String) -> UnitAllDetailDefaultProductPrivacy {
-        match UnitAllDetailDefaultProductPrivacy::from(s.as_str()) {
-            UnitAllDetailDefaultProductPrivacy::Other(_) => {
-                UnitAllDetailDefaultProductPrivacy::Other(s)
-            }
-            known => known,
-        }
-    }
-}
-
-impl From<UnitAllDetailDefaultProductPrivacy> for String {
-    fn from(value: UnitAllDetailDefaultProductPrivacy) -> String {
-        match value {
-            UnitAllDetailDefaultProductPrivacy::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for UnitAllDetailDefaultProductPrivacy {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for UnitAllDetailDefaultProductPrivacy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`DefaultProductPrivacy`], as are `OrganisationAllDetailDefaultProductPrivacy`, `OrganisationDetailDefaultProductPrivacy`, `OrganisationGetDefaultResponseDefaultProductPrivacy` and `UnitDetailDefaultProductPrivacy`.
+pub type UnitAllDetailDefaultProductPrivacy = DefaultProductPrivacy;
 
 /// The `UnitChargeSummary` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UnitChargeSummary {
     /// `charges` (the specification gives no description).
     pub charges: Vec<ChargeSummary>,
 }
 
 /// The `UnitChargesGetResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UnitChargesGetResponse {
     /// Whether the user making the API call is a member of the Unit
     pub caller_is_member: bool,
@@ -1794,9 +1485,11 @@ pub struct UnitChargesGetResponse {
     /// `coins` (the specification gives no description).
     pub coins: String,
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// `billing_day` (the specification gives no description).
-    pub billing_day: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub billing_day: i64,
     /// The start of the charge period
     pub from: String,
     /// The date where of first day after the charge period
@@ -1808,7 +1501,8 @@ pub struct UnitChargesGetResponse {
 }
 
 /// The `UnitDetail` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UnitDetail {
     /// Whether the user making the API call is a member of the Unit
     pub caller_is_member: bool,
@@ -1823,85 +1517,20 @@ pub struct UnitDetail {
     /// `created` (the specification gives no description).
     pub created: String,
     /// The Unit's billing day
-    pub billing_day: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub billing_day: i64,
     /// The Unit's default product privacy setting
-    pub default_product_privacy: UnitDetailDefaultProductPrivacy,
+    pub default_product_privacy: DefaultProductPrivacy,
 }
 
 /// The Unit's default product privacy setting
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum UnitDetailDefaultProductPrivacy {
-    /// `ALWAYS_PUBLIC`
-    AlwaysPublic,
-    /// `ALWAYS_PRIVATE`
-    AlwaysPrivate,
-    /// `DEFAULT_PUBLIC`
-    DefaultPublic,
-    /// `DEFAULT_PRIVATE`
-    DefaultPrivate,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl UnitDetailDefaultProductPrivacy {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            UnitDetailDefaultProductPrivacy::AlwaysPublic => "ALWAYS_PUBLIC",
-            UnitDetailDefaultProductPrivacy::AlwaysPrivate => "ALWAYS_PRIVATE",
-            UnitDetailDefaultProductPrivacy::DefaultPublic => "DEFAULT_PUBLIC",
-            UnitDetailDefaultProductPrivacy::DefaultPrivate => "DEFAULT_PRIVATE",
-            UnitDetailDefaultProductPrivacy::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for UnitDetailDefaultProductPrivacy {
-    fn from(s: &str) -> UnitDetailDefaultProductPrivacy {
-        match s {
-            "ALWAYS_PUBLIC" => UnitDetailDefaultProductPrivacy::AlwaysPublic,
-            "ALWAYS_PRIVATE" => UnitDetailDefaultProductPrivacy::AlwaysPrivate,
-            "DEFAULT_PUBLIC" => UnitDetailDefaultProductPrivacy::DefaultPublic,
-            "DEFAULT_PRIVATE" => UnitDetailDefaultProductPrivacy::DefaultPrivate,
-            other => UnitDetailDefaultProductPrivacy::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for UnitDetailDefaultProductPrivacy {
-    fn from(s: String) -> UnitDetailDefaultProductPrivacy {
-        match UnitDetailDefaultProductPrivacy::from(s.as_str()) {
-            UnitDetailDefaultProductPrivacy::Other(_) => UnitDetailDefaultProductPrivacy::Other(s),
-            known => known,
-        }
-    }
-}
-
-impl From<UnitDetailDefaultProductPrivacy> for String {
-    fn from(value: UnitDetailDefaultProductPrivacy) -> String {
-        match value {
-            UnitDetailDefaultProductPrivacy::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for UnitDetailDefaultProductPrivacy {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for UnitDetailDefaultProductPrivacy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`DefaultProductPrivacy`], as are `OrganisationAllDetailDefaultProductPrivacy`, `OrganisationDetailDefaultProductPrivacy`, `OrganisationGetDefaultResponseDefaultProductPrivacy` and `UnitAllDetailDefaultProductPrivacy`.
+pub type UnitDetailDefaultProductPrivacy = DefaultProductPrivacy;
 
 /// The `UnitProductChargeSummary` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UnitProductChargeSummary {
     /// `product_id` (the specification gives no description).
     pub product_id: String,
@@ -1912,21 +1541,24 @@ pub struct UnitProductChargeSummary {
 }
 
 /// The `UnitProductPostResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UnitProductPostResponse {
     /// The Product's unique ID
     pub id: String,
 }
 
 /// The `UnitsGetResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UnitsGetResponse {
     /// A list of Units
     pub units: Vec<OrganisationUnitsGetResponse>,
 }
 
 /// The `UserAccountDetail` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UserAccountDetail {
     /// `user` (the specification gives no description).
     pub user: UserDetail,
@@ -1937,17 +1569,20 @@ pub struct UserAccountDetail {
 }
 
 /// The `UserDetail` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UserDetail {
     /// The user identity (username)
     pub id: String,
 }
 
 /// The `UsersGetResponse` object of the Account Server API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UsersGetResponse {
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// `organisation` (the specification gives no description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organisation: Option<OrganisationDetail>,

@@ -4,29 +4,43 @@
 //! @squonk/data-manager-client 5.0.1 can contain, and [`DmError`], the error body.
 //!
 //! Names are the official ones, fields are the API's (a keyword gets `r#`). A field the
-//! specification marks optional is an `Option`, left out when `None` is encoded. Enumerated
-//! strings keep a value they do not know in `Other`. Fields the models do not know are
-//! ignored when decoding. The specification does not say which numbers are integers, so every
-//! number is an `f64`. Decode an answer with [`ApiRv::parse`](crate::ApiRv::parse).
+//! specification marks optional is an `Option`, left out when `None` is encoded. Fields the
+//! models do not know are ignored when decoding, and every struct and enum is
+//! `#[non_exhaustive]`, so a newer version of this crate can add fields and values.
 //!
-//! 49 success types; 131 types in all (92 structs, 26 enums, 1 union, 12 aliases).
+//! Enumerated strings keep a value they do not know in `Unknown`, as an opaque
+//! [`UnknownValue`]: compare values through `as_str()`, which keeps working when a
+//! later version names the value. Enums with the same values are one type,
+//! and each official name is an alias of it (`InstanceSummaryPhase = InstancePhase`).
+//!
+//! Numbers that are integers in the API (ids, counts, sizes, days, ...) are `i64`; an
+//! integral float such as `3.0` decodes into one, `3.5` is refused. Numbers that can be
+//! fractional (coins, costs, rates, ...) are `f64`. Types that hold no `f64` are `Eq` and
+//! `Hash`. Decode an answer with [`ApiRv::parse`](crate::ApiRv::parse).
+//!
+//! 49 success types; 138 types in all (92 structs, 15 enums, 1 union, 30 aliases); 73 integer fields, 0 fractional ones.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::UnknownValue;
+
 /// The `AccountServerGetNamespaceResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct AccountServerGetNamespaceResponse {
     /// The configured Account Server namespace, which will be an empty string if one is not configured. The AS API is expected as the service `as-api` in this namespace.
     pub namespace: String,
 }
 
 /// The `AccountServerGetRegistrationResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct AccountServerGetRegistrationResponse {
     /// `merchant_id` (the specification gives no description).
-    pub merchant_id: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub merchant_id: i64,
     /// `name` (the specification gives no description).
     pub name: String,
     /// `registered` (the specification gives no description).
@@ -34,30 +48,41 @@ pub struct AccountServerGetRegistrationResponse {
 }
 
 /// The `AdminJobManifestGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct AdminJobManifestGetResponse {
     /// The number of known Job Manifests
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// The list of known Job manifests
     pub job_manifests: Vec<JobManifestDetail>,
 }
 
 /// The `AdminJobManifestLoadPutResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct AdminJobManifestLoadPutResponse {
     /// True if there are no errors, false otherwise
     pub status: bool,
     /// The number of Job Manifests inspected
-    pub num_manifest_files_inspected: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub num_manifest_files_inspected: i64,
     /// The number of Job Definitions inspected
-    pub num_job_definition_files_inspected: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub num_job_definition_files_inspected: i64,
     /// The number of Jobs inspected
-    pub num_jobs_inspected: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub num_jobs_inspected: i64,
     /// The number of Jobs loaded or changed
-    pub num_jobs_loaded: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub num_jobs_loaded: i64,
     /// The number of Jobs removed
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub num_jobs_purged: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub num_jobs_purged: Option<i64>,
     /// Errors raised during Manifests file processing
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manifest_file_failures: Option<Vec<String>>,
@@ -70,16 +95,19 @@ pub struct AdminJobManifestLoadPutResponse {
 }
 
 /// The `AdminUsersGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct AdminUsersGetResponse {
     /// The number of Users that have used the Data Manager
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// A list of Users that have used the Data Manager
     pub users: Vec<UserDetail>,
 }
 
 /// The `ApiLogDetail` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ApiLogDetail {
     /// The REST method used. GET methods are not logged
     pub method: ApiLogDetailMethod,
@@ -91,8 +119,12 @@ pub struct ApiLogDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ns: Option<String>,
     /// The HTTP response status code
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status_code: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status_code: Option<i64>,
     /// A JSON string representing the in-query properties used in the call
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<String>,
@@ -107,6 +139,7 @@ pub struct ApiLogDetail {
 /// The REST method used. GET methods are not logged
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ApiLogDetailMethod {
     /// `DELETE`
     Delete,
@@ -117,7 +150,9 @@ pub enum ApiLogDetailMethod {
     /// `PUT`
     Put,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
+    /// Compare it through
+    /// [`ApiLogDetailMethod::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
 }
 
 impl ApiLogDetailMethod {
@@ -129,7 +164,7 @@ impl ApiLogDetailMethod {
             ApiLogDetailMethod::Patch => "PATCH",
             ApiLogDetailMethod::Post => "POST",
             ApiLogDetailMethod::Put => "PUT",
-            ApiLogDetailMethod::Other(s) => s,
+            ApiLogDetailMethod::Unknown(v) => v.as_str(),
         }
     }
 }
@@ -141,7 +176,7 @@ impl From<&str> for ApiLogDetailMethod {
             "PATCH" => ApiLogDetailMethod::Patch,
             "POST" => ApiLogDetailMethod::Post,
             "PUT" => ApiLogDetailMethod::Put,
-            other => ApiLogDetailMethod::Other(other.to_string()),
+            other => ApiLogDetailMethod::Unknown(UnknownValue::new(other.to_string())),
         }
     }
 }
@@ -149,7 +184,7 @@ impl From<&str> for ApiLogDetailMethod {
 impl From<String> for ApiLogDetailMethod {
     fn from(s: String) -> ApiLogDetailMethod {
         match ApiLogDetailMethod::from(s.as_str()) {
-            ApiLogDetailMethod::Other(_) => ApiLogDetailMethod::Other(s),
+            ApiLogDetailMethod::Unknown(_) => ApiLogDetailMethod::Unknown(UnknownValue::new(s)),
             known => known,
         }
     }
@@ -158,7 +193,7 @@ impl From<String> for ApiLogDetailMethod {
 impl From<ApiLogDetailMethod> for String {
     fn from(value: ApiLogDetailMethod) -> String {
         match value {
-            ApiLogDetailMethod::Other(s) => s,
+            ApiLogDetailMethod::Unknown(v) => v.into_string(),
             known => known.as_str().to_string(),
         }
     }
@@ -177,7 +212,8 @@ impl fmt::Display for ApiLogDetailMethod {
 }
 
 /// The `ApplicationGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ApplicationGetResponse {
     /// The Application's unique ID
     pub id: String,
@@ -213,11 +249,14 @@ pub struct ApplicationGetResponse {
 /// Only required if the cost if non-zero.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ApplicationGetResponseCostUnit {
     /// `PxGi`
     PxGi,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
+    /// Compare it through
+    /// [`ApplicationGetResponseCostUnit::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
 }
 
 impl ApplicationGetResponseCostUnit {
@@ -226,7 +265,7 @@ impl ApplicationGetResponseCostUnit {
     pub fn as_str(&self) -> &str {
         match self {
             ApplicationGetResponseCostUnit::PxGi => "PxGi",
-            ApplicationGetResponseCostUnit::Other(s) => s,
+            ApplicationGetResponseCostUnit::Unknown(v) => v.as_str(),
         }
     }
 }
@@ -235,7 +274,7 @@ impl From<&str> for ApplicationGetResponseCostUnit {
     fn from(s: &str) -> ApplicationGetResponseCostUnit {
         match s {
             "PxGi" => ApplicationGetResponseCostUnit::PxGi,
-            other => ApplicationGetResponseCostUnit::Other(other.to_string()),
+            other => ApplicationGetResponseCostUnit::Unknown(UnknownValue::new(other.to_string())),
         }
     }
 }
@@ -243,7 +282,9 @@ impl From<&str> for ApplicationGetResponseCostUnit {
 impl From<String> for ApplicationGetResponseCostUnit {
     fn from(s: String) -> ApplicationGetResponseCostUnit {
         match ApplicationGetResponseCostUnit::from(s.as_str()) {
-            ApplicationGetResponseCostUnit::Other(_) => ApplicationGetResponseCostUnit::Other(s),
+            ApplicationGetResponseCostUnit::Unknown(_) => {
+                ApplicationGetResponseCostUnit::Unknown(UnknownValue::new(s))
+            }
             known => known,
         }
     }
@@ -252,7 +293,7 @@ impl From<String> for ApplicationGetResponseCostUnit {
 impl From<ApplicationGetResponseCostUnit> for String {
     fn from(value: ApplicationGetResponseCostUnit) -> String {
         match value {
-            ApplicationGetResponseCostUnit::Other(s) => s,
+            ApplicationGetResponseCostUnit::Unknown(v) => v.into_string(),
             known => known.as_str().to_string(),
         }
     }
@@ -271,7 +312,8 @@ impl fmt::Display for ApplicationGetResponseCostUnit {
 }
 
 /// The `ApplicationImageVariant` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ApplicationImageVariant {
     /// `name` (the specification gives no description).
     pub name: String,
@@ -280,7 +322,8 @@ pub struct ApplicationImageVariant {
 }
 
 /// The `ApplicationImageVariants` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ApplicationImageVariants {
     /// `public` (the specification gives no description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -288,7 +331,8 @@ pub struct ApplicationImageVariants {
 }
 
 /// The `ApplicationSummary` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ApplicationSummary {
     /// The application name, the value of the Kubernetes **Custom Resource Definition** `spec.names.kind` property
     pub kind: String,
@@ -302,19 +346,23 @@ pub struct ApplicationSummary {
 }
 
 /// The `ApplicationsGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ApplicationsGetResponse {
     /// The number of known Applications
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// A list of installed applications, which are application-compliant Kubernetes "operators"
     pub applications: Vec<ApplicationSummary>,
 }
 
 /// The `DatasetDetail` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct DatasetDetail {
     /// The number of datasets
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// The Dataset ID
     pub dataset_id: String,
     /// The list of editors
@@ -326,16 +374,19 @@ pub struct DatasetDetail {
 }
 
 /// The `DatasetDigestGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct DatasetDigestGetResponse {
     /// The Dataset matching the digest
     pub dataset_id: String,
     /// The Dataset version
-    pub dataset_version: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub dataset_version: i64,
 }
 
 /// The `DatasetMetaGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct DatasetMetaGetResponse {
     /// The Metadata title
     pub dataset_name: String,
@@ -361,25 +412,28 @@ pub struct DatasetMetaGetResponse {
 }
 
 /// The `DatasetPutPostResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct DatasetPutPostResponse {
     /// The dataset identity (not its name). Assigned automatically when uploaded
     pub dataset_id: String,
     /// The dataset identity version. Assigned automatically when uploaded
-    pub dataset_version: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub dataset_version: i64,
     /// The dataset task identity. The task assigned to process the dataset
     pub task_id: String,
 }
 
 /// The `DatasetSchemaGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct DatasetSchemaGetResponse {
     /// The Metadata title
     pub title: String,
     /// The Metadata description
     pub description: String,
     /// The Metadata type (an object)
-    pub r#type: DatasetSchemaGetResponseType,
+    pub r#type: SchemaObjectType,
     /// Required properties
     pub required: Vec<String>,
     /// Every other member of the object (the type allows any).
@@ -388,67 +442,13 @@ pub struct DatasetSchemaGetResponse {
 }
 
 /// The Metadata type (an object)
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum DatasetSchemaGetResponseType {
-    /// `object`
-    Object,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl DatasetSchemaGetResponseType {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            DatasetSchemaGetResponseType::Object => "object",
-            DatasetSchemaGetResponseType::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for DatasetSchemaGetResponseType {
-    fn from(s: &str) -> DatasetSchemaGetResponseType {
-        match s {
-            "object" => DatasetSchemaGetResponseType::Object,
-            other => DatasetSchemaGetResponseType::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for DatasetSchemaGetResponseType {
-    fn from(s: String) -> DatasetSchemaGetResponseType {
-        match DatasetSchemaGetResponseType::from(s.as_str()) {
-            DatasetSchemaGetResponseType::Other(_) => DatasetSchemaGetResponseType::Other(s),
-            known => known,
-        }
-    }
-}
-
-impl From<DatasetSchemaGetResponseType> for String {
-    fn from(value: DatasetSchemaGetResponseType) -> String {
-        match value {
-            DatasetSchemaGetResponseType::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for DatasetSchemaGetResponseType {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for DatasetSchemaGetResponseType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`SchemaObjectType`], as is `TypeSummaryFormatterOptionsType`.
+pub type DatasetSchemaGetResponseType = SchemaObjectType;
 
 /// The `DatasetSummary` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct DatasetSummary {
     /// The Dataset ID
     pub dataset_id: String,
@@ -459,7 +459,8 @@ pub struct DatasetSummary {
 }
 
 /// The `DatasetVersionDetail` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct DatasetVersionDetail {
     /// The owner of the Dataset version
     pub owner: String,
@@ -479,12 +480,13 @@ pub struct DatasetVersionDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format_extra_variables: Option<String>,
     /// The version of the dataset
-    pub version: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub version: i64,
     /// The name of the Pod handling the creation of the Dataset
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_pod_name: Option<String>,
     /// The processing stage. When loading a Dataset it typically passes through `COPYING`, `FORMATTING` and `LOADING` stages before reaching `DONE` (or `FAILED`). A Dataset can be used (and deleted) as long as it's passed the `FORMATTING` stage
-    pub processing_stage: DatasetVersionDetailProcessingStage,
+    pub processing_stage: ProcessingStage,
     /// If this is a Deleted dataset this is the date and time the dataset was deleted (an ISO-8601 formatted string in UTC)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<String>,
@@ -495,100 +497,32 @@ pub struct DatasetVersionDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<DatasetVersionDetailLabels>,
     /// The size, in bytes, of the formatted Dataset
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub size: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub size: Option<i64>,
     /// The code obtained from the Account Server
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authorisation_code: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorisation_code: Option<i64>,
 }
 
 /// The dictionary of label/value pairs
 pub type DatasetVersionDetailLabels = serde_json::Map<String, serde_json::Value>;
 
 /// The processing stage. When loading a Dataset it typically passes through `COPYING`, `FORMATTING` and `LOADING` stages before reaching `DONE` (or `FAILED`). A Dataset can be used (and deleted) as long as it's passed the `FORMATTING` stage
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum DatasetVersionDetailProcessingStage {
-    /// `COPYING`
-    Copying,
-    /// `FAILED`
-    Failed,
-    /// `FORMATTING`
-    Formatting,
-    /// `LOADING`
-    Loading,
-    /// `DELETING`
-    Deleting,
-    /// `DONE`
-    Done,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl DatasetVersionDetailProcessingStage {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            DatasetVersionDetailProcessingStage::Copying => "COPYING",
-            DatasetVersionDetailProcessingStage::Failed => "FAILED",
-            DatasetVersionDetailProcessingStage::Formatting => "FORMATTING",
-            DatasetVersionDetailProcessingStage::Loading => "LOADING",
-            DatasetVersionDetailProcessingStage::Deleting => "DELETING",
-            DatasetVersionDetailProcessingStage::Done => "DONE",
-            DatasetVersionDetailProcessingStage::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for DatasetVersionDetailProcessingStage {
-    fn from(s: &str) -> DatasetVersionDetailProcessingStage {
-        match s {
-            "COPYING" => DatasetVersionDetailProcessingStage::Copying,
-            "FAILED" => DatasetVersionDetailProcessingStage::Failed,
-            "FORMATTING" => DatasetVersionDetailProcessingStage::Formatting,
-            "LOADING" => DatasetVersionDetailProcessingStage::Loading,
-            "DELETING" => DatasetVersionDetailProcessingStage::Deleting,
-            "DONE" => DatasetVersionDetailProcessingStage::Done,
-            other => DatasetVersionDetailProcessingStage::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for DatasetVersionDetailProcessingStage {
-    fn from(s: String) -> DatasetVersionDetailProcessingStage {
-        match DatasetVersionDetailProcessingStage::from(s.as_str()) {
-            DatasetVersionDetailProcessingStage::Other(_) => {
-                DatasetVersionDetailProcessingStage::Other(s)
-            }
-            known => known,
-        }
-    }
-}
-
-impl From<DatasetVersionDetailProcessingStage> for String {
-    fn from(value: DatasetVersionDetailProcessingStage) -> String {
-        match value {
-            DatasetVersionDetailProcessingStage::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for DatasetVersionDetailProcessingStage {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for DatasetVersionDetailProcessingStage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`ProcessingStage`], as are `DatasetVersionSummaryProcessingStage`, `ProjectFileDetailProcessingStage` and `TaskSummaryProcessingStage`.
+pub type DatasetVersionDetailProcessingStage = ProcessingStage;
 
 /// The `DatasetVersionProjectFile` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct DatasetVersionProjectFile {
     /// `project_name` (the specification gives no description).
     pub project_name: String,
@@ -599,7 +533,8 @@ pub struct DatasetVersionProjectFile {
 }
 
 /// The `DatasetVersionSummary` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct DatasetVersionSummary {
     /// The owner of the Dataset version
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -618,12 +553,13 @@ pub struct DatasetVersionSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format_extra_variables: Option<String>,
     /// The version of the dataset
-    pub version: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub version: i64,
     /// The name of the Pod handling the creation of the Dataset
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_pod_name: Option<String>,
     /// The processing stage. When loading a Dataset it typically passes through `COPYING`, `FORMATTING` and `LOADING` stages before reaching `DONE` (or `FAILED`). A Dataset can be used (and deleted) as long as it's passed the `FORMATTING` stage
-    pub processing_stage: DatasetVersionSummaryProcessingStage,
+    pub processing_stage: ProcessingStage,
     /// If this is a Deleted dataset this is the date and time the dataset was deleted (an ISO-8601 formatted string in UTC)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<String>,
@@ -634,119 +570,55 @@ pub struct DatasetVersionSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<DatasetVersionSummaryLabels>,
     /// The size, in bytes, of the formatted Dataset
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub size: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub size: Option<i64>,
     /// The code obtained from the Account Server
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authorisation_code: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorisation_code: Option<i64>,
 }
 
 /// The dictionary of label/value pairs
 pub type DatasetVersionSummaryLabels = serde_json::Map<String, serde_json::Value>;
 
 /// The processing stage. When loading a Dataset it typically passes through `COPYING`, `FORMATTING` and `LOADING` stages before reaching `DONE` (or `FAILED`). A Dataset can be used (and deleted) as long as it's passed the `FORMATTING` stage
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum DatasetVersionSummaryProcessingStage {
-    /// `COPYING`
-    Copying,
-    /// `FAILED`
-    Failed,
-    /// `FORMATTING`
-    Formatting,
-    /// `LOADING`
-    Loading,
-    /// `DELETING`
-    Deleting,
-    /// `DONE`
-    Done,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl DatasetVersionSummaryProcessingStage {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            DatasetVersionSummaryProcessingStage::Copying => "COPYING",
-            DatasetVersionSummaryProcessingStage::Failed => "FAILED",
-            DatasetVersionSummaryProcessingStage::Formatting => "FORMATTING",
-            DatasetVersionSummaryProcessingStage::Loading => "LOADING",
-            DatasetVersionSummaryProcessingStage::Deleting => "DELETING",
-            DatasetVersionSummaryProcessingStage::Done => "DONE",
-            DatasetVersionSummaryProcessingStage::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for DatasetVersionSummaryProcessingStage {
-    fn from(s: &str) -> DatasetVersionSummaryProcessingStage {
-        match s {
-            "COPYING" => DatasetVersionSummaryProcessingStage::Copying,
-            "FAILED" => DatasetVersionSummaryProcessingStage::Failed,
-            "FORMATTING" => DatasetVersionSummaryProcessingStage::Formatting,
-            "LOADING" => DatasetVersionSummaryProcessingStage::Loading,
-            "DELETING" => DatasetVersionSummaryProcessingStage::Deleting,
-            "DONE" => DatasetVersionSummaryProcessingStage::Done,
-            other => DatasetVersionSummaryProcessingStage::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for DatasetVersionSummaryProcessingStage {
-    fn from(s: String) -> DatasetVersionSummaryProcessingStage {
-        match DatasetVersionSummaryProcessingStage::from(s.as_str()) {
-            DatasetVersionSummaryProcessingStage::Other(_) => {
-                DatasetVersionSummaryProcessingStage::Other(s)
-            }
-            known => known,
-        }
-    }
-}
-
-impl From<DatasetVersionSummaryProcessingStage> for String {
-    fn from(value: DatasetVersionSummaryProcessingStage) -> String {
-        match value {
-            DatasetVersionSummaryProcessingStage::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for DatasetVersionSummaryProcessingStage {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for DatasetVersionSummaryProcessingStage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`ProcessingStage`], as are `DatasetVersionDetailProcessingStage`, `ProjectFileDetailProcessingStage` and `TaskSummaryProcessingStage`.
+pub type DatasetVersionSummaryProcessingStage = ProcessingStage;
 
 /// The `DatasetsGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct DatasetsGetResponse {
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// `datasets` (the specification gives no description).
     pub datasets: Vec<DatasetSummary>,
 }
 
 /// The `DmError` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct DmError {
     /// Brief error text that can be presented to the user
     pub error: String,
 }
 
 /// The `ExchangeRateDetail` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ExchangeRateDetail {
     /// `id` (the specification gives no description).
-    pub id: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub id: i64,
     /// `rate` (the specification gives no description).
     pub rate: String,
     /// `created` (the specification gives no description).
@@ -759,14 +631,19 @@ pub struct ExchangeRateDetail {
 }
 
 /// The `FilePathFile` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct FilePathFile {
     /// The file's Dataset ID (if the file belongs to a Dataset)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dataset_id: Option<String>,
     /// The file's Dataset version (if the file belongs to a Dataset)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dataset_version: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dataset_version: Option<i64>,
     /// The file name
     pub file_name: String,
     /// The ID of the file (if the file belongs to a Dataset)
@@ -781,14 +658,19 @@ pub struct FilePathFile {
     /// The file's owner
     pub owner: String,
     /// The code obtained from the Account Server
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authorisation_code: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorisation_code: Option<i64>,
     /// `stat` (the specification gives no description).
     pub stat: FileStat,
 }
 
 /// The `FilePostResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct FilePostResponse {
     /// The Project File identity, assigned automatically when a Dataset is added to a Project
     pub file_id: String,
@@ -801,19 +683,23 @@ pub struct FilePostResponse {
 }
 
 /// The `FileStat` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct FileStat {
     /// The size of the file in bytes
-    pub size: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub size: i64,
     /// The date and time (UTC) of the last modification
     pub modified: String,
 }
 
 /// The `FilesGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct FilesGetResponse {
     /// The number of files in the Project path
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// The project
     pub project_id: String,
     /// The project path
@@ -825,10 +711,12 @@ pub struct FilesGetResponse {
 }
 
 /// The `GetAllExchangeRatesResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct GetAllExchangeRatesResponse {
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// `only_undefined` (the specification gives no description).
     pub only_undefined: bool,
     /// `exchange_rates` (the specification gives no description).
@@ -836,28 +724,33 @@ pub struct GetAllExchangeRatesResponse {
 }
 
 /// The `GetExchangeRatesResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct GetExchangeRatesResponse {
     /// `id` (the specification gives no description).
     pub id: GetExchangeRatesResponseId,
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// `exchange_rates` (the specification gives no description).
     pub exchange_rates: Vec<ExchangeRateDetail>,
 }
 
 /// One of several shapes, as the Data Manager API allows.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum GetExchangeRatesResponseId {
     /// A `Number`.
-    Number(f64),
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    Number(i64),
     /// A `String`.
     String(String),
 }
 
 /// The `InputHandlerDetail` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct InputHandlerDetail {
     /// The input type this handler handles
     pub input_type: String,
@@ -866,16 +759,88 @@ pub struct InputHandlerDetail {
 }
 
 /// The `InputHandlerGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct InputHandlerGetResponse {
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// `input_handlers` (the specification gives no description).
     pub input_handlers: Vec<InputHandlerDetail>,
 }
 
+/// The type of Application of an instance, which can be a `JOB` or an `APPLICATION`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
+#[non_exhaustive]
+pub enum InstanceApplicationType {
+    /// `APPLICATION`
+    Application,
+    /// `JOB`
+    Job,
+    /// A value this version of the crate does not know (a newer server's), kept as sent.
+    /// Compare it through
+    /// [`InstanceApplicationType::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
+}
+
+impl InstanceApplicationType {
+    /// The value as the API writes it.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            InstanceApplicationType::Application => "APPLICATION",
+            InstanceApplicationType::Job => "JOB",
+            InstanceApplicationType::Unknown(v) => v.as_str(),
+        }
+    }
+}
+
+impl From<&str> for InstanceApplicationType {
+    fn from(s: &str) -> InstanceApplicationType {
+        match s {
+            "APPLICATION" => InstanceApplicationType::Application,
+            "JOB" => InstanceApplicationType::Job,
+            other => InstanceApplicationType::Unknown(UnknownValue::new(other.to_string())),
+        }
+    }
+}
+
+impl From<String> for InstanceApplicationType {
+    fn from(s: String) -> InstanceApplicationType {
+        match InstanceApplicationType::from(s.as_str()) {
+            InstanceApplicationType::Unknown(_) => {
+                InstanceApplicationType::Unknown(UnknownValue::new(s))
+            }
+            known => known,
+        }
+    }
+}
+
+impl From<InstanceApplicationType> for String {
+    fn from(value: InstanceApplicationType) -> String {
+        match value {
+            InstanceApplicationType::Unknown(v) => v.into_string(),
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for InstanceApplicationType {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for InstanceApplicationType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The `InstanceDryRunPostResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct InstanceDryRunPostResponse {
     /// A token that can be used to access data in the project without further authentication. The token expires automatically or if the user revokes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -886,7 +851,8 @@ pub struct InstanceDryRunPostResponse {
 }
 
 /// The `InstanceGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct InstanceGetResponse {
     /// The Project the Instance is running in
     pub project_id: String,
@@ -895,7 +861,7 @@ pub struct InstanceGetResponse {
     /// True if the instance is archived (protected from automatic deletion)
     pub archived: bool,
     /// The type of Application, which can be a `job` or an `application`
-    pub application_type: InstanceGetResponseApplicationType,
+    pub application_type: InstanceApplicationType,
     /// The application ID
     pub application_id: String,
     /// The application version
@@ -904,8 +870,12 @@ pub struct InstanceGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_specification: Option<String>,
     /// The code obtained from the Account Server
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authorisation_code: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorisation_code: Option<i64>,
     /// The application owner, the person who launched the application and is the only user than can stop it.
     pub owner: String,
     /// The date and time the instance was started, an ISO-8601 format string.
@@ -920,7 +890,7 @@ pub struct InstanceGetResponse {
     pub run_time: String,
     /// The phase of the application. This is a string, one of a limited number of values that are defined internally within the Data Manager.
     /// The initial phase, indicating that the Instance is preparing to run, is `PENDING`. The instance is running when the phase is `RUNNING`. `COMPLETED` indicates the Instance has finished successfully and `FAILED` when it's finished but unsuccessfully.
-    pub phase: InstanceGetResponsePhase,
+    pub phase: InstancePhase,
     /// The application endpoint
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
@@ -934,14 +904,18 @@ pub struct InstanceGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_name: Option<String>,
     /// The Job definition's unique ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub job_id: Option<i64>,
     /// If the instance relates to a job, this will be the job's name, as defined in the original collection's job definition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_version: Option<String>,
     /// The Job container image type. Typically a single-container 'SIMPLE' (where only one container runs) or a workflow where multiple container images can be spawned (like `NEXTFLOW`)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub job_image_type: Option<InstanceGetResponseJobImageType>,
+    pub job_image_type: Option<JobImageType>,
     /// A set of instance-relative output files (or directories) defined at the time of launch. These are used by step instances and can be used by jobs too.
     pub outputs: InstanceGetResponseOutputs,
     /// The JSON string representation of the JobDefinition's outputs
@@ -967,8 +941,12 @@ pub struct InstanceGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collateral_cpu_hours: Option<String>,
     /// Where available, the number of collateral Pods spawned by the instance, typically used by Job instances. Collateral Pods are all the pods created by the Job that are in addition to the main (controlling) Pod. For `NEXTFLOW` jobs this is a count of the number of Task pods spawned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub collateral_pod_count: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub collateral_pod_count: Option<i64>,
     /// An optional error message, used to report underlying problems.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
@@ -981,143 +959,30 @@ pub struct InstanceGetResponse {
 }
 
 /// The type of Application, which can be a `job` or an `application`
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum InstanceGetResponseApplicationType {
-    /// `APPLICATION`
-    Application,
-    /// `JOB`
-    Job,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl InstanceGetResponseApplicationType {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            InstanceGetResponseApplicationType::Application => "APPLICATION",
-            InstanceGetResponseApplicationType::Job => "JOB",
-            InstanceGetResponseApplicationType::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for InstanceGetResponseApplicationType {
-    fn from(s: &str) -> InstanceGetResponseApplicationType {
-        match s {
-            "APPLICATION" => InstanceGetResponseApplicationType::Application,
-            "JOB" => InstanceGetResponseApplicationType::Job,
-            other => InstanceGetResponseApplicationType::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for InstanceGetResponseApplicationType {
-    fn from(s: String) -> InstanceGetResponseApplicationType {
-        match InstanceGetResponseApplicationType::from(s.as_str()) {
-            InstanceGetResponseApplicationType::Other(_) => {
-                InstanceGetResponseApplicationType::Other(s)
-            }
-            known => known,
-        }
-    }
-}
-
-impl From<InstanceGetResponseApplicationType> for String {
-    fn from(value: InstanceGetResponseApplicationType) -> String {
-        match value {
-            InstanceGetResponseApplicationType::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for InstanceGetResponseApplicationType {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for InstanceGetResponseApplicationType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`InstanceApplicationType`], as is `InstanceSummaryApplicationType`.
+pub type InstanceGetResponseApplicationType = InstanceApplicationType;
 
 /// The Job container image type. Typically a single-container 'SIMPLE' (where only one container runs) or a workflow where multiple container images can be spawned (like `NEXTFLOW`)
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum InstanceGetResponseJobImageType {
-    /// `SIMPLE`
-    Simple,
-    /// `NEXTFLOW`
-    Nextflow,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl InstanceGetResponseJobImageType {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            InstanceGetResponseJobImageType::Simple => "SIMPLE",
-            InstanceGetResponseJobImageType::Nextflow => "NEXTFLOW",
-            InstanceGetResponseJobImageType::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for InstanceGetResponseJobImageType {
-    fn from(s: &str) -> InstanceGetResponseJobImageType {
-        match s {
-            "SIMPLE" => InstanceGetResponseJobImageType::Simple,
-            "NEXTFLOW" => InstanceGetResponseJobImageType::Nextflow,
-            other => InstanceGetResponseJobImageType::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for InstanceGetResponseJobImageType {
-    fn from(s: String) -> InstanceGetResponseJobImageType {
-        match InstanceGetResponseJobImageType::from(s.as_str()) {
-            InstanceGetResponseJobImageType::Other(_) => InstanceGetResponseJobImageType::Other(s),
-            known => known,
-        }
-    }
-}
-
-impl From<InstanceGetResponseJobImageType> for String {
-    fn from(value: InstanceGetResponseJobImageType) -> String {
-        match value {
-            InstanceGetResponseJobImageType::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for InstanceGetResponseJobImageType {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for InstanceGetResponseJobImageType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`JobImageType`], as are `InstanceSummaryJobImageType`, `JobGetResponseImageType` and `JobSummaryImageType`.
+pub type InstanceGetResponseJobImageType = JobImageType;
 
 /// A set of instance-relative output files (or directories) defined at the time of launch. These are used by step instances and can be used by jobs too.
 pub type InstanceGetResponseOutputs = serde_json::Map<String, serde_json::Value>;
 
 /// The phase of the application. This is a string, one of a limited number of values that are defined internally within the Data Manager.
 /// The initial phase, indicating that the Instance is preparing to run, is `PENDING`. The instance is running when the phase is `RUNNING`. `COMPLETED` indicates the Instance has finished successfully and `FAILED` when it's finished but unsuccessfully.
+///
+/// An official name of [`InstancePhase`], as is `InstanceSummaryPhase`.
+pub type InstanceGetResponsePhase = InstancePhase;
+
+/// The phase of an instance. This is a string, one of a limited number of values that are defined internally within the Data Manager.
+/// The initial phase, indicating that the Instance is preparing to run, is `PENDING`. The instance is running when the phase is `RUNNING`. `COMPLETED` indicates the Instance has finished successfully and `FAILED` when it's finished but unsuccessfully.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
 #[serde(from = "String", into = "String")]
-pub enum InstanceGetResponsePhase {
+#[non_exhaustive]
+pub enum InstancePhase {
     /// `COMPLETED`
     Completed,
     /// `CRASH_LOOP_BACKOFF`
@@ -1132,78 +997,81 @@ pub enum InstanceGetResponsePhase {
     Running,
     /// `SUCCEEDED`
     Succeeded,
-    /// `UNKNOWN`
-    Unknown,
+    /// `UNKNOWN` (the API's own value; [`InstancePhase::Unknown`] holds values this crate does not know)
+    UnknownValue,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
+    /// Compare it through
+    /// [`InstancePhase::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
 }
 
-impl InstanceGetResponsePhase {
+impl InstancePhase {
     /// The value as the API writes it.
     #[must_use]
     pub fn as_str(&self) -> &str {
         match self {
-            InstanceGetResponsePhase::Completed => "COMPLETED",
-            InstanceGetResponsePhase::CrashLoopBackoff => "CRASH_LOOP_BACKOFF",
-            InstanceGetResponsePhase::Failed => "FAILED",
-            InstanceGetResponsePhase::ImagePullBackoff => "IMAGE_PULL_BACKOFF",
-            InstanceGetResponsePhase::Pending => "PENDING",
-            InstanceGetResponsePhase::Running => "RUNNING",
-            InstanceGetResponsePhase::Succeeded => "SUCCEEDED",
-            InstanceGetResponsePhase::Unknown => "UNKNOWN",
-            InstanceGetResponsePhase::Other(s) => s,
+            InstancePhase::Completed => "COMPLETED",
+            InstancePhase::CrashLoopBackoff => "CRASH_LOOP_BACKOFF",
+            InstancePhase::Failed => "FAILED",
+            InstancePhase::ImagePullBackoff => "IMAGE_PULL_BACKOFF",
+            InstancePhase::Pending => "PENDING",
+            InstancePhase::Running => "RUNNING",
+            InstancePhase::Succeeded => "SUCCEEDED",
+            InstancePhase::UnknownValue => "UNKNOWN",
+            InstancePhase::Unknown(v) => v.as_str(),
         }
     }
 }
 
-impl From<&str> for InstanceGetResponsePhase {
-    fn from(s: &str) -> InstanceGetResponsePhase {
+impl From<&str> for InstancePhase {
+    fn from(s: &str) -> InstancePhase {
         match s {
-            "COMPLETED" => InstanceGetResponsePhase::Completed,
-            "CRASH_LOOP_BACKOFF" => InstanceGetResponsePhase::CrashLoopBackoff,
-            "FAILED" => InstanceGetResponsePhase::Failed,
-            "IMAGE_PULL_BACKOFF" => InstanceGetResponsePhase::ImagePullBackoff,
-            "PENDING" => InstanceGetResponsePhase::Pending,
-            "RUNNING" => InstanceGetResponsePhase::Running,
-            "SUCCEEDED" => InstanceGetResponsePhase::Succeeded,
-            "UNKNOWN" => InstanceGetResponsePhase::Unknown,
-            other => InstanceGetResponsePhase::Other(other.to_string()),
+            "COMPLETED" => InstancePhase::Completed,
+            "CRASH_LOOP_BACKOFF" => InstancePhase::CrashLoopBackoff,
+            "FAILED" => InstancePhase::Failed,
+            "IMAGE_PULL_BACKOFF" => InstancePhase::ImagePullBackoff,
+            "PENDING" => InstancePhase::Pending,
+            "RUNNING" => InstancePhase::Running,
+            "SUCCEEDED" => InstancePhase::Succeeded,
+            "UNKNOWN" => InstancePhase::UnknownValue,
+            other => InstancePhase::Unknown(UnknownValue::new(other.to_string())),
         }
     }
 }
 
-impl From<String> for InstanceGetResponsePhase {
-    fn from(s: String) -> InstanceGetResponsePhase {
-        match InstanceGetResponsePhase::from(s.as_str()) {
-            InstanceGetResponsePhase::Other(_) => InstanceGetResponsePhase::Other(s),
+impl From<String> for InstancePhase {
+    fn from(s: String) -> InstancePhase {
+        match InstancePhase::from(s.as_str()) {
+            InstancePhase::Unknown(_) => InstancePhase::Unknown(UnknownValue::new(s)),
             known => known,
         }
     }
 }
 
-impl From<InstanceGetResponsePhase> for String {
-    fn from(value: InstanceGetResponsePhase) -> String {
+impl From<InstancePhase> for String {
+    fn from(value: InstancePhase) -> String {
         match value {
-            InstanceGetResponsePhase::Other(s) => s,
+            InstancePhase::Unknown(v) => v.into_string(),
             known => known.as_str().to_string(),
         }
     }
 }
 
-impl AsRef<str> for InstanceGetResponsePhase {
+impl AsRef<str> for InstancePhase {
     fn as_ref(&self) -> &str {
         self.as_str()
     }
 }
 
-impl fmt::Display for InstanceGetResponsePhase {
+impl fmt::Display for InstancePhase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 /// The `InstancePostResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct InstancePostResponse {
     /// The application instance identity (not its name). Assigned automatically when created
     pub instance_id: String,
@@ -1218,7 +1086,8 @@ pub struct InstancePostResponse {
 }
 
 /// The `InstanceSummary` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct InstanceSummary {
     /// The application instance ID
     pub id: String,
@@ -1232,13 +1101,17 @@ pub struct InstanceSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_specification: Option<String>,
     /// The type of Application, which can be a `job` or an `application`
-    pub application_type: InstanceSummaryApplicationType,
+    pub application_type: InstanceApplicationType,
     /// The code obtained from the Account Server
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authorisation_code: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorisation_code: Option<i64>,
     /// The phase of the application. This is a string, one of a limited number of values that are defined internally within the Data Manager.
     /// The initial phase, indicating that the Instance is preparing to run, is `PENDING`. The instance is running when the phase is `RUNNING`. `COMPLETED` indicates the Instance has finished successfully and `FAILED` when it's finished but unsuccessfully.
-    pub phase: InstanceSummaryPhase,
+    pub phase: InstancePhase,
     /// The data and time (UTC) the instance was launched
     pub launched: String,
     /// The data and time (UTC) the instance started running
@@ -1268,14 +1141,18 @@ pub struct InstanceSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_name: Option<String>,
     /// The Job definition's unique ID
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub job_id: Option<i64>,
     /// If the instance relates to a job, this will be the job's name, as defined in the original collection's job definition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_version: Option<String>,
     /// The Job container image type. Typically a single-container `SIMPLE`` (where only one container runs) or a workflow where multiple container images can be spawned (like `NEXTFLOW`)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub job_image_type: Option<InstanceSummaryJobImageType>,
+    pub job_image_type: Option<JobImageType>,
     /// A set of instance-relative output files (or directories) defined at the time of launch. These are used by step instances and can be used by jobs too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outputs: Option<InstanceSummaryOutputs>,
@@ -1294,227 +1171,27 @@ pub struct InstanceSummary {
 }
 
 /// The type of Application, which can be a `job` or an `application`
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum InstanceSummaryApplicationType {
-    /// `APPLICATION`
-    Application,
-    /// `JOB`
-    Job,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl InstanceSummaryApplicationType {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            InstanceSummaryApplicationType::Application => "APPLICATION",
-            InstanceSummaryApplicationType::Job => "JOB",
-            InstanceSummaryApplicationType::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for InstanceSummaryApplicationType {
-    fn from(s: &str) -> InstanceSummaryApplicationType {
-        match s {
-            "APPLICATION" => InstanceSummaryApplicationType::Application,
-            "JOB" => InstanceSummaryApplicationType::Job,
-            other => InstanceSummaryApplicationType::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for InstanceSummaryApplicationType {
-    fn from(s: String) -> InstanceSummaryApplicationType {
-        match InstanceSummaryApplicationType::from(s.as_str()) {
-            InstanceSummaryApplicationType::Other(_) => InstanceSummaryApplicationType::Other(s),
-            known => known,
-        }
-    }
-}
-
-impl From<InstanceSummaryApplicationType> for String {
-    fn from(value: InstanceSummaryApplicationType) -> String {
-        match value {
-            InstanceSummaryApplicationType::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for InstanceSummaryApplicationType {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for InstanceSummaryApplicationType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`InstanceApplicationType`], as is `InstanceGetResponseApplicationType`.
+pub type InstanceSummaryApplicationType = InstanceApplicationType;
 
 /// The Job container image type. Typically a single-container `SIMPLE`` (where only one container runs) or a workflow where multiple container images can be spawned (like `NEXTFLOW`)
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum InstanceSummaryJobImageType {
-    /// `SIMPLE`
-    Simple,
-    /// `NEXTFLOW`
-    Nextflow,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl InstanceSummaryJobImageType {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            InstanceSummaryJobImageType::Simple => "SIMPLE",
-            InstanceSummaryJobImageType::Nextflow => "NEXTFLOW",
-            InstanceSummaryJobImageType::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for InstanceSummaryJobImageType {
-    fn from(s: &str) -> InstanceSummaryJobImageType {
-        match s {
-            "SIMPLE" => InstanceSummaryJobImageType::Simple,
-            "NEXTFLOW" => InstanceSummaryJobImageType::Nextflow,
-            other => InstanceSummaryJobImageType::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for InstanceSummaryJobImageType {
-    fn from(s: String) -> InstanceSummaryJobImageType {
-        match InstanceSummaryJobImageType::from(s.as_str()) {
-            InstanceSummaryJobImageType::Other(_) => InstanceSummaryJobImageType::Other(s),
-            known => known,
-        }
-    }
-}
-
-impl From<InstanceSummaryJobImageType> for String {
-    fn from(value: InstanceSummaryJobImageType) -> String {
-        match value {
-            InstanceSummaryJobImageType::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for InstanceSummaryJobImageType {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for InstanceSummaryJobImageType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`JobImageType`], as are `InstanceGetResponseJobImageType`, `JobGetResponseImageType` and `JobSummaryImageType`.
+pub type InstanceSummaryJobImageType = JobImageType;
 
 /// A set of instance-relative output files (or directories) defined at the time of launch. These are used by step instances and can be used by jobs too.
 pub type InstanceSummaryOutputs = serde_json::Map<String, serde_json::Value>;
 
 /// The phase of the application. This is a string, one of a limited number of values that are defined internally within the Data Manager.
 /// The initial phase, indicating that the Instance is preparing to run, is `PENDING`. The instance is running when the phase is `RUNNING`. `COMPLETED` indicates the Instance has finished successfully and `FAILED` when it's finished but unsuccessfully.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum InstanceSummaryPhase {
-    /// `COMPLETED`
-    Completed,
-    /// `CRASH_LOOP_BACKOFF`
-    CrashLoopBackoff,
-    /// `FAILED`
-    Failed,
-    /// `IMAGE_PULL_BACKOFF`
-    ImagePullBackoff,
-    /// `PENDING`
-    Pending,
-    /// `RUNNING`
-    Running,
-    /// `SUCCEEDED`
-    Succeeded,
-    /// `UNKNOWN`
-    Unknown,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl InstanceSummaryPhase {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            InstanceSummaryPhase::Completed => "COMPLETED",
-            InstanceSummaryPhase::CrashLoopBackoff => "CRASH_LOOP_BACKOFF",
-            InstanceSummaryPhase::Failed => "FAILED",
-            InstanceSummaryPhase::ImagePullBackoff => "IMAGE_PULL_BACKOFF",
-            InstanceSummaryPhase::Pending => "PENDING",
-            InstanceSummaryPhase::Running => "RUNNING",
-            InstanceSummaryPhase::Succeeded => "SUCCEEDED",
-            InstanceSummaryPhase::Unknown => "UNKNOWN",
-            InstanceSummaryPhase::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for InstanceSummaryPhase {
-    fn from(s: &str) -> InstanceSummaryPhase {
-        match s {
-            "COMPLETED" => InstanceSummaryPhase::Completed,
-            "CRASH_LOOP_BACKOFF" => InstanceSummaryPhase::CrashLoopBackoff,
-            "FAILED" => InstanceSummaryPhase::Failed,
-            "IMAGE_PULL_BACKOFF" => InstanceSummaryPhase::ImagePullBackoff,
-            "PENDING" => InstanceSummaryPhase::Pending,
-            "RUNNING" => InstanceSummaryPhase::Running,
-            "SUCCEEDED" => InstanceSummaryPhase::Succeeded,
-            "UNKNOWN" => InstanceSummaryPhase::Unknown,
-            other => InstanceSummaryPhase::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for InstanceSummaryPhase {
-    fn from(s: String) -> InstanceSummaryPhase {
-        match InstanceSummaryPhase::from(s.as_str()) {
-            InstanceSummaryPhase::Other(_) => InstanceSummaryPhase::Other(s),
-            known => known,
-        }
-    }
-}
-
-impl From<InstanceSummaryPhase> for String {
-    fn from(value: InstanceSummaryPhase) -> String {
-        match value {
-            InstanceSummaryPhase::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for InstanceSummaryPhase {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for InstanceSummaryPhase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`InstancePhase`], as is `InstanceGetResponsePhase`.
+pub type InstanceSummaryPhase = InstancePhase;
 
 /// The `InstanceTask` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct InstanceTask {
     /// `id` (the specification gives no description).
     pub id: String,
@@ -1525,13 +1202,16 @@ pub struct InstanceTask {
 /// A `InstanceTaskPurpose` value of the Data Manager API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum InstanceTaskPurpose {
     /// `CREATE`
     Create,
     /// `DELETE`
     Delete,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
+    /// Compare it through
+    /// [`InstanceTaskPurpose::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
 }
 
 impl InstanceTaskPurpose {
@@ -1541,7 +1221,7 @@ impl InstanceTaskPurpose {
         match self {
             InstanceTaskPurpose::Create => "CREATE",
             InstanceTaskPurpose::Delete => "DELETE",
-            InstanceTaskPurpose::Other(s) => s,
+            InstanceTaskPurpose::Unknown(v) => v.as_str(),
         }
     }
 }
@@ -1551,7 +1231,7 @@ impl From<&str> for InstanceTaskPurpose {
         match s {
             "CREATE" => InstanceTaskPurpose::Create,
             "DELETE" => InstanceTaskPurpose::Delete,
-            other => InstanceTaskPurpose::Other(other.to_string()),
+            other => InstanceTaskPurpose::Unknown(UnknownValue::new(other.to_string())),
         }
     }
 }
@@ -1559,7 +1239,7 @@ impl From<&str> for InstanceTaskPurpose {
 impl From<String> for InstanceTaskPurpose {
     fn from(s: String) -> InstanceTaskPurpose {
         match InstanceTaskPurpose::from(s.as_str()) {
-            InstanceTaskPurpose::Other(_) => InstanceTaskPurpose::Other(s),
+            InstanceTaskPurpose::Unknown(_) => InstanceTaskPurpose::Unknown(UnknownValue::new(s)),
             known => known,
         }
     }
@@ -1568,7 +1248,7 @@ impl From<String> for InstanceTaskPurpose {
 impl From<InstanceTaskPurpose> for String {
     fn from(value: InstanceTaskPurpose) -> String {
         match value {
-            InstanceTaskPurpose::Other(s) => s,
+            InstanceTaskPurpose::Unknown(v) => v.into_string(),
             known => known.as_str().to_string(),
         }
     }
@@ -1587,21 +1267,25 @@ impl fmt::Display for InstanceTaskPurpose {
 }
 
 /// The `InstancesGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct InstancesGetResponse {
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// `instances` (the specification gives no description).
     pub instances: Vec<InstanceSummary>,
 }
 
 /// The `InventoryDatasetDetail` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct InventoryDatasetDetail {
     /// `id` (the specification gives no description).
     pub id: String,
     /// `version` (the specification gives no description).
-    pub version: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub version: i64,
     /// `filename` (the specification gives no description).
     pub filename: String,
     /// `unit_id` (the specification gives no description).
@@ -1609,7 +1293,8 @@ pub struct InventoryDatasetDetail {
 }
 
 /// The `InventoryProjectDetail` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct InventoryProjectDetail {
     /// `id` (the specification gives no description).
     pub id: String,
@@ -1620,10 +1305,12 @@ pub struct InventoryProjectDetail {
 }
 
 /// The `InventoryUserDetail` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct InventoryUserDetail {
     /// `f_uid` (the specification gives no description).
-    pub f_uid: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub f_uid: i64,
     /// `first_seen` (the specification gives no description).
     pub first_seen: String,
     /// `last_seen_date` (the specification gives no description).
@@ -1639,7 +1326,8 @@ pub struct InventoryUserDetail {
 }
 
 /// The `InventoryUserDetailDatasets` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct InventoryUserDetailDatasets {
     /// `owner` (the specification gives no description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1650,7 +1338,8 @@ pub struct InventoryUserDetailDatasets {
 }
 
 /// The `InventoryUserDetailProjects` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct InventoryUserDetailProjects {
     /// `administrator` (the specification gives no description).
     pub administrator: Vec<InventoryProjectDetail>,
@@ -1661,7 +1350,8 @@ pub struct InventoryUserDetailProjects {
 }
 
 /// The `InventoryUserGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct InventoryUserGetResponse {
     /// `today` (the specification gives no description).
     pub today: String,
@@ -1670,10 +1360,12 @@ pub struct InventoryUserGetResponse {
 }
 
 /// The `JobExchangeRateSummary` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct JobExchangeRateSummary {
     /// `id` (the specification gives no description).
-    pub id: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub id: i64,
     /// `rate` (the specification gives no description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate: Option<String>,
@@ -1686,10 +1378,12 @@ pub struct JobExchangeRateSummary {
 }
 
 /// The `JobGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct JobGetResponse {
     /// The Job's unique ID
-    pub id: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub id: i64,
     /// `application` (the specification gives no description).
     pub application: ApplicationSummary,
     /// The Job collection
@@ -1713,7 +1407,7 @@ pub struct JobGetResponse {
     pub image_working_directory: Option<serde_json::Value>,
     /// The optional container image type. Typically a single-container `SIMPLE` (where only one container runs) or a workflow where multiple container images can be spawned (like `NEXTFLOW`)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image_type: Option<JobGetResponseImageType>,
+    pub image_type: Option<JobImageType>,
     /// The Job's descriptive name
     pub name: String,
     /// English description of the job
@@ -1757,74 +1451,84 @@ pub struct JobGetResponse {
 }
 
 /// The optional container image type. Typically a single-container `SIMPLE` (where only one container runs) or a workflow where multiple container images can be spawned (like `NEXTFLOW`)
+///
+/// An official name of [`JobImageType`], as are `InstanceGetResponseJobImageType`, `InstanceSummaryJobImageType` and `JobSummaryImageType`.
+pub type JobGetResponseImageType = JobImageType;
+
+/// The container image type of a Job. Typically a single-container `SIMPLE` (where only one container runs) or a workflow where multiple container images can be spawned (like `NEXTFLOW`).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
 #[serde(from = "String", into = "String")]
-pub enum JobGetResponseImageType {
+#[non_exhaustive]
+pub enum JobImageType {
     /// `SIMPLE`
     Simple,
     /// `NEXTFLOW`
     Nextflow,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
+    /// Compare it through
+    /// [`JobImageType::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
 }
 
-impl JobGetResponseImageType {
+impl JobImageType {
     /// The value as the API writes it.
     #[must_use]
     pub fn as_str(&self) -> &str {
         match self {
-            JobGetResponseImageType::Simple => "SIMPLE",
-            JobGetResponseImageType::Nextflow => "NEXTFLOW",
-            JobGetResponseImageType::Other(s) => s,
+            JobImageType::Simple => "SIMPLE",
+            JobImageType::Nextflow => "NEXTFLOW",
+            JobImageType::Unknown(v) => v.as_str(),
         }
     }
 }
 
-impl From<&str> for JobGetResponseImageType {
-    fn from(s: &str) -> JobGetResponseImageType {
+impl From<&str> for JobImageType {
+    fn from(s: &str) -> JobImageType {
         match s {
-            "SIMPLE" => JobGetResponseImageType::Simple,
-            "NEXTFLOW" => JobGetResponseImageType::Nextflow,
-            other => JobGetResponseImageType::Other(other.to_string()),
+            "SIMPLE" => JobImageType::Simple,
+            "NEXTFLOW" => JobImageType::Nextflow,
+            other => JobImageType::Unknown(UnknownValue::new(other.to_string())),
         }
     }
 }
 
-impl From<String> for JobGetResponseImageType {
-    fn from(s: String) -> JobGetResponseImageType {
-        match JobGetResponseImageType::from(s.as_str()) {
-            JobGetResponseImageType::Other(_) => JobGetResponseImageType::Other(s),
+impl From<String> for JobImageType {
+    fn from(s: String) -> JobImageType {
+        match JobImageType::from(s.as_str()) {
+            JobImageType::Unknown(_) => JobImageType::Unknown(UnknownValue::new(s)),
             known => known,
         }
     }
 }
 
-impl From<JobGetResponseImageType> for String {
-    fn from(value: JobGetResponseImageType) -> String {
+impl From<JobImageType> for String {
+    fn from(value: JobImageType) -> String {
         match value {
-            JobGetResponseImageType::Other(s) => s,
+            JobImageType::Unknown(v) => v.into_string(),
             known => known.as_str().to_string(),
         }
     }
 }
 
-impl AsRef<str> for JobGetResponseImageType {
+impl AsRef<str> for JobImageType {
     fn as_ref(&self) -> &str {
         self.as_str()
     }
 }
 
-impl fmt::Display for JobGetResponseImageType {
+impl fmt::Display for JobImageType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 /// The `JobManifestDetail` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct JobManifestDetail {
     /// The Job Manifest record ID
-    pub id: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub id: i64,
     /// `url` (the specification gives no description).
     pub url: String,
     /// `header` (the specification gives no description).
@@ -1839,11 +1543,19 @@ pub struct JobManifestDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator: Option<String>,
     /// The number of job definition files loaded during the most recent successful load
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub job_definition_files_loaded: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub job_definition_files_loaded: Option<i64>,
     /// The number of job definitions loaded during the most recent successful load
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub job_definitions_loaded: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub job_definitions_loaded: Option<i64>,
     /// The Date (and time) the manifest was last loaded successfully
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_successful_load_time: Option<String>,
@@ -1855,14 +1567,16 @@ pub struct JobManifestDetail {
 }
 
 /// The `JobOrderDetail` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct JobOrderDetail {
     /// `options` (the specification gives no description).
     pub options: Vec<String>,
 }
 
 /// The `JobReplacement` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct JobReplacement {
     /// `collection` (the specification gives no description).
     pub collection: String,
@@ -1874,10 +1588,12 @@ pub struct JobReplacement {
 pub type JobReplacements = Vec<JobReplacement>;
 
 /// The `JobSummary` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct JobSummary {
     /// The Job's unique ID
-    pub id: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub id: i64,
     /// The Job namespace
     pub collection: String,
     /// The Job name, unique within a given namespace
@@ -1885,7 +1601,7 @@ pub struct JobSummary {
     /// The Job version
     pub version: String,
     /// The optional container image type. Typically a single-container `SIMPLE` (where only one container runs) or a workflow where multiple container images can be spawned (like `NEXTFLOW`)
-    pub image_type: JobSummaryImageType,
+    pub image_type: JobImageType,
     /// The Job's category
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
@@ -1924,71 +1640,13 @@ pub struct JobSummary {
 }
 
 /// The optional container image type. Typically a single-container `SIMPLE` (where only one container runs) or a workflow where multiple container images can be spawned (like `NEXTFLOW`)
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum JobSummaryImageType {
-    /// `SIMPLE`
-    Simple,
-    /// `NEXTFLOW`
-    Nextflow,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl JobSummaryImageType {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            JobSummaryImageType::Simple => "SIMPLE",
-            JobSummaryImageType::Nextflow => "NEXTFLOW",
-            JobSummaryImageType::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for JobSummaryImageType {
-    fn from(s: &str) -> JobSummaryImageType {
-        match s {
-            "SIMPLE" => JobSummaryImageType::Simple,
-            "NEXTFLOW" => JobSummaryImageType::Nextflow,
-            other => JobSummaryImageType::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for JobSummaryImageType {
-    fn from(s: String) -> JobSummaryImageType {
-        match JobSummaryImageType::from(s.as_str()) {
-            JobSummaryImageType::Other(_) => JobSummaryImageType::Other(s),
-            known => known,
-        }
-    }
-}
-
-impl From<JobSummaryImageType> for String {
-    fn from(value: JobSummaryImageType) -> String {
-        match value {
-            JobSummaryImageType::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for JobSummaryImageType {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for JobSummaryImageType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`JobImageType`], as are `InstanceGetResponseJobImageType`, `InstanceSummaryJobImageType` and `JobGetResponseImageType`.
+pub type JobSummaryImageType = JobImageType;
 
 /// The `JobVariables` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct JobVariables {
     /// `order` (the specification gives no description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2014,23 +1672,110 @@ pub type JobVariablesOptions = serde_json::Map<String, serde_json::Value>;
 pub type JobVariablesOutputs = serde_json::Map<String, serde_json::Value>;
 
 /// The `JobsGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct JobsGetResponse {
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// `jobs` (the specification gives no description).
     pub jobs: Vec<JobSummary>,
 }
 
 /// The `ModeGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ModeGetResponse {
     /// The Data Manager mode. The mode determines what features are available through the API. There are two modes, DEVELOPMENT, and PRODUCTION. In DEVELOPMENT mode some destructive operation are permitted (for example the removal of Job Definitions)
     pub mode: String,
 }
 
+/// The processing stage of a file, dataset version or task. When loading a Dataset it typically passes through `COPYING`, `FORMATTING` and `LOADING` stages before reaching `DONE` (or `FAILED`). A Dataset can be used (and deleted) as long as it's passed the `FORMATTING` stage.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
+#[non_exhaustive]
+pub enum ProcessingStage {
+    /// `COPYING`
+    Copying,
+    /// `FAILED`
+    Failed,
+    /// `FORMATTING`
+    Formatting,
+    /// `LOADING`
+    Loading,
+    /// `DELETING`
+    Deleting,
+    /// `DONE`
+    Done,
+    /// A value this version of the crate does not know (a newer server's), kept as sent.
+    /// Compare it through
+    /// [`ProcessingStage::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
+}
+
+impl ProcessingStage {
+    /// The value as the API writes it.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            ProcessingStage::Copying => "COPYING",
+            ProcessingStage::Failed => "FAILED",
+            ProcessingStage::Formatting => "FORMATTING",
+            ProcessingStage::Loading => "LOADING",
+            ProcessingStage::Deleting => "DELETING",
+            ProcessingStage::Done => "DONE",
+            ProcessingStage::Unknown(v) => v.as_str(),
+        }
+    }
+}
+
+impl From<&str> for ProcessingStage {
+    fn from(s: &str) -> ProcessingStage {
+        match s {
+            "COPYING" => ProcessingStage::Copying,
+            "FAILED" => ProcessingStage::Failed,
+            "FORMATTING" => ProcessingStage::Formatting,
+            "LOADING" => ProcessingStage::Loading,
+            "DELETING" => ProcessingStage::Deleting,
+            "DONE" => ProcessingStage::Done,
+            other => ProcessingStage::Unknown(UnknownValue::new(other.to_string())),
+        }
+    }
+}
+
+impl From<String> for ProcessingStage {
+    fn from(s: String) -> ProcessingStage {
+        match ProcessingStage::from(s.as_str()) {
+            ProcessingStage::Unknown(_) => ProcessingStage::Unknown(UnknownValue::new(s)),
+            known => known,
+        }
+    }
+}
+
+impl From<ProcessingStage> for String {
+    fn from(value: ProcessingStage) -> String {
+        match value {
+            ProcessingStage::Unknown(v) => v.into_string(),
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for ProcessingStage {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for ProcessingStage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The `ProjectDetail` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ProjectDetail {
     /// The project name
     pub name: String,
@@ -2061,24 +1806,34 @@ pub struct ProjectDetail {
     /// An observer (user_id) of the project
     pub observers: Vec<String>,
     /// The approximate size of all the files in the Project volume. This is updated regularly throughout the day and its current size may differ from what is reported here. The smallest billable unit is 1GiB (1,073,741,824 bytes). Therefore a project that contains 32KiB of files is recorded as 1GiB in size
-    pub size: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub size: i64,
     /// A list of managed files in the Project
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<ProjectFileDetail>>,
 }
 
 /// The `ProjectFileDetail` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ProjectFileDetail {
     /// The code obtained from the Account Server
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authorisation_code: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub authorisation_code: Option<i64>,
     /// The ProjectFile's Dataset origin
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dataset_id: Option<String>,
     /// The ProjectFile's Dataset origin version
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dataset_version: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dataset_version: Option<i64>,
     /// The ProjectFile's unique ID
     pub file_id: String,
     /// The ProjectFile's filename within the Project
@@ -2087,7 +1842,7 @@ pub struct ProjectFileDetail {
     pub file_path: String,
     /// The processing stage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub processing_stage: Option<ProjectFileDetailProcessingStage>,
+    pub processing_stage: Option<ProcessingStage>,
     /// True if the ProjectFile cannot be modified while in the Project
     pub immutable: bool,
     /// The owner of the ProjectFile. This is the user that added the Dataset (as this file) to the Project
@@ -2100,114 +1855,43 @@ pub struct ProjectFileDetail {
 }
 
 /// The processing stage.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum ProjectFileDetailProcessingStage {
-    /// `COPYING`
-    Copying,
-    /// `FAILED`
-    Failed,
-    /// `FORMATTING`
-    Formatting,
-    /// `LOADING`
-    Loading,
-    /// `DELETING`
-    Deleting,
-    /// `DONE`
-    Done,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl ProjectFileDetailProcessingStage {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            ProjectFileDetailProcessingStage::Copying => "COPYING",
-            ProjectFileDetailProcessingStage::Failed => "FAILED",
-            ProjectFileDetailProcessingStage::Formatting => "FORMATTING",
-            ProjectFileDetailProcessingStage::Loading => "LOADING",
-            ProjectFileDetailProcessingStage::Deleting => "DELETING",
-            ProjectFileDetailProcessingStage::Done => "DONE",
-            ProjectFileDetailProcessingStage::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for ProjectFileDetailProcessingStage {
-    fn from(s: &str) -> ProjectFileDetailProcessingStage {
-        match s {
-            "COPYING" => ProjectFileDetailProcessingStage::Copying,
-            "FAILED" => ProjectFileDetailProcessingStage::Failed,
-            "FORMATTING" => ProjectFileDetailProcessingStage::Formatting,
-            "LOADING" => ProjectFileDetailProcessingStage::Loading,
-            "DELETING" => ProjectFileDetailProcessingStage::Deleting,
-            "DONE" => ProjectFileDetailProcessingStage::Done,
-            other => ProjectFileDetailProcessingStage::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for ProjectFileDetailProcessingStage {
-    fn from(s: String) -> ProjectFileDetailProcessingStage {
-        match ProjectFileDetailProcessingStage::from(s.as_str()) {
-            ProjectFileDetailProcessingStage::Other(_) => {
-                ProjectFileDetailProcessingStage::Other(s)
-            }
-            known => known,
-        }
-    }
-}
-
-impl From<ProjectFileDetailProcessingStage> for String {
-    fn from(value: ProjectFileDetailProcessingStage) -> String {
-        match value {
-            ProjectFileDetailProcessingStage::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for ProjectFileDetailProcessingStage {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for ProjectFileDetailProcessingStage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`ProcessingStage`], as are `DatasetVersionDetailProcessingStage`, `DatasetVersionSummaryProcessingStage` and `TaskSummaryProcessingStage`.
+pub type ProjectFileDetailProcessingStage = ProcessingStage;
 
 /// The `ProjectPostResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ProjectPostResponse {
     /// The project identity
     pub project_id: String,
 }
 
 /// The `ProjectsGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ProjectsGetResponse {
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// `projects` (the specification gives no description).
     pub projects: Vec<ProjectDetail>,
 }
 
 /// The `RunningWorkflowGetAllResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct RunningWorkflowGetAllResponse {
     /// The number of running workflows in the returned list
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// `running_workflows` (the specification gives no description).
     pub running_workflows: Vec<RunningWorkflowSummary>,
 }
 
 /// The `RunningWorkflowGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct RunningWorkflowGetResponse {
     /// The Running Workflows's unique ID
     pub id: String,
@@ -2216,7 +1900,8 @@ pub struct RunningWorkflowGetResponse {
     /// The name attached to this running workflow
     pub name: String,
     /// `error_num` (the specification gives no description).
-    pub error_num: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub error_num: i64,
     /// `error_msg` (the specification gives no description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
@@ -2229,7 +1914,7 @@ pub struct RunningWorkflowGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub debug: Option<String>,
     /// The status of the running workflow
-    pub status: RunningWorkflowGetResponseStatus,
+    pub status: RunningWorkflowStatus,
     /// The date and time the running workflow was started
     pub started: String,
     /// The date and time the running workflow was stopped
@@ -2247,84 +1932,16 @@ pub struct RunningWorkflowGetResponse {
 }
 
 /// The status of the running workflow
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum RunningWorkflowGetResponseStatus {
-    /// `RUNNING`
-    Running,
-    /// `SUCCESS`
-    Success,
-    /// `FAILURE`
-    Failure,
-    /// `USER_STOPPED`
-    UserStopped,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl RunningWorkflowGetResponseStatus {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            RunningWorkflowGetResponseStatus::Running => "RUNNING",
-            RunningWorkflowGetResponseStatus::Success => "SUCCESS",
-            RunningWorkflowGetResponseStatus::Failure => "FAILURE",
-            RunningWorkflowGetResponseStatus::UserStopped => "USER_STOPPED",
-            RunningWorkflowGetResponseStatus::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for RunningWorkflowGetResponseStatus {
-    fn from(s: &str) -> RunningWorkflowGetResponseStatus {
-        match s {
-            "RUNNING" => RunningWorkflowGetResponseStatus::Running,
-            "SUCCESS" => RunningWorkflowGetResponseStatus::Success,
-            "FAILURE" => RunningWorkflowGetResponseStatus::Failure,
-            "USER_STOPPED" => RunningWorkflowGetResponseStatus::UserStopped,
-            other => RunningWorkflowGetResponseStatus::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for RunningWorkflowGetResponseStatus {
-    fn from(s: String) -> RunningWorkflowGetResponseStatus {
-        match RunningWorkflowGetResponseStatus::from(s.as_str()) {
-            RunningWorkflowGetResponseStatus::Other(_) => {
-                RunningWorkflowGetResponseStatus::Other(s)
-            }
-            known => known,
-        }
-    }
-}
-
-impl From<RunningWorkflowGetResponseStatus> for String {
-    fn from(value: RunningWorkflowGetResponseStatus) -> String {
-        match value {
-            RunningWorkflowGetResponseStatus::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for RunningWorkflowGetResponseStatus {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for RunningWorkflowGetResponseStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`RunningWorkflowStatus`], as is `RunningWorkflowSummaryStatus`.
+pub type RunningWorkflowGetResponseStatus = RunningWorkflowStatus;
 
 /// The variables provided when the running workflow was created
 pub type RunningWorkflowGetResponseVariables = serde_json::Map<String, serde_json::Value>;
 
 /// The `RunningWorkflowProject` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct RunningWorkflowProject {
     /// The Project ID
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2334,8 +1951,86 @@ pub struct RunningWorkflowProject {
     pub name: Option<String>,
 }
 
+/// The status of a running workflow.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
+#[non_exhaustive]
+pub enum RunningWorkflowStatus {
+    /// `RUNNING`
+    Running,
+    /// `SUCCESS`
+    Success,
+    /// `FAILURE`
+    Failure,
+    /// `USER_STOPPED`
+    UserStopped,
+    /// A value this version of the crate does not know (a newer server's), kept as sent.
+    /// Compare it through
+    /// [`RunningWorkflowStatus::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
+}
+
+impl RunningWorkflowStatus {
+    /// The value as the API writes it.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            RunningWorkflowStatus::Running => "RUNNING",
+            RunningWorkflowStatus::Success => "SUCCESS",
+            RunningWorkflowStatus::Failure => "FAILURE",
+            RunningWorkflowStatus::UserStopped => "USER_STOPPED",
+            RunningWorkflowStatus::Unknown(v) => v.as_str(),
+        }
+    }
+}
+
+impl From<&str> for RunningWorkflowStatus {
+    fn from(s: &str) -> RunningWorkflowStatus {
+        match s {
+            "RUNNING" => RunningWorkflowStatus::Running,
+            "SUCCESS" => RunningWorkflowStatus::Success,
+            "FAILURE" => RunningWorkflowStatus::Failure,
+            "USER_STOPPED" => RunningWorkflowStatus::UserStopped,
+            other => RunningWorkflowStatus::Unknown(UnknownValue::new(other.to_string())),
+        }
+    }
+}
+
+impl From<String> for RunningWorkflowStatus {
+    fn from(s: String) -> RunningWorkflowStatus {
+        match RunningWorkflowStatus::from(s.as_str()) {
+            RunningWorkflowStatus::Unknown(_) => {
+                RunningWorkflowStatus::Unknown(UnknownValue::new(s))
+            }
+            known => known,
+        }
+    }
+}
+
+impl From<RunningWorkflowStatus> for String {
+    fn from(value: RunningWorkflowStatus) -> String {
+        match value {
+            RunningWorkflowStatus::Unknown(v) => v.into_string(),
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for RunningWorkflowStatus {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for RunningWorkflowStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The `RunningWorkflowStep` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct RunningWorkflowStep {
     /// The Running Workflow Step's unique ID
     pub id: String,
@@ -2359,7 +2054,8 @@ pub struct RunningWorkflowStep {
     /// True if the running workflow step has finished
     pub done: bool,
     /// `error_num` (the specification gives no description).
-    pub error_num: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub error_num: i64,
     /// `error_msg` (the specification gives no description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
@@ -2373,6 +2069,7 @@ pub struct RunningWorkflowStep {
 /// A `RunningWorkflowStepStatus` value of the Data Manager API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum RunningWorkflowStepStatus {
     /// `RUNNING`
     Running,
@@ -2381,7 +2078,9 @@ pub enum RunningWorkflowStepStatus {
     /// `FAILURE`
     Failure,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
+    /// Compare it through
+    /// [`RunningWorkflowStepStatus::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
 }
 
 impl RunningWorkflowStepStatus {
@@ -2392,7 +2091,7 @@ impl RunningWorkflowStepStatus {
             RunningWorkflowStepStatus::Running => "RUNNING",
             RunningWorkflowStepStatus::Success => "SUCCESS",
             RunningWorkflowStepStatus::Failure => "FAILURE",
-            RunningWorkflowStepStatus::Other(s) => s,
+            RunningWorkflowStepStatus::Unknown(v) => v.as_str(),
         }
     }
 }
@@ -2403,7 +2102,7 @@ impl From<&str> for RunningWorkflowStepStatus {
             "RUNNING" => RunningWorkflowStepStatus::Running,
             "SUCCESS" => RunningWorkflowStepStatus::Success,
             "FAILURE" => RunningWorkflowStepStatus::Failure,
-            other => RunningWorkflowStepStatus::Other(other.to_string()),
+            other => RunningWorkflowStepStatus::Unknown(UnknownValue::new(other.to_string())),
         }
     }
 }
@@ -2411,7 +2110,9 @@ impl From<&str> for RunningWorkflowStepStatus {
 impl From<String> for RunningWorkflowStepStatus {
     fn from(s: String) -> RunningWorkflowStepStatus {
         match RunningWorkflowStepStatus::from(s.as_str()) {
-            RunningWorkflowStepStatus::Other(_) => RunningWorkflowStepStatus::Other(s),
+            RunningWorkflowStepStatus::Unknown(_) => {
+                RunningWorkflowStepStatus::Unknown(UnknownValue::new(s))
+            }
             known => known,
         }
     }
@@ -2420,7 +2121,7 @@ impl From<String> for RunningWorkflowStepStatus {
 impl From<RunningWorkflowStepStatus> for String {
     fn from(value: RunningWorkflowStepStatus) -> String {
         match value {
-            RunningWorkflowStepStatus::Other(s) => s,
+            RunningWorkflowStepStatus::Unknown(v) => v.into_string(),
             known => known.as_str().to_string(),
         }
     }
@@ -2442,29 +2143,36 @@ impl fmt::Display for RunningWorkflowStepStatus {
 pub type RunningWorkflowStepVariables = serde_json::Map<String, serde_json::Value>;
 
 /// The `RunningWorkflowStepsGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct RunningWorkflowStepsGetResponse {
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// `running_workflow_steps` (the specification gives no description).
     pub running_workflow_steps: Vec<RunningWorkflowStep>,
 }
 
 /// The `RunningWorkflowSummary` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct RunningWorkflowSummary {
     /// The Running Workflows's unique ID
     pub id: String,
     /// The name attached to this running workflow
     pub name: String,
     /// `error_num` (the specification gives no description).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_num: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_num: Option<i64>,
     /// `error_msg` (the specification gives no description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
     /// The status of the running workflow
-    pub status: RunningWorkflowSummaryStatus,
+    pub status: RunningWorkflowStatus,
     /// The date and time the running workflow was started
     pub started: String,
     /// The date and time the running workflow was stopped
@@ -2477,79 +2185,13 @@ pub struct RunningWorkflowSummary {
 }
 
 /// The status of the running workflow
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum RunningWorkflowSummaryStatus {
-    /// `RUNNING`
-    Running,
-    /// `SUCCESS`
-    Success,
-    /// `FAILURE`
-    Failure,
-    /// `USER_STOPPED`
-    UserStopped,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl RunningWorkflowSummaryStatus {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            RunningWorkflowSummaryStatus::Running => "RUNNING",
-            RunningWorkflowSummaryStatus::Success => "SUCCESS",
-            RunningWorkflowSummaryStatus::Failure => "FAILURE",
-            RunningWorkflowSummaryStatus::UserStopped => "USER_STOPPED",
-            RunningWorkflowSummaryStatus::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for RunningWorkflowSummaryStatus {
-    fn from(s: &str) -> RunningWorkflowSummaryStatus {
-        match s {
-            "RUNNING" => RunningWorkflowSummaryStatus::Running,
-            "SUCCESS" => RunningWorkflowSummaryStatus::Success,
-            "FAILURE" => RunningWorkflowSummaryStatus::Failure,
-            "USER_STOPPED" => RunningWorkflowSummaryStatus::UserStopped,
-            other => RunningWorkflowSummaryStatus::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for RunningWorkflowSummaryStatus {
-    fn from(s: String) -> RunningWorkflowSummaryStatus {
-        match RunningWorkflowSummaryStatus::from(s.as_str()) {
-            RunningWorkflowSummaryStatus::Other(_) => RunningWorkflowSummaryStatus::Other(s),
-            known => known,
-        }
-    }
-}
-
-impl From<RunningWorkflowSummaryStatus> for String {
-    fn from(value: RunningWorkflowSummaryStatus) -> String {
-        match value {
-            RunningWorkflowSummaryStatus::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for RunningWorkflowSummaryStatus {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for RunningWorkflowSummaryStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`RunningWorkflowStatus`], as is `RunningWorkflowGetResponseStatus`.
+pub type RunningWorkflowSummaryStatus = RunningWorkflowStatus;
 
 /// The `RunningWorkflowWorkflow` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct RunningWorkflowWorkflow {
     /// The Workflow ID
     pub id: String,
@@ -2559,11 +2201,76 @@ pub struct RunningWorkflowWorkflow {
     pub version: String,
 }
 
+/// The JSON-schema type of a metadata or formatter-options schema (an object).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
+#[non_exhaustive]
+pub enum SchemaObjectType {
+    /// `object`
+    Object,
+    /// A value this version of the crate does not know (a newer server's), kept as sent.
+    /// Compare it through
+    /// [`SchemaObjectType::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
+}
+
+impl SchemaObjectType {
+    /// The value as the API writes it.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            SchemaObjectType::Object => "object",
+            SchemaObjectType::Unknown(v) => v.as_str(),
+        }
+    }
+}
+
+impl From<&str> for SchemaObjectType {
+    fn from(s: &str) -> SchemaObjectType {
+        match s {
+            "object" => SchemaObjectType::Object,
+            other => SchemaObjectType::Unknown(UnknownValue::new(other.to_string())),
+        }
+    }
+}
+
+impl From<String> for SchemaObjectType {
+    fn from(s: String) -> SchemaObjectType {
+        match SchemaObjectType::from(s.as_str()) {
+            SchemaObjectType::Unknown(_) => SchemaObjectType::Unknown(UnknownValue::new(s)),
+            known => known,
+        }
+    }
+}
+
+impl From<SchemaObjectType> for String {
+    fn from(value: SchemaObjectType) -> String {
+        match value {
+            SchemaObjectType::Unknown(v) => v.into_string(),
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for SchemaObjectType {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for SchemaObjectType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The `ServiceErrorSummary` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ServiceErrorSummary {
     /// `id` (the specification gives no description).
-    pub id: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub id: i64,
     /// `created` (the specification gives no description).
     pub created: String,
     /// `summary` (the specification gives no description).
@@ -2573,8 +2280,12 @@ pub struct ServiceErrorSummary {
     /// `hostname` (the specification gives no description).
     pub hostname: String,
     /// `error_code` (the specification gives no description).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_code: Option<i64>,
     /// `stack_trace` (the specification gives no description).
     pub stack_trace: String,
     /// `acknowledged` (the specification gives no description).
@@ -2590,6 +2301,7 @@ pub struct ServiceErrorSummary {
 /// A `ServiceErrorSummarySeverity` value of the Data Manager API.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ServiceErrorSummarySeverity {
     /// `CRITICAL`
     Critical,
@@ -2598,7 +2310,9 @@ pub enum ServiceErrorSummarySeverity {
     /// `WARNING`
     Warning,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
+    /// Compare it through
+    /// [`ServiceErrorSummarySeverity::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
 }
 
 impl ServiceErrorSummarySeverity {
@@ -2609,7 +2323,7 @@ impl ServiceErrorSummarySeverity {
             ServiceErrorSummarySeverity::Critical => "CRITICAL",
             ServiceErrorSummarySeverity::Error => "ERROR",
             ServiceErrorSummarySeverity::Warning => "WARNING",
-            ServiceErrorSummarySeverity::Other(s) => s,
+            ServiceErrorSummarySeverity::Unknown(v) => v.as_str(),
         }
     }
 }
@@ -2620,7 +2334,7 @@ impl From<&str> for ServiceErrorSummarySeverity {
             "CRITICAL" => ServiceErrorSummarySeverity::Critical,
             "ERROR" => ServiceErrorSummarySeverity::Error,
             "WARNING" => ServiceErrorSummarySeverity::Warning,
-            other => ServiceErrorSummarySeverity::Other(other.to_string()),
+            other => ServiceErrorSummarySeverity::Unknown(UnknownValue::new(other.to_string())),
         }
     }
 }
@@ -2628,7 +2342,9 @@ impl From<&str> for ServiceErrorSummarySeverity {
 impl From<String> for ServiceErrorSummarySeverity {
     fn from(s: String) -> ServiceErrorSummarySeverity {
         match ServiceErrorSummarySeverity::from(s.as_str()) {
-            ServiceErrorSummarySeverity::Other(_) => ServiceErrorSummarySeverity::Other(s),
+            ServiceErrorSummarySeverity::Unknown(_) => {
+                ServiceErrorSummarySeverity::Unknown(UnknownValue::new(s))
+            }
             known => known,
         }
     }
@@ -2637,7 +2353,7 @@ impl From<String> for ServiceErrorSummarySeverity {
 impl From<ServiceErrorSummarySeverity> for String {
     fn from(value: ServiceErrorSummarySeverity) -> String {
         match value {
-            ServiceErrorSummarySeverity::Other(s) => s,
+            ServiceErrorSummarySeverity::Unknown(v) => v.into_string(),
             known => known.as_str().to_string(),
         }
     }
@@ -2656,19 +2372,23 @@ impl fmt::Display for ServiceErrorSummarySeverity {
 }
 
 /// The `ServiceErrorsGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ServiceErrorsGetResponse {
     /// The number of service errors
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// A list of service errors
     pub service_errors: Vec<ServiceErrorSummary>,
 }
 
 /// The `TaskEvent` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct TaskEvent {
     /// The event sequence number. The first event is always '1'.
-    pub ordinal: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub ordinal: i64,
     /// A short message.
     pub message: String,
     /// The level of the message, a typical logging framework value
@@ -2680,6 +2400,7 @@ pub struct TaskEvent {
 /// The level of the message, a typical logging framework value
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum TaskEventLevel {
     /// `CRITICAL`
     Critical,
@@ -2692,7 +2413,9 @@ pub enum TaskEventLevel {
     /// `DEBUG`
     Debug,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
+    /// Compare it through
+    /// [`TaskEventLevel::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
 }
 
 impl TaskEventLevel {
@@ -2705,7 +2428,7 @@ impl TaskEventLevel {
             TaskEventLevel::Warning => "WARNING",
             TaskEventLevel::Info => "INFO",
             TaskEventLevel::Debug => "DEBUG",
-            TaskEventLevel::Other(s) => s,
+            TaskEventLevel::Unknown(v) => v.as_str(),
         }
     }
 }
@@ -2718,7 +2441,7 @@ impl From<&str> for TaskEventLevel {
             "WARNING" => TaskEventLevel::Warning,
             "INFO" => TaskEventLevel::Info,
             "DEBUG" => TaskEventLevel::Debug,
-            other => TaskEventLevel::Other(other.to_string()),
+            other => TaskEventLevel::Unknown(UnknownValue::new(other.to_string())),
         }
     }
 }
@@ -2726,7 +2449,7 @@ impl From<&str> for TaskEventLevel {
 impl From<String> for TaskEventLevel {
     fn from(s: String) -> TaskEventLevel {
         match TaskEventLevel::from(s.as_str()) {
-            TaskEventLevel::Other(_) => TaskEventLevel::Other(s),
+            TaskEventLevel::Unknown(_) => TaskEventLevel::Unknown(UnknownValue::new(s)),
             known => known,
         }
     }
@@ -2735,7 +2458,7 @@ impl From<String> for TaskEventLevel {
 impl From<TaskEventLevel> for String {
     fn from(value: TaskEventLevel) -> String {
         match value {
-            TaskEventLevel::Other(s) => s,
+            TaskEventLevel::Unknown(v) => v.into_string(),
             known => known.as_str().to_string(),
         }
     }
@@ -2754,15 +2477,20 @@ impl fmt::Display for TaskEventLevel {
 }
 
 /// The `TaskGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct TaskGetResponse {
     /// The purpose of the task. Tasks are typically executed for the purpose of Dataset processing, attaching as Project Files or Application Instance execution. Other fields in this object are only valid if the purpose is known (i.e. is not `UNKNOWN`)
     pub purpose: TaskGetResponsePurpose,
     /// The identity of the purpose, where available. This will be the Dataset UUID if the purpose of the task is/was for Dataset processing.
     pub purpose_id: String,
     /// The version number, relating to the object under control. For Datasets this will be the Dataset version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purpose_version: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub purpose_version: Option<i64>,
     /// Is the Task Purpose is `INSTANCE`, and the instance was given a `specification` the specification can be found here. For **Applications** the specification is returned verbatim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_specification: Option<String>,
@@ -2777,8 +2505,12 @@ pub struct TaskGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removal: Option<bool>,
     /// Present when `done` and zero if the task finished successfully.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exit_code: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub exit_code: Option<i64>,
     /// A (possibly empty) list of application states, the oldest state occupies the first position in the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub states: Option<Vec<TaskState>>,
@@ -2790,6 +2522,7 @@ pub struct TaskGetResponse {
 /// The purpose of the task. Tasks are typically executed for the purpose of Dataset processing, attaching as Project Files or Application Instance execution. Other fields in this object are only valid if the purpose is known (i.e. is not `UNKNOWN`)
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum TaskGetResponsePurpose {
     /// `DATASET`
     Dataset,
@@ -2800,7 +2533,9 @@ pub enum TaskGetResponsePurpose {
     /// `PROJECT`
     Project,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
+    /// Compare it through
+    /// [`TaskGetResponsePurpose::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
 }
 
 impl TaskGetResponsePurpose {
@@ -2812,7 +2547,7 @@ impl TaskGetResponsePurpose {
             TaskGetResponsePurpose::File => "FILE",
             TaskGetResponsePurpose::Instance => "INSTANCE",
             TaskGetResponsePurpose::Project => "PROJECT",
-            TaskGetResponsePurpose::Other(s) => s,
+            TaskGetResponsePurpose::Unknown(v) => v.as_str(),
         }
     }
 }
@@ -2824,7 +2559,7 @@ impl From<&str> for TaskGetResponsePurpose {
             "FILE" => TaskGetResponsePurpose::File,
             "INSTANCE" => TaskGetResponsePurpose::Instance,
             "PROJECT" => TaskGetResponsePurpose::Project,
-            other => TaskGetResponsePurpose::Other(other.to_string()),
+            other => TaskGetResponsePurpose::Unknown(UnknownValue::new(other.to_string())),
         }
     }
 }
@@ -2832,7 +2567,9 @@ impl From<&str> for TaskGetResponsePurpose {
 impl From<String> for TaskGetResponsePurpose {
     fn from(s: String) -> TaskGetResponsePurpose {
         match TaskGetResponsePurpose::from(s.as_str()) {
-            TaskGetResponsePurpose::Other(_) => TaskGetResponsePurpose::Other(s),
+            TaskGetResponsePurpose::Unknown(_) => {
+                TaskGetResponsePurpose::Unknown(UnknownValue::new(s))
+            }
             known => known,
         }
     }
@@ -2841,7 +2578,7 @@ impl From<String> for TaskGetResponsePurpose {
 impl From<TaskGetResponsePurpose> for String {
     fn from(value: TaskGetResponsePurpose) -> String {
         match value {
-            TaskGetResponsePurpose::Other(s) => s,
+            TaskGetResponsePurpose::Unknown(v) => v.into_string(),
             known => known.as_str().to_string(),
         }
     }
@@ -2860,14 +2597,16 @@ impl fmt::Display for TaskGetResponsePurpose {
 }
 
 /// The `TaskIdentity` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct TaskIdentity {
     /// `task_id` (the specification gives no description).
     pub task_id: String,
 }
 
 /// The `TaskState` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct TaskState {
     /// The task state. The typical state sequence is `PENDING`, then `STARTED` and finally `SUCCESS`
     pub state: TaskStateState,
@@ -2881,6 +2620,7 @@ pub struct TaskState {
 /// The task state. The typical state sequence is `PENDING`, then `STARTED` and finally `SUCCESS`
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum TaskStateState {
     /// `PENDING`
     Pending,
@@ -2893,7 +2633,9 @@ pub enum TaskStateState {
     /// `FAILURE`
     Failure,
     /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
+    /// Compare it through
+    /// [`TaskStateState::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
 }
 
 impl TaskStateState {
@@ -2906,7 +2648,7 @@ impl TaskStateState {
             TaskStateState::Retry => "RETRY",
             TaskStateState::Success => "SUCCESS",
             TaskStateState::Failure => "FAILURE",
-            TaskStateState::Other(s) => s,
+            TaskStateState::Unknown(v) => v.as_str(),
         }
     }
 }
@@ -2919,7 +2661,7 @@ impl From<&str> for TaskStateState {
             "RETRY" => TaskStateState::Retry,
             "SUCCESS" => TaskStateState::Success,
             "FAILURE" => TaskStateState::Failure,
-            other => TaskStateState::Other(other.to_string()),
+            other => TaskStateState::Unknown(UnknownValue::new(other.to_string())),
         }
     }
 }
@@ -2927,7 +2669,7 @@ impl From<&str> for TaskStateState {
 impl From<String> for TaskStateState {
     fn from(s: String) -> TaskStateState {
         match TaskStateState::from(s.as_str()) {
-            TaskStateState::Other(_) => TaskStateState::Other(s),
+            TaskStateState::Unknown(_) => TaskStateState::Unknown(UnknownValue::new(s)),
             known => known,
         }
     }
@@ -2936,7 +2678,7 @@ impl From<String> for TaskStateState {
 impl From<TaskStateState> for String {
     fn from(value: TaskStateState) -> String {
         match value {
-            TaskStateState::Other(s) => s,
+            TaskStateState::Unknown(v) => v.into_string(),
             known => known.as_str().to_string(),
         }
     }
@@ -2955,7 +2697,8 @@ impl fmt::Display for TaskStateState {
 }
 
 /// The `TaskSummary` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct TaskSummary {
     /// The Task UUID
     pub id: String,
@@ -2970,111 +2713,47 @@ pub struct TaskSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removal: Option<bool>,
     /// Present when `done` and zero if the task finished successfully.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exit_code: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub exit_code: Option<i64>,
     /// The purpose for the Task. Tasks are responsible for _uploading_ a Dataset, _attaching_ a Dataset as a File to a project or launching an Applications _instance_.
     pub purpose: String,
     /// The related object ID for the Task purpose. If the purpose relates to a **Dataset** upload the ID will be a Dataset ID.
     pub purpose_id: String,
     /// The related object version for the Task purpose. This field will only be set if the **purpose** is `DATASET`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purpose_version: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub purpose_version: Option<i64>,
     /// The processing stage. When loading a Dataset it typically passes through `COPYING`, `FORMATTING` and `LOADING` stages before reaching `DONE` (or `FAILED`). A Dataset can be used (and deleted) as long as it's passed the `FORMATTING` stage
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub processing_stage: Option<TaskSummaryProcessingStage>,
+    pub processing_stage: Option<ProcessingStage>,
 }
 
 /// The processing stage. When loading a Dataset it typically passes through `COPYING`, `FORMATTING` and `LOADING` stages before reaching `DONE` (or `FAILED`). A Dataset can be used (and deleted) as long as it's passed the `FORMATTING` stage
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum TaskSummaryProcessingStage {
-    /// `COPYING`
-    Copying,
-    /// `FAILED`
-    Failed,
-    /// `FORMATTING`
-    Formatting,
-    /// `LOADING`
-    Loading,
-    /// `DELETING`
-    Deleting,
-    /// `DONE`
-    Done,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl TaskSummaryProcessingStage {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaskSummaryProcessingStage::Copying => "COPYING",
-            TaskSummaryProcessingStage::Failed => "FAILED",
-            TaskSummaryProcessingStage::Formatting => "FORMATTING",
-            TaskSummaryProcessingStage::Loading => "LOADING",
-            TaskSummaryProcessingStage::Deleting => "DELETING",
-            TaskSummaryProcessingStage::Done => "DONE",
-            TaskSummaryProcessingStage::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for TaskSummaryProcessingStage {
-    fn from(s: &str) -> TaskSummaryProcessingStage {
-        match s {
-            "COPYING" => TaskSummaryProcessingStage::Copying,
-            "FAILED" => TaskSummaryProcessingStage::Failed,
-            "FORMATTING" => TaskSummaryProcessingStage::Formatting,
-            "LOADING" => TaskSummaryProcessingStage::Loading,
-            "DELETING" => TaskSummaryProcessingStage::Deleting,
-            "DONE" => TaskSummaryProcessingStage::Done,
-            other => TaskSummaryProcessingStage::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for TaskSummaryProcessingStage {
-    fn from(s: String) -> TaskSummaryProcessingStage {
-        match TaskSummaryProcessingStage::from(s.as_str()) {
-            TaskSummaryProcessingStage::Other(_) => TaskSummaryProcessingStage::Other(s),
-            known => known,
-        }
-    }
-}
-
-impl From<TaskSummaryProcessingStage> for String {
-    fn from(value: TaskSummaryProcessingStage) -> String {
-        match value {
-            TaskSummaryProcessingStage::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for TaskSummaryProcessingStage {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for TaskSummaryProcessingStage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`ProcessingStage`], as are `DatasetVersionDetailProcessingStage`, `DatasetVersionSummaryProcessingStage` and `ProjectFileDetailProcessingStage`.
+pub type TaskSummaryProcessingStage = ProcessingStage;
 
 /// The `TasksGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct TasksGetResponse {
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// A list of Tasks
     pub tasks: Vec<TaskSummary>,
 }
 
 /// The `TypeSummary` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct TypeSummary {
     /// The File Type MIME
     pub mime: String,
@@ -3092,12 +2771,13 @@ pub struct TypeSummary {
 }
 
 /// If present, contains the formatter_options that can be entered in the format_extra_variables field in the POST /dataset api.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct TypeSummaryFormatterOptions {
     /// The title of the Formatter object
     pub title: String,
     /// The Schema type (an object)
-    pub r#type: TypeSummaryFormatterOptionsType,
+    pub r#type: SchemaObjectType,
     /// Required properties
     pub required: Vec<String>,
     /// Every other member of the object (the type allows any).
@@ -3106,76 +2786,24 @@ pub struct TypeSummaryFormatterOptions {
 }
 
 /// The Schema type (an object)
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum TypeSummaryFormatterOptionsType {
-    /// `object`
-    Object,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl TypeSummaryFormatterOptionsType {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            TypeSummaryFormatterOptionsType::Object => "object",
-            TypeSummaryFormatterOptionsType::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for TypeSummaryFormatterOptionsType {
-    fn from(s: &str) -> TypeSummaryFormatterOptionsType {
-        match s {
-            "object" => TypeSummaryFormatterOptionsType::Object,
-            other => TypeSummaryFormatterOptionsType::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for TypeSummaryFormatterOptionsType {
-    fn from(s: String) -> TypeSummaryFormatterOptionsType {
-        match TypeSummaryFormatterOptionsType::from(s.as_str()) {
-            TypeSummaryFormatterOptionsType::Other(_) => TypeSummaryFormatterOptionsType::Other(s),
-            known => known,
-        }
-    }
-}
-
-impl From<TypeSummaryFormatterOptionsType> for String {
-    fn from(value: TypeSummaryFormatterOptionsType) -> String {
-        match value {
-            TypeSummaryFormatterOptionsType::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for TypeSummaryFormatterOptionsType {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for TypeSummaryFormatterOptionsType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`SchemaObjectType`], as is `DatasetSchemaGetResponseType`.
+pub type TypeSummaryFormatterOptionsType = SchemaObjectType;
 
 /// The `TypesGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct TypesGetResponse {
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// A list of available MIME types
     pub types: Vec<TypeSummary>,
 }
 
 /// The `UserAccountDetail` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UserAccountDetail {
     /// `user` (the specification gives no description).
     pub user: UserDetail,
@@ -3188,14 +2816,18 @@ pub struct UserAccountDetail {
 }
 
 /// The `UserActivityDetail` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UserActivityDetail {
     /// The total number of days since the user was first seen, including the day the user was first seen
-    pub total_days_since_first_seen: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub total_days_since_first_seen: i64,
     /// The total number of days active since first seen
-    pub total_days_active: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub total_days_active: i64,
     /// The total number of days inactive since first seen
-    pub total_days_inactive: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub total_days_inactive: i64,
     /// The total percentage activity since first seen
     pub total_activity: String,
     /// `period_a` (the specification gives no description).
@@ -3206,14 +2838,17 @@ pub struct UserActivityDetail {
 }
 
 /// The `UserActivityDetailPeriod` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UserActivityDetailPeriod {
     /// The period over which the activity is monitored
     pub monitoring_period: String,
     /// The number of days the API has been used
-    pub active_days: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub active_days: i64,
     /// The number of days the API has not been used
-    pub inactive_days: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub inactive_days: i64,
     /// Active days, as a percentage, over the monitoring period.
     pub activity: String,
     /// A list of dates where the API has been used during the monitoring period. Dates are returned if when the activity is not 100% and active dates are present. Dates are listed in reverse chronological order (i.e. the most recent first)
@@ -3222,29 +2857,37 @@ pub struct UserActivityDetailPeriod {
 }
 
 /// The `UserApiLogGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UserApiLogGetResponse {
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// A list of API loc call records, with the oldest record first in the list
     pub api_log: Vec<ApiLogDetail>,
 }
 
 /// The `UserApiTokenGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UserApiTokenGetResponse {
     /// `token` (the specification gives no description).
     pub token: String,
 }
 
 /// The `UserDetail` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UserDetail {
     /// The user's preferred username
     pub username: String,
     /// The user's filesystem user uid
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub f_uid: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub f_uid: Option<i64>,
     /// The date and time the user was first seen (an ISO-8601 formatted string in UTC)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_seen: Option<String>,
@@ -3268,46 +2911,54 @@ pub struct UserDetail {
 }
 
 /// The `UserSummary` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UserSummary {
     /// The user's preferred username
     pub username: String,
 }
 
 /// The `UsersGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct UsersGetResponse {
     /// `count` (the specification gives no description).
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// A list of Users that have used the Data Manager
     pub users: Vec<UserSummary>,
 }
 
 /// The `VersionGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct VersionGetResponse {
     /// A Data Manager version. This is guaranteed to be a valid semantic version for official (tagged) images. The version value format for unofficial images is a string but otherwise undefined
     pub version: String,
 }
 
 /// The `WorkflowDefinitionGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct WorkflowDefinitionGetResponse {
     /// YAML as a string
     pub definition: String,
 }
 
 /// The `WorkflowGetAllResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct WorkflowGetAllResponse {
     /// The number of workflows in the returned list
-    pub count: f64,
+    #[serde(deserialize_with = "crate::model_support::de_int")]
+    pub count: i64,
     /// `workflows` (the specification gives no description).
     pub workflows: Vec<WorkflowSummary>,
 }
 
 /// The `WorkflowGetResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct WorkflowGetResponse {
     /// The Workflows's unique ID
     pub id: String,
@@ -3325,7 +2976,7 @@ pub struct WorkflowGetResponse {
     /// The date and time the workflow was created
     pub created: String,
     /// The scope of the workflow.
-    pub scope: WorkflowGetResponseScope,
+    pub scope: WorkflowScope,
     /// The scope ID of the workflow. Set if the **Scope** is not **GLOBAL**
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_id: Option<String>,
@@ -3338,8 +2989,12 @@ pub struct WorkflowGetResponse {
     /// True if the workflow has been validated
     pub validated: bool,
     /// A non-zero value if there's been a validation error
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub validation_error_num: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "crate::model_support::de_opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub validation_error_num: Option<i64>,
     /// A list of validation errors. Only present if the workflow has been validated and errors were found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation_error_msg: Option<Vec<String>>,
@@ -3352,85 +3007,24 @@ pub struct WorkflowGetResponse {
 }
 
 /// The scope of the workflow.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum WorkflowGetResponseScope {
-    /// `GLOBAL`
-    Global,
-    /// `AS_ORGANISATION`
-    AsOrganisation,
-    /// `AS_UNIT`
-    AsUnit,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl WorkflowGetResponseScope {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            WorkflowGetResponseScope::Global => "GLOBAL",
-            WorkflowGetResponseScope::AsOrganisation => "AS_ORGANISATION",
-            WorkflowGetResponseScope::AsUnit => "AS_UNIT",
-            WorkflowGetResponseScope::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for WorkflowGetResponseScope {
-    fn from(s: &str) -> WorkflowGetResponseScope {
-        match s {
-            "GLOBAL" => WorkflowGetResponseScope::Global,
-            "AS_ORGANISATION" => WorkflowGetResponseScope::AsOrganisation,
-            "AS_UNIT" => WorkflowGetResponseScope::AsUnit,
-            other => WorkflowGetResponseScope::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for WorkflowGetResponseScope {
-    fn from(s: String) -> WorkflowGetResponseScope {
-        match WorkflowGetResponseScope::from(s.as_str()) {
-            WorkflowGetResponseScope::Other(_) => WorkflowGetResponseScope::Other(s),
-            known => known,
-        }
-    }
-}
-
-impl From<WorkflowGetResponseScope> for String {
-    fn from(value: WorkflowGetResponseScope) -> String {
-        match value {
-            WorkflowGetResponseScope::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for WorkflowGetResponseScope {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for WorkflowGetResponseScope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`WorkflowScope`], as is `WorkflowSummaryScope`.
+pub type WorkflowGetResponseScope = WorkflowScope;
 
 /// The workflow control variables
 pub type WorkflowGetResponseVariables = serde_json::Map<String, serde_json::Value>;
 
 /// The `WorkflowPatchResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct WorkflowPatchResponse {
     /// `validated` (the specification gives no description).
     pub validated: bool,
 }
 
 /// The `WorkflowPostResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct WorkflowPostResponse {
     /// `id` (the specification gives no description).
     pub id: String,
@@ -3439,14 +3033,87 @@ pub struct WorkflowPostResponse {
 }
 
 /// The `WorkflowRunPostResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct WorkflowRunPostResponse {
     /// A running workflow ID
     pub id: String,
 }
 
+/// The scope of a workflow.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[serde(from = "String", into = "String")]
+#[non_exhaustive]
+pub enum WorkflowScope {
+    /// `GLOBAL`
+    Global,
+    /// `AS_ORGANISATION`
+    AsOrganisation,
+    /// `AS_UNIT`
+    AsUnit,
+    /// A value this version of the crate does not know (a newer server's), kept as sent.
+    /// Compare it through
+    /// [`WorkflowScope::as_str`], which keeps working when a later version names the value.
+    Unknown(UnknownValue),
+}
+
+impl WorkflowScope {
+    /// The value as the API writes it.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            WorkflowScope::Global => "GLOBAL",
+            WorkflowScope::AsOrganisation => "AS_ORGANISATION",
+            WorkflowScope::AsUnit => "AS_UNIT",
+            WorkflowScope::Unknown(v) => v.as_str(),
+        }
+    }
+}
+
+impl From<&str> for WorkflowScope {
+    fn from(s: &str) -> WorkflowScope {
+        match s {
+            "GLOBAL" => WorkflowScope::Global,
+            "AS_ORGANISATION" => WorkflowScope::AsOrganisation,
+            "AS_UNIT" => WorkflowScope::AsUnit,
+            other => WorkflowScope::Unknown(UnknownValue::new(other.to_string())),
+        }
+    }
+}
+
+impl From<String> for WorkflowScope {
+    fn from(s: String) -> WorkflowScope {
+        match WorkflowScope::from(s.as_str()) {
+            WorkflowScope::Unknown(_) => WorkflowScope::Unknown(UnknownValue::new(s)),
+            known => known,
+        }
+    }
+}
+
+impl From<WorkflowScope> for String {
+    fn from(value: WorkflowScope) -> String {
+        match value {
+            WorkflowScope::Unknown(v) => v.into_string(),
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl AsRef<str> for WorkflowScope {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for WorkflowScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The `WorkflowStepSummary` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct WorkflowStepSummary {
     /// The name of the step
     pub name: String,
@@ -3458,7 +3125,8 @@ pub struct WorkflowStepSummary {
 pub type WorkflowStepSummarySpecification = serde_json::Map<String, serde_json::Value>;
 
 /// The `WorkflowSummary` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct WorkflowSummary {
     /// The Workflows's unique ID
     pub id: String,
@@ -3479,82 +3147,20 @@ pub struct WorkflowSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     /// The scope of the workflow.
-    pub scope: WorkflowSummaryScope,
+    pub scope: WorkflowScope,
     /// The scope ID of the workflow. Set if the **Scope** is not **GLOBAL**
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_id: Option<String>,
 }
 
 /// The scope of the workflow.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
-#[serde(from = "String", into = "String")]
-pub enum WorkflowSummaryScope {
-    /// `GLOBAL`
-    Global,
-    /// `AS_ORGANISATION`
-    AsOrganisation,
-    /// `AS_UNIT`
-    AsUnit,
-    /// A value this version of the crate does not know (a newer server's), kept as sent.
-    Other(String),
-}
-
-impl WorkflowSummaryScope {
-    /// The value as the API writes it.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            WorkflowSummaryScope::Global => "GLOBAL",
-            WorkflowSummaryScope::AsOrganisation => "AS_ORGANISATION",
-            WorkflowSummaryScope::AsUnit => "AS_UNIT",
-            WorkflowSummaryScope::Other(s) => s,
-        }
-    }
-}
-
-impl From<&str> for WorkflowSummaryScope {
-    fn from(s: &str) -> WorkflowSummaryScope {
-        match s {
-            "GLOBAL" => WorkflowSummaryScope::Global,
-            "AS_ORGANISATION" => WorkflowSummaryScope::AsOrganisation,
-            "AS_UNIT" => WorkflowSummaryScope::AsUnit,
-            other => WorkflowSummaryScope::Other(other.to_string()),
-        }
-    }
-}
-
-impl From<String> for WorkflowSummaryScope {
-    fn from(s: String) -> WorkflowSummaryScope {
-        match WorkflowSummaryScope::from(s.as_str()) {
-            WorkflowSummaryScope::Other(_) => WorkflowSummaryScope::Other(s),
-            known => known,
-        }
-    }
-}
-
-impl From<WorkflowSummaryScope> for String {
-    fn from(value: WorkflowSummaryScope) -> String {
-        match value {
-            WorkflowSummaryScope::Other(s) => s,
-            known => known.as_str().to_string(),
-        }
-    }
-}
-
-impl AsRef<str> for WorkflowSummaryScope {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Display for WorkflowSummaryScope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+///
+/// An official name of [`WorkflowScope`], as is `WorkflowGetResponseScope`.
+pub type WorkflowSummaryScope = WorkflowScope;
 
 /// The `WorkflowVersionPutResponse` object of the Data Manager API.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct WorkflowVersionPutResponse {
     /// A new workflow ID
     pub id: String,

@@ -17,9 +17,17 @@
 //   tests/models/dispatch.rs  type name -> decode and re-encode, for the round-trip tests
 //
 // The roots are the success types of tools/contract/endpoints.json; every type they reach is
-// generated. The packages do not say which numbers are integers (orval writes `number` for
-// both), so every number is an f64. Exit status: 0 written, 1 a construct this generator does
-// not know (so a new API version cannot be translated silently wrong).
+// generated. Two reviewed files next to this one say what the packages do not:
+//
+//   integers.json    every number field of both packages, as an integer (i64, with the
+//                    evidence) or as fractional (f64, with the reason); orval writes `number`
+//                    for both
+//   enum-names.json  the one name of each group of enums with the same values (per package);
+//                    every official name of the group becomes an alias of it
+//
+// Exit status: 0 written, 1 a construct this generator does not know, a number field neither
+// file lists, a group of identical enums without a name, or a stale entry in either file (so
+// a new API version cannot be translated silently wrong, or without a review).
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -68,6 +76,8 @@ const APIS = [
 ];
 
 const endpoints = JSON.parse(fs.readFileSync(path.join(contract, "endpoints.json"), "utf8"));
+const integers = JSON.parse(fs.readFileSync(path.join(here, "integers.json"), "utf8"));
+const enumNames = JSON.parse(fs.readFileSync(path.join(here, "enum-names.json"), "utf8"));
 
 function fail(msg) {
   console.error(`generate.mjs: ${msg}`);
@@ -189,38 +199,72 @@ function plural(n, one, many = one + "s") {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-function generate(api) {
+/** The leaves of a Rust type written by `rustType`: `Option<Vec<T>>` -> [T]. */
+function leaves(ty) {
+  const m = /^(?:Option|Vec)<(.*)>$/.exec(ty);
+  return m && !ty.startsWith("serde_json::") ? leaves(m[1]) : [ty];
+}
+
+/** The `deserialize_with` helper of `src/model_support.rs` for an integer field's type, or
+ * null when the type holds no integer. */
+function intDeserializer(ty, owner) {
+  const helper = { i64: "de_int", "Option<i64>": "de_opt_int", "Vec<i64>": "de_vec_int", "Option<Vec<i64>>": "de_opt_vec_int" }[ty];
+  if (helper) return `crate::model_support::${helper}`;
+  if (/\bi64\b/.test(ty)) fail(`${owner}: an integer nested as ${ty} (no decoding helper for it)`);
+  return null;
+}
+
+/** Leaf types that are `Eq` and `Hash` (serde_json's `Value` and `Map` are both, as of the
+ * locked 1.0.154); `f64` is neither. Generated types are decided by a fixpoint. */
+const EQ_HASH_LEAVES = new Set(["String", "bool", "i64", "serde_json::Value", "serde_json::Map<String, serde_json::Value>"]);
+
+/**
+ * One package's models. `merge` maps an official enum name to the group it belongs to
+ * ({ name, doc, members, values }, from enum-names.json); the first pass has none and is run
+ * only to find the enums and the number fields.
+ */
+function generate(api, merge = new Map()) {
   const decls = readSchemas(api.npm);
+  const review = integers[api.pkg];
+  if (!review?.integers || !review?.fractional) fail(`tools/models/integers.json: no "${api.pkg}": { "integers", "fractional" }`);
   const roots = [...new Set(endpoints.filter((e) => e.package === api.pkg && e.type !== "void").map((e) => e.type))];
   const successTypes = roots.length;
   roots.push(api.error);
 
   const items = new Map(); // name -> rust text
   const kinds = new Map(); // name -> "struct" | "enum" | "union" | "alias"
+  const deps = new Map(); // name -> the Rust types it holds (for Eq and Hash)
+  const enums = new Map(); // official enum name -> its values
+  const numbers = new Map(); // "Type.field" -> the field's description, for every number met
+  const canonical = new Set(); // the merged enums' own names (not official ones)
   const queue = [...roots];
   const seen = new Set();
 
-  /** The Rust type of a TypeScript type node; `owner` names synthesised types. */
-  function rustType(node, owner) {
+  /** The Rust type of a TypeScript type node; `owner` names synthesised types, `site` (a
+   * field or union member: { key: "Type.field", doc }) decides what a number is. */
+  function rustType(node, owner, site) {
     switch (node.kind) {
       case ts.SyntaxKind.StringKeyword:
         return "String";
-      case ts.SyntaxKind.NumberKeyword:
-        return "f64";
+      case ts.SyntaxKind.NumberKeyword: {
+        if (!site) fail(`${owner}: a number outside a field or a union`);
+        numbers.set(site.key, site.doc);
+        return Object.hasOwn(review.integers, site.key) ? "i64" : "f64";
+      }
       case ts.SyntaxKind.BooleanKeyword:
         return "bool";
       case ts.SyntaxKind.UnknownKeyword:
       case ts.SyntaxKind.AnyKeyword:
         return "serde_json::Value";
       case ts.SyntaxKind.ArrayType:
-        return `Vec<${rustType(node.elementType, owner)}>`;
+        return `Vec<${rustType(node.elementType, owner, site)}>`;
       case ts.SyntaxKind.ParenthesizedType:
-        return rustType(node.type, owner);
+        return rustType(node.type, owner, site);
       case ts.SyntaxKind.TypeReference: {
         const name = node.typeName.getText();
         if (!decls.has(name)) fail(`${owner}: unknown type ${name}`);
         queue.push(name);
-        return name;
+        return merge.get(name)?.name ?? name;
       }
       case ts.SyntaxKind.TypeLiteral: {
         if (isFreeMap(node)) return "serde_json::Map<String, serde_json::Value>";
@@ -244,10 +288,13 @@ function generate(api) {
     return node.members.length === 1 && isUnknownIndex(node.members[0]);
   }
 
-  const derive = "#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]";
+  // Structs and unions derive Eq and Hash when they hold no f64 (decided once every type is
+  // known: the placeholder is replaced then).
+  const DERIVE = "#[derive(@@DERIVE@@)]";
 
   function struct(name, doc, members) {
     const fields = [];
+    const held = [];
     let extra = false;
     for (const m of members) {
       if (isUnknownIndex(m)) {
@@ -257,14 +304,16 @@ function generate(api) {
       if (!ts.isPropertySignature(m)) fail(`${name}: unsupported member ${m.getText()}`);
       const apiName = m.name.text ?? m.name.getText();
       const { ident, rename } = fieldName(apiName);
-      let ty = rustType(m.type, name);
+      let ty = rustType(m.type, name, { key: `${name}.${apiName}`, doc: jsdoc(m) });
       const optional = !!m.questionToken;
+      if (optional) ty = `Option<${ty}>`;
+      const de = intDeserializer(ty, `${name}.${apiName}`);
       const attrs = [];
       if (rename) attrs.push(`rename = "${apiName}"`);
-      if (optional) {
-        ty = `Option<${ty}>`;
-        attrs.push("default", 'skip_serializing_if = "Option::is_none"');
-      }
+      if (optional) attrs.push("default");
+      if (de) attrs.push(`deserialize_with = "${de}"`);
+      if (optional) attrs.push('skip_serializing_if = "Option::is_none"');
+      held.push(ty);
       const fdoc = jsdoc(m) || `\`${apiName}\` (the specification gives no description).`;
       fields.push(
         [docLines(fdoc, "    "), attrs.length ? `    #[serde(${attrs.join(", ")})]` : null, `    pub ${ident}: ${ty},`]
@@ -273,6 +322,7 @@ function generate(api) {
       );
     }
     if (extra) {
+      held.push("serde_json::Map<String, serde_json::Value>");
       fields.push(
         [
           "    /// Every other member of the object (the type allows any).",
@@ -282,29 +332,38 @@ function generate(api) {
       );
     }
     kinds.set(name, "struct");
-    return `${docLines(doc || `The \`${name}\` object of the ${api.api} API.`, "")}\n${derive}\npub struct ${name} {\n${fields.join("\n")}\n}`;
+    deps.set(name, held);
+    return `${docLines(doc || `The \`${name}\` object of the ${api.api} API.`, "")}\n${DERIVE}\n#[non_exhaustive]\npub struct ${name} {\n${fields.join("\n")}\n}`;
   }
 
   function enumeration(name, doc, values) {
-    const used = new Set(["Other"]);
+    const used = new Set(["Unknown"]);
     const variants = values.map((v) => {
       let id = pascal(v);
+      const wanted = id;
       while (used.has(id)) id += "Value";
       used.add(id);
-      return { id, v };
+      const note = wanted === "Unknown" ? ` (the API's own value; [\`${name}::Unknown\`] holds values this crate does not know)` : "";
+      return { id, v, note };
     });
     const body = variants
-      .map(({ id, v }) => `    /// \`${v}\`\n    ${id},`)
-      .concat(["    /// A value this version of the crate does not know (a newer server's), kept as sent.", "    Other(String),"])
+      .map(({ id, v, note }) => `    /// \`${v}\`${note}\n    ${id},`)
+      .concat([
+        "    /// A value this version of the crate does not know (a newer server's), kept as sent.",
+        "    /// Compare it through",
+        `    /// [\`${name}::as_str\`], which keeps working when a later version names the value.`,
+        "    Unknown(UnknownValue),",
+      ])
       .join("\n");
     const arms = variants.map(({ id, v }) => `            ${name}::${id} => "${v}",`).join("\n");
     const from = variants.map(({ id, v }) => `            "${v}" => ${name}::${id},`).join("\n");
     kinds.set(name, "enum");
-    // Decoded from and encoded as the string itself, so any string decodes (into `Other` when
-    // unknown) and a non-string is "expected a string".
+    // Decoded from and encoded as the string itself, so any string decodes (into `Unknown`
+    // when unknown) and a non-string is "expected a string".
     return `${docLines(doc || `A \`${name}\` value of the ${api.api} API.`, "")}
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Hash)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ${name} {
 ${body}
 }
@@ -315,7 +374,7 @@ impl ${name} {
     pub fn as_str(&self) -> &str {
         match self {
 ${arms}
-            ${name}::Other(s) => s,
+            ${name}::Unknown(v) => v.as_str(),
         }
     }
 }
@@ -324,7 +383,7 @@ impl From<&str> for ${name} {
     fn from(s: &str) -> ${name} {
         match s {
 ${from}
-            other => ${name}::Other(other.to_string()),
+            other => ${name}::Unknown(UnknownValue::new(other.to_string())),
         }
     }
 }
@@ -332,7 +391,7 @@ ${from}
 impl From<String> for ${name} {
     fn from(s: String) -> ${name} {
         match ${name}::from(s.as_str()) {
-            ${name}::Other(_) => ${name}::Other(s),
+            ${name}::Unknown(_) => ${name}::Unknown(UnknownValue::new(s)),
             known => known,
         }
     }
@@ -341,7 +400,7 @@ impl From<String> for ${name} {
 impl From<${name}> for String {
     fn from(value: ${name}) -> String {
         match value {
-            ${name}::Other(s) => s,
+            ${name}::Unknown(v) => v.into_string(),
             known => known.as_str().to_string(),
         }
     }
@@ -362,11 +421,14 @@ impl fmt::Display for ${name} {
 
   function union(name, doc, node) {
     const members = node.types.map((t) => {
-      if (t.kind === ts.SyntaxKind.NumberKeyword) return { id: "Number", ty: "f64", required: 0 };
+      if (t.kind === ts.SyntaxKind.NumberKeyword) {
+        const ty = rustType(t, name, { key: `${name}.number`, doc });
+        return { id: "Number", ty, required: 0, de: intDeserializer(ty, `${name}.number`) };
+      }
       if (t.kind === ts.SyntaxKind.StringKeyword) return { id: "String", ty: "String", required: 0 };
       if (ts.isTypeReferenceNode(t)) {
         const ty = rustType(t, name);
-        const d = decls.get(ty);
+        const d = decls.get(t.typeName.getText());
         const required = d.kind === "interface" ? d.node.members.filter((m) => ts.isPropertySignature(m) && !m.questionToken).length : 0;
         return { id: ty, ty, required };
       }
@@ -376,11 +438,22 @@ impl fmt::Display for ${name} {
     // variant that requires the most fields is tried first (ProductDmProjectTier before
     // ProductDmStorage, which is a subset of it).
     members.sort((a, b) => b.required - a.required);
-    const body = members.map((m) => `    /// A \`${m.id}\`.\n    ${m.id}(${m.ty}),`).join("\n");
+    const body = members
+      .map((m) =>
+        [`    /// A \`${m.id}\`.`, m.de ? `    #[serde(deserialize_with = "${m.de}")]` : null, `    ${m.id}(${m.ty}),`]
+          .filter(Boolean)
+          .join("\n"),
+      )
+      .join("\n");
     kinds.set(name, "union");
+    deps.set(
+      name,
+      members.map((m) => m.ty),
+    );
     return `${docLines(doc || `One of several shapes, as the ${api.api} API allows.`, "")}
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+${DERIVE}
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum ${name} {
 ${body}
 }${accessors(name, members)}`;
@@ -394,7 +467,8 @@ ${body}
     for (const m of d.node.members) {
       if (!ts.isPropertySignature(m)) continue;
       const apiName = m.name.text ?? m.name.getText();
-      fields.set(apiName, { ...fieldName(apiName), ty: rustType(m.type, typeName), optional: !!m.questionToken, doc: jsdoc(m) });
+      const ty = rustType(m.type, typeName, { key: `${typeName}.${apiName}`, doc: jsdoc(m) });
+      fields.set(apiName, { ...fieldName(apiName), ty, optional: !!m.questionToken, doc: jsdoc(m) });
     }
     return fields;
   }
@@ -409,7 +483,7 @@ ${body}
     );
     if (!shared.length) return "";
     const methods = shared.map(([apiName, f]) => {
-      const copy = f.ty === "bool" || f.ty === "f64";
+      const copy = f.ty === "bool" || f.ty === "f64" || f.ty === "i64";
       const ret = copy ? (f.optional ? `Option<${f.ty}>` : f.ty) : f.optional ? `Option<&${f.ty}>` : `&${f.ty}`;
       const get = copy ? `v.${f.ident}` : f.optional ? `v.${f.ident}.as_ref()` : `&v.${f.ident}`;
       const arms = members.map((m) => `            ${name}::${m.id}(v) => ${get},`).join("\n");
@@ -436,14 +510,36 @@ ${arms}
     }
     const t = d.node.type;
     if (d.values && ts.isIndexedAccessTypeNode(t)) {
-      items.set(name, enumeration(name, d.doc, d.values));
+      enums.set(name, d.values);
+      const group = merge.get(name);
+      if (!group) {
+        items.set(name, enumeration(name, d.doc, d.values));
+        continue;
+      }
+      if (decls.has(group.name)) fail(`tools/models/enum-names.json: ${group.name} is already a type of ${api.npm}`);
+      if (!items.has(group.name)) {
+        canonical.add(group.name);
+        items.set(group.name, enumeration(group.name, group.doc, group.values));
+      }
+      const others = group.members.filter((m) => m !== name).map((m) => `\`${m}\``);
+      const list = others.length > 1 ? `${others.slice(0, -1).join(", ")} and ${others[others.length - 1]}` : others[0];
+      const also = others.length === 0 ? "The official name of" : `An official name of`;
+      const tail = others.length === 0 ? "" : others.length === 1 ? `, as is ${list}` : `, as are ${list}`;
+      kinds.set(name, "alias");
+      deps.set(name, [group.name]);
+      items.set(
+        name,
+        `${docLines(d.doc || `A \`${name}\` value of the ${api.api} API.`, "")}${d.doc ? "\n///" : ""}\n/// ${also} [\`${group.name}\`]${tail}.\npub type ${name} = ${group.name};`,
+      );
     } else if (ts.isTypeReferenceNode(t) || ts.isArrayTypeNode(t)) {
       const target = rustType(t, name);
       kinds.set(name, "alias");
+      deps.set(name, [target]);
       items.set(name, `${docLines(d.doc || `The same as \`${target}\`.`, "")}\npub type ${name} = ${target};`);
     } else if (ts.isTypeLiteralNode(t)) {
       if (isFreeMap(t)) {
         kinds.set(name, "alias");
+        deps.set(name, ["serde_json::Map<String, serde_json::Value>"]);
         items.set(name, `${docLines(d.doc || "A free-form JSON object.", "")}\npub type ${name} = serde_json::Map<String, serde_json::Value>;`);
       } else {
         items.set(name, struct(name, d.doc, t.members));
@@ -455,37 +551,126 @@ ${arms}
     }
   }
 
+  // Eq and Hash: the greatest set of types whose every held type is Eq (Hash), so that a type
+  // holding an f64 anywhere, directly or through its fields, has neither.
+  const eqHash = new Set(items.keys());
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const n of [...eqHash]) {
+      const ok = (deps.get(n) ?? []).every((ty) => leaves(ty).every((l) => EQ_HASH_LEAVES.has(l) || eqHash.has(l)));
+      if (!ok) {
+        eqHash.delete(n);
+        changed = true;
+      }
+    }
+  }
+  const derived = { eq: 0, not: 0 };
+  for (const [n, text] of items) {
+    if (!text.includes(DERIVE)) continue;
+    const eq = eqHash.has(n);
+    derived[eq ? "eq" : "not"]++;
+    items.set(n, text.replace(DERIVE, `#[derive(Serialize, Deserialize, Debug, Clone, PartialEq${eq ? ", Eq, Hash" : ""})]`));
+  }
+
   const version = JSON.parse(fs.readFileSync(path.join(contract, "node_modules", api.npm, "package.json"), "utf8")).version;
   const names = [...items.keys()].sort();
+  const official = names.filter((n) => !canonical.has(n));
   const header = `// Code generated by tools/models/generate.mjs from ${api.npm} ${version}. DO NOT EDIT.`;
   const counts = { structs: 0, enums: 0, unions: 0, aliases: 0 };
   for (const k of kinds.values()) counts[{ struct: "structs", enum: "enums", union: "unions", alias: "aliases" }[k]]++;
+  const ints = [...numbers.keys()].filter((k) => Object.hasOwn(review.integers, k)).length;
   const rust = `${header}
 
 //! Typed answers of the ${api.api} API: a Rust type for every type a success answer of
 //! ${api.npm} ${version} can contain, and [\`${api.error}\`], the error body.
 //!
 //! Names are the official ones, fields are the API's (a keyword gets \`r#\`). A field the
-//! specification marks optional is an \`Option\`, left out when \`None\` is encoded. Enumerated
-//! strings keep a value they do not know in \`Other\`. Fields the models do not know are
-//! ignored when decoding. The specification does not say which numbers are integers, so every
-//! number is an \`f64\`. Decode an answer with [\`ApiRv::parse\`](crate::ApiRv::parse).
+//! specification marks optional is an \`Option\`, left out when \`None\` is encoded. Fields the
+//! models do not know are ignored when decoding, and every struct and enum is
+//! \`#[non_exhaustive]\`, so a newer version of this crate can add fields and values.
 //!
-//! ${successTypes} success types; ${names.length} types in all (${plural(counts.structs, "struct")}, ${plural(counts.enums, "enum")}, ${plural(counts.unions, "union")}, ${plural(counts.aliases, "alias", "aliases")}).
+//! Enumerated strings keep a value they do not know in \`Unknown\`, as an opaque
+//! [\`UnknownValue\`]: compare values through \`as_str()\`, which keeps working when a
+//! later version names the value. Enums with the same values are one type,
+//! and each official name is an alias of it (\`InstanceSummaryPhase = InstancePhase\`).
+//!
+//! Numbers that are integers in the API (ids, counts, sizes, days, ...) are \`i64\`; an
+//! integral float such as \`3.0\` decodes into one, \`3.5\` is refused. Numbers that can be
+//! fractional (coins, costs, rates, ...) are \`f64\`. Types that hold no \`f64\` are \`Eq\` and
+//! \`Hash\`. Decode an answer with [\`ApiRv::parse\`](crate::ApiRv::parse).
+//!
+//! ${successTypes} success types; ${names.length} types in all (${plural(counts.structs, "struct")}, ${plural(counts.enums, "enum")}, ${plural(counts.unions, "union")}, ${plural(counts.aliases, "alias", "aliases")}); ${plural(ints, "integer field")}, ${plural(numbers.size - ints, "fractional one")}.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::UnknownValue;
+
 ${names.map((n) => items.get(n)).join("\n\n")}
 `;
-  return { api, rust, names, roots, successTypes, version, header };
+  return { api, rust, names: official, roots, successTypes, version, header, enums, numbers, review, canonical, derived, ints };
+}
+
+/** The groups of `enums` (official name -> values) with the same values, each as named in
+ * enum-names.json: official name -> { name, doc, members, values }. Fails on a group of two
+ * or more without a name, and on an entry that matches no group exactly. */
+function enumGroups(api, enums) {
+  const named = enumNames[api.pkg];
+  // (keys starting with "_" are comments)
+  if (!named) fail(`tools/models/enum-names.json: no "${api.pkg}"`);
+  const byValues = new Map();
+  for (const [n, values] of [...enums].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const key = JSON.stringify([...values].sort());
+    if (!byValues.has(key)) byValues.set(key, []);
+    byValues.get(key).push(n);
+  }
+  const groups = [...byValues.values()];
+  const problems = [];
+  const merge = new Map();
+  const matched = new Set();
+  for (const members of groups) {
+    const entry = Object.entries(named).find(([, e]) => JSON.stringify([...e.types].sort()) === JSON.stringify(members));
+    if (!entry) {
+      if (members.length > 1) problems.push(`an unnamed group of enums with the same values: ${members.join(", ")}`);
+      continue;
+    }
+    const [name, e] = entry;
+    matched.add(name);
+    for (const m of members) merge.set(m, { name, doc: e.doc ?? "", members, values: enums.get(members[0]) });
+  }
+  for (const [name, e] of Object.entries(named)) {
+    if (!matched.has(name)) problems.push(`${name}: ${e.types.join(", ")} is not a group of enums with the same values (any more)`);
+  }
+  if (problems.length) fail(`tools/models/enum-names.json, ${api.npm}:\n  ${problems.join("\n  ")}`);
+  return merge;
+}
+
+/** Every number field met must be listed once in integers.json, and every entry met. */
+function checkNumbers(r) {
+  const { review, numbers, api } = r;
+  const problems = [];
+  for (const [key, doc] of [...numbers].sort()) {
+    const i = Object.hasOwn(review.integers, key);
+    const f = Object.hasOwn(review.fractional, key);
+    if (i && f) problems.push(`${key}: listed both as an integer and as fractional`);
+    if (!i && !f) problems.push(`${key}: a number field in neither list${doc ? ` (${doc.replace(/\s+/g, " ").slice(0, 160)})` : ""}`);
+  }
+  for (const key of [...Object.keys(review.integers), ...Object.keys(review.fractional)]) {
+    if (!numbers.has(key)) problems.push(`${key}: listed, but no such number field any more`);
+  }
+  return problems.length ? [`tools/models/integers.json, ${api.npm} (review each):\n  ${problems.join("\n  ")}`] : [];
 }
 
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-const results = APIS.map(generate);
+const results = APIS.map((api) => {
+  const first = generate(api);
+  return generate(api, enumGroups(api, first.enums));
+});
+const unreviewed = results.flatMap(checkNumbers);
+if (unreviewed.length) fail(unreviewed.join("\n"));
 const written = [];
 function write(rel, text) {
   const p = path.join(out, rel);
@@ -527,6 +712,10 @@ ${arms}
 const fmt = spawnSync("rustfmt", ["--edition", "2021", ...written.map((w) => path.join(out, w))], { encoding: "utf8" });
 if (fmt.status !== 0) fail(`rustfmt failed: ${fmt.stderr || fmt.error}`);
 for (const r of results) {
-  console.log(`${r.api.npm} ${r.version}: ${r.successTypes} success types, ${r.names.length} types generated -> ${r.api.file}`);
+  console.log(
+    `${r.api.npm} ${r.version}: ${r.successTypes} success types, ${r.names.length} official types generated -> ${r.api.file}; ` +
+      `${r.ints} integer and ${r.numbers.size - r.ints} fractional number fields; ${r.canonical.size} merged enums; ` +
+      `${r.derived.eq} structs and unions are Eq and Hash, ${r.derived.not} are not`,
+  );
 }
 console.log(`wrote ${written.join(", ")} under ${out}`);
