@@ -61,14 +61,20 @@ fn run() -> Result<bool> {
     let rates = read_rates(&file)?;
     let client = Client::from_environment(Some(&environment))?;
 
-    // The current rates, by collection/job/version (`None`: the Job has no rate yet).
-    let current: HashMap<String, Option<String>> =
-        dm_api::get_job_exchange_rates(&client, &Default::default())
-            .typed()?
-            .exchange_rates
-            .into_iter()
-            .map(|r| (format!("{}/{}/{}", r.collection, r.job, r.version), r.rate))
-            .collect();
+    // The current rates, by collection/job/version (`None`: the Job has no rate yet): the
+    // Jobs that have a rate are listed apart from those that have none (`only_undefined`).
+    let mut current: HashMap<String, Option<String>> = HashMap::new();
+    for only_undefined in [false, true] {
+        let listed = dm_api::get_job_exchange_rates(
+            &client,
+            &dm_api::GetJobExchangeRatesOptions { only_undefined },
+        )
+        .typed()?;
+        current.extend(listed.exchange_rates.into_iter().map(|r| {
+            let rate = if only_undefined { None } else { r.rate };
+            (format!("{}/{}/{}", r.collection, r.job, r.version), rate)
+        }));
+    }
 
     let mut changes = Vec::new();
     let mut unknown = 0;

@@ -54,14 +54,20 @@ fn main() -> ExitCode {
 fn run() -> Result<bool> {
     let (environment, file) = parse_args()?;
     let client = Client::from_environment(Some(&environment))?;
+    // The Jobs that have a rate; those that have none are listed apart (`only_undefined`).
     let rates = dm_api::get_job_exchange_rates(&client, &Default::default()).typed()?;
+    let undefined = dm_api::get_job_exchange_rates(
+        &client,
+        &dm_api::GetJobExchangeRatesOptions {
+            only_undefined: true,
+        },
+    )
+    .typed()?;
+    let without_rate = undefined.exchange_rates.len();
 
     let mut saved = Vec::new();
-    let mut without_rate = 0;
     for rate in rates.exchange_rates {
-        // The rate is missing for Jobs that have none yet.
         let Some(value) = rate.rate else {
-            without_rate += 1;
             continue;
         };
         let mut entry = Hash::new();

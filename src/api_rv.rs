@@ -417,7 +417,8 @@ impl fmt::Debug for Redacted<'_> {
 /// ```no_run
 /// # fn main() -> Result<(), squonk2::Error> {
 /// let client = squonk2::Client::from_env()?;
-/// let squonk2::NoContent = squonk2::dm_api::delete_project(&client, "project-123").typed()?;
+/// let squonk2::NoContent =
+///     squonk2::dm_api::remove_project_editor(&client, "project-123", "bob").typed()?;
 /// # Ok(())
 /// # }
 /// ```

@@ -302,7 +302,7 @@ impl Client {
     /// A clone of this client whose calls all use `timeout` instead of each function's
     /// default (4 s, or 12 s for listings and file transfers, as in the Python client). A
     /// call that is not a file transfer ends within its time-out, a Keycloak login it needs
-    /// included; a file transfer fails only when nothing moves for that long (D15, D19).
+    /// included; a file transfer fails only when nothing moves for that long ([D15](crate::python_differences), [D19](crate::python_differences)).
     /// The clone shares the connection pool and token cache.
     #[must_use]
     pub fn with_timeout(&self, timeout: Duration) -> Client {

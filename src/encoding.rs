@@ -21,7 +21,7 @@ fn percent_encode(value: &str, keep: impl Fn(u8) -> bool, space_as_plus: bool) -
     out
 }
 
-/// Encodes one path segment (D2): `/`, `?`, `#` and everything but unreserved characters and
+/// Encodes one path segment ([D2](crate::python_differences)): `/`, `?`, `#` and everything but unreserved characters and
 /// `@` are escaped, so a value can never change the shape of the URL.
 pub(crate) fn path_segment(value: &str) -> String {
     percent_encode(value, |b| is_unreserved(b) || b == b'@', false)
@@ -67,7 +67,7 @@ pub(crate) fn check_base_url(url: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `url` without a trailing `/` (D17): every path is appended to it with its own `/`.
+/// `url` without a trailing `/` ([D17](crate::python_differences)): every path is appended to it with its own `/`.
 pub(crate) fn trim_base_url(url: &str) -> &str {
     url.trim_end_matches('/')
 }

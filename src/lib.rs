@@ -16,7 +16,7 @@
 //! ```no_run
 //! use squonk2::{dm_api, Client};
 //!
-//! # fn main() -> anyhow::Result<()> {
+//! # fn main() -> Result<(), squonk2::Error> {
 //! let client = Client::builder()
 //!     .dm_api_url("https://squonk.example.com/data-manager-api")
 //!     .keycloak("https://squonk.example.com/auth", "squonk2")
@@ -24,33 +24,75 @@
 //!     .credentials("alice", "her-password")
 //!     .build()?;
 //!
-//! // Every function returns an ApiRv { success, msg, http_status_code } ...
+//! // `typed()` gives the answer as its model (here a `ProjectDetail`), or a `squonk2::Error`.
+//! let project = dm_api::get_project(&client, "project-123").typed()?;
+//! println!("{} has {} editors", project.name, project.editors.len());
+//!
+//! // Every function returns an ApiRv { success, msg, http_status_code }, as in Python ...
 //! let rv = dm_api::get_version(&client);
 //! println!("{} {}", rv.success, rv.msg);
 //!
-//! // ... which `into_result()` turns into a Result for `?` ...
+//! // ... and `into_result()` gives the answer as JSON.
 //! let namespace = dm_api::ping(&client).into_result()?;
 //! println!("the AS namespace is {}", namespace["namespace"]);
-//!
-//! // ... and `parse()` into the answer's typed model.
-//! let project: dm_api::models::ProjectDetail =
-//!     dm_api::get_project(&client, "project-123").parse()?;
-//! println!("{} has {} editors", project.name, project.editors.len());
 //! # Ok(())
 //! # }
 //! ```
 //!
 //! ## Typed answers
 //!
-//! [`dm_api::models`] and [`as_api::models`] hold a Rust type for every type a success answer
-//! of the official APIs can contain, generated from the official client packages and named as
-//! they name them (each endpoint's documentation says which). [`ApiRv::parse`] decodes
-//! `msg` into one; a field the API marks optional is an `Option`, an enumerated string an
-//! enum that keeps values it does not know, and fields it does not know are ignored, so a
-//! newer server does not break a decode. An answer that does not fit gives a [`ParseError`]
-//! naming the call and the field: `GET /project/{project_id}: msg.created: invalid type:
-//! null, expected a string`. Jobs are started with a [`dm_api::JobSpecification`] or a JSON
-//! value.
+//! An endpoint function's return type says what its success holds: `ApiRv<T>`, where `T` is
+//! a type of [`dm_api::models`] or [`as_api::models`] (generated from the official API
+//! packages and named as they name them), or [`NoContent`] for a call whose success has no
+//! answer. [`ApiRv::typed`] decodes it; [`ApiRv::parse`] decodes into a type of your own.
+//! A field the API marks optional is an `Option`; an enumerated string is an enum that keeps
+//! a value it does not know as `Unknown` ([`UnknownValue`]); fields it does not know are
+//! ignored; integers are `i64`, and a whole-number float such as `3.0` decodes into one. So
+//! a newer server does not break a decode, and the models are `#[non_exhaustive]`: a later
+//! release may add fields and values. An answer that does not fit gives an
+//! [`ErrorKind::Decode`] error naming the call and the field: `dm_api::get_project: the
+//! answer does not fit ProjectDetail: msg.created: invalid type: null, expected a string
+//! [GET /project/{project_id}]`. Jobs are started with a [`dm_api::JobSpecification`] or a
+//! JSON value.
+//!
+//! ## Options
+//!
+//! Where a Python method has optional arguments, the function takes an options struct
+//! (`GetAvailableProjectsOptions`, ...) whose fields are public and which implements
+//! `Default`. Write it as a struct literal that ends in `..Default::default()`, even when
+//! you set every field: a later release may add fields (a new optional argument), and code
+//! written this way keeps compiling. The same holds for [`dm_api::WaitOptions`] and
+//! [`RetryPolicy`].
+//!
+//! ```no_run
+//! # fn main() -> Result<(), squonk2::Error> {
+//! use squonk2::dm_api::{self, GetAvailableProjectsOptions};
+//!
+//! let client = squonk2::Client::from_env()?;
+//! let opts = GetAvailableProjectsOptions {
+//!     project_name: Some("my project".into()),
+//!     ..Default::default()
+//! };
+//! let projects = dm_api::get_available_projects(&client, &opts).typed()?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Errors
+//!
+//! One error type, [`Error`], comes from every fallible function: a failed call
+//! ([`ApiRv::typed`], [`ApiRv::into_result`]), a client that cannot be built, the
+//! environments file, a Keycloak login. It says why ([`Error::kind`], an [`ErrorKind`]),
+//! the HTTP status, the function and request that failed, whether the failure may pass by
+//! itself ([`Error::is_transient`]), the server's own text, and for an answer that does not
+//! fit, the field. It is `Send + Sync + 'static`, so `?` works into `anyhow::Result` and
+//! `Box<dyn std::error::Error>`.
+//!
+//! ## Differences from the Python client
+//!
+//! Every function sends what the Python client sends, except in the places listed in
+//! [`python_differences`] (cited in these docs as D1, D2, ...), where the Python client is
+//! wrong or disagrees with the official API.
 //!
 //! ## Configuration
 //!
@@ -77,8 +119,15 @@
 //! own error text: `"Failed to get project (HTTP 404: No such project)"`. No answer at all
 //! says why: `"... (connection refused)"`, `"... (timed out after 4 s waiting for the
 //! server)"`. Every failure also has an [`ErrorKind`] ([`ApiRv::error_kind`],
-//! [`ApiError::kind`]) to match on. Secrets (passwords, tokens, client secrets) never appear
-//! in `Debug` output, error texts or the debug log.
+//! [`Error::kind`]) to match on.
+//!
+//! Secrets (passwords, tokens, client secrets) never appear in error texts, the debug log,
+//! or the `Debug` output of this crate's own types: [`Client`], [`ClientBuilder`], the
+//! options structs, [`Error`], and [`ApiRv`] (whose `Debug` shows a string under a key that
+//! names a token, password or secret as `***`). A typed answer is plain data: the model of
+//! an answer that holds a token (`dm_api::get_api_token`'s
+//! [`UserApiTokenGetResponse`](dm_api::models::UserApiTokenGetResponse)) shows it in its
+//! `Debug` output, as `msg` does when printed.
 //!
 //! ## Retries, time-outs, TLS and proxies
 //!
@@ -141,6 +190,15 @@ mod request;
 mod token;
 mod transport;
 pub mod ui_api;
+
+/// Sealing: public traits that only this crate implements.
+mod sealed {
+    /// A supertrait users cannot name, so they cannot implement the public trait.
+    pub trait Sealed {}
+}
+
+#[doc = include_str!("../docs/deviations.md")]
+pub mod python_differences {}
 
 pub use api_rv::{ApiRv, AsApiRv, DmApiRv, NoContent};
 pub use client::{Client, ClientBuilder};

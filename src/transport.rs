@@ -146,9 +146,9 @@ impl Failure for SendError {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Limits {
     /// Bounds connecting and each read and write: a transfer that keeps moving never times
-    /// out (D15).
+    /// out ([D15](crate::python_differences)).
     pub(crate) inactivity: Duration,
-    /// Bounds the whole exchange, connecting to the last byte of the answer (D19); `None`
+    /// Bounds the whole exchange, connecting to the last byte of the answer ([D19](crate::python_differences)); `None`
     /// for file transfers without a deadline of their own.
     pub(crate) deadline: Option<Duration>,
     /// The time-out the caller set, which failures name (the deadline may be what is left

@@ -1938,21 +1938,21 @@ fn admins_set_rates_and_impersonate_and_calls_are_logged() {
         comment: comment.map(str::to_string),
     };
 
-    // Rates need admin mode.
-    let rv = set_job_exchange_rates(&admin, &[rate("nop", "0.5", None)]);
+    // Rates need the admin role (admin mode may stay off).
+    let rv = set_job_exchange_rates(&alice, &[rate("nop", "0.5", None)]);
     assert_eq!(rv.http_status_code, 403);
-    assert!(rv.error().unwrap().starts_with(
-        "Failed setting rate for job 1 (im-test/nop/1.0.0) rate=0.5 (HTTP 403: Only admins"
-    ));
+    assert_eq!(
+        rv.error(),
+        Some(
+            "Failed setting rate for job 1 (im-test/nop/1.0.0) rate=0.5 (HTTP 403: Only admins \
+             can set exchange rates: alice does not have the Data Manager admin role)"
+        )
+    );
     let rv = set_admin_state(&alice, true, &Default::default());
     assert_eq!(rv.http_status_code, 403);
     assert_eq!(
         rv.error(),
         Some("Failed to set the admin state (HTTP 403: alice does not have the Data Manager admin role)")
-    );
-    assert_eq!(
-        ok(set_admin_state(&admin, true, &Default::default())),
-        json!({})
     );
     let rv = set_job_exchange_rates(
         &admin,
@@ -2000,6 +2000,10 @@ fn admins_set_rates_and_impersonate_and_calls_are_logged() {
             404
         )
     );
+    assert_eq!(
+        ok(set_admin_state(&admin, true, &Default::default())),
+        json!({})
+    );
 
     // Impersonation: the admin acts as Alice until told otherwise.
     let project_id = new_project(&alice, "alice's", true);
@@ -2034,8 +2038,8 @@ fn admins_set_rates_and_impersonate_and_calls_are_logged() {
     ok(set_admin_state(&admin, false, &Default::default()));
     assert_eq!(get_project(&admin, &project_id).http_status_code, 403);
 
-    // Alice's API log shows her calls (her refused attempt at admin mode included) and the
-    // change the admin made as her; GETs are not logged.
+    // Alice's API log shows her calls (her refused attempts at a rate and at admin mode
+    // included) and the change the admin made as her; GETs are not logged.
     let log = ok(get_api_log(&alice, &Default::default()));
     let entries: Vec<(String, String, Value)> = log["api_log"]
         .as_array()
@@ -2052,6 +2056,11 @@ fn admins_set_rates_and_impersonate_and_calls_are_logged() {
     assert_eq!(
         entries,
         [
+            (
+                "PUT".to_string(),
+                "/job/1/exchange-rate".to_string(),
+                Value::Null
+            ),
             (
                 "PATCH".to_string(),
                 "/user/account".to_string(),

@@ -566,7 +566,10 @@ fn requests_retries_and_failed_logins_are_logged_without_secrets() {
     let port = format!("127.0.0.1:{}", sandbox.port());
     let client = builder_for(&sandbox)
         .credentials(ADMIN_USER, ADMIN_PASSWORD)
-        .retry_policy(squonk2::RetryPolicy::default().initial_backoff(Duration::from_millis(10)))
+        .retry_policy(squonk2::RetryPolicy {
+            initial_backoff: Duration::from_millis(10),
+            ..Default::default()
+        })
         .build()
         .unwrap();
     sandbox

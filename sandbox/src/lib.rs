@@ -103,7 +103,9 @@
 //!   task whose events and states are ordered, and a hidden `.instance-<id>` directory in
 //!   the project that deleting the instance removes. [`Sandbox::fail_job`] makes a Job fail.
 //!   Callback tokens give access to a project's files until revoked.
-//! - Exchange rates, the user account, the API log (every call but GETs) and the API token.
+//! - Exchange rates (listed for the Jobs that have one, or with `only_undefined` for those
+//!   that have none; set by admins), the user account, the API log (every call but GETs)
+//!   and the API token.
 //! - **Datasets**, uploaded or made from project files: each version goes COPYING →
 //!   FORMATTING → LOADING → DONE over the Dataset duration (1 s;
 //!   [`Sandbox::set_dataset_duration`]) in a task; the "formatter" hashes it (for
@@ -114,7 +116,7 @@
 //!   inputs from run variables or earlier steps' outputs) checked when created, versions,
 //!   and runs whose steps are instances launched one after the other; runs can be stopped.
 //! - **Applications**: the Job operator and the Jupyter notebook operator (listed only).
-//! - **Admin** (admin mode only): service errors ([`Sandbox::add_service_error`]), user
+//! - **Admin** (the admin role is enough, admin mode need not be on): service errors ([`Sandbox::add_service_error`]), user
 //!   accounts (a suspended user gets 403 everywhere), and Job manifests, loaded from what
 //!   [`Sandbox::add_web_file`] registers (the sandbox never goes to the network) or from
 //!   [`Sandbox::builtin_job_manifest_url`]; their Jobs join the catalogue.

@@ -104,7 +104,7 @@ pub struct CreateAssetOptions {
 /// Creates an asset: `POST /asset`, multipart with the fields `name`, `scope`, `secret`,
 /// `description` (when not empty), `scope_id`, `content_string` (when set), then the file part
 /// `content_file` (the file, streamed; without one a part with `filename=""`, the server's
-/// "no file": D8). `msg` is `{"id"}`.
+/// "no file": [D8](crate::python_differences)). `msg` is `{"id"}`.
 ///
 ///
 /// ```no_run

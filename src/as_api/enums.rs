@@ -21,11 +21,17 @@ pub type ProductFlavour = ProductDetailFlavour;
 
 /// What [`create_product`](super::create_product) accepts as a product type: a
 /// [`ProductType`] or its name (`&str`, `&String`).
-// No impl for `String`, so `&name` at a call site is not a needless borrow.
-pub trait AsProductType {
+// No impl for `String`, so `&name` at a call site is not a needless borrow. Sealed: only this
+// crate implements it.
+pub trait AsProductType: crate::sealed::Sealed {
     /// The type's name, as sent.
     fn product_type_name(&self) -> &str;
 }
+
+impl crate::sealed::Sealed for &str {}
+impl crate::sealed::Sealed for &String {}
+impl crate::sealed::Sealed for ProductType {}
+impl crate::sealed::Sealed for &ProductType {}
 
 impl AsProductType for &str {
     fn product_type_name(&self) -> &str {
@@ -67,7 +73,7 @@ pub enum EventStreamFormat {
 impl EventStreamFormat {
     /// The Python name, as sent: `JSON_STRING` or `PROTOCOL_STRING`.
     #[must_use]
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             EventStreamFormat::JsonString => "JSON_STRING",
             EventStreamFormat::ProtocolString => "PROTOCOL_STRING",
@@ -90,18 +96,10 @@ pub type ScopeEnum = AssetScope;
 /// `DEFAULT_PUBLIC`.
 pub type DefaultProductPrivacyEnum = DefaultProductPrivacy;
 
-/// The Python names of the generated enumerations the functions take: `name()` is
-/// `as_str()`, and the value is sent as it.
+/// The generated enumerations the functions take are sent as their `as_str()`, which is
+/// the Python name.
 macro_rules! python_enum {
     ($($t:ty),*) => {$(
-        impl $t {
-            /// The Python name, as sent (the same as `as_str()`).
-            #[must_use]
-            pub fn name(&self) -> &str {
-                self.as_str()
-            }
-        }
-
         impl Param for $t {
             fn render(&self) -> String {
                 self.as_str().to_string()
@@ -119,13 +117,13 @@ macro_rules! by_name {
         impl fmt::Display for $t {
             /// The Python name.
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.name())
+                f.write_str(self.as_str())
             }
         }
 
         impl Param for $t {
             fn render(&self) -> String {
-                self.name().to_string()
+                self.as_str().to_string()
             }
             fn is_set(&self) -> bool {
                 true
@@ -141,9 +139,9 @@ mod tests {
 
     #[test]
     fn names_are_the_python_names() {
-        assert_eq!(EventStreamFormat::default().name(), "PROTOCOL_STRING");
+        assert_eq!(EventStreamFormat::default().as_str(), "PROTOCOL_STRING");
         assert_eq!(EventStreamFormat::JsonString.to_string(), "JSON_STRING");
-        assert_eq!(ScopeEnum::Organisation.name(), "ORGANISATION");
+        assert_eq!(ScopeEnum::Organisation.as_str(), "ORGANISATION");
         assert_eq!(ScopeEnum::Global.render(), "GLOBAL");
         assert_eq!(ScopeEnum::from("USER"), ScopeEnum::User);
         assert_eq!(

@@ -46,13 +46,13 @@ pub fn create_event_stream(
     event_format: EventStreamFormat,
 ) -> ApiRv<EventStreamGetPostResponse> {
     call!(Api::As, "POST", "/event-stream")
-        .json_field("format", event_format.name())
+        .json_field("format", event_format.as_str())
         .error("Failed to create event stream")
         .run(client)
 }
 
 /// Deletes your event stream: `DELETE /event-stream/{event_stream_id}`. An id below 1 fails
-/// before anything is sent (D3).
+/// before anything is sent ([D3](crate::python_differences)).
 pub fn delete_event_stream(client: &Client, event_stream_id: i64) -> ApiRv<NoContent> {
     call!(Api::As, "DELETE", "/event-stream/{event_stream_id}")
         .require_positive("event_stream_id", event_stream_id)

@@ -34,18 +34,18 @@
 //! # }
 //! ```
 
-mod accounting;
-mod actions;
-mod assets;
-mod charges;
-mod enums;
-mod event_streams;
-mod merchants;
+pub mod accounting;
+pub mod actions;
+pub mod assets;
+pub mod charges;
+pub mod enums;
+pub mod event_streams;
+pub mod merchants;
 pub mod models;
-mod organisations;
-mod products;
-mod units;
-mod user;
+pub mod organisations;
+pub mod products;
+pub mod units;
+pub mod user;
 
 pub use accounting::*;
 pub use actions::*;

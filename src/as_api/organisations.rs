@@ -102,7 +102,7 @@ pub fn alter_organisation(
         .json_field_some("name", opts.name.as_deref())
         .json_field_some(
             "default_product_privacy",
-            opts.default_product_privacy.as_ref().map(|p| p.name()),
+            opts.default_product_privacy.as_ref().map(|p| p.as_str()),
         )
         .error("Failed to alter organisation")
         .run(client)

@@ -109,7 +109,7 @@ pub fn alter_unit(client: &Client, unit_id: &str, opts: &AlterUnitOptions) -> Ap
         .json_field_some("name", opts.name.as_deref())
         .json_field_some(
             "default_product_privacy",
-            opts.default_product_privacy.as_ref().map(|p| p.name()),
+            opts.default_product_privacy.as_ref().map(|p| p.as_str()),
         )
         .error("Failed to alter unit")
         .run(client)

@@ -31,7 +31,7 @@ pub fn get_service_errors(
 }
 
 /// Acknowledges (but keeps) a service error: `PATCH /admin/service-error/{error_id}`. An
-/// id below 1 fails before anything is sent (D18).
+/// id below 1 fails before anything is sent ([D18](crate::python_differences)).
 pub fn acknowledge_service_error(client: &Client, error_id: i64) -> ApiRv<NoContent> {
     call!(Api::Dm, "PATCH", "/admin/service-error/{error_id}")
         .require_positive("error_id", error_id)
@@ -41,7 +41,7 @@ pub fn acknowledge_service_error(client: &Client, error_id: i64) -> ApiRv<NoCont
 }
 
 /// Deletes a service error: `DELETE /admin/service-error/{error_id}`. An id below 1 fails
-/// before anything is sent (D18).
+/// before anything is sent ([D18](crate::python_differences)).
 pub fn delete_service_error(client: &Client, error_id: i64) -> ApiRv<NoContent> {
     call!(Api::Dm, "DELETE", "/admin/service-error/{error_id}")
         .require_positive("error_id", error_id)

@@ -36,7 +36,7 @@ pub struct UploadDatasetOptions {
     /// Told how the upload moves.
     pub progress: Option<Progress>,
     /// An overall deadline for the transfer. Without one, the transfer fails only when
-    /// nothing moves for the time-out (D15), however long it takes.
+    /// nothing moves for the time-out ([D15](crate::python_differences)), however long it takes.
     pub deadline: Option<Duration>,
 }
 
@@ -161,7 +161,7 @@ pub struct GetDatasetOptions {
     /// Told how the download moves.
     pub progress: Option<Progress>,
     /// An overall deadline for the transfer. Without one, the transfer fails only when
-    /// nothing moves for the time-out (D15), however long it takes.
+    /// nothing moves for the time-out ([D15](crate::python_differences)), however long it takes.
     pub deadline: Option<Duration>,
 }
 

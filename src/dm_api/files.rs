@@ -4,8 +4,8 @@
 //! Uploads stream each file from disk with a `Content-Length`, in constant memory whatever its
 //! size; downloads stream into a temporary file beside the destination that is renamed into
 //! place only when the whole file has arrived, so a failed download never leaves a truncated
-//! file (D9). Time-outs bound connecting and each read or write, not the whole transfer
-//! (D15), so a large transfer that keeps moving never times out.
+//! file ([D9](crate::python_differences)). Time-outs bound connecting and each read or write, not the whole transfer
+//! ([D15](crate::python_differences)), so a large transfer that keeps moving never times out.
 
 use std::path::Path;
 use std::time::Duration;
@@ -83,13 +83,13 @@ pub struct PutUnmanagedProjectFilesOptions {
     /// Upload every file, even those whose name is already listed at `project_path`.
     pub force: bool,
     /// The time-out of each upload (default 120 s, or the client's time-out when it has
-    /// one). It bounds connecting and each write, not the whole upload (D15).
+    /// one). It bounds connecting and each write, not the whole upload ([D15](crate::python_differences)).
     pub timeout_per_file: Option<Duration>,
     /// Called as each upload moves, with the bytes sent and the total of the upload's
     /// multipart body (the file plus a few hundred bytes of framing).
     pub progress: Option<Progress>,
     /// An overall deadline for the transfer. Without one, the transfer fails only when
-    /// nothing moves for the time-out (D15), however long it takes.
+    /// nothing moves for the time-out ([D15](crate::python_differences)), however long it takes.
     pub deadline: Option<Duration>,
 }
 
@@ -218,7 +218,7 @@ pub struct DeleteUnmanagedProjectFilesOptions {
 
 /// Deletes files from a project directory, one `DELETE /file?project_id=&path=&file=` per
 /// file. Each name is stripped to its base name first (`dir/a.txt` deletes `a.txt`), as the
-/// Python client documents but does not do (D11). The first failure ends the loop (earlier
+/// Python client documents but does not do ([D11](crate::python_differences)). The first failure ends the loop (earlier
 /// deletions stay done). On success `msg` is `{}` and `http_status_code` is 0, as in the
 /// Python client.
 pub fn delete_unmanaged_project_files(
@@ -267,7 +267,7 @@ pub struct GetUnmanagedProjectFileOptions {
     /// announced (0 when it did not).
     pub progress: Option<Progress>,
     /// An overall deadline for the transfer. Without one, the transfer fails only when
-    /// nothing moves for the time-out (D15), however long it takes.
+    /// nothing moves for the time-out ([D15](crate::python_differences)), however long it takes.
     pub deadline: Option<Duration>,
 }
 
@@ -288,7 +288,7 @@ fn check_download<'a>(call: Call<'a>, project_file: &str, local_file: &Path) -> 
 /// `GET /project/{project_id}/file?path=&file=` (12 s default time-out, inactivity-based).
 ///
 /// The body streams into a temporary file beside `local_file`, renamed into place only when
-/// complete: a failed download leaves `local_file` as it was (D9). `msg` is `{}`, or the
+/// complete: a failed download leaves `local_file` as it was ([D9](crate::python_differences)). `msg` is `{}`, or the
 /// file's content when it is a small JSON object (as the Python client's `resp.json()`).
 pub fn get_unmanaged_project_file(
     client: &Client,
@@ -346,7 +346,7 @@ pub struct GetProjectFileOptions {
     /// announced (0 when it did not).
     pub progress: Option<Progress>,
     /// An overall deadline for the transfer. Without one, the transfer fails only when
-    /// nothing moves for the time-out (D15), however long it takes.
+    /// nothing moves for the time-out ([D15](crate::python_differences)), however long it takes.
     pub deadline: Option<Duration>,
 }
 
@@ -471,7 +471,7 @@ pub fn attach_dataset_to_project(
 
 /// Creates a directory (and any missing parents) in a project:
 /// `PUT /path?project_id=&path=`. A `/` is put in front of `project_path` when it lacks one.
-/// The parameters go in the query, as the API defines them (D7; the Python client sends a
+/// The parameters go in the query, as the API defines them ([D7](crate::python_differences); the Python client sends a
 /// form body).
 pub fn create_project_path(
     client: &Client,
@@ -488,7 +488,7 @@ pub fn create_project_path(
 }
 
 /// Deletes a directory and everything in it from a project: `DELETE /path?project_id=&path=`
-/// (query, D7). A `/` is put in front of `project_path` when it lacks one.
+/// (query, [D7](crate::python_differences)). A `/` is put in front of `project_path` when it lacks one.
 pub fn delete_project_path(
     client: &Client,
     project_id: &str,
@@ -504,7 +504,7 @@ pub fn delete_project_path(
 }
 
 /// Moves or renames a directory of a project:
-/// `PUT /path/move?project_id=&src_path=&dst_path=` (query, D7). A `/` is put in front of
+/// `PUT /path/move?project_id=&src_path=&dst_path=` (query, [D7](crate::python_differences)). A `/` is put in front of
 /// each path that lacks one.
 pub fn move_project_path(
     client: &Client,

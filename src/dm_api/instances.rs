@@ -122,10 +122,14 @@ impl JobSpecification {
 /// What [`start_job_instance`] and [`dry_run_job_instance`] accept as a specification: a
 /// `&JobSpecification` or a `&Value` (a JSON object).
 // Only references implement it, so `&json!({...})` at a call site is not a needless borrow.
-pub trait IntoSpecification {
+// Sealed: only this crate implements it.
+pub trait IntoSpecification: crate::sealed::Sealed {
     /// The specification as the JSON value that is sent.
     fn into_specification(self) -> Value;
 }
+
+impl crate::sealed::Sealed for &JobSpecification {}
+impl crate::sealed::Sealed for &Value {}
 
 impl IntoSpecification for &JobSpecification {
     fn into_specification(self) -> Value {

@@ -115,7 +115,7 @@ pub struct GetJobExchangeRateOptions {
 
 /// One Job's exchange-rate history (or current rate):
 /// `GET /job/{job_id}/exchange-rate?current=` (`current` always sent). A `job_id` below 1
-/// fails before anything is sent (D18).
+/// fails before anything is sent ([D18](crate::python_differences)).
 ///
 pub fn get_job_exchange_rate(
     client: &Client,

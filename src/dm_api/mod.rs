@@ -19,22 +19,22 @@
 
 // Issue "DM API, running jobs": accounting, configuration, projects, files, instances,
 // tasks, jobs, user, wait.
-mod accounting;
-mod configuration;
-mod files;
-mod instances;
-mod jobs;
-mod projects;
-mod tasks;
-mod user;
-mod wait;
+pub mod accounting;
+pub mod configuration;
+pub mod files;
+pub mod instances;
+pub mod jobs;
+pub mod projects;
+pub mod tasks;
+pub mod user;
+pub mod wait;
 // Issue "DM API, the rest": datasets, metadata, workflows, applications, admin.
-mod admin;
-mod applications;
-mod datasets;
-mod metadata;
+pub mod admin;
+pub mod applications;
+pub mod datasets;
+pub mod metadata;
 pub mod models;
-mod workflows;
+pub mod workflows;
 
 pub use accounting::*;
 pub use admin::*;

@@ -17,11 +17,15 @@ use crate::error::{Error, ErrorKind};
 /// poll's failure, e.g. to show progress. It may keep state of its own (`FnMut`); clones
 /// share it.
 ///
+/// A closure that reads the answer's fields needs its type known where it is written: use
+/// [`OnPoll::for_instance`] or [`OnPoll::for_task`] (or name the type in the closure's
+/// parameter).
+///
 /// ```
-/// use squonk2::dm_api::{models::InstanceGetResponse, OnPoll};
+/// use squonk2::dm_api::OnPoll;
 ///
 /// let mut polls = 0;
-/// let on_poll = OnPoll::new(move |poll: Result<&InstanceGetResponse, &squonk2::Error>| {
+/// let on_poll = OnPoll::for_instance(move |poll| {
 ///     polls += 1;
 ///     match poll {
 ///         Ok(instance) => eprintln!("poll {polls}: phase {}", instance.phase),
@@ -48,6 +52,29 @@ impl<T> OnPoll<T> {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         (*callback)(poll)
+    }
+}
+
+impl OnPoll<InstanceGetResponse> {
+    /// A callback for [`wait_for_instance`], given each poll's instance: the same as
+    /// [`OnPoll::new`], with the answer's type fixed so that a closure may read its fields
+    /// (`instance.phase`) without naming the type.
+    #[must_use]
+    pub fn for_instance(
+        callback: impl FnMut(Result<&InstanceGetResponse, &Error>) + Send + 'static,
+    ) -> Self {
+        OnPoll::new(callback)
+    }
+}
+
+impl OnPoll<TaskGetResponse> {
+    /// A callback for [`wait_for_task`], given each poll's task: the same as
+    /// [`OnPoll::new`], with the answer's type fixed (see [`OnPoll::for_instance`]).
+    #[must_use]
+    pub fn for_task(
+        callback: impl FnMut(Result<&TaskGetResponse, &Error>) + Send + 'static,
+    ) -> Self {
+        OnPoll::new(callback)
     }
 }
 
@@ -109,7 +136,7 @@ impl<T> fmt::Debug for WaitOptions<T> {
 
 /// Polls with `poll` until `done` says the answer is final, a poll fails for good, or time
 /// runs out. A poll that fails for a passing reason (no answer, a time-out, 429, 502, 503,
-/// 504) is handed to the callback and polling goes on (D20); any other failure (401, 403,
+/// 504) is handed to the callback and polling goes on ([D20](crate::python_differences)); any other failure (401, 403,
 /// 404, ...) is returned at once.
 fn wait_until_done<T: DeserializeOwned>(
     opts: &WaitOptions<T>,
@@ -175,7 +202,7 @@ fn wait_until_done<T: DeserializeOwned>(
 /// let opts = WaitOptions {
 ///     timeout: Duration::from_secs(120),
 ///     poll_interval: Duration::from_secs(5),
-///     on_poll: Some(OnPoll::new(|poll| {
+///     on_poll: Some(OnPoll::for_instance(|poll| {
 ///         if let Ok(instance) = poll {
 ///             eprintln!("{}", instance.phase);
 ///         }

@@ -44,7 +44,7 @@ pub struct CreateWorkflowOptions {
 ///
 ///
 /// Without a definition file a `definition_file` part with `filename=""` and no content is
-/// sent, which the server reads as "no file" (D8).
+/// sent, which the server reads as "no file" ([D8](crate::python_differences)).
 ///
 /// ```no_run
 /// # fn main() -> anyhow::Result<()> {
@@ -72,7 +72,7 @@ pub fn create_workflow(
     };
     call!(Api::Dm, "POST", "/workflow")
         .text_part_always("name", name)
-        .text_part_always("scope", scope.name())
+        .text_part_always("scope", scope.as_str())
         .text_part_some("scope_id", scope_id)
         .text_part("definition", &opts.definition)
         .file_part("definition_file", definition_file(&opts.definition_file))
@@ -159,7 +159,7 @@ pub struct RunWorkflowOptions {
 ///
 ///
 /// The Python client sends no body, though the API requires `project_id` and `as_name`; this
-/// function sends them (D7), and `variables` and `debug` when set.
+/// function sends them ([D7](crate::python_differences)), and `variables` and `debug` when set.
 ///
 /// ```no_run
 /// # fn main() -> anyhow::Result<()> {
@@ -220,7 +220,7 @@ pub struct GetRunningWorkflowsOptions {
     pub project_id: Option<String>,
 }
 
-/// Lists running workflows: `GET /running-workflow`, the filters in the query (D7: the
+/// Lists running workflows: `GET /running-workflow`, the filters in the query ([D7](crate::python_differences): the
 /// Python client sends them as a form body on the GET).
 ///
 pub fn get_running_workflows(
@@ -237,7 +237,7 @@ pub fn get_running_workflows(
 /// One running workflow: `GET /running-workflow/{running_workflow_id}`.
 ///
 ///
-/// The id is required: an empty one fails before anything is sent (D3; the Python client
+/// The id is required: an empty one fails before anything is sent ([D3](crate::python_differences); the Python client
 /// would call `/running-workflow/None`).
 pub fn get_running_workflow(
     client: &Client,

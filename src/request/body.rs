@@ -16,7 +16,7 @@ use crate::encoding::form_urlencode;
 pub(crate) enum Part {
     Text(&'static str, String),
     File(&'static str, PathBuf),
-    /// A file part with `filename=""` and no content: "no file" to the server (D8).
+    /// A file part with `filename=""` and no content: "no file" to the server ([D8](crate::python_differences)).
     NoFile(&'static str),
 }
 

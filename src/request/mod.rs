@@ -155,7 +155,7 @@ impl<'a> Call<'a> {
     }
 
     /// Fills the `{name}` hole of the template. An empty value fails the call before
-    /// anything is sent (D3).
+    /// anything is sent ([D3](crate::python_differences)).
     pub(crate) fn path(self, name: &'static str, value: impl Param) -> Self {
         self.path_arg(name, value, false)
     }
@@ -182,7 +182,7 @@ impl<'a> Call<'a> {
         self
     }
 
-    /// Fails the call before anything is sent when `value` is empty (D3).
+    /// Fails the call before anything is sent when `value` is empty ([D3](crate::python_differences)).
     pub(crate) fn require(mut self, name: &'static str, value: impl Param) -> Self {
         if value.render().is_empty() {
             self.problems.push(format!("{name} is required"));
@@ -197,7 +197,7 @@ impl<'a> Call<'a> {
     }
 
     /// Fails the call before anything is sent when `value` is not 1 or more (where the Python
-    /// client asserts `value > 0`, e.g. a dataset version; D3).
+    /// client asserts `value > 0`, e.g. a dataset version; [D3](crate::python_differences)).
     pub(crate) fn require_positive(mut self, name: &'static str, value: i64) -> Self {
         if value < 1 {
             self.problems
@@ -244,7 +244,7 @@ impl<'a> Call<'a> {
     }
 
     /// An overall deadline for a file transfer (which otherwise has only inactivity
-    /// time-outs: D15).
+    /// time-outs: [D15](crate::python_differences)).
     pub(crate) fn deadline(mut self, deadline: Option<Duration>) -> Self {
         self.deadline = deadline;
         self
@@ -393,7 +393,7 @@ impl<'a> Call<'a> {
     }
 
     /// Streams a successful answer's body into `local_file` (through a temporary file beside
-    /// it, renamed into place only when complete: D9).
+    /// it, renamed into place only when complete: [D9](crate::python_differences)).
     pub(crate) fn download_to(mut self, local_file: &'a Path) -> Self {
         self.download_to = Some(local_file);
         self
@@ -432,7 +432,7 @@ impl<'a> Call<'a> {
             .with_function(function_name(self.function))
     }
 
-    /// `"<error text> (<why>)"`, the shape of every failure's text (D5).
+    /// `"<error text> (<why>)"`, the shape of every failure's text ([D5](crate::python_differences)).
     fn fail_because(&self, kind: ErrorKind, why: impl std::fmt::Display, status: u16) -> ApiRv {
         self.fail(kind, format!("{} ({why})", self.error_text), status)
     }
@@ -623,7 +623,7 @@ impl<'a> Call<'a> {
     }
 
     /// Sends attempts until one is final: an answer that is not a passing failure, or a
-    /// failure the retry policy does not retry (D20).
+    /// failure the retry policy does not retry ([D20](crate::python_differences)).
     fn send_with_retries(&self, client: &Client, mut ready: Ready, started: Instant) -> ApiRv {
         let policy = client.retry_policy();
         let retryable = policy.applies_to(self.method);
@@ -702,7 +702,7 @@ impl<'a> Call<'a> {
         }
     }
 
-    /// A non-2xx answer: the failure keeps the start of what the server said (D5).
+    /// A non-2xx answer: the failure keeps the start of what the server said ([D5](crate::python_differences)).
     fn http_failure(&self, status: u16, body: &mut ureq::Body) -> ApiRv {
         let (bytes, complete) = transport::read_prefix(body, MAX_ERROR_BODY);
         let text = String::from_utf8_lossy(&bytes);
@@ -744,7 +744,7 @@ impl<'a> Call<'a> {
     }
 
     /// A 2xx answer: its JSON (any kind, `{}` when empty), or `{"text": ...}` for the UI API.
-    /// A body that is not JSON is a [`ErrorKind::Decode`] failure (D6).
+    /// A body that is not JSON is a [`ErrorKind::Decode`] failure ([D6](crate::python_differences)).
     fn read_answer(
         &self,
         status: u16,

@@ -1,4 +1,4 @@
-//! [`RetryPolicy`]: which failed requests are tried again, and after how long (D20).
+//! [`RetryPolicy`]: which failed requests are tried again, and after how long ([D20](crate::python_differences)).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -14,22 +14,31 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// retried: they may have done their work before the answer was lost. Every retry is in
 /// the debug log. Each attempt has the call's whole time-out.
 ///
+/// Like every options struct of this crate, write it as a struct literal that ends in
+/// `..Default::default()`:
+///
 /// ```
 /// use std::time::Duration;
 /// use squonk2::RetryPolicy;
 ///
-/// let patient = RetryPolicy::default()
-///     .max_retries(5)
-///     .initial_backoff(Duration::from_millis(500))
-///     .max_delay(Duration::from_secs(10));
-/// assert_eq!(patient.get_max_retries(), 5);
-/// assert_eq!(RetryPolicy::none().get_max_retries(), 0);
+/// let patient = RetryPolicy {
+///     max_retries: 5,
+///     initial_backoff: Duration::from_millis(500),
+///     ..Default::default()
+/// };
+/// assert_eq!(patient.max_delay, Duration::from_secs(10));
+/// assert_eq!(RetryPolicy::none().max_retries, 0);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
-    max_retries: u32,
-    initial_backoff: Duration,
-    max_delay: Duration,
+    /// How many times a request is tried again after the first attempt (default 2).
+    pub max_retries: u32,
+    /// The pause before the first retry; it doubles for each retry after it (default
+    /// 250 ms).
+    pub initial_backoff: Duration,
+    /// The longest pause between two attempts (default 10 s). A `Retry-After` asking for
+    /// more ends the retries: the failure is returned at once.
+    pub max_delay: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -51,35 +60,6 @@ impl RetryPolicy {
             max_retries: 0,
             ..RetryPolicy::default()
         }
-    }
-
-    /// How many times a request is tried again after the first attempt (default 2).
-    #[must_use]
-    pub fn max_retries(mut self, retries: u32) -> RetryPolicy {
-        self.max_retries = retries;
-        self
-    }
-
-    /// The pause before the first retry; it doubles for each retry after it (default
-    /// 250 ms).
-    #[must_use]
-    pub fn initial_backoff(mut self, backoff: Duration) -> RetryPolicy {
-        self.initial_backoff = backoff;
-        self
-    }
-
-    /// The longest pause between two attempts (default 10 s). A `Retry-After` asking for
-    /// more ends the retries: the failure is returned at once.
-    #[must_use]
-    pub fn max_delay(mut self, delay: Duration) -> RetryPolicy {
-        self.max_delay = delay;
-        self
-    }
-
-    /// How many times a request is tried again after the first attempt.
-    #[must_use]
-    pub fn get_max_retries(&self) -> u32 {
-        self.max_retries
     }
 
     /// Whether a `method` request may be retried at all.
@@ -147,7 +127,10 @@ mod tests {
             Some(Duration::from_secs(2))
         );
         assert_eq!(policy.delay(1, Some(Duration::from_secs(60))), None);
-        let huge = RetryPolicy::default().max_retries(u32::MAX);
+        let huge = RetryPolicy {
+            max_retries: u32::MAX,
+            ..RetryPolicy::default()
+        };
         assert!(huge.delay(u32::MAX, None).unwrap() <= Duration::from_secs(10));
         assert!(!RetryPolicy::none().applies_to("GET"));
         assert!(!policy.applies_to("POST"));

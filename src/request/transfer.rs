@@ -1,4 +1,4 @@
-//! File transfers: progress reports, and downloads that land whole or not at all (D9).
+//! File transfers: progress reports, and downloads that land whole or not at all ([D9](crate::python_differences)).
 
 use std::fs::File;
 use std::io::{self, Read, Write};

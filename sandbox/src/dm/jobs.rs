@@ -7,10 +7,11 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::admin::require_admin_rights;
 use super::applications::ApplicationSummary;
 use super::catalogue::JobDefinition;
 use super::instances::{JOB_APPLICATION_ID, JOB_APPLICATION_VERSION};
-use super::state::{bad_request, forbidden, not_found, DmState};
+use super::state::{bad_request, not_found, DmState};
 use super::{time, Caller, Params};
 use crate::error::ApiError;
 use crate::state::{lock, AppState};
@@ -215,7 +216,10 @@ struct GetAllExchangeRatesResponse {
     exchange_rates: Vec<JobExchangeRateSummary>,
 }
 
-/// `GET /job-exchange-rates[?only_undefined=]`: every Job's current rate.
+/// `GET /job-exchange-rates[?only_undefined=]`: the current rate of every Job that has one;
+/// with `only_undefined`, the Jobs that have none instead. ("For every Job that has an
+/// exchange rate the current rate is returned. If you want a list of all Jobs that have no
+/// exchange rate, set the `only_undefined` query option.")
 async fn list_exchange_rates(
     State(shared): State<AppState>,
     _caller: Caller,
@@ -238,7 +242,7 @@ async fn list_exchange_rates(
                 version: j.version.clone(),
             }
         })
-        .filter(|r| !only_undefined || r.rate.is_none())
+        .filter(|r| r.rate.is_none() == only_undefined)
         .collect();
     Ok(Json(GetAllExchangeRatesResponse {
         count: exchange_rates.len(),
@@ -310,18 +314,15 @@ fn is_decimal(text: &str) -> bool {
         && exponent.is_none_or(|e| !e.is_empty() && digits(e))
 }
 
-/// `PUT /job/{job_id}/exchange-rate` (form `rate`, `comment`): admins only.
+/// `PUT /job/{job_id}/exchange-rate` (form `rate`, `comment`): admins only ("You need
+/// `admin` privilege"), in admin mode or not.
 async fn set_exchange_rate(
     State(shared): State<AppState>,
     caller: Caller,
     UrlPath(id): UrlPath<String>,
     params: Params,
 ) -> Result<StatusCode, ApiError> {
-    if !caller.admin {
-        return Err(forbidden(
-            "Only admins (in admin mode) can set exchange rates",
-        ));
-    }
+    require_admin_rights(&caller, "set exchange rates")?;
     let rate = params.required("rate")?.to_string();
     if !is_decimal(&rate) {
         return Err(bad_request(format!(

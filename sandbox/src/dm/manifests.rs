@@ -17,7 +17,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::admin::require_admin;
+use super::admin::require_admin_rights;
 use super::catalogue::{Behaviour, JobDefinition};
 use super::state::{bad_request, DmState};
 use super::yaml;
@@ -191,7 +191,7 @@ async fn list_manifests(
     State(shared): State<AppState>,
     caller: Caller,
 ) -> Result<Json<AdminJobManifestGetResponse>, ApiError> {
-    require_admin(&caller, "see Job manifests")?;
+    require_admin_rights(&caller, "see Job manifests")?;
     let dm = lock(&shared.dm);
     let job_manifests: Vec<JobManifestDetail> = dm
         .job_manifests
@@ -253,7 +253,7 @@ async fn put_manifest(
     caller: Caller,
     params: Params,
 ) -> Result<Json<AdminJobManifestLoadPutResponse>, ApiError> {
-    require_admin(&caller, "add Job manifests")?;
+    require_admin_rights(&caller, "add Job manifests")?;
     let url = params.required("url")?.trim().to_string();
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Err(bad_request(format!(
@@ -299,7 +299,7 @@ async fn load_manifests(
     State(shared): State<AppState>,
     caller: Caller,
 ) -> Result<Json<AdminJobManifestLoadPutResponse>, ApiError> {
-    require_admin(&caller, "load Job manifests")?;
+    require_admin_rights(&caller, "load Job manifests")?;
     let mut dm = lock(&shared.dm);
     let ids: Vec<u64> = dm.job_manifests.keys().copied().collect();
     Ok(Json(load_all(&mut dm, ids)))
@@ -328,7 +328,7 @@ async fn delete_manifest(
     UrlPath(id): UrlPath<String>,
     params: Params,
 ) -> Result<StatusCode, ApiError> {
-    require_admin(&caller, "delete Job manifests")?;
+    require_admin_rights(&caller, "delete Job manifests")?;
     let purge = params.flag("purge")?;
     let mut dm = lock(&shared.dm);
     let id = id

@@ -150,8 +150,13 @@ pub(crate) struct Caller {
     pub(crate) username: String,
     /// The user the token was issued to.
     pub(crate) real_username: String,
-    /// In admin mode (the admin role and `become_admin` on), and not impersonating.
+    /// In admin mode (the admin role and `become_admin` on), and not impersonating: sees
+    /// (and changes) everything.
     pub(crate) admin: bool,
+    /// Has admin rights: the token's user has the admin role and is not impersonating
+    /// anyone (admin mode on or off). Enough for the admin endpoints (`/admin/...`, setting
+    /// exchange rates).
+    pub(crate) admin_rights: bool,
     /// The token's user has the admin role.
     pub(crate) may_be_admin: bool,
     /// The bearer token sent.
@@ -225,6 +230,7 @@ impl FromRequestParts<AppState> for Caller {
             username,
             real_username: user.username,
             admin,
+            admin_rights: user.may_be_admin && impersonating.is_none(),
             may_be_admin: user.may_be_admin,
             token,
         })

@@ -980,6 +980,7 @@ fn start_step(shared: &AppState, run_id: &str, index: usize) {
             username: run.running_user.clone(),
             real_username: run.running_user.clone(),
             admin: run.admin,
+            admin_rights: run.admin,
             may_be_admin: run.admin,
             token: String::new(),
         };
