@@ -59,9 +59,9 @@
 //!
 //! Where a Python method has optional arguments, the function takes an options struct
 //! (`GetAvailableProjectsOptions`, ...) whose fields are public and which implements
-//! `Default`. Write it as a struct literal that ends in `..Default::default()`, even when
-//! you set every field: a later release may add fields (a new optional argument), and code
-//! written this way keeps compiling. The same holds for [`dm_api::WaitOptions`] and
+//! `Default`. Write it as a struct literal that names the fields you set and ends in
+//! `..Default::default()`: a later release may add fields (a new optional argument), and
+//! code written this way keeps compiling. The same holds for [`dm_api::WaitOptions`] and
 //! [`RetryPolicy`].
 //!
 //! ```no_run

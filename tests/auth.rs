@@ -69,7 +69,6 @@ fn options_of(kwargs: &Value) -> (GetAccessTokenOptions, Option<String>) {
             .map(str::to_string),
         prior_token: prior.clone(),
         timeout: kwargs["timeout_s"].as_u64().map(Duration::from_secs),
-        ..Default::default()
     };
     (opts, prior)
 }

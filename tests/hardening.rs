@@ -559,7 +559,6 @@ fn options_hide_their_secrets_in_debug() {
         keycloak_client_secret: Some(CLIENT_SECRET.into()),
         prior_token: Some(PRIOR.into()),
         timeout: Some(Duration::from_secs(3)),
-        ..Default::default()
     };
     let shown = format!("{opts:?}");
     assert_no_secret(&shown, &[CLIENT_SECRET, PRIOR]);

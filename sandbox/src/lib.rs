@@ -3,7 +3,7 @@
 //! Install the program with `cargo install squonk2-sandbox`, or add the crate as a
 //! dev-dependency and start a [`Sandbox`] in each test. Where it differs from a real
 //! deployment is listed in
-//! [FIDELITY.md](https://github.com/InformaticsMatters/squonk2-rust/blob/main/sandbox/FIDELITY.md).
+//! `FIDELITY.md` (beside its README).
 //!
 //! One [`Sandbox`] serves, on one port of 127.0.0.1 and at a real deployment's paths:
 //!

@@ -7,7 +7,6 @@ use crate::request::{call, Auth};
 
 /// The Account Server's version: `GET /version`, sent without a token.
 /// `msg` is `{"version": "..."}`.
-///
 pub fn get_version(client: &Client) -> ApiRv<StateGetVersionResponse> {
     call!(Api::As, "GET", "/version")
         .auth(Auth::Never)
@@ -17,7 +16,6 @@ pub fn get_version(client: &Client) -> ApiRv<StateGetVersionResponse> {
 
 /// Checks that the Account Server answers: the same call as [`get_version`], as in the
 /// Python client.
-///
 pub fn ping(client: &Client) -> ApiRv<StateGetVersionResponse> {
     get_version(client)
 }

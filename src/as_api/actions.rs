@@ -30,7 +30,6 @@ pub struct GetActionsOptions {
 /// Action records (you need admin rights): `GET /action` with `format` (always), then `from`,
 /// `until`, `m_id`, `product_id`, `unit_id` and `org_id` (each when set). `msg` is
 /// `{"actions": [...], "count"}`. Without dates the server returns today's actions.
-///
 pub fn get_actions(client: &Client, opts: &GetActionsOptions) -> ApiRv<ActionGetResponse> {
     call!(Api::As, "GET", "/action")
         .query_always("format", opts.action_format)

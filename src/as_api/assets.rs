@@ -180,7 +180,6 @@ pub fn delete_asset(client: &Client, asset_id: &str) -> ApiRv<NoContent> {
 }
 
 /// One asset: `GET /asset/{asset_id}`. `msg` is the asset's detail.
-///
 pub fn get_asset(client: &Client, asset_id: &str) -> ApiRv<AssetDetail> {
     asset_call("GET", "/asset/{asset_id}", asset_id)
         .in_function(here!())

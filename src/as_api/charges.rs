@@ -53,7 +53,6 @@ pub type GetOrganisationChargesOptions = GetChargesOptions;
 /// The charges of every organisation (you need admin rights): `GET /charges` with `from`,
 /// `until` and `pbp` (each when set). `msg` is
 /// `{"coins", "count", "summary", "organisation_charges"}`, coins as decimal strings.
-///
 pub fn get_charges(client: &Client, opts: &GetChargesOptions) -> ApiRv<ChargesGetResponse> {
     with_range(call!(Api::As, "GET", "/charges"), opts)
         .error("Failed getting charges")
@@ -62,7 +61,6 @@ pub fn get_charges(client: &Client, opts: &GetChargesOptions) -> ApiRv<ChargesGe
 
 /// The charges of one product: `GET /charges/product/{product_id}` with `from`, `until` and
 /// `pbp` (each when set). Without them, the current billing period's.
-///
 pub fn get_product_charges(
     client: &Client,
     product_id: &str,
@@ -77,7 +75,6 @@ pub fn get_product_charges(
 
 /// The charges of one unit, per product: `GET /charges/unit/{unit_id}` with `from`, `until`
 /// and `pbp` (each when set).
-///
 pub fn get_unit_charges(
     client: &Client,
     unit_id: &str,
@@ -91,7 +88,6 @@ pub fn get_unit_charges(
 
 /// The charges of one organisation, per unit: `GET /charges/organisation/{org_id}` with
 /// `from`, `until` and `pbp` (each when set).
-///
 pub fn get_organisation_charges(
     client: &Client,
     org_id: &str,

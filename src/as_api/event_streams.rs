@@ -9,7 +9,6 @@ use crate::request::{call, Auth};
 
 /// The installed event-stream service: `GET /event-stream/version`, sent without a token.
 /// `msg` is `{"version", "protocol", "name"}`.
-///
 pub fn get_event_stream_version(client: &Client) -> ApiRv<EventStreamVersionGetResponse> {
     call!(Api::As, "GET", "/event-stream/version")
         .auth(Auth::Never)

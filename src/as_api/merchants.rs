@@ -8,7 +8,6 @@ use crate::request::call;
 
 /// The merchants the Account Server knows: `GET /merchant`. `msg` is
 /// `{"merchants": [...], "count"}`.
-///
 pub fn get_merchants(client: &Client) -> ApiRv<MerchantsGetResponse> {
     call!(Api::As, "GET", "/merchant")
         .error("Failed getting merchants")
@@ -16,7 +15,6 @@ pub fn get_merchants(client: &Client) -> ApiRv<MerchantsGetResponse> {
 }
 
 /// One merchant: `GET /merchant/{merchant_id}`. An id below 1 fails before anything is sent.
-///
 pub fn get_merchant(client: &Client, merchant_id: i64) -> ApiRv<MerchantDetail> {
     call!(Api::As, "GET", "/merchant/{merchant_id}")
         .require_positive("merchant_id", merchant_id)

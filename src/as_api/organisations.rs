@@ -20,7 +20,6 @@ pub struct GetOrganisationsOptions {
 
 /// The organisations you can see, or the one with a name: `GET /organisation?name=…`. `msg`
 /// is `{"count", "organisations": [...]}`.
-///
 pub fn get_organisations(
     client: &Client,
     opts: &GetOrganisationsOptions,
@@ -32,7 +31,6 @@ pub fn get_organisations(
 }
 
 /// One organisation with its users: `GET /organisation/{org_id}`.
-///
 pub fn get_organisation(client: &Client, org_id: &str) -> ApiRv<OrganisationAllDetail> {
     call!(Api::As, "GET", "/organisation/{org_id}")
         .path("org_id", org_id)
@@ -41,7 +39,6 @@ pub fn get_organisation(client: &Client, org_id: &str) -> ApiRv<OrganisationAllD
 }
 
 /// The Default Organisation, home of every personal unit: `GET /default/organisation`.
-///
 pub fn get_default_organisation(client: &Client) -> ApiRv<OrganisationGetDefaultResponse> {
     call!(Api::As, "GET", "/default/organisation")
         .error("Failed getting default organisation")

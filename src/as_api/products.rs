@@ -12,7 +12,6 @@ use crate::request::{call, Auth};
 
 /// The products you can see, in every unit and organisation: `GET /product`. `msg` is
 /// `{"count", "products": [...]}`.
-///
 pub fn get_available_products(client: &Client) -> ApiRv<ProductsGetResponse> {
     call!(Api::As, "GET", "/product")
         .error("Failed getting products")
@@ -21,7 +20,6 @@ pub fn get_available_products(client: &Client) -> ApiRv<ProductsGetResponse> {
 
 /// One product with its unit and organisation: `GET /product/{product_id}`. `msg` is
 /// `{"product": {...}}`.
-///
 pub fn get_product(client: &Client, product_id: &str) -> ApiRv<ProductUnitGetResponse> {
     call!(Api::As, "GET", "/product/{product_id}")
         .path("product_id", product_id)
@@ -31,7 +29,6 @@ pub fn get_product(client: &Client, product_id: &str) -> ApiRv<ProductUnitGetRes
 
 /// The default storage cost applied to products: `GET /product-default-storage-cost`.
 /// `msg` is `{"default_storage_cost": {"cost", "units", "description"}}`.
-///
 pub fn get_product_default_storage_cost(client: &Client) -> ApiRv<ProductsGetDefaultStorageCost> {
     call!(Api::As, "GET", "/product-default-storage-cost")
         .error("Failed getting product default storage cost")
@@ -40,7 +37,6 @@ pub fn get_product_default_storage_cost(client: &Client) -> ApiRv<ProductsGetDef
 
 /// The product types on offer: `GET /product-type`. `msg` is
 /// `{"count", "product_types": [{"type", "flavour", "service_kind"}, ...]}`.
-///
 pub fn get_product_types(client: &Client) -> ApiRv<ProductsGetTypesResponse> {
     call!(Api::As, "GET", "/product-type")
         .error("Failed getting product types")
@@ -48,7 +44,6 @@ pub fn get_product_types(client: &Client) -> ApiRv<ProductsGetTypesResponse> {
 }
 
 /// The products of one unit: `GET /product/unit/{unit_id}`.
-///
 pub fn get_products_for_unit(client: &Client, unit_id: &str) -> ApiRv<ProductsGetResponse> {
     call!(Api::As, "GET", "/product/unit/{unit_id}")
         .path("unit_id", unit_id)
@@ -57,7 +52,6 @@ pub fn get_products_for_unit(client: &Client, unit_id: &str) -> ApiRv<ProductsGe
 }
 
 /// The products of one organisation: `GET /product/organisation/{org_id}`.
-///
 pub fn get_products_for_organisation(client: &Client, org_id: &str) -> ApiRv<ProductsGetResponse> {
     call!(Api::As, "GET", "/product/organisation/{org_id}")
         .path("org_id", org_id)

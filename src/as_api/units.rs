@@ -13,7 +13,6 @@ use crate::request::{call, Auth};
 
 /// The units you can see, grouped by organisation: `GET /unit`. `msg` is
 /// `{"units": [{"organisation", "units", "count"}, ...]}`.
-///
 pub fn get_available_units(client: &Client) -> ApiRv<UnitsGetResponse> {
     call!(Api::As, "GET", "/unit")
         .error("Failed getting units")
@@ -28,7 +27,6 @@ pub struct GetUnitsOptions {
 }
 
 /// The units you can see, or the one with a name: `GET /unit?name=…`.
-///
 pub fn get_units(client: &Client, opts: &GetUnitsOptions) -> ApiRv<UnitsGetResponse> {
     call!(Api::As, "GET", "/unit")
         .query("name", &opts.unit_name)
@@ -37,7 +35,6 @@ pub fn get_units(client: &Client, opts: &GetUnitsOptions) -> ApiRv<UnitsGetRespo
 }
 
 /// One unit with its users: `GET /unit/{unit_id}`.
-///
 pub fn get_unit(client: &Client, unit_id: &str) -> ApiRv<UnitAllDetail> {
     call!(Api::As, "GET", "/unit/{unit_id}")
         .path("unit_id", unit_id)
@@ -46,7 +43,6 @@ pub fn get_unit(client: &Client, unit_id: &str) -> ApiRv<UnitAllDetail> {
 }
 
 /// The units of one organisation: `GET /organisation/{org_id}/unit`.
-///
 pub fn get_organisation_units(
     client: &Client,
     org_id: &str,
@@ -126,7 +122,6 @@ pub fn delete_unit(client: &Client, unit_id: &str) -> ApiRv<NoContent> {
 /// Creates your personal unit (in the Default Organisation): `PUT /personal-unit` with JSON
 /// `{"billing_day"}`. `msg` is `{"organisation_id", "id"}`. A 0 billing day fails before
 /// anything is sent.
-///
 pub fn create_personal_unit(client: &Client, billing_day: i64) -> ApiRv<PersonalUnitPutResponse> {
     call!(Api::As, "PUT", "/personal-unit")
         .require_positive("billing_day", billing_day)
@@ -143,7 +138,6 @@ pub fn delete_personal_unit(client: &Client) -> ApiRv<NoContent> {
 }
 
 /// Your personal unit: `GET /personal-unit`.
-///
 pub fn get_personal_unit(client: &Client) -> ApiRv<UnitAllDetail> {
     call!(Api::As, "GET", "/personal-unit")
         .error("Failed to get personal unit")

@@ -8,7 +8,6 @@ use crate::request::call;
 
 /// Your Account Server account: `GET /user/account`. `msg` is
 /// `{"user": {"id"}, "caller_has_admin_privilege", "account_server_roles"}`.
-///
 pub fn get_account(client: &Client) -> ApiRv<UserAccountDetail> {
     call!(Api::As, "GET", "/user/account")
         .error("Failed getting account")
@@ -18,7 +17,6 @@ pub fn get_account(client: &Client) -> ApiRv<UserAccountDetail> {
 /// The members of an organisation: `GET /organisation/{org_id}/user` (deprecated by the
 /// Account Server in favour of [`get_organisation`](crate::as_api::get_organisation)'s
 /// `users`).
-///
 pub fn get_organisation_users(client: &Client, org_id: &str) -> ApiRv<UsersGetResponse> {
     call!(Api::As, "GET", "/organisation/{org_id}/user")
         .path("org_id", org_id)
@@ -50,7 +48,6 @@ pub fn remove_user_from_organisation(
 
 /// The members of a unit: `GET /unit/{unit_id}/user` (deprecated by the Account Server in
 /// favour of [`get_unit`](crate::as_api::get_unit)'s `users`).
-///
 pub fn get_unit_users(client: &Client, unit_id: &str) -> ApiRv<UsersGetResponse> {
     call!(Api::As, "GET", "/unit/{unit_id}/user")
         .path("unit_id", unit_id)

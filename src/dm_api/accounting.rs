@@ -9,7 +9,6 @@ use crate::request::{call, Auth};
 
 /// The Data Manager's version: `GET /version`, sent without a token.
 /// `msg` is `{"version": "..."}`.
-///
 pub fn get_version(client: &Client) -> ApiRv<VersionGetResponse> {
     call!(Api::Dm, "GET", "/version")
         .auth(Auth::Never)
@@ -19,7 +18,6 @@ pub fn get_version(client: &Client) -> ApiRv<VersionGetResponse> {
 
 /// Checks that the Data Manager answers and accepts the client's token:
 /// `GET /account-server/namespace` (as the Python client does).
-///
 pub fn ping(client: &Client) -> ApiRv<AccountServerGetNamespaceResponse> {
     call!(Api::Dm, "GET", "/account-server/namespace")
         .error("Failed ping")
@@ -28,7 +26,6 @@ pub fn ping(client: &Client) -> ApiRv<AccountServerGetNamespaceResponse> {
 
 /// The Kubernetes namespace of the Account Server this Data Manager uses:
 /// `GET /account-server/namespace`. `msg` is `{"namespace": "..."}`.
-///
 pub fn get_account_server_namespace(client: &Client) -> ApiRv<AccountServerGetNamespaceResponse> {
     call!(Api::Dm, "GET", "/account-server/namespace")
         .error("Failed to get AS namespace")
@@ -37,7 +34,6 @@ pub fn get_account_server_namespace(client: &Client) -> ApiRv<AccountServerGetNa
 
 /// This Data Manager's registration with the Account Server:
 /// `GET /account-server/registration`. `msg` is `{"merchant_id", "name", "registered"}`.
-///
 pub fn get_account_server_registration(
     client: &Client,
 ) -> ApiRv<AccountServerGetRegistrationResponse> {

@@ -1,6 +1,7 @@
 //! Administration: service errors, user accounts and job manifests.
 //!
-//! These calls need a user in admin state (see `set_admin_state`); others get 403.
+//! These calls need a user with the Data Manager admin role (admin mode, `set_admin_state`, is
+//! not needed); others get 403.
 
 use super::models::{
     AdminJobManifestGetResponse, AdminJobManifestLoadPutResponse, AdminUsersGetResponse,
@@ -19,7 +20,6 @@ pub struct GetServiceErrorsOptions {
 }
 
 /// Lists the errors the service recorded: `GET /admin/service-error`.
-///
 pub fn get_service_errors(
     client: &Client,
     opts: &GetServiceErrorsOptions,
@@ -60,7 +60,6 @@ pub struct GetAdminUsersOptions {
 }
 
 /// Lists every known user in detail: `GET /admin/user`.
-///
 pub fn get_admin_users(
     client: &Client,
     opts: &GetAdminUsersOptions,
@@ -73,7 +72,6 @@ pub fn get_admin_users(
 }
 
 /// Prepares (creates) a user's Data Manager account: `PUT /admin/user/{user_id}`.
-///
 pub fn create_user_account(client: &Client, user_id: &str) -> ApiRv<UserAccountDetail> {
     call!(Api::Dm, "PUT", "/admin/user/{user_id}")
         .path("user_id", user_id)
@@ -123,7 +121,6 @@ pub fn update_user_account(
 }
 
 /// Lists the registered job manifests: `GET /admin/job-manifest`.
-///
 pub fn get_job_manifests(client: &Client) -> ApiRv<AdminJobManifestGetResponse> {
     call!(Api::Dm, "GET", "/admin/job-manifest")
         .error("Failed to get job manifests")
@@ -142,7 +139,6 @@ pub struct PutJobManifestOptions {
 /// Registers a job manifest (typically a Git repository URL) and loads its jobs:
 /// `PUT /admin/job-manifest` with a form. `msg` says what was loaded (`status`,
 /// `num_jobs_loaded`, the failures, ...).
-///
 pub fn put_job_manifest(
     client: &Client,
     url: &str,
@@ -159,7 +155,6 @@ pub fn put_job_manifest(
 
 /// Reloads the jobs of every registered manifest: `PUT /admin/job-manifest/load`.
 /// `msg` says what was loaded, as for [`put_job_manifest`].
-///
 pub fn load_job_manifests(client: &Client) -> ApiRv<AdminJobManifestLoadPutResponse> {
     call!(Api::Dm, "PUT", "/admin/job-manifest/load")
         .error("Failed to load job manifests")

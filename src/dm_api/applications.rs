@@ -7,7 +7,6 @@ use crate::client::{Api, Client};
 use crate::request::call;
 
 /// Lists the applications the caller can launch: `GET /application`.
-///
 pub fn get_applications(client: &Client) -> ApiRv<ApplicationsGetResponse> {
     call!(Api::Dm, "GET", "/application")
         .error("Failed to get applications")
@@ -15,7 +14,6 @@ pub fn get_applications(client: &Client) -> ApiRv<ApplicationsGetResponse> {
 }
 
 /// One application, e.g. `datamanagerjobs.squonk.it`: `GET /application/{app_id}`.
-///
 pub fn get_application(client: &Client, app_id: &str) -> ApiRv<ApplicationGetResponse> {
     call!(Api::Dm, "GET", "/application/{app_id}")
         .path("app_id", app_id)

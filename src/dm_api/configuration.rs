@@ -11,7 +11,6 @@ use crate::request::{call, Auth};
 
 /// The Data Manager's mode (`DEVELOPMENT` or `PRODUCTION`): `GET /mode`, sent without a
 /// token. `msg` is `{"mode": "..."}`.
-///
 pub fn get_mode(client: &Client) -> ApiRv<ModeGetResponse> {
     call!(Api::Dm, "GET", "/mode")
         .auth(Auth::Never)
@@ -21,7 +20,6 @@ pub fn get_mode(client: &Client) -> ApiRv<ModeGetResponse> {
 
 /// The Dataset input handlers the Data Manager has: `GET /input-handler`. The token is
 /// sent when the client has one (the endpoint needs none).
-///
 pub fn get_input_handler(client: &Client) -> ApiRv<InputHandlerGetResponse> {
     call!(Api::Dm, "GET", "/input-handler")
         .auth(Auth::IfAvailable)
@@ -31,7 +29,6 @@ pub fn get_input_handler(client: &Client) -> ApiRv<InputHandlerGetResponse> {
 
 /// The version of the Job definition schema the Data Manager understands:
 /// `GET /job-definition-schema/version`. The token is sent when the client has one.
-///
 pub fn get_job_definition_schema_version(client: &Client) -> ApiRv<VersionGetResponse> {
     call!(Api::Dm, "GET", "/job-definition-schema/version")
         .auth(Auth::IfAvailable)
@@ -41,7 +38,6 @@ pub fn get_job_definition_schema_version(client: &Client) -> ApiRv<VersionGetRes
 
 /// The version of the Data Manager's workflow engine: `GET /workflow-engine/version`. The
 /// token is sent when the client has one.
-///
 pub fn get_workflow_engine_version(client: &Client) -> ApiRv<VersionGetResponse> {
     call!(Api::Dm, "GET", "/workflow-engine/version")
         .auth(Auth::IfAvailable)
@@ -50,7 +46,6 @@ pub fn get_workflow_engine_version(client: &Client) -> ApiRv<VersionGetResponse>
 }
 
 /// The file (MIME) types the Data Manager supports for Datasets: `GET /type`.
-///
 pub fn get_supported_file_types(client: &Client) -> ApiRv<TypesGetResponse> {
     call!(Api::Dm, "GET", "/type")
         .error("Failed to get types")
@@ -70,7 +65,6 @@ pub struct GetUserInventoryOptions {
 
 /// The users of a Unit or Organisation with their Projects and Datasets:
 /// `GET /inventory/user?org_id=&unit_id=&usernames=a,b` (each only when set).
-///
 pub fn get_user_inventory(
     client: &Client,
     opts: &GetUserInventoryOptions,

@@ -15,7 +15,6 @@ use crate::request::{call, Progress};
 
 /// Lists the datasets the caller can see: `GET /dataset`.
 /// `msg` is `{"count": ..., "datasets": [...]}`.
-///
 pub fn get_available_datasets(client: &Client) -> ApiRv<DatasetsGetResponse> {
     call!(Api::Dm, "GET", "/dataset")
         .error("Failed to get datasets")
@@ -106,7 +105,6 @@ pub struct CreateDatasetFromProjectFileOptions {
 /// `PUT /dataset` with a form. `path` is the file's project directory (starting with `/`).
 /// The dataset is made by a task: `msg` is
 /// `{"dataset_id": ..., "dataset_version": ..., "task_id": ...}`.
-///
 pub fn create_dataset_from_project_file(
     client: &Client,
     project_id: &str,
@@ -142,7 +140,6 @@ pub struct GetDatasetVersionsOptions {
 
 /// A dataset with all its versions (owner, editors, and per version its type, file name,
 /// processing stage, projects, labels): `GET /dataset/{dataset_id}/versions`.
-///
 pub fn get_dataset_versions(
     client: &Client,
     dataset_id: &str,
@@ -212,7 +209,6 @@ pub struct DeleteDatasetOptions {
 
 /// Deletes a dataset version: `DELETE /dataset/{dataset_id}/{dataset_version}`. The deletion
 /// is a task: `msg` is `{"task_id": ...}`.
-///
 pub fn delete_dataset(
     client: &Client,
     dataset_id: &str,
@@ -230,7 +226,6 @@ pub fn delete_dataset(
 
 /// The property schema of a dataset version:
 /// `GET /dataset/{dataset_id}/schema/{dataset_version}`.
-///
 pub fn get_dataset_schema(
     client: &Client,
     dataset_id: &str,
@@ -269,7 +264,6 @@ pub fn remove_dataset_editor(client: &Client, dataset_id: &str, editor: &str) ->
 
 /// The dataset version whose content has this SHA-256 digest (64 hex digits):
 /// `GET /digest/dataset/{digest}`. `msg` is `{"dataset_id": ..., "dataset_version": ...}`.
-///
 pub fn get_dataset_for_digest(client: &Client, digest: &str) -> ApiRv<DatasetDigestGetResponse> {
     call!(Api::Dm, "GET", "/digest/dataset/{digest}")
         .path("digest", digest)

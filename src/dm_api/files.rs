@@ -58,7 +58,6 @@ pub struct ListProjectFilesOptions {
 /// The files and sub-directories at a project path:
 /// `GET /file?project_id=&path=&include_hidden=` (12 s default time-out).
 /// `msg` is `{"count", "project_id", "path", "files": [...], "paths": [...]}`.
-///
 pub fn list_project_files(
     client: &Client,
     project_id: &str,
@@ -431,7 +430,6 @@ pub struct AttachDatasetToProjectOptions {
 /// `dataset_id`, `dataset_version`, `project_id`, `as_type`, `path`[, `compress=True`]
 /// [, `immutable=True`] (12 s default time-out). `msg` is `{"file_id", "file_name",
 /// "file_path", "task_id"}`.
-///
 pub fn attach_dataset_to_project(
     client: &Client,
     dataset_id: &str,

@@ -342,7 +342,6 @@ pub fn start_job_instance(
 /// Checks that a Job would start, without starting it: `POST /instance/dry-run` with the
 /// same form as [`start_job_instance`]. `msg` is `{["callback_token"][, "command"]}`, the
 /// command the Job would run.
-
 pub fn dry_run_job_instance(
     client: &Client,
     project_id: &str,
@@ -364,7 +363,6 @@ pub fn dry_run_job_instance(
 
 /// One instance: `GET /instance/{instance_id}`. Its `phase` is `PENDING`, `RUNNING`,
 /// then `COMPLETED` or `FAILED` (see [`wait_for_instance`](super::wait_for_instance)).
-///
 pub fn get_instance(client: &Client, instance_id: &str) -> ApiRv<InstanceGetResponse> {
     call!(Api::Dm, "GET", "/instance/{instance_id}")
         .path("instance_id", instance_id)
@@ -373,7 +371,6 @@ pub fn get_instance(client: &Client, instance_id: &str) -> ApiRv<InstanceGetResp
 }
 
 /// The instances of one project: `GET /instance?project_id=`.
-///
 pub fn get_project_instances(client: &Client, project_id: &str) -> ApiRv<InstancesGetResponse> {
     call!(Api::Dm, "GET", "/instance")
         .require("project_id", project_id)
@@ -383,7 +380,6 @@ pub fn get_project_instances(client: &Client, project_id: &str) -> ApiRv<Instanc
 }
 
 /// Every instance the caller can see: `GET /instance`.
-///
 pub fn get_available_instances(client: &Client) -> ApiRv<InstancesGetResponse> {
     call!(Api::Dm, "GET", "/instance")
         .error("Failed to get instances")
@@ -412,7 +408,6 @@ pub fn update_instance(
 
 /// Stops an instance and removes it with its directory in the project:
 /// `DELETE /instance/{instance_id}`. `msg` is `{"task_id": "..."}`.
-///
 pub fn delete_instance(client: &Client, instance_id: &str) -> ApiRv<TaskIdentity> {
     call!(Api::Dm, "DELETE", "/instance/{instance_id}")
         .path("instance_id", instance_id)

@@ -12,7 +12,6 @@ use crate::error::ErrorKind;
 use crate::request::{call, function_name, here};
 
 /// The Jobs the caller can run: `GET /job`. `msg` is `{"count", "jobs": [...]}`.
-///
 pub fn get_available_jobs(client: &Client) -> ApiRv<JobsGetResponse> {
     call!(Api::Dm, "GET", "/job")
         .error("Failed to get available jobs")
@@ -27,7 +26,6 @@ pub struct GetJobsOptions {
 }
 
 /// The Jobs, optionally for a project: `GET /job[?project_id=]`.
-///
 pub fn get_jobs(client: &Client, opts: &GetJobsOptions) -> ApiRv<JobsGetResponse> {
     call!(Api::Dm, "GET", "/job")
         .query("project_id", opts.project_id.as_deref())
@@ -44,7 +42,6 @@ pub struct GetJobOptions {
 
 /// One Job's definition by its numeric id: `GET /job/{job_id}[?project_id=]`.
 /// `job_id` must be 1 or more (nothing is sent otherwise).
-///
 pub fn get_job(client: &Client, job_id: i64, opts: &GetJobOptions) -> ApiRv<JobGetResponse> {
     let call = call!(Api::Dm, "GET", "/job/{job_id}")
         .path("job_id", job_id)
@@ -67,7 +64,6 @@ pub struct GetJobByVersionOptions {
 
 /// One Job's definition by collection, job and version:
 /// `GET /job/get-by-version?collection=&job=&version=[&project_id=]`.
-///
 pub fn get_job_by_version(
     client: &Client,
     job_collection: &str,
@@ -95,7 +91,6 @@ pub struct GetJobExchangeRatesOptions {
 }
 
 /// The current exchange rate of every Job: `GET /job-exchange-rates[?only_undefined=True]`.
-///
 pub fn get_job_exchange_rates(
     client: &Client,
     opts: &GetJobExchangeRatesOptions,
@@ -116,7 +111,6 @@ pub struct GetJobExchangeRateOptions {
 /// One Job's exchange-rate history (or current rate):
 /// `GET /job/{job_id}/exchange-rate?current=` (`current` always sent). A `job_id` below 1
 /// fails before anything is sent ([D18](crate::python_differences)).
-///
 pub fn get_job_exchange_rate(
     client: &Client,
     job_id: i64,

@@ -7,7 +7,6 @@ use crate::client::{Api, Client};
 use crate::request::call;
 
 /// A dataset's metadata: `GET /dataset/{dataset_id}/meta`.
-///
 pub fn get_dataset_metadata(client: &Client, dataset_id: &str) -> ApiRv<DatasetMetaGetResponse> {
     call!(Api::Dm, "GET", "/dataset/{dataset_id}/meta")
         .path("dataset_id", dataset_id)
@@ -27,7 +26,6 @@ pub struct UpdateDatasetMetadataOptions {
 
 /// Changes a dataset's metadata: `POST /dataset/{dataset_id}/meta` with a form
 /// (`meta_properties` and `labels` when set; no body when neither is).
-///
 pub fn update_dataset_metadata(
     client: &Client,
     dataset_id: &str,
@@ -42,7 +40,6 @@ pub fn update_dataset_metadata(
 }
 
 /// A dataset version's metadata: `GET /dataset/{dataset_id}/meta/{dataset_version}`.
-///
 pub fn get_dataset_version_metadata(
     client: &Client,
     dataset_id: &str,
@@ -73,7 +70,6 @@ pub struct UpdateDatasetVersionMetadataOptions {
 /// Changes a dataset version's metadata:
 /// `POST /dataset/{dataset_id}/meta/{dataset_version}` with a form (`meta_properties` and
 /// `annotations` when set; no body when neither is).
-///
 pub fn update_dataset_version_metadata(
     client: &Client,
     dataset_id: &str,

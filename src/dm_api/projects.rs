@@ -24,7 +24,6 @@ pub struct GetAvailableProjectsOptions {
 
 /// The projects the caller can see: `GET /project[?project_name=]`.
 /// `msg` is `{"count", "projects": [...]}`.
-///
 pub fn get_available_projects(
     client: &Client,
     opts: &GetAvailableProjectsOptions,
@@ -80,7 +79,6 @@ pub fn create_project(
 }
 
 /// One project's details: `GET /project/{project_id}`.
-///
 pub fn get_project(client: &Client, project_id: &str) -> ApiRv<ProjectDetail> {
     call!(Api::Dm, "GET", "/project/{project_id}")
         .path("project_id", project_id)
@@ -115,7 +113,6 @@ pub fn update_project(
 
 /// Deletes a project and its files: `DELETE /project/{project_id}`.
 /// `msg` is `{"task_id": "..."}`, the task doing the deletion.
-///
 pub fn delete_project(client: &Client, project_id: &str) -> ApiRv<TaskIdentity> {
     call!(Api::Dm, "DELETE", "/project/{project_id}")
         .path("project_id", project_id)

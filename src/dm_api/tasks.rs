@@ -20,7 +20,6 @@ pub struct GetAvailableTasksOptions {
 
 /// The tasks the caller can see:
 /// `GET /task[?exclude_done=True][&exclude_purpose=][&project_id=]`.
-///
 pub fn get_available_tasks(
     client: &Client,
     opts: &GetAvailableTasksOptions,
@@ -50,7 +49,6 @@ pub struct GetTasksOptions {
 
 /// Tasks, filtered: `GET /task` with `exclude_done=True`, `exclude_removal=True`,
 /// `exclude_purpose`, `project_id`, `instance_callback_context` (each only when set).
-///
 pub fn get_tasks(client: &Client, opts: &GetTasksOptions) -> ApiRv<TasksGetResponse> {
     call!(Api::Dm, "GET", "/task")
         .query("exclude_done", opts.exclude_done)
@@ -76,7 +74,6 @@ pub struct GetTaskOptions {
 
 /// One task with its states and events, in order:
 /// `GET /task/{task_id}[?event_prior_ordinal=][&event_limit=]` (each only when not 0).
-///
 pub fn get_task(client: &Client, task_id: &str, opts: &GetTaskOptions) -> ApiRv<TaskGetResponse> {
     call!(Api::Dm, "GET", "/task/{task_id}")
         .path("task_id", task_id)

@@ -18,7 +18,6 @@ pub struct GetAccountOptions {
 
 /// The caller's account: `GET /user/account[?do_not_impersonate=True]`.
 /// `msg` is `{"user": {...}, "caller_has_admin_privilege", "data_manager_roles"}`.
-///
 pub fn get_account(client: &Client, opts: &GetAccountOptions) -> ApiRv<UserAccountDetail> {
     call!(Api::Dm, "GET", "/user/account")
         .query("do_not_impersonate", opts.do_not_impersonate)
@@ -27,7 +26,6 @@ pub fn get_account(client: &Client, opts: &GetAccountOptions) -> ApiRv<UserAccou
 }
 
 /// The users that have used the Data Manager: `GET /user`.
-///
 pub fn get_users(client: &Client) -> ApiRv<UsersGetResponse> {
     call!(Api::Dm, "GET", "/user")
         .error("Failed to get users")
@@ -67,7 +65,6 @@ pub struct GetApiLogOptions {
 
 /// The API calls recorded against the caller's account (GETs are not recorded):
 /// `GET /user/api-log[?from=][&until=]`.
-///
 pub fn get_api_log(client: &Client, opts: &GetApiLogOptions) -> ApiRv<UserApiLogGetResponse> {
     call!(Api::Dm, "GET", "/user/api-log")
         .query("from", opts.from_.as_deref())
@@ -77,7 +74,6 @@ pub fn get_api_log(client: &Client, opts: &GetApiLogOptions) -> ApiRv<UserApiLog
 }
 
 /// The caller's API token: `GET /user/token`. `msg` is `{"token": "..."}`.
-///
 pub fn get_api_token(client: &Client) -> ApiRv<UserApiTokenGetResponse> {
     call!(Api::Dm, "GET", "/user/token")
         .error("Failed to get api token")

@@ -240,7 +240,6 @@ pub fn wait_for_instance(
 /// Polls [`get_task`] every `poll_interval` until the task is `done` and returns that last
 /// answer (the task with its states and events; `exit_code` says how it ended). Failures
 /// and the timeout are as for [`wait_for_instance`].
-///
 pub fn wait_for_task(
     client: &Client,
     task_id: &str,

@@ -19,7 +19,6 @@ use crate::request::call;
 pub use crate::as_api::ScopeEnum;
 
 /// Lists the workflows the caller can see: `GET /workflow`.
-///
 pub fn get_workflows(client: &Client) -> ApiRv<WorkflowGetAllResponse> {
     call!(Api::Dm, "GET", "/workflow")
         .error("Failed to get workflows")
@@ -86,7 +85,6 @@ fn definition_file(path: &Option<PathBuf>) -> Option<&std::path::Path> {
 }
 
 /// One workflow: `GET /workflow/{workflow_id}`.
-///
 pub fn get_workflow(client: &Client, workflow_id: &str) -> ApiRv<WorkflowGetResponse> {
     call!(Api::Dm, "GET", "/workflow/{workflow_id}")
         .path("workflow_id", workflow_id)
@@ -108,7 +106,6 @@ pub struct UpdateWorkflowOptions {
 /// Changes a workflow's name or definition: `PATCH /workflow/{workflow_id}`, multipart
 /// (with the `filename=""` part when no definition file is given, as [`create_workflow`]).
 /// `msg` is `{"validated": ...}`.
-///
 pub fn update_workflow(
     client: &Client,
     workflow_id: &str,
@@ -133,7 +130,6 @@ pub fn delete_workflow(client: &Client, workflow_id: &str) -> ApiRv<NoContent> {
 
 /// A workflow's definition: `GET /workflow/{workflow_id}/definition`.
 /// `msg` is `{"definition": <the YAML text>}`.
-///
 pub fn get_workflow_definition(
     client: &Client,
     workflow_id: &str,
@@ -197,7 +193,6 @@ pub fn run_workflow(
 
 /// Freezes a workflow under a version string (e.g. `1.0.0`):
 /// `PUT /workflow/{workflow_id}/version` with a form. `msg` is `{"id": <new workflow id>}`.
-///
 pub fn apply_workflow_version(
     client: &Client,
     workflow_id: &str,
@@ -222,7 +217,6 @@ pub struct GetRunningWorkflowsOptions {
 
 /// Lists running workflows: `GET /running-workflow`, the filters in the query ([D7](crate::python_differences): the
 /// Python client sends them as a form body on the GET).
-///
 pub fn get_running_workflows(
     client: &Client,
     opts: &GetRunningWorkflowsOptions,
@@ -273,7 +267,6 @@ pub fn stop_running_workflow(client: &Client, running_workflow_id: &str) -> ApiR
 
 /// The steps of a running workflow: `GET /running-workflow/{running_workflow_id}/steps`
 /// (the id is required, as for [`get_running_workflow`]).
-///
 pub fn get_running_workflow_steps(
     client: &Client,
     running_workflow_id: &str,
