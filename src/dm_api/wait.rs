@@ -190,7 +190,7 @@ fn wait_until_done<T: DeserializeOwned>(
 /// `msg["phase"]`. A poll that fails for a passing reason (no answer, a time-out, 429, 502,
 /// 503, 504) is passed to `on_poll` and polling goes on; any other failed poll (401, 403,
 /// 404, ...) is returned as it is. After `timeout`, `success` is false, `http_status_code`
-/// 0, the kind [`ErrorKind::Timeout`](crate::ErrorKind::Timeout), and the error names the
+/// 0, the kind [`ErrorKind::Timeout`], and the error names the
 /// last phase.
 ///
 /// ```no_run
