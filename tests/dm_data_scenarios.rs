@@ -209,7 +209,7 @@ fn a_dataset_is_uploaded_versioned_described_attached_downloaded_and_deleted() {
         json!({"dataset_id": dataset_id, "dataset_version": 1})
     );
     fails(
-        get_dataset_for_digest(&client, &"0".repeat(64)).untyped(),
+        get_dataset_for_digest(&client, &"0".repeat(64)).checked(),
         404,
         &format!(
             "Failed to get dataset digest (HTTP 404: No Dataset you can see has the digest {})",
@@ -353,7 +353,7 @@ fn a_dataset_is_uploaded_versioned_described_attached_downloaded_and_deleted() {
     );
     assert_eq!(ok(get_available_datasets(&bob))["count"], 1);
     fails(
-        add_dataset_editor(&bob, &dataset_id, "alice").untyped(),
+        add_dataset_editor(&bob, &dataset_id, "alice").checked(),
         403,
         &format!(
             "Failed adding dataset editor (HTTP 403: Only the owner of Dataset {dataset_id} \
@@ -365,7 +365,7 @@ fn a_dataset_is_uploaded_versioned_described_attached_downloaded_and_deleted() {
         204
     );
     fails(
-        remove_dataset_editor(&client, &dataset_id, ADMIN_USER).untyped(),
+        remove_dataset_editor(&client, &dataset_id, ADMIN_USER).checked(),
         400,
         &format!(
             "Failed removing dataset editor (HTTP 400: dmit-admin owns Dataset {dataset_id} and \
@@ -464,7 +464,7 @@ fn a_dataset_is_uploaded_versioned_described_attached_downloaded_and_deleted() {
             tmp.path().join("gone.smi"),
             &Default::default(),
         )
-        .untyped(),
+        .checked(),
         404,
         &format!(
             "Failed to get dataset (HTTP 404: Dataset {dataset_id} has no version 2 (or it was \
@@ -479,7 +479,7 @@ fn a_dataset_is_uploaded_versioned_described_attached_downloaded_and_deleted() {
     );
     assert_eq!(ok(get_available_datasets(&client))["count"], 0);
     fails(
-        get_dataset_for_digest(&client, SDF_SHA256).untyped(),
+        get_dataset_for_digest(&client, SDF_SHA256).checked(),
         404,
         &format!(
             "Failed to get dataset digest (HTTP 404: No Dataset you can see has the digest \
@@ -564,7 +564,7 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
             TEST_UNIT_ID,
             &Default::default(),
         )
-        .untyped(),
+        .checked(),
         415,
         "Failed to upload dataset (HTTP 415: The Dataset type \"application/x-nonsense\" is not \
          supported; the supported types (GET /type) are chemical/x-mdl-sdfile",
@@ -572,7 +572,7 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
     // A unit the Account Server does not have.
     let unit = "unit-00000000-0000-0000-0000-000000000000";
     fails(
-        upload_dataset(&client, &sdf, SDF_TYPE, unit, &Default::default()).untyped(),
+        upload_dataset(&client, &sdf, SDF_TYPE, unit, &Default::default()).checked(),
         403,
         &format!(
             "Failed to upload dataset (HTTP 403: The Account Server has no unit {unit} (use \
@@ -604,7 +604,7 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
             tmp.path().join("x.sdf"),
             &Default::default(),
         )
-        .untyped(),
+        .checked(),
         404,
         &format!(
             "Failed to get dataset (HTTP 404: Dataset {dataset_id} version 1 is not ready (it is \
@@ -624,13 +624,13 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
                 ..Default::default()
             },
         )
-        .untyped(),
+        .checked(),
         404,
         &format!("Failed to upload dataset (HTTP 404: Dataset {missing} does not exist)"),
     );
     let alice = user_client(&sandbox, "alice");
     fails(
-        get_dataset_versions(&alice, &dataset_id, &Default::default()).untyped(),
+        get_dataset_versions(&alice, &dataset_id, &Default::default()).checked(),
         403,
         &format!(
             "Failed to get dataset versions (HTTP 403: alice is neither the owner nor an editor \
@@ -638,7 +638,7 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
         ),
     );
     fails(
-        delete_dataset(&alice, &dataset_id, 1, &Default::default()).untyped(),
+        delete_dataset(&alice, &dataset_id, 1, &Default::default()).checked(),
         403,
         &format!(
             "Failed to delete dataset (HTTP 403: alice is neither the owner nor an editor of \
@@ -655,7 +655,7 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
                 ..Default::default()
             },
         )
-        .untyped(),
+        .checked(),
         400,
         "Failed to update dataset metadata (HTTP 400: Only the 'description' can be changed \
          through meta_properties, not \"dataset_name\")",
@@ -669,13 +669,13 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
                 ..Default::default()
             },
         )
-        .untyped(),
+        .checked(),
         400,
         "Failed to update dataset metadata (HTTP 400: Each label needs a 'label': a name of 1 \
          to 40 characters without spaces)",
     );
     fails(
-        update_dataset_metadata(&client, &dataset_id, &Default::default()).untyped(),
+        update_dataset_metadata(&client, &dataset_id, &Default::default()).checked(),
         400,
         "Failed to update dataset metadata (HTTP 400: Nothing to change: give 'meta_properties' \
          or 'labels' (JSON))",
@@ -690,7 +690,7 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
                 ..Default::default()
             },
         )
-        .untyped(),
+        .checked(),
         400,
         "Failed to update dataset version metadata (HTTP 400: 'annotations' is not JSON:",
     );
@@ -704,7 +704,7 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
                 ..Default::default()
             },
         )
-        .untyped(),
+        .checked(),
         400,
         "Failed to update dataset version metadata (HTTP 400: Each annotation needs a 'type': \
          one of FieldsDescriptorAnnotation, ServiceExecutionAnnotation)",
@@ -720,7 +720,7 @@ fn bad_datasets_and_metadata_are_refused_with_clear_messages() {
             SDF_TYPE,
             &Default::default(),
         )
-        .untyped(),
+        .checked(),
         404,
         &format!(
             "Failed to create dataset from project file (HTTP 404: The file /absent.sdf does \
@@ -891,7 +891,7 @@ fn a_workflow_runs_its_steps_in_order_and_a_second_run_is_stopped() {
                 ..Default::default()
             },
         )
-        .untyped(),
+        .checked(),
         400,
         &format!(
             "Failed to update workflow (HTTP 400: Workflow {version_id} is version \"1.0.0\" of \
@@ -992,7 +992,7 @@ fn a_workflow_runs_its_steps_in_order_and_a_second_run_is_stopped() {
         "The run was stopped by dmit-admin"
     );
     fails(
-        stop_running_workflow(&client, &second_run).untyped(),
+        stop_running_workflow(&client, &second_run).checked(),
         400,
         &format!(
             "Failed to stop running workflow (HTTP 400: Running workflow {second_run} has \
@@ -1027,7 +1027,7 @@ fn a_workflow_runs_its_steps_in_order_and_a_second_run_is_stopped() {
         204
     );
     fails(
-        get_running_workflow(&client, &run_id).untyped(),
+        get_running_workflow(&client, &run_id).checked(),
         404,
         &format!("Failed to get the workflow (HTTP 404: Running workflow {run_id} does not exist)"),
     );
@@ -1067,7 +1067,7 @@ fn bad_workflows_say_what_is_wrong_and_failing_steps_fail_the_run() {
             "run",
             &Default::default(),
         )
-        .untyped(),
+        .checked(),
         400,
         &format!(
             "Failed to run the workflow (HTTP 400: Workflow {workflow_id} has problems and \
@@ -1102,12 +1102,12 @@ fn bad_workflows_say_what_is_wrong_and_failing_steps_fail_the_run() {
                 ..Default::default()
             },
         )
-        .untyped(),
+        .checked(),
         400,
         "Failed to create workflow (HTTP 400: The workflow definition is not YAML: ",
     );
     fails(
-        create_workflow(&client, "nothing", ScopeEnum::Global, &Default::default()).untyped(),
+        create_workflow(&client, "nothing", ScopeEnum::Global, &Default::default()).checked(),
         400,
         "Failed to create workflow (HTTP 400: A workflow needs a definition: the 'definition' \
          field or a 'definition_file')",
@@ -1123,7 +1123,7 @@ fn bad_workflows_say_what_is_wrong_and_failing_steps_fail_the_run() {
                 ..Default::default()
             },
         )
-        .untyped(),
+        .checked(),
         400,
         "Failed to create workflow (HTTP 400: 'scope' must be one of GLOBAL, AS_ORGANISATION, \
          AS_UNIT, not \"UNIT\")",
@@ -1152,7 +1152,7 @@ fn bad_workflows_say_what_is_wrong_and_failing_steps_fail_the_run() {
             "no input",
             &Default::default(),
         )
-        .untyped(),
+        .checked(),
         400,
         "Failed to run the workflow (HTTP 400: The workflow input 'candidateMolecules' is \
          missing from the run's variables)",
@@ -1209,7 +1209,7 @@ fn bad_workflows_say_what_is_wrong_and_failing_steps_fail_the_run() {
     // Someone else's workflow cannot be changed; unknown ones are not found.
     let bob = user_client(&sandbox, "bob");
     fails(
-        delete_workflow(&bob, &coin_id).untyped(),
+        delete_workflow(&bob, &coin_id).checked(),
         403,
         &format!(
             "Failed to delete workflow (HTTP 403: Only the creator of workflow {coin_id} \
@@ -1219,7 +1219,7 @@ fn bad_workflows_say_what_is_wrong_and_failing_steps_fail_the_run() {
     // The project is public: bob sees the run, but may not change it.
     ok(get_running_workflow(&bob, &run_id));
     fails(
-        delete_running_workflow(&bob, &run_id).untyped(),
+        delete_running_workflow(&bob, &run_id).checked(),
         403,
         &format!(
             "Failed to delete running workflow (HTTP 403: bob may not change running workflow \
@@ -1227,7 +1227,7 @@ fn bad_workflows_say_what_is_wrong_and_failing_steps_fail_the_run() {
         ),
     );
     fails(
-        get_workflow(&client, "workflow-00000000-0000-0000-0000-000000000000").untyped(),
+        get_workflow(&client, "workflow-00000000-0000-0000-0000-000000000000").checked(),
         404,
         "Failed to get workflow (HTTP 404: Workflow workflow-00000000-0000-0000-0000-000000000000 \
          does not exist)",
@@ -1276,7 +1276,7 @@ fn the_applications_are_the_job_and_notebook_operators() {
             > 1
     );
     fails(
-        get_application(&client, "nope.squonk.it").untyped(),
+        get_application(&client, "nope.squonk.it").checked(),
         404,
         "Failed to get application (HTTP 404: There is no application \"nope.squonk.it\" (the \
          sandbox has datamanagerjobs.squonk.it and jupyternotebooks.squonk.it))",
@@ -1306,7 +1306,7 @@ fn an_admin_puts_job_manifests_and_their_jobs_appear() {
     // load-job-manifests tool leaves it).
     let alice = user_client(&sandbox, "alice");
     fails(
-        get_job_manifests(&alice).untyped(),
+        get_job_manifests(&alice).checked(),
         403,
         "Failed to get job manifests (HTTP 403: Only admins can see Job manifests: alice does \
          not have the Data Manager admin role)",
@@ -1430,7 +1430,7 @@ fn an_admin_puts_job_manifests_and_their_jobs_appear() {
         "{names:?}"
     );
     fails(
-        delete_job_manifest(&client, builtin_id, &Default::default()).untyped(),
+        delete_job_manifest(&client, builtin_id, &Default::default()).checked(),
         400,
         &format!(
             "Failed to delete job manifest (HTTP 400: There is no Job manifest \"{builtin_id}\")"
@@ -1482,12 +1482,12 @@ fn an_admin_handles_service_errors_and_user_accounts() {
         204
     );
     fails(
-        delete_service_error(&client, second as i64).untyped(),
+        delete_service_error(&client, second as i64).checked(),
         404,
         &format!("Failed to delete service error (HTTP 404: There is no service error {second})"),
     );
     fails(
-        acknowledge_service_error(&client, 99).untyped(),
+        acknowledge_service_error(&client, 99).checked(),
         404,
         "Failed to patch service error (HTTP 404: There is no service error 99)",
     );
@@ -1501,7 +1501,7 @@ fn an_admin_handles_service_errors_and_user_accounts() {
         },
     ));
     fails(
-        get_service_errors(&client, &Default::default()).untyped(),
+        get_service_errors(&client, &Default::default()).checked(),
         403,
         "Failed to get service errors (HTTP 403: Only admins can see service errors: dmit-admin \
          is acting as bob (stop impersonating bob first))",
@@ -1547,7 +1547,7 @@ fn an_admin_handles_service_errors_and_user_accounts() {
                 ..Default::default()
             },
         )
-        .untyped(),
+        .checked(),
         400,
         "Failed to get admin users (HTTP 400: 'idle_days' must be a whole number of days, at \
          least 1, not \"0\")",
@@ -1566,7 +1566,7 @@ fn an_admin_handles_service_errors_and_user_accounts() {
         204
     );
     fails(
-        get_available_projects(&carol, &Default::default()).untyped(),
+        get_available_projects(&carol, &Default::default()).checked(),
         403,
         "Failed to get projects (HTTP 403: Your account is suspended. Your licence has expired)",
     );
@@ -1581,7 +1581,7 @@ fn an_admin_handles_service_errors_and_user_accounts() {
             TEST_UNIT_ID,
             &Default::default(),
         )
-        .untyped(),
+        .checked(),
         403,
         "Failed to upload dataset (HTTP 403: Your account is suspended. Your licence has \
          expired)",
@@ -1599,7 +1599,7 @@ fn an_admin_handles_service_errors_and_user_accounts() {
     ok(update_user_account(&client, "carol", &lift));
     ok(get_available_projects(&carol, &Default::default()));
     fails(
-        update_user_account(&client, ADMIN_USER, &suspend).untyped(),
+        update_user_account(&client, ADMIN_USER, &suspend).checked(),
         400,
         "Failed to update user account (HTTP 400: You cannot suspend your own account)",
     );
@@ -1608,7 +1608,7 @@ fn an_admin_handles_service_errors_and_user_accounts() {
     assert_eq!(users["count"], 2, "{users}");
 
     fails(
-        delete_user_account(&client, "alice").untyped(),
+        delete_user_account(&client, "alice").checked(),
         400,
         &format!(
             "Failed to delete user account (HTTP 400: User alice still owns project {project_id} \
@@ -1616,23 +1616,23 @@ fn an_admin_handles_service_errors_and_user_accounts() {
         ),
     );
     fails(
-        delete_user_account(&client, "nobody").untyped(),
+        delete_user_account(&client, "nobody").checked(),
         400,
         "Failed to delete user account (HTTP 400: User nobody has no Data Manager account)",
     );
     // Non-admins get 403 on every admin endpoint.
     for rv in [
-        create_user_account(&alice, "dave").untyped(),
-        delete_user_account(&alice, "carol").untyped(),
-        update_user_account(&alice, "bob", &suspend).untyped(),
-        get_admin_users(&alice, &Default::default()).untyped(),
-        get_service_errors(&alice, &Default::default()).untyped(),
-        acknowledge_service_error(&alice, first as i64).untyped(),
-        delete_service_error(&alice, first as i64).untyped(),
-        get_job_manifests(&alice).untyped(),
-        put_job_manifest(&alice, "https://example.com/m.yaml", &Default::default()).untyped(),
-        load_job_manifests(&alice).untyped(),
-        delete_job_manifest(&alice, 1, &Default::default()).untyped(),
+        create_user_account(&alice, "dave").checked(),
+        delete_user_account(&alice, "carol").checked(),
+        update_user_account(&alice, "bob", &suspend).checked(),
+        get_admin_users(&alice, &Default::default()).checked(),
+        get_service_errors(&alice, &Default::default()).checked(),
+        acknowledge_service_error(&alice, first as i64).checked(),
+        delete_service_error(&alice, first as i64).checked(),
+        get_job_manifests(&alice).checked(),
+        put_job_manifest(&alice, "https://example.com/m.yaml", &Default::default()).checked(),
+        load_job_manifests(&alice).checked(),
+        delete_job_manifest(&alice, 1, &Default::default()).checked(),
     ] {
         assert_eq!((rv.success, rv.http_status_code), (false, 403), "{rv:?}");
         assert!(
@@ -1661,7 +1661,7 @@ fn server_errors_and_unreachable_servers_give_clear_messages() {
         .times(1),
     );
     fails(
-        get_available_datasets(&client).untyped(),
+        get_available_datasets(&client).checked(),
         500,
         "Failed to get datasets (HTTP 500: database unavailable)",
     );
@@ -1677,7 +1677,7 @@ fn server_errors_and_unreachable_servers_give_clear_messages() {
         .times(1),
     );
     fails(
-        get_workflows(&client).untyped(),
+        get_workflows(&client).checked(),
         502,
         "Failed to get workflows (HTTP 502: <h1>Bad Gateway</h1>)",
     );
@@ -1710,8 +1710,8 @@ fn a_project_claims_its_account_server_product_until_it_is_deleted() {
     let sandbox = quick_sandbox();
     let client = client_for(&sandbox);
     let id = |rv: ApiRv| text(&ok(rv)["id"]).to_string();
-    let org_id = id(as_api::create_organisation(&client, "Claims", "alice").untyped());
-    let unit_id = id(as_api::create_unit(&client, "Claims unit", &org_id, 1).untyped());
+    let org_id = id(as_api::create_organisation(&client, "Claims", "alice").checked());
+    let unit_id = id(as_api::create_unit(&client, "Claims unit", &org_id, 1).checked());
     let tier_id = id(as_api::create_product(
         &client,
         "Claimed tier",
@@ -1722,7 +1722,7 @@ fn a_project_claims_its_account_server_product_until_it_is_deleted() {
             ..Default::default()
         },
     )
-    .untyped());
+    .checked());
     let claimed = ok(create_project(
         &client,
         "claiming",
@@ -1736,7 +1736,7 @@ fn a_project_claims_its_account_server_product_until_it_is_deleted() {
     assert_eq!(project["organisation_id"], org_id.as_str());
     // One project per product; the product stays while its project does.
     fails(
-        create_project(&client, "second", &tier_id, &Default::default()).untyped(),
+        create_project(&client, "second", &tier_id, &Default::default()).checked(),
         400,
         &format!(
             "Failed creating project (HTTP 400: Product {tier_id} is already claimed by \

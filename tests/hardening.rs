@@ -193,19 +193,19 @@ fn dot_path_values_are_refused_before_anything_is_sent() {
     let calls: Vec<(&str, Call)> = vec![
         (
             "editor",
-            Box::new(|v| dm_api::remove_project_editor(&client, "project-1", v).untyped()),
+            Box::new(|v| dm_api::remove_project_editor(&client, "project-1", v).checked()),
         ),
         (
             "project_id",
-            Box::new(|v| dm_api::get_project(&client, v).untyped()),
+            Box::new(|v| dm_api::get_project(&client, v).checked()),
         ),
         (
             "instance_id",
-            Box::new(|v| dm_api::get_instance(&client, v).untyped()),
+            Box::new(|v| dm_api::get_instance(&client, v).checked()),
         ),
         (
             "unit_id",
-            Box::new(|v| as_api::get_unit(&client, v).untyped()),
+            Box::new(|v| as_api::get_unit(&client, v).checked()),
         ),
     ];
     for (argument, call) in &calls {
@@ -232,11 +232,11 @@ fn ids_below_one_are_refused_before_anything_is_sent() {
     let client = client_for(&sandbox);
     for id in [0, -1, i64::MIN] {
         for rv in [
-            dm_api::acknowledge_service_error(&client, id).untyped(),
-            dm_api::delete_service_error(&client, id).untyped(),
-            dm_api::get_job_exchange_rate(&client, id, &Default::default()).untyped(),
-            dm_api::get_job(&client, id, &Default::default()).untyped(),
-            as_api::delete_event_stream(&client, id).untyped(),
+            dm_api::acknowledge_service_error(&client, id).checked(),
+            dm_api::delete_service_error(&client, id).checked(),
+            dm_api::get_job_exchange_rate(&client, id, &Default::default()).checked(),
+            dm_api::get_job(&client, id, &Default::default()).checked(),
+            as_api::delete_event_stream(&client, id).checked(),
         ] {
             assert_eq!(rv.error_kind(), Some(ErrorKind::InvalidInput), "{rv:?}");
             assert!(rv.error().unwrap().contains(&id.to_string()), "{rv:?}");
@@ -329,7 +329,7 @@ fn threads_waiting_for_a_hanging_keycloak_all_fail_at_their_time_out() {
             .map(|_| {
                 let client = client.clone();
                 scope.spawn(move || {
-                    let rv = dm_api::ping(&client).untyped();
+                    let rv = dm_api::ping(&client).checked();
                     (started.elapsed(), rv)
                 })
             })
@@ -425,11 +425,11 @@ fn fifos_and_directories_are_refused_as_uploads_before_sending() {
                         ..Default::default()
                     },
                 )
-                .untyped()
+                .checked()
             }),
             Box::new(|c, p| {
                 dm_api::upload_dataset(c, p, "chemical/x-mdl-sdfile", "unit-1", &Default::default())
-                    .untyped()
+                    .checked()
             }),
             Box::new(|c, p| {
                 dm_api::create_workflow(
@@ -441,7 +441,7 @@ fn fifos_and_directories_are_refused_as_uploads_before_sending() {
                         ..Default::default()
                     },
                 )
-                .untyped()
+                .checked()
             }),
             Box::new(|c, p| {
                 dm_api::update_workflow(
@@ -452,7 +452,7 @@ fn fifos_and_directories_are_refused_as_uploads_before_sending() {
                         ..Default::default()
                     },
                 )
-                .untyped()
+                .checked()
             }),
         ];
         for upload in uploads {

@@ -152,23 +152,23 @@ fn an_admin_token_is_enough_for_every_admin_endpoint() {
     // Plain users are refused everywhere, for want of the role.
     let no_role = "alice does not have the Data Manager admin role";
     for rv in [
-        dm_api::set_job_exchange_rates(&alice, &[rate("nop", "0.5")]).untyped(),
-        dm_api::get_service_errors(&alice, &Default::default()).untyped(),
-        dm_api::acknowledge_service_error(&alice, first).untyped(),
-        dm_api::delete_service_error(&alice, first).untyped(),
-        dm_api::get_admin_users(&alice, &Default::default()).untyped(),
-        dm_api::create_user_account(&alice, "carol").untyped(),
-        dm_api::update_user_account(&alice, "bob", &Default::default()).untyped(),
-        dm_api::delete_user_account(&alice, "bob").untyped(),
-        dm_api::get_job_manifests(&alice).untyped(),
+        dm_api::set_job_exchange_rates(&alice, &[rate("nop", "0.5")]).checked(),
+        dm_api::get_service_errors(&alice, &Default::default()).checked(),
+        dm_api::acknowledge_service_error(&alice, first).checked(),
+        dm_api::delete_service_error(&alice, first).checked(),
+        dm_api::get_admin_users(&alice, &Default::default()).checked(),
+        dm_api::create_user_account(&alice, "carol").checked(),
+        dm_api::update_user_account(&alice, "bob", &Default::default()).checked(),
+        dm_api::delete_user_account(&alice, "bob").checked(),
+        dm_api::get_job_manifests(&alice).checked(),
         dm_api::put_job_manifest(
             &alice,
             sandbox.builtin_job_manifest_url(),
             &Default::default(),
         )
-        .untyped(),
-        dm_api::load_job_manifests(&alice).untyped(),
-        dm_api::delete_job_manifest(&alice, 1, &Default::default()).untyped(),
+        .checked(),
+        dm_api::load_job_manifests(&alice).checked(),
+        dm_api::delete_job_manifest(&alice, 1, &Default::default()).checked(),
     ] {
         refused(&rv, no_role);
     }
@@ -243,12 +243,12 @@ fn an_admin_token_is_enough_for_every_admin_endpoint() {
     ));
     let acting_as_bob = "dmit-admin is acting as bob (stop impersonating bob first)";
     refused(
-        &dm_api::set_job_exchange_rates(&admin, &[rate("nop", "0.7")]).untyped(),
+        &dm_api::set_job_exchange_rates(&admin, &[rate("nop", "0.7")]).checked(),
         acting_as_bob,
     );
-    refused(&dm_api::get_job_manifests(&admin).untyped(), acting_as_bob);
+    refused(&dm_api::get_job_manifests(&admin).checked(), acting_as_bob);
     refused(
-        &dm_api::get_service_errors(&admin, &Default::default()).untyped(),
+        &dm_api::get_service_errors(&admin, &Default::default()).checked(),
         acting_as_bob,
     );
     ok(dm_api::set_admin_state(&admin, false, &Default::default()));

@@ -555,6 +555,28 @@ pub fn user_client(sandbox: &Sandbox, user: &str) -> Client {
         .unwrap()
 }
 
+/// A call's result as JSON, after its success (if it succeeded) was decoded with `typed()`
+/// into the answer type of the endpoint function's signature: a success that does not decode
+/// fails the test. The wire-parity tests hand every recorded case through it, so every
+/// endpoint function's recorded success is decoded into its type.
+pub trait Checked {
+    /// The result, untyped, once a success has decoded.
+    fn checked(self) -> ApiRv;
+}
+
+impl<T: serde::de::DeserializeOwned> Checked for ApiRv<T> {
+    fn checked(self) -> ApiRv {
+        let untyped = self.clone().untyped();
+        if self.success {
+            let function = self.function().unwrap_or_default().to_string();
+            if let Err(e) = self.typed() {
+                panic!("{function}: a success that does not decode into its type: {e}");
+            }
+        }
+        untyped
+    }
+}
+
 /// The answer of a call that must succeed.
 pub fn ok<T>(rv: ApiRv<T>) -> Value {
     assert!(rv.success, "{rv:?}");
