@@ -24,6 +24,8 @@
 //!   of a thread spawned before the calls and of one spawned after them tell how many were
 //!   spawned in between (the round's own workers taken off). Sampling `/proc/self/task`
 //!   would miss threads that end before the sample, as a per-call resolver thread does.
+//! - The CPU time the calling threads used per call (Linux, `/proc/thread-self/schedstat`)
+//!   varies less than calls per second on a busy machine: the cost of the SDK itself.
 
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
@@ -68,8 +70,18 @@ fn next_thread_number() -> u64 {
     std::thread::spawn(thread_number).join().expect("probe")
 }
 
+/// The CPU time the calling thread has had, in nanoseconds (Linux: `/proc/thread-self/schedstat`;
+/// 0 elsewhere).
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
 /// A child: makes `BENCH_CALLS` calls on `BENCH_THREADS` threads after one warm-up call;
-/// prints `calls_per_second threads_created`.
+/// prints `calls_per_second threads_created cpu_ns` (the CPU time of the threads making the
+/// calls).
 fn child(role: &str) {
     let arg = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name}"));
     let threads: usize = arg("BENCH_THREADS").parse().expect("threads");
@@ -115,11 +127,14 @@ fn child(role: &str) {
 
     let before = next_thread_number();
     let started;
+    let mut cpu_ns = 0;
     let workers = if threads == 1 {
+        let cpu = thread_cpu_ns();
         started = Instant::now();
         for _ in 0..calls {
             one();
         }
+        cpu_ns = thread_cpu_ns() - cpu;
         0
     } else {
         let start = Arc::new(Barrier::new(threads + 1));
@@ -129,23 +144,25 @@ fn child(role: &str) {
                 let n = calls / threads + usize::from(i < calls % threads);
                 std::thread::spawn(move || {
                     start.wait();
+                    let cpu = thread_cpu_ns();
                     for _ in 0..n {
                         one();
                     }
+                    thread_cpu_ns() - cpu
                 })
             })
             .collect();
         start.wait();
         started = Instant::now();
         for handle in handles {
-            handle.join().expect("worker");
+            cpu_ns += handle.join().expect("worker");
         }
         threads as u64
     };
     let seconds = started.elapsed().as_secs_f64();
     let after = next_thread_number();
     let created = after - before - 1 - workers;
-    println!("{} {created}", calls as f64 / seconds);
+    println!("{} {created} {cpu_ns}", calls as f64 / seconds);
 }
 
 /// One round's figures.
@@ -154,6 +171,7 @@ struct Round {
     calls_per_second: f64,
     connections: u64,
     threads_per_call: f64,
+    cpu_us_per_call: f64,
 }
 
 fn run_child(
@@ -187,13 +205,14 @@ fn run_child(
         .split_whitespace()
         .filter_map(|s| s.parse().ok())
         .collect();
-    let [calls_per_second, created] = fields[..] else {
+    let [calls_per_second, created, cpu_ns] = fields[..] else {
         panic!("{role}: {out}");
     };
     Round {
         calls_per_second,
         connections,
         threads_per_call: created / calls as f64,
+        cpu_us_per_call: cpu_ns / 1000.0 / calls as f64,
     }
 }
 
@@ -252,8 +271,8 @@ fn parent() {
             for (k, role) in ["sdk", "raw"].into_iter().enumerate() {
                 let r = run_child(role, threads, calls, &env, &sandbox);
                 println!(
-                    "round {round}: {role} {threads} thread(s): {:.0} calls/s, {} connections, {:.3} threads/call",
-                    r.calls_per_second, r.connections, r.threads_per_call
+                    "round {round}: {role} {threads} thread(s): {:.0} calls/s, {} connections, {:.3} threads/call, {:.1} us CPU/call",
+                    r.calls_per_second, r.connections, r.threads_per_call, r.cpu_us_per_call
                 );
                 results[t][k].push(r);
             }
@@ -262,13 +281,14 @@ fn parent() {
 
     println!();
     println!("medians of {rounds} rounds of {calls} calls:");
-    println!("| threads | SDK calls/s | raw ureq calls/s | SDK / raw | connections SDK / raw | threads created per call SDK / raw |");
-    println!("|---|---|---|---|---|---|");
+    println!("| threads | SDK calls/s | raw ureq calls/s | SDK / raw | connections SDK / raw | threads created per call SDK / raw | caller CPU us per call SDK / raw |");
+    println!("|---|---|---|---|---|---|---|");
     for (t, &threads) in thread_counts.iter().enumerate() {
         let [sdk, raw] = &results[t];
         let rate = |rs: &[Round]| median(rs.iter().map(|r| r.calls_per_second).collect());
         let conns = |rs: &[Round]| median(rs.iter().map(|r| r.connections as f64).collect());
         let per_call = |rs: &[Round]| median(rs.iter().map(|r| r.threads_per_call).collect());
+        let cpu = |rs: &[Round]| median(rs.iter().map(|r| r.cpu_us_per_call).collect());
         let ratio = median(
             sdk.iter()
                 .zip(raw)
@@ -276,13 +296,15 @@ fn parent() {
                 .collect(),
         );
         println!(
-            "| {threads} | {:.0} | {:.0} | {ratio:.2}x | {} / {} | {:.3} / {:.3} |",
+            "| {threads} | {:.0} | {:.0} | {ratio:.2}x | {} / {} | {:.3} / {:.3} | {:.1} / {:.1} |",
             rate(sdk),
             rate(raw),
             conns(sdk),
             conns(raw),
             per_call(sdk),
             per_call(raw),
+            cpu(sdk),
+            cpu(raw),
         );
     }
     println!(
