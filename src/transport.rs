@@ -5,6 +5,12 @@
 use std::io::{self, Read};
 use std::time::{Duration, Instant};
 
+use ureq::config::IpFamily;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::time::{Duration::Exact, Instant as UreqInstant};
+use ureq::unversioned::transport::{
+    ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
+};
 use ureq::SendBody;
 
 use crate::encoding::redact_url;
@@ -93,6 +99,8 @@ pub(crate) fn new_agent(verify_ssl_cert: bool, reach: &Reach) -> ureq::Agent {
         .build();
     let mut config = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .max_idle_connections(IDLE_CONNECTIONS)
+        .max_idle_connections_per_host(IDLE_CONNECTIONS_PER_HOST)
         .user_agent(concat!("squonk2-rust/", env!("CARGO_PKG_VERSION")))
         .tls_config(tls);
     match &reach.proxy {
@@ -101,44 +109,181 @@ pub(crate) fn new_agent(verify_ssl_cert: bool, reach: &Reach) -> ureq::Agent {
         ProxyChoice::Fixed(proxy) => config = config.proxy(Some(proxy.clone())),
         ProxyChoice::Direct => config = config.proxy(None),
     }
-    config.build().new_agent()
+    ureq::Agent::with_parts(
+        config.build(),
+        LookUpWhenConnecting::default(),
+        ResolveOnConnect,
+    )
 }
 
-/// The proxy a request to `uri` goes through, as it may be shown: `http://***@host:3128`
-/// (credentials redacted), saying when it came from the environment.
-fn proxy_for(agent: &ureq::Agent, uri: &ureq::http::Uri) -> Option<String> {
-    let proxy = agent.config().proxy().filter(|p| !p.is_no_proxy(uri))?;
+/// How many idle connections the pool keeps to one host: threads sharing a client each keep
+/// theirs (ureq's default of 3 closed a connection on most calls of 4 threads). Up to this
+/// many threads calling at once use one connection each to a host; past it, some answers'
+/// connections are closed instead of kept.
+const IDLE_CONNECTIONS_PER_HOST: usize = 32;
+/// How many idle connections the pool keeps in all: the APIs and Keycloak may be different
+/// hosts.
+const IDLE_CONNECTIONS: usize = 2 * IDLE_CONNECTIONS_PER_HOST;
+// Idle connections are closed after ureq's 15 s: below what servers and their front ends
+// keep them (nginx 75 s, load balancers 60 s, the sandbox 30 s), so that a call never goes
+// out on a connection the server is closing, which would fail a call that cannot be retried.
+
+/// The resolver of our agents: ureq resolves a request's host name before it looks for an
+/// idle connection, and, whenever a time-out is set (every call has its deadline), does it
+/// on a new thread so that it can give up in time: a thread per call, even for an IP address
+/// and on a kept-alive connection. This one answers an IP address at once (no look-up, no
+/// thread) and leaves a name unresolved (no addresses), for [`LookUpWhenConnecting`] to look
+/// up only when a new connection is made.
+#[derive(Debug)]
+struct ResolveOnConnect;
+
+impl Resolver for ResolveOnConnect {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let host = uri.host().unwrap_or_default();
+        let Ok(ip) = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+        else {
+            return Ok(self.empty());
+        };
+        let port = uri.port_u16().or(match uri.scheme_str() {
+            Some("http") => Some(80),
+            Some("https") => Some(443),
+            _ => None,
+        });
+        let wanted = match config.ip_family() {
+            IpFamily::Any => true,
+            IpFamily::Ipv4Only => ip.is_ipv4(),
+            IpFamily::Ipv6Only => ip.is_ipv6(),
+        };
+        match port {
+            Some(port) if wanted => {
+                let mut addrs = self.empty();
+                addrs.push((ip, port).into());
+                Ok(addrs)
+            }
+            // ureq's own errors (an unknown scheme, an address of the wrong family): its
+            // resolver without a time-out runs in this thread, and an address needs no
+            // look-up.
+            _ => {
+                let now = NextTimeout {
+                    after: ureq::unversioned::transport::time::Duration::NotHappening,
+                    ..timeout
+                };
+                DefaultResolver::default().resolve(uri, config, now)
+            }
+        }
+    }
+}
+
+/// ureq's connectors, after looking up a host name that [`ResolveOnConnect`] left
+/// unresolved: on a thread bounded by the connection's time-out (what is left of the call's
+/// deadline), as ureq does, but only when a connection is actually made. What is left of
+/// the time-out after the look-up bounds the connection. The look-ups a proxy needs (its own
+/// name) are ureq's, made here too.
+#[derive(Debug, Default)]
+struct LookUpWhenConnecting {
+    inner: DefaultConnector,
+}
+
+impl Connector for LookUpWhenConnecting {
+    type Out = Box<dyn Transport>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<()>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        let resolver = DefaultResolver::default();
+        let (addrs, now, timeout) = if details.addrs.is_empty() && resolved_here(details) {
+            let addrs = resolver.resolve(details.uri, details.config, details.timeout)?;
+            let now = (details.current_time)();
+            let mut timeout = details.timeout;
+            if let (Exact(after), UreqInstant::Exact(then), UreqInstant::Exact(started)) =
+                (timeout.after, now, details.now)
+            {
+                timeout.after = Exact(after.saturating_sub(then.duration_since(started)));
+            }
+            (addrs, now, timeout)
+        } else {
+            (details.addrs.clone(), details.now, details.timeout)
+        };
+        let details = ConnectionDetails {
+            uri: details.uri,
+            addrs,
+            config: details.config,
+            request_level: details.request_level,
+            // The connectors look up a proxy's name with it: ureq's own.
+            resolver: &resolver,
+            now,
+            timeout,
+            current_time: details.current_time.clone(),
+            run_connector: details.run_connector.clone(),
+            register_shutdown: details.register_shutdown.clone(),
+        };
+        self.inner.connect(&details, chained)
+    }
+}
+
+/// Whether ureq would have resolved the host of `details` before connecting (ureq's rule):
+/// without a proxy, for a host the proxy is not used for, or for a proxy that wants
+/// addresses (SOCKS4); otherwise the proxy resolves it.
+fn resolved_here(details: &ConnectionDetails) -> bool {
+    match details.config.proxy() {
+        None => true,
+        Some(proxy) => proxy.is_no_proxy(details.uri) || proxy.resolve_target(),
+    }
+}
+
+/// The proxy a request to `uri` goes through.
+fn proxy_for(agent: &ureq::Agent, uri: &ureq::http::Uri) -> Option<ureq::Proxy> {
+    agent
+        .config()
+        .proxy()
+        .filter(|p| !p.is_no_proxy(uri))
+        .cloned()
+}
+
+/// A proxy as it may be shown: `http://***@host:3128` (credentials redacted), saying when it
+/// came from the environment. Made only for a failure's text, never on every call.
+fn shown_proxy(proxy: &ureq::Proxy) -> String {
     let shown = redact_url(&proxy.uri().to_string());
     let shown = shown.trim_end_matches('/');
-    Some(if proxy.is_from_env() {
+    if proxy.is_from_env() {
         format!("{shown} (from the proxy environment variables)")
     } else {
         shown.to_string()
-    })
+    }
 }
 
 /// A request that got no answer: ureq's error, and the proxy it went through.
 #[derive(Debug)]
 pub(crate) struct SendError {
     error: ureq::Error,
-    proxy: Option<String>,
+    proxy: Option<ureq::Proxy>,
 }
 
 /// A failure [`describe`] can put in words.
 pub(crate) trait Failure {
-    /// The error, and the proxy (as shown) the request went through.
-    fn parts(&self) -> (&ureq::Error, Option<&str>);
+    /// The error, and the proxy the request went through.
+    fn parts(&self) -> (&ureq::Error, Option<&ureq::Proxy>);
 }
 
 impl Failure for ureq::Error {
-    fn parts(&self) -> (&ureq::Error, Option<&str>) {
+    fn parts(&self) -> (&ureq::Error, Option<&ureq::Proxy>) {
         (self, None)
     }
 }
 
 impl Failure for SendError {
-    fn parts(&self) -> (&ureq::Error, Option<&str>) {
-        (&self.error, self.proxy.as_deref())
+    fn parts(&self) -> (&ureq::Error, Option<&ureq::Proxy>) {
+        (&self.error, self.proxy.as_ref())
     }
 }
 
@@ -241,22 +386,21 @@ pub(crate) fn send(
 }
 
 /// Reads at most `max` bytes of a body, keeping what arrived when the body is longer or is
-/// cut short. The flag says whether all of it was read.
+/// cut short. The flag says whether all of it was read. A body of at most `max` bytes is read
+/// to its end, so that its connection goes back to the pool.
 pub(crate) fn read_prefix(body: &mut ureq::Body, max: u64) -> (Vec<u8>, bool) {
-    let mut reader = body.with_config().limit(u64::MAX).reader().take(max);
+    // One byte more than wanted tells a body of exactly `max` bytes (read to its end) from a
+    // longer one.
+    let mut reader = body
+        .with_config()
+        .limit(u64::MAX)
+        .reader()
+        .take(max.saturating_add(1));
     let mut bytes = Vec::new();
-    let mut buffer = [0u8; 8192];
-    loop {
-        match reader.read(&mut buffer) {
-            Ok(0) => {
-                let complete = (bytes.len() as u64) < max;
-                return (bytes, complete);
-            }
-            Ok(n) => bytes.extend_from_slice(&buffer[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(_) => return (bytes, false),
-        }
-    }
+    // `read_to_end` keeps what it read before an error, and retries interruptions.
+    let complete = reader.read_to_end(&mut bytes).is_ok() && (bytes.len() as u64) <= max;
+    bytes.truncate(usize::try_from(max).unwrap_or(usize::MAX));
+    (bytes, complete)
 }
 
 /// The first line-folded 200 characters of a body.
@@ -275,7 +419,7 @@ pub(crate) fn body_excerpt(text: &str) -> String {
 pub(crate) fn describe<F: Failure + ?Sized>(failure: &F, limits: Limits) -> (ErrorKind, String) {
     let (error, proxy) = failure.parts();
     let (kind, text) = describe_error(error, limits);
-    let Some(proxy) = proxy else {
+    let Some(proxy) = proxy.map(shown_proxy) else {
         return (kind, text);
     };
     use ureq::Error as E;

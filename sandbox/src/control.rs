@@ -29,7 +29,11 @@ pub(crate) const PREFIX: &str = "/_sandbox";
 
 /// Requests to these paths are not recorded and never faulted, so that a
 /// test can always inspect and repair the sandbox.
-pub(crate) const UNTOUCHABLE_PATHS: [&str; 2] = ["/_sandbox/requests", "/_sandbox/faults"];
+pub(crate) const UNTOUCHABLE_PATHS: [&str; 3] = [
+    "/_sandbox/requests",
+    "/_sandbox/faults",
+    "/_sandbox/connections",
+];
 
 /// The largest fault description read.
 const MAX_FAULT_JSON: usize = 1024 * 1024;
@@ -44,6 +48,7 @@ pub(crate) fn router() -> Router<AppState> {
             "/faults",
             get(get_faults).post(post_fault).delete(delete_faults),
         )
+        .route("/connections", get(get_connections))
         .route("/echo", post(echo).put(echo))
         .route("/download", get(download))
 }
@@ -55,6 +60,14 @@ async fn get_requests(State(shared): State<AppState>) -> Response {
         shared.log.to_json(),
     )
         .into_response()
+}
+
+/// `GET /connections`: `{"accepted": N}`, the TCP connections accepted since the start.
+async fn get_connections(State(shared): State<AppState>) -> Json<serde_json::Value> {
+    let accepted = shared
+        .connections
+        .load(std::sync::atomic::Ordering::Relaxed);
+    Json(serde_json::json!({ "accepted": accepted }))
 }
 
 /// `DELETE /requests`

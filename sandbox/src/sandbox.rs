@@ -453,6 +453,14 @@ impl Sandbox {
         self.shared.log.snapshot()
     }
 
+    /// How many TCP connections the sandbox has accepted since it started (those turned away
+    /// past [`SandboxBuilder::max_connections`] included): what a client opened, for
+    /// checking that it keeps connections alive. `GET /_sandbox/connections` answers the
+    /// same as `{"accepted": N}`.
+    pub fn connections_accepted(&self) -> u64 {
+        self.shared.connections.load(Ordering::Relaxed)
+    }
+
     /// Empties the request log.
     pub fn clear_requests(&self) {
         self.shared.log.clear();

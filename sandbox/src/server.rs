@@ -8,6 +8,7 @@
 
 use std::convert::Infallible;
 use std::io;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -152,6 +153,7 @@ pub(crate) async fn serve(
         };
         match accepted {
             Ok((stream, _)) => {
+                shared.connections.fetch_add(1, Ordering::Relaxed);
                 let Ok(place) = places.clone().try_acquire_owned() else {
                     // The socket's send buffer is empty, so this never waits; over TLS
                     // there is no handshake to answer in, so the connection just closes.

@@ -7,6 +7,7 @@
 //! `State<AppState>`.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -81,6 +82,8 @@ pub(crate) struct Shared {
     pub(crate) dm: Mutex<crate::dm::state::DmState>,
     /// The Account Server's state.
     pub(crate) account: Mutex<crate::account_server::state::AsState>,
+    /// TCP connections accepted since the start, turned-away ones included.
+    pub(crate) connections: AtomicU64,
 }
 
 impl Shared {
@@ -104,6 +107,7 @@ impl Shared {
             faults: Mutex::new(Vec::new()),
             dm: Mutex::new(Default::default()),
             account,
+            connections: AtomicU64::new(0),
         })
     }
 
