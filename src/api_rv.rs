@@ -50,9 +50,9 @@ pub struct ApiRv<T = Value> {
 #[derive(Clone, Debug, Default)]
 struct Meta {
     /// What was called, for error messages: method and path template, never values.
-    call: String,
+    call: &'static str,
     /// The function that made the call, e.g. `as_api::create_unit`.
-    function: String,
+    function: &'static str,
     /// Why the call failed (set by this crate's request path on every failure).
     kind: Option<ErrorKind>,
     /// Whether the failure may pass by itself (no answer, a time-out, 429/502/503/504).
@@ -95,15 +95,15 @@ impl<T> ApiRv<T> {
         kind: ErrorKind,
         error: impl Into<String>,
         http_status_code: u16,
-        call: &str,
+        call: &'static str,
     ) -> ApiRv<T> {
         ApiRv {
             success: false,
             msg: json!({ "error": error.into() }),
             http_status_code,
             meta: Meta {
-                call: call.to_string(),
-                function: String::new(),
+                call,
+                function: "",
                 kind: Some(kind),
                 transient: matches!(kind, ErrorKind::Connect | ErrorKind::Timeout)
                     || (kind == ErrorKind::Http && is_transient_status(http_status_code)),
@@ -138,14 +138,14 @@ impl<T> ApiRv<T> {
         self
     }
 
-    pub(crate) fn with_call(mut self, call: &str) -> ApiRv<T> {
-        self.meta.call = call.to_string();
+    pub(crate) fn with_call(mut self, call: &'static str) -> ApiRv<T> {
+        self.meta.call = call;
         self
     }
 
     /// Names the function that made the call (`dm_api::get_project`), for error texts.
-    pub(crate) fn with_function(mut self, function: impl Into<String>) -> ApiRv<T> {
-        self.meta.function = function.into();
+    pub(crate) fn with_function(mut self, function: &'static str) -> ApiRv<T> {
+        self.meta.function = function;
         self
     }
 
@@ -158,13 +158,13 @@ impl<T> ApiRv<T> {
     /// `dm_api::get_project`, `as_api::create_unit` (`None` when not known).
     #[must_use]
     pub fn function(&self) -> Option<&str> {
-        Some(self.meta.function.as_str()).filter(|f| !f.is_empty())
+        Some(self.meta.function).filter(|f| !f.is_empty())
     }
 
     /// What was called, as `METHOD /path/{template}` (`None` when not known).
     #[must_use]
     pub fn call(&self) -> Option<&str> {
-        Some(self.meta.call.as_str()).filter(|c| !c.is_empty())
+        Some(self.meta.call).filter(|c| !c.is_empty())
     }
 
     /// The failure text (`msg["error"]`) when the call failed, `None` when it succeeded.
@@ -212,8 +212,8 @@ impl<T> ApiRv<T> {
         Some(
             Error::new(kind, message)
                 .with_status(self.http_status_code)
-                .with_function(self.meta.function.clone())
-                .with_call(self.meta.call.clone())
+                .with_function(self.meta.function)
+                .with_call(self.meta.call)
                 .with_transient(self.is_transient())
                 .with_server_message(self.meta.server_message.clone()),
         )
@@ -310,8 +310,8 @@ fn decode_error<T>(
     );
     Error::new(ErrorKind::Decode, message)
         .with_status(status)
-        .with_function(meta.function.clone())
-        .with_call(meta.call.clone())
+        .with_function(meta.function)
+        .with_call(meta.call)
         .with_field_path(path)
 }
 

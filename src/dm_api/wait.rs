@@ -141,8 +141,8 @@ impl<T> fmt::Debug for WaitOptions<T> {
 fn wait_until_done<T: DeserializeOwned>(
     opts: &WaitOptions<T>,
     what: &str,
-    call: &str,
-    function: &str,
+    call: &'static str,
+    function: &'static str,
     poll: impl Fn() -> ApiRv<T>,
     done: impl Fn(&Value) -> bool,
     state: impl Fn(&Value) -> String,

@@ -57,16 +57,37 @@ pub(crate) use here;
 
 /// `dm_api::get_project` from the type name of a function defined inside
 /// `squonk2::dm_api::projects::get_project` (`...::get_project::here`): the API module and
-/// the function, as a user calls it.
-pub(crate) fn function_name(type_name: &str) -> String {
-    let parts: Vec<&str> = type_name
-        .split("::")
-        .filter(|part| !part.starts_with('{'))
-        .collect();
-    match parts.as_slice() {
-        [_crate, api, .., function, _here] if api != function => format!("{api}::{function}"),
-        _ => String::new(),
-    }
+/// the function, as a user calls it. Worked out once per function (see [`interned`]).
+pub(crate) fn function_name(type_name: &'static str) -> &'static str {
+    interned(type_name, "", || {
+        let parts: Vec<&str> = type_name
+            .split("::")
+            .filter(|part| !part.starts_with('{'))
+            .collect();
+        match parts.as_slice() {
+            [_crate, api, .., function, _here] if api != function => format!("{api}::{function}"),
+            _ => String::new(),
+        }
+    })
+}
+
+/// A string made from two `'static` strings of this crate's code (a type name, a method and
+/// a path template), made once and kept for the life of the program, so that a call does
+/// not allocate its names. There is one per endpoint function and template, a few hundred
+/// at most: nothing a user passes is ever kept.
+fn interned(a: &'static str, b: &'static str, make: impl FnOnce() -> String) -> &'static str {
+    type Key = (usize, usize, usize, usize);
+    static CACHE: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<Key, &'static str>>,
+    > = std::sync::OnceLock::new();
+    let key = (a.as_ptr() as usize, a.len(), b.as_ptr() as usize, b.len());
+    let cache = CACHE.get_or_init(Default::default);
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    cache
+        .entry(key)
+        .or_insert_with(|| Box::leak(make().into_boxed_str()))
 }
 
 /// The default time-out of most calls (the Python client's 4 s).
@@ -411,8 +432,10 @@ impl<'a> Call<'a> {
         self
     }
 
-    fn call_name(&self) -> String {
-        format!("{} {}", self.method, self.template)
+    /// `METHOD /path/{template}`, made once per method and template.
+    fn call_name(&self) -> &'static str {
+        let (method, template) = (self.method, self.template);
+        interned(method, template, || format!("{method} {template}"))
     }
 
     fn fail(&self, kind: ErrorKind, error: impl Into<String>, status: u16) -> ApiRv {
@@ -421,14 +444,14 @@ impl<'a> Call<'a> {
             kind,
             scrub(error.into(), &secrets),
             status,
-            &self.call_name(),
+            self.call_name(),
         )
         .with_function(function_name(self.function))
     }
 
     fn succeed(&self, msg: Value, status: u16) -> ApiRv {
         ApiRv::done(msg, status)
-            .with_call(&self.call_name())
+            .with_call(self.call_name())
             .with_function(function_name(self.function))
     }
 
