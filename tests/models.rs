@@ -155,6 +155,9 @@ steps:
     as: copy.smi
 "#;
 
+/// The SHA-256 of [`SDF`] (`sha256sum`).
+const SDF_SHA256: &str = "dec4f28dc5b5d6bdd488d45da023e143515c28c00f3f39146744ad0b7c1367f5";
+
 const SDF: &str =
     "benzene\n  made by hand\n\n  0  0  0  0  0  0  0  0  0  0999 V2000\nM  END\n$$$$\n";
 
@@ -748,4 +751,482 @@ fn the_round_trip_check_reports_a_field_the_model_lacks() {
         &mut diffs,
     );
     assert!(diffs.is_empty(), "{diffs:?}");
+}
+
+/// `rv` succeeded, and `typed()` gives its `NoContent`.
+fn done(rv: ApiRv<squonk2::NoContent>) {
+    assert!(rv.success, "{rv:?}");
+    assert_eq!(rv.typed(), Ok(squonk2::NoContent));
+}
+
+/// The endpoint functions the tours above leave out, typed against the sandbox's own
+/// answers: together with them, every endpoint function's success goes through `typed()`
+/// (checked by `every_endpoint_function_is_typed_in_these_tests`).
+#[test]
+fn every_other_endpoint_answers_its_type() {
+    let sandbox = quick_sandbox();
+    let client = client_for(&sandbox);
+    let tmp = TempDir::new();
+
+    // Projects, members, files and paths.
+    let project_id = dmt(dm_api::create_project(
+        &client,
+        "more",
+        dm_api::TEST_PRODUCT_ID,
+        &Default::default(),
+    ))
+    .project_id;
+    let _: dm::AccountServerGetNamespaceResponse = dmt(dm_api::ping(&client));
+    done(dm_api::update_project(
+        &client,
+        &project_id,
+        &dm_api::UpdateProjectOptions {
+            private: Some(true),
+            ..Default::default()
+        },
+    ));
+    for user in ["alice", "bob"] {
+        done(dm_api::add_project_administrator(
+            &client,
+            &project_id,
+            user,
+        ));
+        done(dm_api::remove_project_administrator(
+            &client,
+            &project_id,
+            user,
+        ));
+        done(dm_api::add_project_editor(&client, &project_id, user));
+        done(dm_api::remove_project_editor(&client, &project_id, user));
+        done(dm_api::add_project_observer(&client, &project_id, user));
+        done(dm_api::remove_project_observer(&client, &project_id, user));
+    }
+    let input = tmp.path().join("molecules.smi");
+    fs::write(&input, "CCO\tethanol\n").unwrap();
+    done(dm_api::put_unmanaged_project_files(
+        &client,
+        &project_id,
+        &[&input],
+        &Default::default(),
+    ));
+    let out = tmp.path().join("got.smi");
+    done(dm_api::get_unmanaged_project_file(
+        &client,
+        &project_id,
+        "molecules.smi",
+        &out,
+        &Default::default(),
+    ));
+    assert_eq!(fs::read_to_string(&out).unwrap(), "CCO\tethanol\n");
+    done(dm_api::create_project_path(&client, &project_id, "/work"));
+    done(dm_api::move_project_file(
+        &client,
+        &project_id,
+        "molecules.smi",
+        &dm_api::MoveProjectFileOptions {
+            dst_path: Some("/work".into()),
+            ..Default::default()
+        },
+    ));
+    done(dm_api::move_project_path(
+        &client,
+        &project_id,
+        "/work",
+        "/done",
+    ));
+    done(dm_api::delete_unmanaged_project_files(
+        &client,
+        &project_id,
+        &["molecules.smi"],
+        &dm_api::DeleteUnmanagedProjectFilesOptions {
+            project_path: Some("/done".into()),
+        },
+    ));
+    done(dm_api::delete_project_path(&client, &project_id, "/done"));
+
+    // Datasets, their metadata, and a dataset attached to a project as a file.
+    let sdf = tmp.path().join("benzene.sdf");
+    fs::write(&sdf, SDF).unwrap();
+    let uploaded = dmt(dm_api::upload_dataset(
+        &client,
+        &sdf,
+        "chemical/x-mdl-sdfile",
+        dm_api::TEST_UNIT_ID,
+        &Default::default(),
+    ));
+    let dataset_id = uploaded.dataset_id;
+    let _: dm::TaskGetResponse = dmt(dm_api::get_task(
+        &client,
+        &uploaded.task_id,
+        &Default::default(),
+    ));
+    dmt(dm_api::wait_for_task(
+        &client,
+        &uploaded.task_id,
+        &fast_wait(),
+    ));
+    let _: dm::TasksGetResponse = dmt(dm_api::get_available_tasks(&client, &Default::default()));
+    done(dm_api::delete_task(&client, &uploaded.task_id));
+    let _: dm::DatasetMetaGetResponse = dmt(dm_api::update_dataset_metadata(
+        &client,
+        &dataset_id,
+        &dm_api::UpdateDatasetMetadataOptions {
+            meta_properties: Some(json!({"description": "Benzene"}).to_string()),
+            ..Default::default()
+        },
+    ));
+    let _: dm::DatasetMetaGetResponse = dmt(dm_api::get_dataset_version_metadata(
+        &client,
+        &dataset_id,
+        1,
+    ));
+    let _: dm::DatasetMetaGetResponse = dmt(dm_api::update_dataset_version_metadata(
+        &client,
+        &dataset_id,
+        1,
+        &dm_api::UpdateDatasetVersionMetadataOptions {
+            meta_properties: Some(json!({"description": "One molecule"}).to_string()),
+            ..Default::default()
+        },
+    ));
+    let _: dm::DatasetSchemaGetResponse = dmt(dm_api::get_dataset_schema(&client, &dataset_id, 1));
+    done(dm_api::add_dataset_editor(&client, &dataset_id, "alice"));
+    done(dm_api::remove_dataset_editor(&client, &dataset_id, "alice"));
+    let found: dm::DatasetDigestGetResponse =
+        dmt(dm_api::get_dataset_for_digest(&client, SDF_SHA256));
+    assert_eq!(found.dataset_id, dataset_id);
+    let local = tmp.path().join("benzene-copy.sdf");
+    done(dm_api::get_dataset(
+        &client,
+        &dataset_id,
+        1,
+        &local,
+        &Default::default(),
+    ));
+    let attached: dm::FilePostResponse = dmt(dm_api::attach_dataset_to_project(
+        &client,
+        &dataset_id,
+        1,
+        &project_id,
+        "chemical/x-mdl-sdfile",
+        &Default::default(),
+    ));
+    let copy = tmp.path().join("attached.sdf");
+    done(dm_api::get_project_file(
+        &client,
+        &attached.file_id,
+        &copy,
+        &Default::default(),
+    ));
+    done(dm_api::delete_project_file(&client, &attached.file_id));
+    let smiles = tmp.path().join("more.smi");
+    fs::write(&smiles, "c1ccccc1\tbenzene\n").unwrap();
+    done(dm_api::put_unmanaged_project_files(
+        &client,
+        &project_id,
+        &[&smiles],
+        &Default::default(),
+    ));
+    let second: dm::DatasetPutPostResponse = dmt(dm_api::create_dataset_from_project_file(
+        &client,
+        &project_id,
+        "/",
+        "more.smi",
+        "squonk/x-smiles",
+        &dm_api::CreateDatasetFromProjectFileOptions {
+            dataset_id: Some(dataset_id.clone()),
+            skip_molecule_load: true,
+            ..Default::default()
+        },
+    ));
+    dmt(dm_api::wait_for_task(
+        &client,
+        &second.task_id,
+        &fast_wait(),
+    ));
+    let removal: dm::TaskIdentity = dmt(dm_api::delete_dataset(
+        &client,
+        &dataset_id,
+        2,
+        &Default::default(),
+    ));
+    assert!(!removal.task_id.is_empty());
+
+    // Jobs, instances and their callback tokens.
+    let _: dm::JobsGetResponse = dmt(dm_api::get_jobs(&client, &Default::default()));
+    let spec = JobSpecification::new("im-test", "nop", "1.0.0");
+    let started = dmt(dm_api::start_job_instance(
+        &client,
+        &project_id,
+        "nop",
+        &spec,
+        &dm_api::StartJobInstanceOptions {
+            callback_url: Some("http://127.0.0.1:9/callback".into()),
+            generate_callback_token: true,
+            ..Default::default()
+        },
+    ));
+    let token = started
+        .callback_token
+        .clone()
+        .expect("a generated callback token");
+    dmt(dm_api::wait_for_instance(
+        &client,
+        &started.instance_id,
+        &fast_wait(),
+    ));
+    done(dm_api::put_unmanaged_project_files(
+        &client,
+        &project_id,
+        &[&input],
+        &Default::default(),
+    ));
+    done(dm_api::get_unmanaged_project_file_with_token(
+        &client,
+        &token,
+        &project_id,
+        "molecules.smi",
+        &tmp.path().join("with-token.smi"),
+        &Default::default(),
+    ));
+    done(dm_api::delete_instance_token(
+        &client,
+        &started.instance_id,
+        &token,
+    ));
+    done(dm_api::update_instance(
+        &client,
+        &started.instance_id,
+        &dm_api::UpdateInstanceOptions { archive: true },
+    ));
+
+    // Workflows: a version, a run stopped and deleted.
+    let workflow = dmt(dm_api::create_workflow(
+        &client,
+        "copy once",
+        dm_api::ScopeEnum::Global,
+        &dm_api::CreateWorkflowOptions {
+            definition: Some(WORKFLOW.into()),
+            ..Default::default()
+        },
+    ));
+    let _: dm::WorkflowPatchResponse = dmt(dm_api::update_workflow(
+        &client,
+        &workflow.id,
+        &dm_api::UpdateWorkflowOptions {
+            name: Some("copy one".into()),
+            ..Default::default()
+        },
+    ));
+    let version: dm::WorkflowVersionPutResponse = dmt(dm_api::apply_workflow_version(
+        &client,
+        &workflow.id,
+        "1.0.0",
+    ));
+    sandbox.set_job_duration(Duration::from_secs(5));
+    let run = dmt(dm_api::run_workflow(
+        &client,
+        &version.id,
+        &project_id,
+        "run",
+        &dm_api::RunWorkflowOptions {
+            variables: Some(json!({"candidateMolecules": "molecules.smi"}).to_string()),
+            ..Default::default()
+        },
+    ));
+    done(dm_api::stop_running_workflow(&client, &run.id));
+    assert!(wait_until(Duration::from_secs(20), || {
+        dm_api::get_running_workflow(&client, &run.id).msg["done"] == true
+    }));
+    done(dm_api::delete_running_workflow(&client, &run.id));
+    done(dm_api::delete_workflow(&client, &workflow.id));
+
+    // Administration.
+    let error_id = sandbox
+        .add_service_error("WARNING", "The disk is full")
+        .unwrap() as i64;
+    done(dm_api::acknowledge_service_error(&client, error_id));
+    done(dm_api::delete_service_error(&client, error_id));
+    let _: dm::UserAccountDetail = dmt(dm_api::create_user_account(&client, "carol"));
+    done(dm_api::update_user_account(
+        &client,
+        "carol",
+        &dm_api::UpdateUserAccountOptions {
+            suspend_message: Some("on leave".into()),
+        },
+    ));
+    done(dm_api::delete_user_account(&client, "carol"));
+    let loaded: dm::AdminJobManifestLoadPutResponse = dmt(dm_api::put_job_manifest(
+        &client,
+        &sandbox.builtin_job_manifest_url(),
+        &Default::default(),
+    ));
+    assert!(loaded.status);
+    let _: dm::AdminJobManifestLoadPutResponse = dmt(dm_api::load_job_manifests(&client));
+    let manifest_id = dmt(dm_api::get_job_manifests(&client)).job_manifests[0].id;
+    done(dm_api::delete_job_manifest(
+        &client,
+        manifest_id,
+        &Default::default(),
+    ));
+    done(dm_api::set_admin_state(&client, true, &Default::default()));
+    done(dm_api::set_job_exchange_rates(
+        &client,
+        &[dm_api::JobExchangeRate {
+            collection: "im-test".into(),
+            job: "nop".into(),
+            version: "1.0.0".into(),
+            rate: "0.5".into(),
+            comment: None,
+        }],
+    ));
+    done(dm_api::set_admin_state(&client, false, &Default::default()));
+    let _: am::StateGetVersionResponse = ast(as_api::ping(&client));
+
+    // The Account Server: organisations, units, products, users, assets, event streams.
+    let org = ast(as_api::create_organisation(&client, "Acme", "alice"));
+    done(as_api::alter_organisation(
+        &client,
+        &org.id,
+        &as_api::AlterOrganisationOptions {
+            name: Some("Acme Ltd".into()),
+            ..Default::default()
+        },
+    ));
+    done(as_api::add_user_to_organisation(&client, &org.id, "bob"));
+    done(as_api::remove_user_from_organisation(
+        &client, &org.id, "bob",
+    ));
+    let unit = ast(as_api::create_unit(&client, "Chemistry", &org.id, 3));
+    done(as_api::alter_unit(
+        &client,
+        &unit.id,
+        &as_api::AlterUnitOptions {
+            name: Some("Chemistry Lab".into()),
+            ..Default::default()
+        },
+    ));
+    done(as_api::add_user_to_unit(&client, &unit.id, "bob"));
+    done(as_api::remove_user_from_unit(&client, &unit.id, "bob"));
+    let product = ast(as_api::create_product(
+        &client,
+        "Storage",
+        &unit.id,
+        ProductType::DataManagerStorageSubscription,
+        &CreateProductOptions {
+            allowance: 100,
+            limit: 150,
+            ..Default::default()
+        },
+    ));
+    done(as_api::alter_product(
+        &client,
+        &product.id,
+        &as_api::AlterProductOptions {
+            product_name: Some("Lab storage".into()),
+            ..Default::default()
+        },
+    ));
+    done(as_api::delete_product(&client, &product.id));
+    let asset = ast(as_api::create_asset(
+        &client,
+        "API_KEY",
+        "a key",
+        as_api::ScopeEnum::Unit,
+        &as_api::CreateAssetOptions {
+            scope_id: Some(unit.id.clone()),
+            content_string: Some("k3y".into()),
+            ..Default::default()
+        },
+    ));
+    done(as_api::alter_asset(
+        &client,
+        &asset.id,
+        &as_api::AlterAssetOptions {
+            description: Some("the key".into()),
+            ..Default::default()
+        },
+    ));
+    done(as_api::disable_asset(&client, &asset.id));
+    done(as_api::enable_asset(&client, &asset.id));
+    let merchant = ast(as_api::get_merchants(&client)).merchants[0].id;
+    done(as_api::attach_asset(&client, &asset.id, merchant));
+    done(as_api::detach_asset(&client, &asset.id, merchant));
+    done(as_api::delete_asset(&client, &asset.id));
+    done(as_api::delete_unit(&client, &unit.id));
+    done(as_api::delete_organisation(&client, &org.id));
+    let stream = ast(as_api::create_event_stream(
+        &client,
+        as_api::EventStreamFormat::JsonString,
+    ));
+    done(as_api::delete_event_stream(&client, stream.id));
+    let bob = user_client(&sandbox, "bob");
+    ast(as_api::create_personal_unit(&bob, 12));
+    done(as_api::delete_personal_unit(&bob));
+    let _: squonk2::ui_api::Version = squonk2::ui_api::get_version(&client)
+        .typed()
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let _: dm::TaskIdentity = dmt(dm_api::delete_project(&client, &project_id));
+}
+
+/// Every public endpoint function of the SDK (read from its sources: a `pub fn` taking the
+/// `Client` first and returning an `ApiRv`) is called in this file through `dmt`, `ast`,
+/// `done` or `typed()`, so its success is decoded into the type of its signature against
+/// the sandbox.
+#[test]
+fn every_endpoint_function_is_typed_in_these_tests() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let this = fs::read_to_string(root.join("tests/models.rs")).unwrap();
+    let mut files = vec![root.join("src/ui_api.rs")];
+    for api in ["dm_api", "as_api"] {
+        for entry in fs::read_dir(root.join("src").join(api)).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    let mut functions = Vec::new();
+    for file in files {
+        let api = file
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .filter(|n| *n != "src")
+            .unwrap_or("ui_api")
+            .to_string();
+        let text = fs::read_to_string(&file).unwrap();
+        for (at, _) in text.match_indices("\npub fn ") {
+            let rest = &text[at + 8..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let signature = &rest[..rest.find('{').unwrap_or(rest.len())];
+            if signature.contains("client: &Client") && signature.contains("-> ApiRv") {
+                functions.push((api.clone(), name));
+            }
+        }
+    }
+    assert!(functions.len() > 150, "{} functions found", functions.len());
+    let missing: Vec<String> = functions
+        .iter()
+        .filter(|(api, name)| {
+            let called = format!("{api}::{name}(");
+            !["dmt(", "ast(", "done(", ""].iter().any(|wrap| {
+                this.match_indices(&format!("{wrap}{called}"))
+                    .any(|(at, _)| {
+                        !wrap.is_empty()
+                            || this[at..]
+                                .split(';')
+                                .next()
+                                .unwrap_or("")
+                                .contains(".typed()")
+                    })
+            })
+        })
+        .map(|(api, name)| format!("{api}::{name}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not typed in tests/models.rs: {missing:?}"
+    );
 }
