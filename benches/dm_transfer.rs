@@ -27,6 +27,7 @@ const ROLE_VAR: &str = "SQUONK2_BENCH_ROLE";
 
 fn main() {
     match std::env::var(ROLE_VAR).ok().as_deref() {
+        Some(role) if role.starts_with("call-") => call_decode_child(role),
         Some(role) if role.starts_with("decode") => decode_child(role),
         Some(role) => child(role),
         None => parent(),
@@ -108,6 +109,58 @@ fn decode_child(role: &str) {
         drop(decoded);
     }
     println!("{best} {before} {after} {}", files.len() + instances.len());
+}
+
+/// A child: the whole call as a user makes it, `dm_api::list_project_files` and
+/// `dm_api::get_available_instances` answered by a sandbox (in this process) with the two
+/// large listings, kept as `msg` (`call-msg`) or decoded with `typed()` (`call-typed`), five
+/// times; prints `best_seconds 0 0 text_bytes` (no peak: the sandbox shares the process).
+fn call_decode_child(role: &str) {
+    use squonk2_sandbox::{Fault, FaultRule};
+    let arg = |name: &str| std::env::var(name).unwrap_or_default();
+    let n: usize = arg("BENCH_LISTING").parse().expect("BENCH_LISTING");
+    let shapes: Value =
+        serde_json::from_str(&fs::read_to_string(arg("BENCH_FILE")).expect("shapes"))
+            .expect("json");
+    let text = |kind: &str| {
+        let s = &shapes[kind];
+        let part = |k: &str| s[k].as_str().expect(k).to_string();
+        listing(&part("template"), &part("entry"), &part("id"), n)
+    };
+    let (files, instances) = (text("files"), text("instances"));
+    let sandbox = Sandbox::start().expect("sandbox");
+    let prefix = sandbox.dm_api_url()[sandbox.base_url().len()..].to_string();
+    for (path, body) in [("/file", &files), ("/instance", &instances)] {
+        let value: Value = serde_json::from_str(body).expect("json");
+        sandbox.add_fault(FaultRule::new(
+            format!("{prefix}{path}"),
+            Fault::json(200, &value),
+        ));
+    }
+    let client = Client::builder()
+        .dm_api_url(sandbox.dm_api_url())
+        .access_token("bench")
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client");
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let listed = dm_api::list_project_files(&client, "project-1", &Default::default());
+        let running = dm_api::get_available_instances(&client);
+        assert!(listed.success && running.success, "{listed:?}");
+        let kept: Box<dyn std::any::Any> = if role == "call-typed" {
+            Box::new((
+                listed.typed().expect("files"),
+                running.typed().expect("instances"),
+            ))
+        } else {
+            Box::new((listed, running))
+        };
+        best = best.min(started.elapsed().as_secs_f64());
+        drop(kept);
+    }
+    println!("{best} 0 0 {}", files.len() + instances.len());
 }
 
 /// The answers the decode benchmark copies: a file listing and an instance listing of the
@@ -315,6 +368,8 @@ fn parent() {
         ("decode-models", "text -> models"),
         ("decode-value", "text -> Value"),
         ("decode-parse", "text -> Value -> models (ApiRv::parse)"),
+        ("call-msg", "the calls, answers kept as msg"),
+        ("call-typed", "the calls, answers decoded with typed()"),
     ] {
         let mut command = Command::new(std::env::current_exe().expect("exe"));
         command
@@ -329,10 +384,14 @@ fn parent() {
         let [seconds, before, after, bytes] = fields[..] else {
             panic!("{role}: {out}");
         };
+        let peak = if after > 0.0 {
+            format!("peak +{:>6.1} MiB", (after - before) / 1024.0)
+        } else {
+            "(HTTP included)  ".to_string()
+        };
         println!(
-            "  {name:<40} {:>7.1} ms  peak +{:>6.1} MiB  ({:.1} MiB of JSON)",
+            "  {name:<40} {:>7.1} ms  {peak}  ({:.1} MiB of JSON)",
             seconds * 1000.0,
-            (after - before) / 1024.0,
             bytes / (1024.0 * 1024.0)
         );
     }

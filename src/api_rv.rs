@@ -14,7 +14,9 @@ use crate::error::{Error, ErrorKind};
 ///
 /// * `success`: whether the call did what was asked (any 2xx answer).
 /// * `msg`: on success the server's JSON answer (`{}` when it sent none); on failure
-///   `{"error": "..."}` saying what failed and why.
+///   `{"error": "..."}` saying what failed and why. [`ApiRv::typed`] and [`ApiRv::parse`]
+///   decode the answer as it arrived (from its text, which is faster than through `msg`):
+///   a change made to `msg` is not seen by them.
 /// * `http_status_code`: the server's HTTP status, or `0` when no answer was had (no URL set,
 ///   bad input, connection refused, time-out, ...).
 ///
@@ -59,6 +61,9 @@ struct Meta {
     transient: bool,
     /// What the server said went wrong, when it answered with a failure.
     server_message: Option<String>,
+    /// The JSON answer as it arrived, which `typed()` and `parse()` decode from: straight
+    /// from the text is several times faster than through `msg`'s `Value`.
+    body: Option<Vec<u8>>,
 }
 
 /// The Data Manager's name for [`ApiRv`], as in the Python client.
@@ -108,6 +113,7 @@ impl<T> ApiRv<T> {
                 transient: matches!(kind, ErrorKind::Connect | ErrorKind::Timeout)
                     || (kind == ErrorKind::Http && is_transient_status(http_status_code)),
                 server_message: None,
+                body: None,
             },
             answer: PhantomData,
         }
@@ -146,6 +152,12 @@ impl<T> ApiRv<T> {
     /// Names the function that made the call (`dm_api::get_project`), for error texts.
     pub(crate) fn with_function(mut self, function: &'static str) -> ApiRv<T> {
         self.meta.function = function;
+        self
+    }
+
+    /// Keeps the JSON text `msg` was parsed from, for `typed()` and `parse()`.
+    pub(crate) fn with_body(mut self, body: Vec<u8>) -> ApiRv<T> {
+        self.meta.body = Some(body);
         self
     }
 
@@ -286,9 +298,20 @@ impl<T> ApiRv<T> {
         if let Some(error) = self.err() {
             return Err(error);
         }
-        serde_path_to_error::deserialize(&self.msg)
-            .map_err(|e| decode_error::<U>(e, self.http_status_code, &self.meta))
+        match &self.meta.body {
+            Some(body) => from_text(body),
+            None => serde_path_to_error::deserialize(&self.msg),
+        }
+        .map_err(|e| decode_error::<U>(e, self.http_status_code, &self.meta))
     }
+}
+
+/// `T` decoded from a JSON text, with the path of a field that does not fit.
+fn from_text<T: DeserializeOwned>(
+    text: &[u8],
+) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    serde_path_to_error::deserialize(&mut deserializer)
 }
 
 /// The [`ErrorKind::Decode`] error of an answer that does not fit `T`.
@@ -303,10 +326,18 @@ fn decode_error<T>(
     } else {
         format!("msg.{path}")
     };
+    let inner = e.into_inner();
+    // A text decode says where in the text (`... at line 1 column 80`): the path says it
+    // better, and the message is the same however the answer was decoded.
+    let mut text = inner.to_string();
+    let position = format!(" at line {} column {}", inner.line(), inner.column());
+    if inner.line() > 0 && text.ends_with(&position) {
+        text.truncate(text.len() - position.len());
+    }
     let message = format!(
         "the answer does not fit {}: {path}: {}",
         short_type_name::<T>(),
-        without_strings(&e.into_inner().to_string())
+        without_strings(&text)
     );
     Error::new(ErrorKind::Decode, message)
         .with_status(status)

@@ -799,7 +799,8 @@ impl<'a> Call<'a> {
             json!({})
         } else {
             match serde_json::from_slice(&bytes) {
-                Ok(value) => value,
+                // The text is kept for `typed()`, which decodes straight from it.
+                Ok(value) => return self.succeed(value, status).with_body(bytes),
                 Err(_) => {
                     let why = format!(
                         "the answer is not JSON: content type {content_type}, body starting {:?}",
