@@ -35,7 +35,7 @@ pub(crate) struct Entry {
 
 /// Help of the options the command line adds to some functions.
 const EXTRA_HELP: &[(&str, &str)] = &[
-    ("wait", "Wait for the Job to end, showing its phase as it changes on stderr; exit with code 15 when it failed"),
+    ("wait", "Wait for the Job to end, showing its phase as it changes on stderr; the answer is then {\"instance_id\", \"task_id\", \"instance\": the instance once it ended}; exit with code 15 when it failed"),
     ("timeout", "With --wait or for a wait command: give up after this many seconds (default 600)"),
     ("poll_interval", "With --wait or for a wait command: seconds between polls (default 2)"),
     ("deadline", "An overall deadline for the transfer, in seconds (default: none; it fails only when nothing moves for the time-out)"),
@@ -133,14 +133,11 @@ macro_rules! commands {
             Entry {
                 group: stringify!($group),
                 name: stringify!($name),
-                args: || {
-                    #[allow(unused_mut)]
-                    let mut args: Vec<Arg> = Vec::new();
-                    $( args.push(<$pt as Positional>::arg(stringify!($p))); )*
-                    $( args.push(<$ot as OptArg>::arg(stringify!($o)).help(option_help(
-                        stringify!($group), stringify!($name), stringify!($o)))); )*
-                    args
-                },
+                args: || vec![
+                    $( <$pt as Positional>::arg(stringify!($p)), )*
+                    $( <$ot as OptArg>::arg(stringify!($o)).help(option_help(
+                        stringify!($group), stringify!($name), stringify!($o))), )*
+                ],
                 run: |cx, m| {
                     let _ = m;
                     $( let $p: $pt = <$pt as Positional>::get(m, stringify!($p)); )*

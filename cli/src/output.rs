@@ -248,6 +248,11 @@ fn at<'a>(value: &'a Value, path: &str) -> &'a Value {
 /// objects; `get_units` lists units per organisation, flattened here.
 fn rows(value: &Value) -> Option<(Vec<Value>, Vec<String>)> {
     let object = value.as_object()?;
+    // A listing is `{"count", "<rows>": [...], ...}` or a few keys around its rows; an
+    // object with many fields (an instance with its tasks) is one item, not a listing.
+    if !object.contains_key("count") && object.len() > 3 {
+        return None;
+    }
     for (key, columns) in COLUMNS {
         if let Some(Value::Array(items)) = object.get(*key) {
             let mut items = items.clone();

@@ -38,8 +38,8 @@ pub(crate) enum Failure {
     Input(String),
     /// Something the command line needs is not configured.
     NotConfigured(String),
-    /// `--wait` or a wait command: the Job ended `FAILED` (the instance).
-    JobFailed(Value),
+    /// `--wait` or a wait command: the Job ended `FAILED` (the instance id, the instance).
+    JobFailed(String, Value),
     /// Ctrl-C.
     Interrupted,
 }
@@ -100,7 +100,7 @@ impl Failure {
             },
             Failure::Input(_) => 3,
             Failure::NotConfigured(_) => 4,
-            Failure::JobFailed(_) => 15,
+            Failure::JobFailed(..) => 15,
             Failure::Interrupted => 130,
         }
     }
@@ -111,10 +111,9 @@ impl std::fmt::Display for Failure {
         match self {
             Failure::Sdk(e) => write!(f, "{e}"),
             Failure::Input(m) | Failure::NotConfigured(m) => f.write_str(m),
-            Failure::JobFailed(instance) => write!(
+            Failure::JobFailed(id, instance) => write!(
                 f,
-                "the Job of instance {} ended {}: {}",
-                instance["id"].as_str().unwrap_or("?"),
+                "the Job of instance {id} ended {}: {}",
                 instance["phase"].as_str().unwrap_or("FAILED"),
                 instance["error_message"]
                     .as_str()
@@ -536,7 +535,7 @@ pub(crate) fn wait_for_instance(
     )
     .into_answer()?;
     if instance["phase"].as_str() == Some("FAILED") {
-        return Err(Failure::JobFailed(instance));
+        return Err(Failure::JobFailed(instance_id.to_string(), instance));
     }
     Ok(instance)
 }
@@ -552,7 +551,8 @@ pub(crate) fn wait_for_task(
         .into_answer()
 }
 
-/// `start-job-instance`: the answer, or with `--wait` the instance once it ended.
+/// `start-job-instance`: the answer, or with `--wait` `{"instance_id", "task_id",
+/// "instance"}` with the instance once it ended.
 pub(crate) fn start_job<T>(
     client: &Client,
     wait: bool,
@@ -572,5 +572,10 @@ pub(crate) fn start_job<T>(
     if !QUIET.load(Ordering::Relaxed) {
         eprintln!("started instance {instance_id}");
     }
-    wait_for_instance(client, instance_id, timeout, poll_interval)
+    let instance = wait_for_instance(client, instance_id, timeout, poll_interval)?;
+    Ok(serde_json::json!({
+        "instance_id": instance_id,
+        "task_id": started["task_id"],
+        "instance": instance,
+    }))
 }
