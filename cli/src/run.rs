@@ -395,13 +395,18 @@ impl Bar {
     }
 
     fn update(&mut self, done: u64, total: u64) {
+        let finished = total > 0 && done >= total;
         if done < self.last_done {
             // The next file of an upload of several.
-            eprintln!();
+            if self.drawn {
+                eprintln!();
+            }
             self.start = Instant::now();
+        } else if finished && done == self.last_done && !self.drawn {
+            // The end, reported again.
+            return;
         }
         self.last_done = done;
-        let finished = total > 0 && done >= total;
         let now = Instant::now();
         if !finished
             && self
