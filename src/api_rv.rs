@@ -306,10 +306,15 @@ impl<T> ApiRv<T> {
     }
 }
 
-/// `T` decoded from a JSON text, with the path of a field that does not fit.
+/// `T` decoded from a JSON text, with the path of a field that does not fit. The text is
+/// decoded as it is first (tracking the path costs about as much again), and only when it
+/// does not fit a second time to find where.
 fn from_text<T: DeserializeOwned>(
     text: &[u8],
 ) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
+    if let Ok(value) = serde_json::from_slice(text) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(text);
     serde_path_to_error::deserialize(&mut deserializer)
 }
