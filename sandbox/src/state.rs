@@ -81,6 +81,13 @@ pub(crate) struct Shared {
     pub(crate) dm: Mutex<crate::dm::state::DmState>,
     /// The Account Server's state.
     pub(crate) account: Mutex<crate::account_server::state::AsState>,
+    /// How far the deployment's clock (Keycloak's and the token check's) is ahead of this
+    /// machine's, in seconds (negative: behind).
+    pub(crate) clock_offset: Mutex<i64>,
+    /// Keycloak sessions (`session_state`) whose tokens are no longer accepted.
+    pub(crate) revoked_sessions: Mutex<std::collections::BTreeSet<String>>,
+    /// The sessions opened by each user's logins (lower-cased user name), for revoking.
+    pub(crate) sessions: Mutex<BTreeMap<String, Vec<String>>>,
 }
 
 impl Shared {
@@ -104,7 +111,22 @@ impl Shared {
             faults: Mutex::new(Vec::new()),
             dm: Mutex::new(Default::default()),
             account,
+            clock_offset: Mutex::new(0),
+            revoked_sessions: Mutex::new(Default::default()),
+            sessions: Mutex::new(BTreeMap::new()),
         })
+    }
+
+    /// The deployment's clock in seconds since the Unix epoch: this machine's, moved by
+    /// [`Sandbox::set_clock_offset`](crate::Sandbox::set_clock_offset). Keycloak's token
+    /// claims and the API's token check read it.
+    pub(crate) fn clock_secs(&self) -> u64 {
+        now_secs().saturating_add_signed(*lock(&self.clock_offset))
+    }
+
+    /// Whether tokens of Keycloak session `session_state` were revoked.
+    pub(crate) fn session_revoked(&self, session_state: &str) -> bool {
+        lock(&self.revoked_sessions).contains(session_state)
     }
 
     /// The `iss` of every token: the realm's URL.
