@@ -216,8 +216,10 @@ impl Client {
 
     /// A client configured from the same environment variables the Python client reads:
     /// `SQUONK2_DMAPI_URL`, `SQUONK2_ASAPI_URL`, `SQUONK2_UIAPI_URL`, the matching
-    /// `SQUONK2_*API_VERIFY_SSL_CERT` (certificates are verified unless set to something other
-    /// than `yes`) and `SQUONK2_API_DEBUG_REQUESTS`, and this crate's `SQUONK2_CA_BUNDLE`
+    /// `SQUONK2_*API_VERIFY_SSL_CERT` (`no`, `false`, `0` or `off`, any case, turn
+    /// certificate verification off; `yes`, `true`, `1`, `on` or unset keep it on; anything
+    /// else keeps it on with a `warn` record: [D21](crate::python_differences)) and
+    /// `SQUONK2_API_DEBUG_REQUESTS`, and this crate's `SQUONK2_CA_BUNDLE`
     /// (a PEM file of certificates to trust besides the bundled roots). It has no token: use
     /// [`ClientBuilder::from_env`] to add one.
     ///
@@ -359,8 +361,10 @@ impl Client {
 
     /// A clone of this client whose calls all use `timeout` instead of each function's
     /// default (4 s, or 12 s for listings and file transfers, as in the Python client). A
-    /// call that is not a file transfer ends within its time-out, a Keycloak login it needs
-    /// included; a file transfer fails only when nothing moves for that long ([D15](crate::python_differences), [D19](crate::python_differences)).
+    /// call that is not a file transfer ends within its time-out, a Keycloak login it needs,
+    /// retries and their pauses included ([D19](crate::python_differences),
+    /// [D20](crate::python_differences)); a file transfer fails only when nothing moves for
+    /// that long ([D15](crate::python_differences)).
     /// The clone shares the connection pool and token cache.
     #[must_use]
     pub fn with_timeout(&self, timeout: Duration) -> Client {
