@@ -312,9 +312,12 @@ impl Client {
             TokenSource::Fixed(token) => Ok(Some(token.expose().to_string())),
             TokenSource::Keycloak { login, client_id } => {
                 let settings = &login.settings;
-                let agent =
-                    self.agents
-                        .get(settings.verify_ssl_cert, 3, "Keycloak", &settings.keycloak_url);
+                let agent = self.agents.get(
+                    settings.verify_ssl_cert,
+                    3,
+                    "Keycloak",
+                    &settings.keycloak_url,
+                );
                 login.token(agent, client_id, timeout).map(Some)
             }
         }
@@ -1001,7 +1004,10 @@ mod tests {
             assert!(!parse_verify("V", off), "{off}");
         }
         for unknown in ["maybe", "2", "y", "verify"] {
-            assert!(parse_verify("V", unknown), "{unknown}: verified when in doubt");
+            assert!(
+                parse_verify("V", unknown),
+                "{unknown}: verified when in doubt"
+            );
         }
     }
 

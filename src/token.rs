@@ -263,11 +263,9 @@ impl CachedToken {
             // Keycloak says 0 for refresh tokens that do not expire (offline tokens).
             let until = match response.refresh_expires_in {
                 Some(0) => None,
-                expires_in => Some(now.saturating_add(lifetime_left(
-                    expires_in,
-                    Some(&token),
-                    now_wall,
-                )?)),
+                expires_in => {
+                    Some(now.saturating_add(lifetime_left(expires_in, Some(&token), now_wall)?))
+                }
             };
             Some(Refresh { token, until })
         });
@@ -468,7 +466,9 @@ impl KeycloakLogin {
             let mut secrets = secrets.to_vec();
             secrets.push(&refresh);
             match token_request(endpoint, &form, &secrets) {
-                Ok(response) => return Ok(CachedToken::from_response(response, mono_now(), unix_now())),
+                Ok(response) => {
+                    return Ok(CachedToken::from_response(response, mono_now(), unix_now()))
+                }
                 // A refused refresh (session ended, token revoked) falls back to a new
                 // login; no answer at all would only fail again.
                 Err(e) if e.transient => return Err(self.login_failed(e)),

@@ -527,7 +527,11 @@ fn a_revoked_session_is_renewed_once_and_the_call_sent_again() {
     assert_eq!(failed, 0);
     // The refresh belongs to the revoked session too: refused, then a new login.
     assert_eq!(grants, ["password", "refresh_token", "password"]);
-    assert_eq!(requests_to(&sandbox, "GET", NAMESPACE_PATH), 7, "1 + a 401 + 5");
+    assert_eq!(
+        requests_to(&sandbox, "GET", NAMESPACE_PATH),
+        7,
+        "1 + a 401 + 5"
+    );
 }
 
 #[test]
@@ -546,7 +550,10 @@ fn a_401_gets_one_renewal_whatever_the_method_and_a_second_401_is_the_answer() {
     assert_eq!(requests_to(&sandbox, "POST", project), 2);
     assert_eq!(grants(&sandbox), ["password", "refresh_token"]);
 
-    sandbox.add_fault(FaultRule::new(NAMESPACE_PATH, Fault::error(401, "not today")));
+    sandbox.add_fault(FaultRule::new(
+        NAMESPACE_PATH,
+        Fault::error(401, "not today"),
+    ));
     sandbox.clear_requests();
     let rv = dm_api::ping(&client);
     assert_eq!(rv.http_status_code, 401, "{rv:?}");
@@ -584,13 +591,15 @@ fn an_upload_refused_with_401_says_it_was_not_sent_again() {
             .method("PUT")
             .times(1),
     );
-    let rv = dm_api::put_unmanaged_project_files(&client, &project_id, &[&file], &Default::default());
+    let rv =
+        dm_api::put_unmanaged_project_files(&client, &project_id, &[&file], &Default::default());
     assert_eq!(rv.http_status_code, 401, "{rv:?}");
     let error = rv.error().unwrap();
     assert!(error.contains("not sent again"), "{error}");
     assert_eq!(requests_to(&sandbox, "PUT", &path), 1);
     // The token was renewed: the next call goes through.
-    let rv = dm_api::put_unmanaged_project_files(&client, &project_id, &[&file], &Default::default());
+    let rv =
+        dm_api::put_unmanaged_project_files(&client, &project_id, &[&file], &Default::default());
     assert!(rv.success, "{rv:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }

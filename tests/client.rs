@@ -707,7 +707,16 @@ fn errors_name_the_function_a_user_called() {
 #[test]
 fn the_default_build_stays_dependency_light() {
     let output = std::process::Command::new(env!("CARGO"))
-        .args(["tree", "-p", "squonk2", "-e", "normal", "--prefix", "none", "--offline"])
+        .args([
+            "tree",
+            "-p",
+            "squonk2",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();

@@ -1151,7 +1151,10 @@ fn an_attempt_time_out_leaves_time_for_retries_within_the_calls() {
     let rv = dm_api::get_version(&client);
     let error = rv.error().unwrap();
     assert_eq!(rv.error_kind(), Some(ErrorKind::Timeout), "{rv:?}");
-    assert!(error.contains("timed out after 0.5 s (the attempt time-out); 3 attempts in "), "{error}");
+    assert!(
+        error.contains("timed out after 0.5 s (the attempt time-out); 3 attempts in "),
+        "{error}"
+    );
     assert_eq!(requests_to(&sandbox, VERSION_PATH), 3);
 }
 

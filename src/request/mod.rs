@@ -706,7 +706,14 @@ impl<'a> Call<'a> {
                     if status == 401 && !renewed && client.renews_token(self.api) {
                         if let Some(sent) = ready.token.take() {
                             renewed = true;
-                            match self.renew_token(client, &mut ready, &sent, &mut response, budget, started) {
+                            match self.renew_token(
+                                client,
+                                &mut ready,
+                                &sent,
+                                &mut response,
+                                budget,
+                                started,
+                            ) {
                                 Some(failure) => return failure,
                                 None => continue,
                             }
@@ -769,7 +776,10 @@ impl<'a> Call<'a> {
             }
             Ok(None) => Some(refused),
             Err(e) => {
-                let why = format!("HTTP 401, and the token could not be renewed: {}", e.message);
+                let why = format!(
+                    "HTTP 401, and the token could not be renewed: {}",
+                    e.message
+                );
                 let failure = self.fail_because(ErrorKind::Login, why, 401);
                 Some(failure.with_transient(e.transient))
             }
