@@ -47,7 +47,7 @@ Environment variables:
   SQUONK2_KEYCLOAK_USER            the user (required with SQUONK2_DMAPI_URL)
   SQUONK2_KEYCLOAK_USER_PASSWORD   their password (required with SQUONK2_DMAPI_URL)
   SQUONK2_KEYCLOAK_DM_CLIENT_ID    the Data Manager's client (default data-manager-api)
-  SQUONK2_DMAPI_VERIFY_SSL_CERT    anything but yes skips TLS verification (default yes)
+  SQUONK2_DMAPI_VERIFY_SSL_CERT    no, false, 0 or off skips TLS verification (default yes)
   SQUONK2_PRODUCT_ID               the project-tier product of the project (default: the
                                    test product)
 ";

@@ -18,7 +18,10 @@ use crate::token::{seconds_left, token_request, unix_now, TokenEndpoint, MAX_MAR
 pub struct GetAccessTokenOptions {
     /// The Keycloak client secret, for confidential clients (an empty one is not sent).
     pub keycloak_client_secret: Option<String>,
-    /// A token from an earlier call: returned as it is when it has at least 60 s left.
+    /// A token from an earlier call: returned as it is when it has at least 60 s left by its
+    /// `exp` claim, read against this machine's clock ([D12](crate::python_differences)). A
+    /// bare token carries no `expires_in`, so unlike a [`Client`](crate::Client)'s cached
+    /// tokens ([D23](crate::python_differences)) this depends on the clocks agreeing.
     pub prior_token: Option<String>,
     /// Time-out for the whole token request (default 4 s).
     pub timeout: Option<Duration>,

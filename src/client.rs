@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -79,16 +80,36 @@ struct Agents {
     reach: Reach,
     verifying: ureq::Agent,
     non_verifying: OnceLock<ureq::Agent>,
+    /// Whether the client warned that it does not verify certificates of the DM, AS, UI
+    /// and Keycloak ([D21](crate::python_differences)): once each, at the first request.
+    warned: [AtomicBool; 4],
 }
 
 impl Agents {
-    fn get(&self, verify_ssl_cert: bool) -> &ureq::Agent {
-        if verify_ssl_cert {
-            &self.verifying
-        } else {
-            self.non_verifying
-                .get_or_init(|| new_agent(false, &self.reach))
+    fn new(reach: Reach) -> Agents {
+        Agents {
+            verifying: new_agent(true, &reach),
+            reach,
+            non_verifying: OnceLock::new(),
+            warned: Default::default(),
         }
+    }
+
+    /// The agent for a service (`which`: 0 to 3 for DM, AS, UI, Keycloak, named `name`) at
+    /// `url`; the first request that does not verify certificates is a `warn` record.
+    fn get(&self, verify_ssl_cert: bool, which: usize, name: &str, url: &str) -> &ureq::Agent {
+        if verify_ssl_cert {
+            return &self.verifying;
+        }
+        if !self.warned[which].swap(true, Ordering::Relaxed) {
+            log::warn!(
+                target: "squonk2",
+                "TLS certificates of the {name} ({}) are not verified: whoever is between here and there can read and change the traffic, tokens included",
+                redact_url(url)
+            );
+        }
+        self.non_verifying
+            .get_or_init(|| new_agent(false, &self.reach))
     }
 }
 
@@ -155,12 +176,29 @@ fn env_value(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// Python's rule: certificates are verified unless the variable is set to something other
-/// than `yes` (any case).
+/// Whether the variable `name` asks for certificate verification ([D21](crate::python_differences)):
+/// `yes`, `true`, `1`, `on` (any case) verify; `no`, `false`, `0`, `off` don't; unset or
+/// empty verify; anything else verifies and is a `warn` record. (The Python client turns
+/// verification off for anything but `yes`, so `true` and `1` meant off.)
 fn env_verify(name: &str) -> bool {
-    std::env::var(name)
-        .map(|v| v.eq_ignore_ascii_case("yes"))
-        .unwrap_or(true)
+    let Some(value) = env_value(name) else {
+        return true;
+    };
+    parse_verify(name, &value)
+}
+
+fn parse_verify(name: &str, value: &str) -> bool {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "yes" | "true" | "1" | "on" => true,
+        "no" | "false" | "0" | "off" => false,
+        _ => {
+            log::warn!(
+                target: "squonk2",
+                "{name}={value:?} is neither yes/true/1/on nor no/false/0/off: TLS certificates are verified"
+            );
+            true
+        }
+    }
 }
 
 pub(crate) fn debug_requests_from_env() -> bool {
@@ -178,8 +216,10 @@ impl Client {
 
     /// A client configured from the same environment variables the Python client reads:
     /// `SQUONK2_DMAPI_URL`, `SQUONK2_ASAPI_URL`, `SQUONK2_UIAPI_URL`, the matching
-    /// `SQUONK2_*API_VERIFY_SSL_CERT` (certificates are verified unless set to something other
-    /// than `yes`) and `SQUONK2_API_DEBUG_REQUESTS`, and this crate's `SQUONK2_CA_BUNDLE`
+    /// `SQUONK2_*API_VERIFY_SSL_CERT` (`no`, `false`, `0` or `off`, any case, turn
+    /// certificate verification off; `yes`, `true`, `1`, `on` or unset keep it on; anything
+    /// else keeps it on with a `warn` record: [D21](crate::python_differences)) and
+    /// `SQUONK2_API_DEBUG_REQUESTS`, and this crate's `SQUONK2_CA_BUNDLE`
     /// (a PEM file of certificates to trust besides the bundled roots). It has no token: use
     /// [`ClientBuilder::from_env`] to add one.
     ///
@@ -240,7 +280,14 @@ impl Client {
     }
 
     pub(crate) fn agent(&self, api: Api) -> &ureq::Agent {
-        self.agents.get(self.api(api).verify_ssl_cert)
+        let config = self.api(api);
+        let (which, name) = match api {
+            Api::Dm => (0, "Data Manager API"),
+            Api::As => (1, "Account Server API"),
+            Api::Ui => (2, "UI API"),
+        };
+        let url = config.url.as_deref().unwrap_or_default();
+        self.agents.get(config.verify_ssl_cert, which, name, url)
     }
 
     pub(crate) fn debug_requests(&self) -> bool {
@@ -263,13 +310,29 @@ impl Client {
         match &self.api(api).token {
             TokenSource::None => Ok(None),
             TokenSource::Fixed(token) => Ok(Some(token.expose().to_string())),
-            TokenSource::Keycloak { login, client_id } => login
-                .token(
-                    self.agents.get(login.settings.verify_ssl_cert),
-                    client_id,
-                    timeout,
-                )
-                .map(Some),
+            TokenSource::Keycloak { login, client_id } => {
+                let settings = &login.settings;
+                let agent = self.agents.get(
+                    settings.verify_ssl_cert,
+                    3,
+                    "Keycloak",
+                    &settings.keycloak_url,
+                );
+                login.token(agent, client_id, timeout).map(Some)
+            }
+        }
+    }
+
+    /// Whether `api`'s token comes from Keycloak, so that a 401 is answered by renewing it
+    /// ([D22](crate::python_differences)); a fixed token is what it is.
+    pub(crate) fn renews_token(&self, api: Api) -> bool {
+        matches!(self.api(api).token, TokenSource::Keycloak { .. })
+    }
+
+    /// Drops `token` from the cache (when it is still the cached one): a server refused it.
+    pub(crate) fn forget_token(&self, api: Api, token: &str) {
+        if let TokenSource::Keycloak { login, client_id } = &self.api(api).token {
+            login.forget(client_id, token);
         }
     }
 
@@ -301,8 +364,10 @@ impl Client {
 
     /// A clone of this client whose calls all use `timeout` instead of each function's
     /// default (4 s, or 12 s for listings and file transfers, as in the Python client). A
-    /// call that is not a file transfer ends within its time-out, a Keycloak login it needs
-    /// included; a file transfer fails only when nothing moves for that long ([D15](crate::python_differences), [D19](crate::python_differences)).
+    /// call that is not a file transfer ends within its time-out, a Keycloak login it needs,
+    /// retries and their pauses included ([D19](crate::python_differences),
+    /// [D20](crate::python_differences)); a file transfer fails only when nothing moves for
+    /// that long ([D15](crate::python_differences)).
     /// The clone shares the connection pool and token cache.
     #[must_use]
     pub fn with_timeout(&self, timeout: Duration) -> Client {
@@ -650,8 +715,8 @@ impl ClientBuilder {
     /// such as a corporate or self-signed CA) besides the bundled web roots, for every API
     /// and Keycloak. Can be called more than once; [`build`](ClientBuilder::build) fails
     /// when `pem` holds no certificate. Not combinable with
-    /// [`platform_roots`](ClientBuilder::platform_roots)`(true)`: add the CA to the
-    /// operating system's store instead.
+    /// `platform_roots(true)` (feature `platform-roots`): add the CA to the operating
+    /// system's store instead.
     ///
     /// ```no_run
     /// # fn main() -> anyhow::Result<()> {
@@ -673,6 +738,12 @@ impl ClientBuilder {
     /// `rustls-platform-verifier`) instead of the web roots bundled with the crate (default
     /// `false`). On Linux the store is found as OpenSSL finds it (`SSL_CERT_FILE`,
     /// `SSL_CERT_DIR`, the distribution's bundle).
+    ///
+    /// Needs the crate's `platform-roots` feature (off by default: it adds the platform
+    /// verifier and its dependencies to the build); without it, this method does not exist,
+    /// so a program that needs the store fails to compile rather than trusting other roots.
+    #[cfg(feature = "platform-roots")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "platform-roots")))]
     #[must_use]
     pub fn platform_roots(mut self, on: bool) -> Self {
         self.platform_roots = on;
@@ -888,11 +959,7 @@ impl ClientBuilder {
                 (Some(_), false) => Credentials::Given,
                 (Some(_), true) => Credentials::FromEnvironmentsFile,
             },
-            agents: Arc::new(Agents {
-                verifying: new_agent(true, &reach),
-                reach,
-                non_verifying: OnceLock::new(),
-            }),
+            agents: Arc::new(Agents::new(reach)),
         })
     }
 }
@@ -913,7 +980,35 @@ mod tests {
         assert!(check_base_url("example.com").is_err());
         assert!(check_base_url("http://").is_err());
         assert!(check_base_url("http://x/y?z=1").is_err());
-        assert!(check_base_url("http://x/a b").is_err());
+        assert_eq!(
+            check_base_url("http://x/a b").unwrap_err(),
+            "it contains white space"
+        );
+        for (url, shown) in [("http://x/a\0", "'\\0'"), ("http://x\x07/dm", "'\\u{7}'")] {
+            let why = check_base_url(url).unwrap_err();
+            assert_eq!(why, format!("it contains a control character ({shown})"));
+        }
+        let err = Client::builder()
+            .keycloak("http://k/auth\x07", "r")
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("control character"), "{err}");
+    }
+
+    #[test]
+    fn verify_switches_read_like_yes_or_no() {
+        for on in ["yes", "YES", "true", "True", "1", "on", "ON", " yes "] {
+            assert!(parse_verify("V", on), "{on}");
+        }
+        for off in ["no", "NO", "false", "FALSE", "0", "off", "Off"] {
+            assert!(!parse_verify("V", off), "{off}");
+        }
+        for unknown in ["maybe", "2", "y", "verify"] {
+            assert!(
+                parse_verify("V", unknown),
+                "{unknown}: verified when in doubt"
+            );
+        }
     }
 
     #[test]

@@ -61,7 +61,10 @@ pub(crate) fn check_base_url(url: &str) -> Result<(), String> {
     if url.contains(['?', '#']) {
         return Err("it must not have a query or fragment".to_string());
     }
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if let Some(c) = url.chars().find(|c| c.is_control()) {
+        return Err(format!("it contains a control character ({c:?})"));
+    }
+    if url.chars().any(char::is_whitespace) {
         return Err("it contains white space".to_string());
     }
     Ok(())

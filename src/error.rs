@@ -43,11 +43,17 @@ pub enum ErrorKind {
     /// answering nonsense).
     Login,
     /// The server could not be reached, or the connection closed before a complete answer.
+    /// Transient: idempotent requests are retried ([D20](crate::python_differences)).
     Connect,
     /// The call ran out of time (its deadline, or a transfer's inactivity time-out).
     Timeout,
     /// The TLS handshake failed (an untrusted or invalid certificate, for example).
     Tls,
+    /// The server answered, but not with valid HTTP: redirects that go round in circles (more
+    /// than 10), a redirect without a usable `Location`, a malformed status line or headers,
+    /// headers too large. Sending the request again gets the same answer, so it is not
+    /// retried (unlike [`ErrorKind::Connect`]).
+    BadResponse,
     /// The server answered with a status that is not 2xx;
     /// [`Error::http_status_code`] says which.
     Http,
@@ -77,6 +83,7 @@ impl ErrorKind {
             ErrorKind::Connect => "connect",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Tls => "tls",
+            ErrorKind::BadResponse => "bad response",
             ErrorKind::Http => "http",
             ErrorKind::Decode => "decode",
             ErrorKind::LocalFile => "local file",

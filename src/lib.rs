@@ -100,12 +100,28 @@
 //! variables with [`Client::from_env`], or from an environments file entry with
 //! `Client::from_environment` (feature `environment`, on by default). With credentials the
 //! client logs in to Keycloak when it first needs a token, caches the token per Keycloak
-//! client id and renews it (refresh grant, else a new login) when less than a minute remains.
+//! client id and renews it (refresh grant, else a new login) when less than a minute remains
+//! (half its lifetime, for tokens shorter than two minutes).
+//!
+//! - **Token lifetimes** ([D23](python_differences)): a token lives for the `expires_in`
+//!   Keycloak gave it, counted on this machine's monotonic clock from when Keycloak's answer
+//!   arrived, and its refresh token for `refresh_expires_in` likewise. The token's own `exp`
+//!   claim is read only when the answer has no `expires_in`. So a clock minutes ahead of or
+//!   behind Keycloak's neither makes a login per call nor sends tokens the services already
+//!   consider expired. ([`auth::get_access_token`]'s `prior_token` has no `expires_in`: it
+//!   is judged by its `exp` against this machine's clock.)
+//! - **A 401** ([D22](python_differences)): when the DM, AS or UI answers 401 to a token
+//!   this crate got from Keycloak (a session ended on the server, a token it considers
+//!   expired), the cached token is dropped, renewed once (refresh grant, else a new login)
+//!   and the request sent once more, whatever its method: a 401 means nothing was done. A
+//!   second 401 is the answer. A fixed token ([`ClientBuilder::access_token`]) is never
+//!   renewed. An upload streamed from a file is not sent twice: it fails with the 401 and
+//!   says so, and the next call has a new token.
 //!
 //! | variable | meaning |
 //! |---|---|
 //! | `SQUONK2_DMAPI_URL`, `SQUONK2_ASAPI_URL`, `SQUONK2_UIAPI_URL` | the API base URLs |
-//! | `SQUONK2_DMAPI_VERIFY_SSL_CERT` (and `ASAPI`, `UIAPI`) | certificates are verified unless set to something other than `yes` |
+//! | `SQUONK2_DMAPI_VERIFY_SSL_CERT` (and `ASAPI`, `UIAPI`) | `yes`, `true`, `1`, `on` (any case) verify certificates; `no`, `false`, `0`, `off` don't; unset verifies; anything else verifies and is a `warn` record ([D21](python_differences): the Python client turns verification off for anything but `yes`) |
 //! | `SQUONK2_API_DEBUG_REQUESTS` | `yes` prints each request's method, URL, status and duration to stderr, tokens redacted |
 //! | `SQUONK2_ENVIRONMENTS_FILE` | the environments file (default `~/.squonk2/environments`) |
 //! | `SQUONK2_CA_BUNDLE` | (this crate only) a PEM file of CA certificates to trust besides the bundled web roots |
@@ -133,25 +149,34 @@
 //!
 //! - **Time-outs**: each call has the Python client's default (4 s, 12 s for listings and file
 //!   transfers), or the client's ([`ClientBuilder::timeout`], [`Client::with_timeout`]). A
-//!   call that is not a file transfer ends within its time-out, a Keycloak login it needs
-//!   included; a file transfer fails only when nothing moves for that long, unless it is given
-//!   a deadline of its own.
+//!   call that is not a file transfer ends within its time-out: a Keycloak login it needs,
+//!   every attempt and the pauses between them included ([D20](python_differences)); a
+//!   failed time-out says how many attempts were made and how long they took. A file
+//!   transfer fails only when nothing moves for that long, unless it is given a deadline of
+//!   its own (which then bounds its attempts too).
 //! - **Retries**: a `GET` or `HEAD` that got no answer, or a 429, 502, 503 or 504, is tried
-//!   again twice with a growing pause, honouring `Retry-After`; `POST`, `PUT`, `PATCH` and
-//!   `DELETE` never are. [`RetryPolicy`] changes this ([`RetryPolicy::none`] turns it off).
+//!   again twice with a growing pause, honouring `Retry-After`, as long as the pause ends
+//!   within the call's time-out; `POST`, `PUT`, `PATCH` and `DELETE` never are. An answer
+//!   that breaks HTTP (a redirect loop, a malformed answer: [`ErrorKind::BadResponse`]) is
+//!   not retried. [`RetryPolicy`] changes this ([`RetryPolicy::none`] turns it off;
+//!   [`RetryPolicy::attempt_timeout`] bounds each attempt, leaving time to retry a server
+//!   that hangs once).
 //! - **TLS**: certificates are verified against the Mozilla roots bundled with the crate.
 //!   Behind a corporate or self-signed CA, trust it instead of turning verification off:
 //!   [`ClientBuilder::add_root_certificate_pem`], or `SQUONK2_CA_BUNDLE` with
-//!   [`Client::from_env`]; [`ClientBuilder::platform_roots`] uses the operating system's
-//!   store. This applies to every API and to Keycloak. An untrusted certificate is an
-//!   [`ErrorKind::Tls`] failure that says so.
+//!   [`Client::from_env`]; `ClientBuilder::platform_roots` (feature `platform-roots`, off by
+//!   default) uses the operating system's store. This applies to every API and to Keycloak.
+//!   An untrusted certificate is an [`ErrorKind::Tls`] failure that says so. A client that
+//!   does not verify an API's (or Keycloak's) certificates says so in a `warn` record, once,
+//!   at its first request there.
 //! - **Proxies**: `ALL_PROXY`, `HTTPS_PROXY` or `HTTP_PROXY` (the first set, for every URL)
 //!   and `NO_PROXY` are honoured; [`ClientBuilder::proxy`] sets one proxy and
 //!   [`ClientBuilder::no_proxy`] ignores the variables. A failure through a proxy names the
 //!   proxy, its password redacted.
 //! - **Logging**: every request is a `debug` record of the [`log`](https://docs.rs/log)
 //!   facade (target `squonk2`: method, URL with secrets redacted, status, duration, attempt);
-//!   retries and failed token renewals are `warn` records. ureq's own `trace` records dump
+//!   retries, requests sent again after a 401, failed token renewals and turned-off
+//!   certificate verification are `warn` records. ureq's own `trace` records dump
 //!   the bytes on the wire, secrets included: keep the `ureq` and `ureq_proto` targets at
 //!   `debug` or above.
 //!

@@ -40,6 +40,16 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Seconds on this machine's monotonic clock (since the first call in this process): what
+/// cached tokens' lifetimes are measured on ([D23](crate::python_differences)), so neither a
+/// clock that differs from Keycloak's nor a change of the wall clock shortens or stretches
+/// them.
+pub(crate) fn mono_now() -> i64 {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let start = *START.get_or_init(Instant::now);
+    i64::try_from(start.elapsed().as_secs()).unwrap_or(i64::MAX)
+}
+
 pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -204,10 +214,11 @@ pub(crate) fn token_request(
 }
 
 /// A token as cached: reused until `reuse_until`, then refreshed with `refresh` while that
-/// is valid.
+/// is valid. Both times are on [`mono_now`]'s clock.
 struct CachedToken {
     access: String,
-    /// `None`: the expiry is not believable, so the token is never reused.
+    /// `None`: the expiry is not believable (or a server refused the token), so the token
+    /// is not reused.
     reuse_until: Option<i64>,
     refresh: Option<Refresh>,
 }
@@ -215,40 +226,48 @@ struct CachedToken {
 struct Refresh {
     token: String,
     /// `None`: Keycloak says it never expires (an offline token).
-    exp: Option<i64>,
+    until: Option<i64>,
+}
+
+/// How many seconds a token has left from when Keycloak's answer arrived
+/// ([D23](crate::python_differences)): `expires_in`, the lifetime Keycloak gave it, measured
+/// on this machine; only without it the JWT's `exp` against this machine's clock (`now_wall`).
+/// `None` when neither is believable.
+fn lifetime_left(expires_in: Option<i64>, jwt: Option<&str>, now_wall: i64) -> Option<i64> {
+    match expires_in {
+        Some(seconds) => (seconds > 0 && seconds <= MAX_BELIEVABLE_S).then_some(seconds),
+        None => seconds_left(jwt_times(jwt?)?.exp, now_wall),
+    }
 }
 
 impl CachedToken {
-    fn from_response(response: TokenResponse, now: i64) -> CachedToken {
-        let claims = jwt_times(&response.access_token);
-        let exp = claims
-            .map(|c| c.exp)
-            .or_else(|| response.expires_in.map(|s| now.saturating_add(s)));
-        let reuse_until = exp.and_then(|exp| {
-            let left = seconds_left(exp, now)?;
-            // The lifetime Keycloak gave the token; what is left when it has no `iat`.
-            let lifetime = claims
-                .and_then(|c| c.iat)
-                .and_then(|iat| exp.checked_sub(iat))
-                .filter(|l| *l > 0)
-                .or(response.expires_in.filter(|s| *s > 0))
-                .unwrap_or(left);
-            Some(exp.saturating_sub(renewal_margin(lifetime.min(left.saturating_mul(2)))))
-        });
-        let refresh = response.refresh_token.and_then(|token| {
-            let exp = match jwt_times(&token).map(|c| c.exp) {
-                Some(exp) => Some(exp),
-                // Keycloak says 0 for refresh tokens that do not expire (offline tokens).
-                None => match response.refresh_expires_in {
-                    Some(0) => None,
-                    Some(s) => Some(now.saturating_add(s)),
-                    None => Some(now),
+    /// The token of `response`, which arrived at `now` ([`mono_now`]) and `now_wall`
+    /// ([`unix_now`]).
+    fn from_response(response: TokenResponse, now: i64, now_wall: i64) -> CachedToken {
+        let reuse_until =
+            lifetime_left(response.expires_in, Some(&response.access_token), now_wall).map(
+                |left| {
+                    // The whole lifetime, when the JWT says it and the answer has no
+                    // `expires_in`, sets the margin; else what is left.
+                    let lifetime = match response.expires_in {
+                        Some(_) => left,
+                        None => jwt_times(&response.access_token)
+                            .and_then(|c| c.exp.checked_sub(c.iat?))
+                            .filter(|l| *l > 0)
+                            .map_or(left, |l| l.min(left.saturating_mul(2))),
+                    };
+                    now.saturating_add(left - renewal_margin(lifetime))
                 },
+            );
+        let refresh = response.refresh_token.and_then(|token| {
+            // Keycloak says 0 for refresh tokens that do not expire (offline tokens).
+            let until = match response.refresh_expires_in {
+                Some(0) => None,
+                expires_in => {
+                    Some(now.saturating_add(lifetime_left(expires_in, Some(&token), now_wall)?))
+                }
             };
-            match exp {
-                Some(exp) if seconds_left(exp, now).is_none() => None,
-                exp => Some(Refresh { token, exp }),
-            }
+            Some(Refresh { token, until })
         });
         CachedToken {
             access: response.access_token,
@@ -264,7 +283,7 @@ impl CachedToken {
     fn usable_refresh(&self, now: i64) -> Option<String> {
         self.refresh
             .as_ref()
-            .filter(|r| r.exp.is_none_or(|exp| seconds_left(exp, now).is_some()))
+            .filter(|r| r.until.is_none_or(|until| now < until))
             .map(|r| r.token.clone())
     }
 }
@@ -357,7 +376,7 @@ impl KeycloakLogin {
             .or_default()
             .clone();
         let mut state = lock(&slot.state);
-        if let Some(token) = state.cached.as_ref().filter(|t| t.reusable(unix_now())) {
+        if let Some(token) = state.cached.as_ref().filter(|t| t.reusable(mono_now())) {
             return Ok(token.access.clone());
         }
         if state.login_running {
@@ -387,7 +406,7 @@ impl KeycloakLogin {
         let refresh = state
             .cached
             .as_ref()
-            .and_then(|t| t.usable_refresh(unix_now()));
+            .and_then(|t| t.usable_refresh(mono_now()));
         drop(state);
         let mut guard = LoginGuard {
             slot: &slot,
@@ -413,6 +432,19 @@ impl KeycloakLogin {
         result
     }
 
+    /// Drops `access`, the token of `client_id`, from the cache when it is still the one
+    /// there (a server refused it; another thread may have renewed it already). Its refresh
+    /// token is kept: the next [`token`](KeycloakLogin::token) tries it first.
+    pub(crate) fn forget(&self, client_id: &str, access: &str) {
+        let Some(slot) = lock(&self.slots).get(client_id).cloned() else {
+            return;
+        };
+        let mut state = lock(&slot.state);
+        if let Some(cached) = state.cached.as_mut().filter(|c| c.access == access) {
+            cached.reuse_until = None;
+        }
+    }
+
     /// A refresh while the refresh token is valid, else (or when Keycloak refuses the
     /// refresh) a password login.
     fn login(
@@ -434,7 +466,9 @@ impl KeycloakLogin {
             let mut secrets = secrets.to_vec();
             secrets.push(&refresh);
             match token_request(endpoint, &form, &secrets) {
-                Ok(response) => return Ok(CachedToken::from_response(response, unix_now())),
+                Ok(response) => {
+                    return Ok(CachedToken::from_response(response, mono_now(), unix_now()))
+                }
                 // A refused refresh (session ended, token revoked) falls back to a new
                 // login; no answer at all would only fail again.
                 Err(e) if e.transient => return Err(self.login_failed(e)),
@@ -452,7 +486,7 @@ impl KeycloakLogin {
         ];
         form.extend(secret.map(|s| ("client_secret", s)));
         token_request(endpoint, &form, &secrets)
-            .map(|response| CachedToken::from_response(response, unix_now()))
+            .map(|response| CachedToken::from_response(response, mono_now(), unix_now()))
             .map_err(|e| self.login_failed(e))
     }
 
@@ -482,6 +516,24 @@ mod tests {
         }
     }
 
+    /// An unsigned JWT-shaped token whose claims are `{"exp": exp}`.
+    fn jwt(exp: i64) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let claims = format!(r#"{{"exp":{exp}}}"#);
+        let body: String = claims
+            .as_bytes()
+            .chunks(3)
+            .flat_map(|c| {
+                let n = c
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+                (0..=c.len()).map(move |i| A[((n >> (18 - 6 * i)) & 63) as usize] as char)
+            })
+            .collect();
+        format!("e30.{body}.sig")
+    }
+
     #[test]
     fn absurd_expiries_are_never_reused_and_never_overflow() {
         let now = unix_now();
@@ -491,12 +543,12 @@ mod tests {
             (Some(-1), Some(-1)),
             (None, None),
         ] {
-            let token = CachedToken::from_response(response("x", expires_in, refresh_in), now);
+            let token = CachedToken::from_response(response("x", expires_in, refresh_in), now, now);
             assert!(!token.reusable(now), "{expires_in:?}");
             assert!(token.usable_refresh(now).is_none(), "{refresh_in:?}");
         }
         for now in [i64::MIN, i64::MAX, 0] {
-            let token = CachedToken::from_response(response("x", Some(300), Some(0)), now);
+            let token = CachedToken::from_response(response("x", Some(300), Some(0)), now, now);
             let _ = token.reusable(now);
             let _ = token.usable_refresh(now);
         }
@@ -563,14 +615,15 @@ mod tests {
                     refresh_expires_in,
                 },
                 at,
+                at,
             );
             if cached.reusable(at) {
-                let exp = jwt_times(&token)
-                    .map(|t| t.exp)
-                    .or(expires_in.map(|s| at.saturating_add(s)))
-                    .unwrap();
+                let believable = match expires_in {
+                    Some(s) => s > 0 && s <= MAX_BELIEVABLE_S,
+                    None => seconds_left(jwt_times(&token).unwrap().exp, at).is_some(),
+                };
                 assert!(
-                    seconds_left(exp, at).is_some(),
+                    believable,
                     "only believable expiries are reused: {claims} {expires_in:?}"
                 );
             }
@@ -584,10 +637,38 @@ mod tests {
         assert_eq!(renewal_margin(5), 2);
         assert_eq!(renewal_margin(-5), 0);
         let now = unix_now();
-        let token = CachedToken::from_response(response("x", Some(5), None), now);
+        let token = CachedToken::from_response(response("x", Some(5), None), now, now);
         assert!(token.reusable(now));
         assert!(!token.reusable(now + 3));
-        let offline = CachedToken::from_response(response("x", Some(300), Some(0)), now);
+        let offline = CachedToken::from_response(response("x", Some(300), Some(0)), now, now);
         assert!(offline.usable_refresh(now + 1_000_000).is_some());
+    }
+
+    /// D23: `expires_in` decides, measured from the answer's arrival; the JWT's `exp` is
+    /// read only without it.
+    #[test]
+    fn expires_in_decides_whatever_the_clocks_say() {
+        let (mono, wall) = (1_000, unix_now());
+        // This clock 10 minutes ahead of Keycloak's: `exp` is past here.
+        let behind = jwt(wall - 300);
+        let token = CachedToken::from_response(response(&behind, Some(300), None), mono, wall);
+        assert!(token.reusable(mono + 239));
+        assert!(!token.reusable(mono + 240));
+        // This clock an hour behind: `exp` an hour away, a 4 s lifetime.
+        let ahead = jwt(wall + 3604);
+        let token = CachedToken::from_response(response(&ahead, Some(4), None), mono, wall);
+        assert!(token.reusable(mono + 1));
+        assert!(!token.reusable(mono + 2));
+        // Without `expires_in`, `exp` against this machine's clock.
+        let token = CachedToken::from_response(response(&ahead, None, None), mono, wall);
+        assert!(token.reusable(mono + 3000));
+        let token = CachedToken::from_response(response(&behind, None, None), mono, wall);
+        assert!(!token.reusable(mono));
+        // The refresh token by `refresh_expires_in` likewise.
+        let mut answer = response("x", Some(300), Some(1800));
+        answer.refresh_token = Some(behind.clone());
+        let token = CachedToken::from_response(answer, mono, wall);
+        assert!(token.usable_refresh(mono + 1799).is_some());
+        assert!(token.usable_refresh(mono + 1800).is_none());
     }
 }

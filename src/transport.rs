@@ -78,24 +78,15 @@ pub(crate) fn parse_pem_certificates(
 
 /// A new HTTP agent: keeps error answers (so their text can be shown), identifies itself,
 /// verifies certificates unless told not to (against `reach`'s roots), and uses `reach`'s
-/// proxy.
+/// proxy. TLS is rustls with the ring provider (named here: ureq's `rustls-no-provider`
+/// brings neither a provider nor a second copy of the web roots).
 pub(crate) fn new_agent(verify_ssl_cert: bool, reach: &Reach) -> ureq::Agent {
-    use ureq::tls::{Certificate, RootCerts};
-    let roots = if reach.platform_roots {
-        RootCerts::PlatformVerifier
-    } else if reach.extra_roots.is_empty() {
-        RootCerts::WebPki
-    } else {
-        // ureq takes either the bundled roots or a list; the list is the same Mozilla roots
-        // as certificates, plus the caller's.
-        let web = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-            .iter()
-            .map(|der| Certificate::from_der(der.as_ref()).to_owned());
-        RootCerts::from(web.chain(reach.extra_roots.iter().cloned()))
-    };
     let tls = ureq::tls::TlsConfig::builder()
         .disable_verification(!verify_ssl_cert)
-        .root_certs(roots)
+        .root_certs(root_certs(reach))
+        .unversioned_rustls_crypto_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
         .build();
     let mut config = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -250,6 +241,21 @@ fn proxy_for(agent: &ureq::Agent, uri: &ureq::http::Uri) -> Option<ureq::Proxy> 
         .cloned()
 }
 
+/// The roots certificates are verified against: the bundled Mozilla roots
+/// (`webpki-root-certs`) and the caller's, or the operating system's store (feature
+/// `platform-roots`).
+fn root_certs(reach: &Reach) -> ureq::tls::RootCerts {
+    use ureq::tls::{Certificate, RootCerts};
+    #[cfg(feature = "platform-roots")]
+    if reach.platform_roots {
+        return RootCerts::PlatformVerifier;
+    }
+    let web = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|der| Certificate::from_der(der.as_ref()).to_owned());
+    RootCerts::from(web.chain(reach.extra_roots.iter().cloned()))
+}
+
 /// A proxy as it may be shown: `http://***@host:3128` (credentials redacted), saying when it
 /// came from the environment. Made only for a failure's text, never on every call.
 fn shown_proxy(proxy: &ureq::Proxy) -> String {
@@ -297,8 +303,11 @@ pub(crate) struct Limits {
     /// for file transfers without a deadline of their own.
     pub(crate) deadline: Option<Duration>,
     /// The time-out the caller set, which failures name (the deadline may be what is left
-    /// of it after a login).
+    /// of it after a login or earlier attempts).
     pub(crate) shown: Duration,
+    /// Whether the deadline is one attempt's (`RetryPolicy::attempt_timeout`), not the
+    /// call's.
+    pub(crate) per_attempt: bool,
 }
 
 impl Limits {
@@ -309,6 +318,7 @@ impl Limits {
             inactivity: timeout,
             deadline: Some(timeout),
             shown: timeout,
+            per_attempt: false,
         }
     }
 
@@ -318,6 +328,15 @@ impl Limits {
             inactivity: left,
             deadline: Some(left),
             shown: timeout,
+            per_attempt: false,
+        }
+    }
+
+    /// One attempt of a call, bounded by the policy's attempt time-out.
+    pub(crate) fn attempt(limit: Duration) -> Limits {
+        Limits {
+            per_attempt: true,
+            ..Limits::call(limit)
         }
     }
 
@@ -451,6 +470,9 @@ fn describe_error(error: &ureq::Error, limits: Limits) -> (ErrorKind, String) {
     match error {
         E::Timeout(which) => {
             let text = match which {
+                ureq::Timeout::Global if limits.per_attempt => {
+                    format!("timed out after {secs} s (the attempt time-out)")
+                }
                 ureq::Timeout::Global => format!("timed out after {secs} s (the call's deadline)"),
                 ureq::Timeout::Connect | ureq::Timeout::Resolve => {
                     format!("timed out after {inactive} s connecting")
@@ -468,10 +490,18 @@ fn describe_error(error: &ureq::Error, limits: Limits) -> (ErrorKind, String) {
         E::Tls(what) => (ErrorKind::Tls, format!("TLS error: {what}")),
         E::Rustls(e) => (ErrorKind::Tls, describe_tls(e)),
         E::ConnectProxyFailed(why) => (ErrorKind::Connect, why.clone()),
+        // The server answered, but not with valid HTTP, or redirected in circles: sending
+        // again gets the same, so these are not connection failures (and not retried).
         E::Protocol(e) => (
-            ErrorKind::Connect,
-            format!("the connection was closed or the answer was not HTTP ({e})"),
+            ErrorKind::BadResponse,
+            format!("the answer was not valid HTTP ({e})"),
         ),
+        E::TooManyRedirects => (ErrorKind::BadResponse, "too many redirects".to_string()),
+        E::RedirectFailed => (
+            ErrorKind::BadResponse,
+            "a redirect could not be followed".to_string(),
+        ),
+        E::LargeResponseHeader(..) => (ErrorKind::BadResponse, error.to_string()),
         E::BadUri(_) => (ErrorKind::NotConfigured, "the URL is not valid".to_string()),
         E::BodyExceedsLimit(n) => (
             ErrorKind::Decode,

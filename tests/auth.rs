@@ -10,7 +10,7 @@ use common::*;
 use serde_json::{json, Value};
 use squonk2::auth::{get_access_token, GetAccessTokenOptions};
 use squonk2::dm_api;
-use squonk2_sandbox::{Sandbox, DM_CLIENT_ID};
+use squonk2_sandbox::{Fault, FaultRule, Sandbox, DM_CLIENT_ID};
 
 const TOKEN_PATH: &str = "/auth/realms/squonk2/protocol/openid-connect/token";
 
@@ -498,4 +498,146 @@ fn an_expired_fixed_token_is_refused_by_the_sandbox_with_a_clear_message() {
     let error = rv.error().unwrap();
     assert!(error.starts_with("Failed ping (HTTP 401: "), "{error}");
     assert!(!error.contains(&token), "{error}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Behaviour to trust on a real deployment (issue 18): a 401 renews the token once (D22);
+// tokens live for Keycloak's `expires_in`, whatever the clocks say (D23)
+
+/// The API requests the sandbox received to `path`, by method.
+fn requests_to(sandbox: &Sandbox, method: &str, path: &str) -> usize {
+    sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.method == method && r.path_decoded == path)
+        .count()
+}
+
+const NAMESPACE_PATH: &str = "/data-manager-api/account-server/namespace";
+
+#[test]
+fn a_revoked_session_is_renewed_once_and_the_call_sent_again() {
+    let sandbox = sandbox();
+    let client = client_for(&sandbox);
+    assert!(dm_api::ping(&client).success);
+    sandbox.revoke_sessions(ADMIN_USER);
+    let failed = (0..5).filter(|_| !dm_api::ping(&client).success).count();
+    let grants = grants(&sandbox);
+    eprintln!("revoked session: {failed} of 5 calls failed; token requests {grants:?}");
+    assert_eq!(failed, 0);
+    // The refresh belongs to the revoked session too: refused, then a new login.
+    assert_eq!(grants, ["password", "refresh_token", "password"]);
+    assert_eq!(
+        requests_to(&sandbox, "GET", NAMESPACE_PATH),
+        7,
+        "1 + a 401 + 5"
+    );
+}
+
+#[test]
+fn a_401_gets_one_renewal_whatever_the_method_and_a_second_401_is_the_answer() {
+    let sandbox = sandbox();
+    let client = client_for(&sandbox);
+    assert!(dm_api::ping(&client).success);
+    let project = "/data-manager-api/project";
+    sandbox.add_fault(
+        FaultRule::new(project, Fault::error(401, "expired token"))
+            .method("POST")
+            .times(1),
+    );
+    let rv = dm_api::create_project(&client, "p", dm_api::TEST_PRODUCT_ID, &Default::default());
+    assert!(rv.success, "{rv:?}");
+    assert_eq!(requests_to(&sandbox, "POST", project), 2);
+    assert_eq!(grants(&sandbox), ["password", "refresh_token"]);
+
+    sandbox.add_fault(FaultRule::new(
+        NAMESPACE_PATH,
+        Fault::error(401, "not today"),
+    ));
+    sandbox.clear_requests();
+    let rv = dm_api::ping(&client);
+    assert_eq!(rv.http_status_code, 401, "{rv:?}");
+    assert!(rv.error().unwrap().contains("not today"), "{rv:?}");
+    assert_eq!(requests_to(&sandbox, "GET", NAMESPACE_PATH), 2);
+    assert_eq!(grants(&sandbox), ["refresh_token"]);
+}
+
+#[test]
+fn a_fixed_token_is_not_retried_on_401() {
+    let sandbox = sandbox();
+    let token = sandbox.issue_token(ADMIN_USER, DM_CLIENT_ID, Duration::from_secs(0));
+    let client = squonk2::Client::builder()
+        .dm_api_url(sandbox.dm_api_url())
+        .dm_access_token(token)
+        .build()
+        .unwrap();
+    let rv = dm_api::ping(&client);
+    assert_eq!(rv.http_status_code, 401, "{rv:?}");
+    assert_eq!(requests_to(&sandbox, "GET", NAMESPACE_PATH), 1);
+}
+
+#[test]
+fn an_upload_refused_with_401_says_it_was_not_sent_again() {
+    let sandbox = sandbox();
+    let client = client_for(&sandbox);
+    let project_id = new_test_project(&client, "upload-401");
+    let dir = std::env::temp_dir().join(format!("squonk2-upload-401-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("data.txt");
+    std::fs::write(&file, "some data").unwrap();
+    let path = format!("/data-manager-api/project/{project_id}/file");
+    sandbox.add_fault(
+        FaultRule::new(&path, Fault::error(401, "expired token"))
+            .method("PUT")
+            .times(1),
+    );
+    let rv =
+        dm_api::put_unmanaged_project_files(&client, &project_id, &[&file], &Default::default());
+    assert_eq!(rv.http_status_code, 401, "{rv:?}");
+    let error = rv.error().unwrap();
+    assert!(error.contains("not sent again"), "{error}");
+    assert_eq!(requests_to(&sandbox, "PUT", &path), 1);
+    // The token was renewed: the next call goes through.
+    let rv =
+        dm_api::put_unmanaged_project_files(&client, &project_id, &[&file], &Default::default());
+    assert!(rv.success, "{rv:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_clock_ahead_of_keycloaks_still_reuses_tokens() {
+    let sandbox = sandbox();
+    // Keycloak 10 minutes behind this machine: a 300 s token's `exp` is past here.
+    sandbox.set_clock_offset(-600);
+    let client = client_for(&sandbox);
+    let failed = (0..10).filter(|_| !dm_api::ping(&client).success).count();
+    let logins = token_requests(&sandbox).len();
+    eprintln!("clock 10 min ahead: 10 calls made {logins} token requests, {failed} failed");
+    assert_eq!((logins, failed), (1, 0));
+}
+
+#[test]
+fn a_clock_behind_keycloaks_renews_by_expires_in() {
+    let sandbox = Sandbox::builder()
+        .token_lifetime(Duration::from_secs(4))
+        .start()
+        .unwrap();
+    // Keycloak an hour ahead: a 4 s token's `exp` is an hour away here.
+    sandbox.set_clock_offset(3600);
+    let client = client_for(&sandbox);
+    let mut failed = 0;
+    for _ in 0..10 {
+        if !dm_api::ping(&client).success {
+            failed += 1;
+        }
+        std::thread::sleep(Duration::from_millis(600));
+    }
+    let logins = token_requests(&sandbox).len();
+    let sent = requests_to(&sandbox, "GET", NAMESPACE_PATH);
+    eprintln!(
+        "clock 1 h behind, 4 s tokens: 10 calls over 6 s made {logins} token requests, {failed} failed, {sent} requests"
+    );
+    assert_eq!(failed, 0);
+    assert_eq!(sent, 10, "renewed before Keycloak's 4 s, never refused");
+    assert!((2..=5).contains(&logins), "{logins}");
 }

@@ -701,3 +701,36 @@ fn errors_name_the_function_a_user_called() {
         Some("ui_api::get_version")
     );
 }
+
+/// The crates a program using `squonk2` with its default features builds (itself included),
+/// counted as `cargo tree -p squonk2 -e normal --prefix none | sort -u | wc -l` counts them.
+#[test]
+fn the_default_build_stays_dependency_light() {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "-p",
+            "squonk2",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--offline",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let lines: std::collections::BTreeSet<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    eprintln!("the default build of squonk2 pulls {} crates", lines.len());
+    for absent in ["rustls-platform-verifier", "webpki-roots ", "flate2"] {
+        assert!(
+            !lines.iter().any(|l| l.starts_with(absent)),
+            "{absent} is opt-in: {lines:#?}"
+        );
+    }
+    assert!(lines.len() <= 47, "{} crates: {lines:#?}", lines.len());
+}

@@ -133,9 +133,11 @@ fn a_token_answer_with_absurd_expiries_is_used_once_not_cached_forever() {
             .times(1),
         );
         let client = client_for(&sandbox);
+        // The bad token gets a 401, which renews it once (D22): the call works.
         let first = dm_api::get_available_projects(&client, &Default::default());
-        assert_eq!(first.http_status_code, 401, "{first:?}");
-        // Not cached: the next calls log in again and work.
+        assert!(first.success, "{first:?}");
+        assert_eq!(requests_to(&sandbox, "/data-manager-api/project"), 2);
+        // Not cached: the next calls use the new token.
         for _ in 0..4 {
             assert!(dm_api::get_available_projects(&client, &Default::default()).success);
         }
@@ -1094,4 +1096,108 @@ fn the_debug_log_shows_retries_and_no_secrets() {
 /// Why a call failed (`None` on success).
 fn kind<T>(rv: ApiRv<T>) -> Option<ErrorKind> {
     rv.error_kind()
+}
+
+// ---------------------------------------------------------------------------------------
+// 13. Behaviour to trust on a real deployment (issue 18): the time-out is the call's
+// budget (D20), failures classified by what happened
+
+#[test]
+fn a_hanging_get_ends_within_its_time_out_retries_included() {
+    let sandbox = sandbox();
+    let client = client_for(&sandbox).with_timeout(Duration::from_secs(2));
+    client.dm_access_token().unwrap();
+    sandbox.add_fault(FaultRule::new(VERSION_PATH, Fault::Hang));
+    let started = Instant::now();
+    let rv = dm_api::get_version(&client);
+    let took = started.elapsed();
+    let attempts = requests_to(&sandbox, VERSION_PATH);
+    eprintln!(
+        "hanging GET, default retries: {took:?} against a 2 s time-out, {attempts} attempts: {:?}",
+        rv.error()
+    );
+    assert_eq!(rv.error_kind(), Some(ErrorKind::Timeout), "{rv:?}");
+    assert!(took < Duration::from_millis(2600), "{took:?}");
+    let error = rv.error().unwrap();
+    assert!(error.contains("timed out after 2 s"), "{error}");
+    assert!(error.contains("1 attempt in 2."), "{error}");
+    assert_eq!(attempts, 1);
+}
+
+#[test]
+fn an_attempt_time_out_leaves_time_for_retries_within_the_calls() {
+    let sandbox = sandbox();
+    let client = builder_for(&sandbox)
+        .credentials(ADMIN_USER, ADMIN_PASSWORD)
+        .timeout(Duration::from_secs(3))
+        .retry_policy(RetryPolicy {
+            attempt_timeout: Some(Duration::from_millis(500)),
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    client.dm_access_token().unwrap();
+    sandbox.add_fault(FaultRule::new(VERSION_PATH, Fault::Hang).times(2));
+    let started = Instant::now();
+    let rv = dm_api::get_version(&client);
+    let took = started.elapsed();
+    assert!(rv.success, "two hung attempts, then an answer: {rv:?}");
+    assert_eq!(requests_to(&sandbox, VERSION_PATH), 3);
+    assert!(took < Duration::from_millis(2500), "{took:?}");
+
+    // Hanging every time: three attempts of 0.5 s, and the failure says so.
+    sandbox.clear_requests();
+    sandbox.add_fault(FaultRule::new(VERSION_PATH, Fault::Hang));
+    let rv = dm_api::get_version(&client);
+    let error = rv.error().unwrap();
+    assert_eq!(rv.error_kind(), Some(ErrorKind::Timeout), "{rv:?}");
+    assert!(
+        error.contains("timed out after 0.5 s (the attempt time-out); 3 attempts in "),
+        "{error}"
+    );
+    assert_eq!(requests_to(&sandbox, VERSION_PATH), 3);
+}
+
+#[test]
+fn a_retry_after_that_does_not_fit_the_time_out_is_not_waited_for() {
+    let sandbox = sandbox();
+    let client = client_for(&sandbox).with_timeout(Duration::from_secs(2));
+    client.dm_access_token().unwrap();
+    sandbox.add_fault(FaultRule::new(
+        VERSION_PATH,
+        Fault::RespondWithHeaders {
+            status: 503,
+            headers: vec![("Retry-After".into(), "2".into())],
+            body: br#"{"error": "restarting"}"#.to_vec(),
+        },
+    ));
+    let started = Instant::now();
+    let rv = dm_api::get_version(&client);
+    let took = started.elapsed();
+    eprintln!("503 with Retry-After 2 against a 2 s time-out: {took:?}");
+    assert_eq!(rv.http_status_code, 503, "{rv:?}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    assert_eq!(requests_to(&sandbox, VERSION_PATH), 1);
+}
+
+#[test]
+fn a_redirect_loop_is_not_retried_as_a_connection_failure() {
+    let sandbox = sandbox();
+    let client = client_for(&sandbox);
+    client.dm_access_token().unwrap();
+    sandbox.add_fault(FaultRule::new(
+        VERSION_PATH,
+        Fault::RespondWithHeaders {
+            status: 302,
+            headers: vec![("Location".into(), VERSION_PATH.into())],
+            body: Vec::new(),
+        },
+    ));
+    let rv = dm_api::get_version(&client);
+    let requests = requests_to(&sandbox, VERSION_PATH);
+    eprintln!("redirect loop: {requests} requests, {:?}", rv.error());
+    assert_eq!(rv.error_kind(), Some(ErrorKind::BadResponse), "{rv:?}");
+    assert!(!rv.is_transient(), "{rv:?}");
+    assert!(rv.error().unwrap().contains("too many redirects"), "{rv:?}");
+    assert_eq!(requests, 11, "the first request and ureq's 10 redirects");
 }

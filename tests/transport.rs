@@ -134,6 +134,11 @@ fn certificates_that_cannot_be_used_fail_the_build() {
         err.to_string().contains("holds no PEM certificate"),
         "{err}"
     );
+}
+
+#[cfg(feature = "platform-roots")]
+#[test]
+fn platform_roots_and_added_certificates_do_not_combine() {
     let sandbox = https_sandbox();
     let err = Client::builder()
         .add_root_certificate_pem(sandbox.ca_certificate_pem().as_bytes())
@@ -192,6 +197,7 @@ fn the_ca_bundle_variable_is_read_by_from_env() {
 }
 
 /// Child of [`platform_roots_use_the_operating_system_store`].
+#[cfg(feature = "platform-roots")]
 #[test]
 #[ignore = "run by platform_roots_use_the_operating_system_store in a child process"]
 fn platform_roots_child() {
@@ -213,6 +219,7 @@ fn platform_roots_child() {
     }
 }
 
+#[cfg(feature = "platform-roots")]
 #[test]
 fn platform_roots_use_the_operating_system_store() {
     let sandbox = https_sandbox();
@@ -794,4 +801,84 @@ fn progress_callbacks_may_keep_state() {
     let (count, done) = *seen.last().expect("progress was reported");
     assert_eq!(count as usize, seen.len());
     assert!(done > 600 * 1024, "{seen:?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// TLS switches fail safe (D21)
+
+/// Child of [`verify_switches_in_the_environment_fail_safe`]: for each value of
+/// `SQUONK2_DMAPI_VERIFY_SSL_CERT`, whether an HTTPS call to the sandbox (whose certificate
+/// is not trusted here) is verified, and the warnings.
+#[test]
+#[ignore = "run by verify_switches_in_the_environment_fail_safe in a child process"]
+fn verify_switch_child() {
+    let Ok(url) = std::env::var("CHILD_URL") else {
+        return;
+    };
+    capture_logs();
+    for (value, verified, warns_about_value) in [
+        ("yes", true, false),
+        ("YES", true, false),
+        ("true", true, false),
+        ("TRUE", true, false),
+        ("1", true, false),
+        ("On", true, false),
+        ("no", false, false),
+        ("false", false, false),
+        ("0", false, false),
+        ("OFF", false, false),
+        ("maybe", true, true),
+    ] {
+        std::env::set_var("SQUONK2_DMAPI_URL", &url);
+        std::env::set_var("SQUONK2_DMAPI_VERIFY_SSL_CERT", value);
+        RECORDS.lock().unwrap().clear();
+        let client = Client::from_env().unwrap();
+        let once = squonk2::ClientBuilder::from_env()
+            .retry_policy(squonk2::RetryPolicy::none())
+            .build()
+            .unwrap();
+        let rv = dm_api::get_version(&once);
+        let _ = dm_api::get_version(&once);
+        let _ = dm_api::get_version(&once.clone());
+        assert_eq!(
+            rv.error_kind() == Some(ErrorKind::Tls),
+            verified,
+            "{value}: {rv:?}"
+        );
+        assert!(rv.success != verified, "{value}: {rv:?}");
+        drop(client);
+        let warnings: Vec<String> = RECORDS
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(level, target, _)| *level == log::Level::Warn && target == "squonk2")
+            .map(|(_, _, text)| text.clone())
+            .collect();
+        let about_value = warnings
+            .iter()
+            .filter(|t| t.contains("SQUONK2_DMAPI_VERIFY_SSL_CERT") && t.contains(value))
+            .count();
+        assert_eq!(about_value > 0, warns_about_value, "{value}: {warnings:?}");
+        let not_verified = warnings
+            .iter()
+            .filter(|t| t.contains("not verified"))
+            .count();
+        assert_eq!(
+            not_verified,
+            usize::from(!verified),
+            "{value}: one warning per client (and its clones) while verification is off: {warnings:?}"
+        );
+    }
+}
+
+#[test]
+fn verify_switches_in_the_environment_fail_safe() {
+    let sandbox = https_sandbox();
+    let url = sandbox.dm_api_url();
+    let output = run_child("verify_switch_child", &[("CHILD_URL", url.as_str())]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("1 passed"),
+        "{output:?}"
+    );
 }

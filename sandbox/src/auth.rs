@@ -11,7 +11,7 @@ use axum::response::Response;
 
 use crate::error::ApiError;
 use crate::jwt::{self, Claims, JwtError};
-use crate::state::{now_secs, Shared};
+use crate::state::Shared;
 use crate::{account_server, dm, AS_CLIENT_ID, DM_CLIENT_ID};
 
 /// The user a valid access token was issued to.
@@ -128,8 +128,11 @@ fn authenticate(shared: &Shared, headers: &HeaderMap, client_id: &str) -> Result
             claims.typ
         ));
     }
-    if claims.exp <= now_secs() {
+    if claims.exp <= shared.clock_secs() {
         return Err("expired token".into());
+    }
+    if shared.session_revoked(&claims.session_state) {
+        return Err("invalid token: the session was revoked".into());
     }
     if claims.azp != client_id {
         return Err(format!(

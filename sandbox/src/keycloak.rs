@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use crate::jwt::{self, Claims};
 use crate::keys::{stable_uuid, REALM_PUBLIC_SPKI_DER};
-use crate::state::{lock, now_secs, AppState, Shared};
+use crate::state::{lock, AppState, Shared};
 use crate::REALM;
 
 /// Where Keycloak is mounted.
@@ -217,12 +217,17 @@ async fn post_token(
         return invalid_client();
     }
 
-    let now = now_secs();
+    let now = shared.clock_secs();
     let (username, session_state) = if grant_type == Some("password") {
         let user = field("username").and_then(|name| shared.find_user(name));
         match user {
             Some(user) if Some(user.password.as_str()) == field("password") => {
-                (user.username, shared.key.random_uuid())
+                let session = shared.key.random_uuid();
+                lock(&shared.sessions)
+                    .entry(user.username.to_lowercase())
+                    .or_default()
+                    .push(session.clone());
+                (user.username, session)
             }
             _ => {
                 return oauth_error(
@@ -249,6 +254,9 @@ async fn post_token(
         };
         if claims.exp <= now {
             return invalid_refresh_token("Token is not active");
+        }
+        if shared.session_revoked(&claims.session_state) {
+            return invalid_refresh_token("Session not active");
         }
         if claims.azp != client_id {
             return invalid_refresh_token(
@@ -331,7 +339,7 @@ pub(crate) fn access_token(
 ) -> String {
     let claims: Value = json!({
         "exp": exp,
-        "iat": now_secs(),
+        "iat": shared.clock_secs(),
         "jti": shared.key.random_uuid(),
         "iss": shared.issuer(),
         "aud": "account",
@@ -362,7 +370,7 @@ pub(crate) fn refresh_token(
     let issuer = shared.issuer();
     let claims: Value = json!({
         "exp": exp,
-        "iat": now_secs(),
+        "iat": shared.clock_secs(),
         "jti": shared.key.random_uuid(),
         "iss": issuer,
         "aud": issuer,

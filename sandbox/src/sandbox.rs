@@ -15,7 +15,7 @@ use crate::keycloak;
 use crate::keys;
 use crate::record::RecordedRequest;
 use crate::server;
-use crate::state::{lock, now_secs, AppState, Lifetimes, SandboxUser, Shared};
+use crate::state::{lock, AppState, Lifetimes, SandboxUser, Shared};
 use crate::{AS_CLIENT_ID, DM_CLIENT_ID, REALM};
 
 /// The default access token lifetime.
@@ -394,6 +394,26 @@ impl Sandbox {
         lock(&self.shared.lifetimes).refresh = lifetime;
     }
 
+    /// Moves the deployment's clock `offset_secs` seconds ahead of this machine's (negative:
+    /// behind), as on a deployment whose clock differs from the client's. Keycloak's token
+    /// claims (`exp`, `iat`) and the APIs' check of `exp` read the moved clock; `expires_in`
+    /// is still the lifetime. With an offset of -600, a 300 s token's `exp` is already past
+    /// by this machine's clock though the APIs accept it for 300 s.
+    pub fn set_clock_offset(&self, offset_secs: i64) {
+        *lock(&self.shared.clock_offset) = offset_secs;
+    }
+
+    /// Ends every Keycloak session of `username` (as an administrator's "sign out" or a
+    /// password change does): the access and refresh tokens of the user's logins so far are
+    /// refused from now on (the APIs answer 401, a refresh `invalid_grant`); a new login
+    /// works.
+    pub fn revoke_sessions(&self, username: &str) {
+        let sessions = lock(&self.shared.sessions)
+            .remove(&username.to_lowercase())
+            .unwrap_or_default();
+        lock(&self.shared.revoked_sessions).extend(sessions);
+    }
+
     /// A signed access token for `username` issued to `client_id`, valid for
     /// `lifetime` (whole seconds; zero gives an already expired token). The
     /// user need not exist.
@@ -401,7 +421,7 @@ impl Sandbox {
         self.issue_token_expiring_at(
             username,
             client_id,
-            now_secs().saturating_add(lifetime.as_secs()),
+            self.shared.clock_secs().saturating_add(lifetime.as_secs()),
         )
     }
 
@@ -421,7 +441,7 @@ impl Sandbox {
         lifetime: Duration,
     ) -> String {
         let session = self.shared.key.random_uuid();
-        let exp = now_secs().saturating_add(lifetime.as_secs());
+        let exp = self.shared.clock_secs().saturating_add(lifetime.as_secs());
         keycloak::refresh_token(&self.shared, username, client_id, &session, exp)
     }
 

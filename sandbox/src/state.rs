@@ -84,6 +84,13 @@ pub(crate) struct Shared {
     pub(crate) account: Mutex<crate::account_server::state::AsState>,
     /// TCP connections accepted since the start, turned-away ones included.
     pub(crate) connections: AtomicU64,
+    /// How far the deployment's clock (Keycloak's and the token check's) is ahead of this
+    /// machine's, in seconds (negative: behind).
+    pub(crate) clock_offset: Mutex<i64>,
+    /// Keycloak sessions (`session_state`) whose tokens are no longer accepted.
+    pub(crate) revoked_sessions: Mutex<std::collections::BTreeSet<String>>,
+    /// The sessions opened by each user's logins (lower-cased user name), for revoking.
+    pub(crate) sessions: Mutex<BTreeMap<String, Vec<String>>>,
 }
 
 impl Shared {
@@ -108,7 +115,22 @@ impl Shared {
             dm: Mutex::new(Default::default()),
             account,
             connections: AtomicU64::new(0),
+            clock_offset: Mutex::new(0),
+            revoked_sessions: Mutex::new(Default::default()),
+            sessions: Mutex::new(BTreeMap::new()),
         })
+    }
+
+    /// The deployment's clock in seconds since the Unix epoch: this machine's, moved by
+    /// [`Sandbox::set_clock_offset`](crate::Sandbox::set_clock_offset). Keycloak's token
+    /// claims and the API's token check read it.
+    pub(crate) fn clock_secs(&self) -> u64 {
+        now_secs().saturating_add_signed(*lock(&self.clock_offset))
+    }
+
+    /// Whether tokens of Keycloak session `session_state` were revoked.
+    pub(crate) fn session_revoked(&self, session_state: &str) -> bool {
+        lock(&self.revoked_sessions).contains(session_state)
     }
 
     /// The `iss` of every token: the realm's URL.

@@ -42,6 +42,11 @@ enum Source {
 }
 
 impl Prepared {
+    /// Whether the body can be sent again (it is not streamed from a file).
+    pub(crate) fn resendable(&self) -> bool {
+        !matches!(self.source, Source::Stream(_))
+    }
+
     /// The bytes for one attempt; `None` when a streamed body was already sent (it cannot
     /// be sent twice).
     pub(crate) fn take(&mut self) -> Option<SendBody<'static>> {

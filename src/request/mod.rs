@@ -593,22 +593,39 @@ impl<'a> Call<'a> {
         })
     }
 
-    /// The time limits of attempt number `attempt`. Every call but a transfer ends by its
-    /// deadline, and the first attempt has what the login left of it; `None` when nothing
-    /// is left.
-    fn limits(&self, attempt: u32, timeout: Duration, started: Instant) -> Option<Limits> {
+    /// The time limits of the next attempt; `None` when the call's time is up. Every call but
+    /// a transfer ends by its time-out, whatever the login and earlier attempts took, and
+    /// each attempt ends by the policy's attempt time-out ([D20](crate::python_differences)).
+    /// A transfer has inactivity time-outs, and what is left of its deadline if it has one.
+    fn limits(&self, policy: &RetryPolicy, timeout: Duration, started: Instant) -> Option<Limits> {
+        let elapsed = started.elapsed();
         if self.is_transfer() {
+            let deadline = match self.deadline {
+                Some(deadline) => Some(deadline.checked_sub(elapsed).filter(|l| !l.is_zero())?),
+                None => None,
+            };
             return Some(Limits {
                 inactivity: timeout,
-                deadline: self.deadline,
+                deadline,
                 shown: self.deadline.unwrap_or(timeout),
+                per_attempt: false,
             });
         }
-        if attempt > 1 {
-            return Some(Limits::call(timeout));
+        let left = timeout.checked_sub(elapsed).filter(|l| !l.is_zero())?;
+        Some(match policy.attempt_timeout.filter(|l| !l.is_zero()) {
+            Some(limit) if limit < left => Limits::attempt(limit),
+            _ => Limits::call_with_left(timeout, left),
+        })
+    }
+
+    /// How long the whole call may take: its time-out, or a transfer's deadline (`None`:
+    /// a transfer without one).
+    fn budget(&self, timeout: Duration) -> Option<Duration> {
+        if self.is_transfer() {
+            self.deadline
+        } else {
+            Some(timeout)
         }
-        let left = timeout.saturating_sub(started.elapsed());
-        (!left.is_zero()).then(|| Limits::call_with_left(timeout, left))
     }
 
     /// The HTTP request of one attempt.
@@ -646,16 +663,27 @@ impl<'a> Call<'a> {
     }
 
     /// Sends attempts until one is final: an answer that is not a passing failure, or a
-    /// failure the retry policy does not retry ([D20](crate::python_differences)).
-    fn send_with_retries(&self, client: &Client, mut ready: Ready, started: Instant) -> ApiRv {
+    /// failure the retry policy does not retry, or no time left for another attempt
+    /// ([D20](crate::python_differences)). A 401 to a token from Keycloak drops it, renews
+    /// it and sends the request once more ([D22](crate::python_differences)).
+    fn send_with_retries(&mut self, client: &Client, mut ready: Ready, started: Instant) -> ApiRv {
         let policy = client.retry_policy();
         let retryable = policy.applies_to(self.method);
-        let mut attempt = 1u32;
+        let budget = self.budget(ready.timeout);
+        // Requests sent, and the retries of the policy among them.
+        let mut attempt = 0u32;
+        let mut retries = 0u32;
+        let mut renewed = false;
         loop {
-            let Some(limits) = self.limits(attempt, ready.timeout, started) else {
-                let why = format!("timed out after {} s", ready.timeout.as_secs_f64());
+            let Some(limits) = self.limits(policy, ready.timeout, started) else {
+                let why = format!(
+                    "timed out after {} s{}",
+                    ready.timeout.as_secs_f64(),
+                    attempts_note(ErrorKind::Timeout, attempt, started)
+                );
                 return self.fail_because(ErrorKind::Timeout, why, 0);
             };
+            attempt += 1;
             let request = match self.request(&mut ready) {
                 Ok(request) => request,
                 Err(failure) => return *failure,
@@ -665,10 +693,15 @@ impl<'a> Call<'a> {
                 attempt,
                 stderr: client.debug_requests(),
             };
+            // The pause before the next retry, when the policy makes one and its pause ends
+            // within the call's time.
             let retry_in = |retry_after: Option<Duration>| {
-                retryable
-                    .then(|| policy.delay(attempt, retry_after))
-                    .flatten()
+                let pause = retryable
+                    .then(|| policy.delay(retries + 1, retry_after))
+                    .flatten()?;
+                budget
+                    .is_none_or(|budget| started.elapsed() + pause < budget)
+                    .then_some(pause)
             };
             let (pause, why) = match transport::send(client.agent(self.api), request, limits, debug)
             {
@@ -677,7 +710,10 @@ impl<'a> Call<'a> {
                     let transient = matches!(kind, ErrorKind::Connect | ErrorKind::Timeout);
                     match retry_in(None).filter(|_| transient) {
                         Some(pause) => (pause, why),
-                        None => return self.fail_because(kind, why, 0),
+                        None => {
+                            let why = format!("{why}{}", attempts_note(kind, attempt, started));
+                            return self.fail_because(kind, why, 0);
+                        }
                     }
                 }
                 Ok(mut response) => {
@@ -689,6 +725,22 @@ impl<'a> Call<'a> {
                             }
                             None => self.read_answer(status, &mut response, limits),
                         };
+                    }
+                    if status == 401 && !renewed && client.renews_token(self.api) {
+                        if let Some(sent) = ready.token.take() {
+                            renewed = true;
+                            match self.renew_token(
+                                client,
+                                &mut ready,
+                                &sent,
+                                &mut response,
+                                budget,
+                                started,
+                            ) {
+                                Some(failure) => return failure,
+                                None => continue,
+                            }
+                        }
                     }
                     let retry_after = response
                         .headers()
@@ -702,13 +754,58 @@ impl<'a> Call<'a> {
                             let _ = transport::read_prefix(response.body_mut(), MAX_DRAINED_BODY);
                             (pause, format!("HTTP {status}"))
                         }
-                        None => return self.http_failure(status, response.body_mut()),
+                        None => return self.http_failure(status, response.body_mut(), None),
                     }
                 }
             };
             self.log_retry(client, &ready.shown_url, &why, pause, attempt);
             std::thread::sleep(pause);
-            attempt += 1;
+            retries += 1;
+        }
+    }
+
+    /// After a 401 to the token `sent` (from Keycloak): drops it from the cache and puts a
+    /// new one in `ready`. `None` when the request is to be sent again; otherwise the
+    /// failure to return: an upload, whose body cannot be sent twice, or no new token.
+    fn renew_token(
+        &mut self,
+        client: &Client,
+        ready: &mut Ready,
+        sent: &str,
+        response: &mut ureq::http::Response<ureq::Body>,
+        budget: Option<Duration>,
+        started: Instant,
+    ) -> Option<ApiRv> {
+        client.forget_token(self.api, sent);
+        if !ready.body.resendable() {
+            let note = "the token was dropped; the upload was not sent again: call again";
+            return Some(self.http_failure(401, response.body_mut(), Some(note)));
+        }
+        let refused = self.http_failure(401, response.body_mut(), None);
+        let left = budget.map_or(ready.timeout, |b| b.saturating_sub(started.elapsed()));
+        match client.token(self.api, left) {
+            Ok(Some(token)) => {
+                self.secrets.push(token.clone());
+                ready.token = Some(token);
+                let line = format!(
+                    "sending {} {} again with a renewed token after HTTP 401",
+                    self.method, ready.shown_url
+                );
+                log::warn!(target: "squonk2", "{line}");
+                if client.debug_requests() {
+                    eprintln!("squonk2: {line}");
+                }
+                None
+            }
+            Ok(None) => Some(refused),
+            Err(e) => {
+                let why = format!(
+                    "HTTP 401, and the token could not be renewed: {}",
+                    e.message
+                );
+                let failure = self.fail_because(ErrorKind::Login, why, 401);
+                Some(failure.with_transient(e.transient))
+            }
         }
     }
 
@@ -725,15 +822,17 @@ impl<'a> Call<'a> {
         }
     }
 
-    /// A non-2xx answer: the failure keeps the start of what the server said ([D5](crate::python_differences)).
-    fn http_failure(&self, status: u16, body: &mut ureq::Body) -> ApiRv {
+    /// A non-2xx answer: the failure keeps the start of what the server said ([D5](crate::python_differences)),
+    /// and `note`, what this crate did about it.
+    fn http_failure(&self, status: u16, body: &mut ureq::Body, note: Option<&str>) -> ApiRv {
         let (bytes, complete) = transport::read_prefix(body, MAX_ERROR_BODY);
         let text = String::from_utf8_lossy(&bytes);
         let detail = server_error_text(&text, complete);
+        let note = note.map(|n| format!("; {n}")).unwrap_or_default();
         let error = if detail.is_empty() {
-            format!("{} (HTTP {status})", self.error_text)
+            format!("{} (HTTP {status}{note})", self.error_text)
         } else {
-            format!("{} (HTTP {status}: {detail})", self.error_text)
+            format!("{} (HTTP {status}: {detail}{note})", self.error_text)
         };
         let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
         let server_message = (!detail.is_empty()).then(|| scrub(detail, &secrets));
@@ -812,6 +911,19 @@ impl<'a> Call<'a> {
         };
         self.succeed(msg, status)
     }
+}
+
+/// `"; N attempts in S s"` for a failure without an answer, when it is a time-out or came
+/// after retries: how the call's time went.
+fn attempts_note(kind: ErrorKind, attempts: u32, started: Instant) -> String {
+    if kind != ErrorKind::Timeout && attempts < 2 {
+        return String::new();
+    }
+    let plural = if attempts == 1 { "" } else { "s" };
+    format!(
+        "; {attempts} attempt{plural} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    )
 }
 
 /// What the server said went wrong: its JSON `error` field, or the start of a non-JSON

@@ -12,7 +12,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// so many clients do not retry in step), or after what the server's `Retry-After` asks when
 /// that is not longer than the maximum delay. `POST`, `PUT`, `PATCH` and `DELETE` are never
 /// retried: they may have done their work before the answer was lost. Every retry is in
-/// the debug log. Each attempt has the call's whole time-out.
+/// the debug log.
+///
+/// The call's time-out ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout),
+/// [`Client::with_timeout`](crate::Client::with_timeout), else the function's 4 s or 12 s)
+/// bounds the whole call: a Keycloak login, every attempt and the pauses between them. A
+/// retry whose pause would end after the time-out is not made, and the failure then says
+/// how many attempts were made and how long they took. By default an attempt may use all
+/// the time left; [`attempt_timeout`](RetryPolicy::attempt_timeout) bounds each one, so a
+/// server that hangs once leaves time to try again (as the AWS SDKs' attempt and operation
+/// time-outs). File transfers are the exception: they have inactivity time-outs, and their
+/// own `deadline` when given ([D15](crate::python_differences)).
 ///
 /// Like every options struct of this crate, write it as a struct literal that ends in
 /// `..Default::default()`:
@@ -27,6 +37,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 ///     ..Default::default()
 /// };
 /// assert_eq!(patient.max_delay, Duration::from_secs(10));
+///
+/// // Within a 10 s time-out, up to three attempts of at most 3 s each.
+/// let quick_attempts = RetryPolicy {
+///     attempt_timeout: Some(Duration::from_secs(3)),
+///     ..Default::default()
+/// };
+/// # let _ = quick_attempts;
 /// assert_eq!(RetryPolicy::none().max_retries, 0);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,6 +56,10 @@ pub struct RetryPolicy {
     /// The longest pause between two attempts (default 10 s). A `Retry-After` asking for
     /// more ends the retries: the failure is returned at once.
     pub max_delay: Duration,
+    /// The most one attempt of a call that is not a file transfer may take (default `None`:
+    /// all that is left of the call's time-out). The call's time-out still bounds the whole
+    /// call; an attempt never gets more than what is left of it.
+    pub attempt_timeout: Option<Duration>,
 }
 
 impl Default for RetryPolicy {
@@ -48,6 +69,7 @@ impl Default for RetryPolicy {
             max_retries: 2,
             initial_backoff: Duration::from_millis(250),
             max_delay: Duration::from_secs(10),
+            attempt_timeout: None,
         }
     }
 }
