@@ -163,6 +163,9 @@ pub(crate) struct InstancePostResponse {
     command: String,
 }
 
+/// The most events `event-test` emits, whatever it is given.
+const MAX_EVENTS: u64 = 1000;
+
 /// What a running instance's background task needs.
 struct Plan {
     instance_id: String,
@@ -264,7 +267,7 @@ pub(crate) fn launch_instance(
             duration: dm.job_duration,
         }
     };
-    tokio::spawn(run(shared.clone(), plan));
+    tokio::spawn(supervise(shared.clone(), plan));
     Ok(InstancePostResponse {
         instance_id,
         callback_token: launch.callback_token,
@@ -329,18 +332,20 @@ async fn work(shared: &AppState, plan: &Plan, running: Duration) -> Result<Strin
             _ => Ok("The coin landed heads".into()),
         },
         Behaviour::Events => {
+            // The launch checked `count` (1 to 100); never trust it with arithmetic anyway.
             let count = plan
                 .variables
                 .get("count")
-                .and_then(Value::as_u64)
+                .and_then(Value::as_f64)
+                .map(|c| c.clamp(0.0, MAX_EVENTS as f64) as u64)
                 .unwrap_or(5);
-            let pause = running / (count as u32 + 1);
+            let pause = running.div_f64(count.saturating_add(1) as f64);
             const LEVELS: [&str; 4] = ["INFO", "DEBUG", "WARNING", "INFO"];
             for i in 1..=count {
                 tokio::time::sleep(pause).await;
                 let alive = update(shared, plan, |_, _, task| {
                     task.event(
-                        LEVELS[(i as usize - 1) % LEVELS.len()],
+                        LEVELS[(i.saturating_sub(1) % LEVELS.len() as u64) as usize],
                         format!("Event {i} of {count}"),
                     );
                 });
@@ -429,6 +434,42 @@ fn note_text(plan: &Plan, input: &str) -> String {
         instance = plan.instance_id,
         input = if input.is_empty() { "(none)" } else { input },
     )
+}
+
+/// Runs an instance's life in its own task; if that task fails (panics), the instance ends
+/// FAILED with a message rather than staying RUNNING forever.
+async fn supervise(shared: AppState, plan: Plan) {
+    let instance_id = plan.instance_id.clone();
+    let task_id = plan.task_id.clone();
+    let Err(error) = tokio::spawn(run(shared.clone(), plan)).await else {
+        return;
+    };
+    let why = match error.try_into_panic() {
+        Ok(panic) => panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into()),
+        Err(error) => error.to_string(),
+    };
+    let message = format!("The sandbox could not run the instance: {why}");
+    {
+        let mut dm = lock(&shared.dm);
+        let Some(instance) = dm.instances.get_mut(&instance_id) else {
+            return;
+        };
+        if matches!(instance.phase, Phase::Pending | Phase::Running) {
+            instance.phase = Phase::Failed;
+            instance.stopped = Some(time::now());
+            instance.error_message = Some(message.clone());
+            if let Some(task) = dm.tasks.get_mut(&task_id) {
+                if !task.done {
+                    task.finish(1, format!("Job failed. {message}"));
+                }
+            }
+        }
+    }
+    super::workflows::instance_ended(&shared, &instance_id);
 }
 
 /// An instance's life: PENDING for a quarter of the duration, RUNNING for the rest (while
