@@ -233,6 +233,7 @@
 mod account_server;
 mod auth;
 mod calendar;
+mod clock;
 mod contract;
 mod control;
 mod cors;
@@ -252,7 +253,9 @@ mod ui;
 
 pub use account_server::AS_VERSION;
 pub use contract::CONTRACT_DIR_VAR;
+pub use dm::script::{InstancePhase, InstanceScript};
 pub use dm::DM_VERSION;
+pub use error::{Error, ErrorKind};
 pub use fault::{Fault, FaultRule};
 pub use fixture::{
     SANDBOX_ORG_ID, SANDBOX_STORAGE_PRODUCT_ID, SANDBOX_TIER_PRODUCT_ID, SANDBOX_UNIT_ID,

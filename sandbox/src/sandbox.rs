@@ -37,6 +37,7 @@ pub struct SandboxBuilder {
     max_recorded_bytes: usize,
     server: server::ServerOptions,
     fixture: Option<Fixture>,
+    clock_stopped: bool,
 }
 
 /// Where a builder's fixture comes from.
@@ -61,6 +62,7 @@ impl Default for SandboxBuilder {
             max_recorded_bytes: crate::record::DEFAULT_MAX_LOG_BYTES,
             server: server::ServerOptions::default(),
             fixture: None,
+            clock_stopped: false,
         }
     }
 }
@@ -175,6 +177,14 @@ impl SandboxBuilder {
         self
     }
 
+    /// Starts the sandbox with its clock stopped (default: running): time then moves only
+    /// when the test moves it ([`Sandbox::advance_clock`]), so tokens never expire and
+    /// instances and Datasets never progress by themselves. See [`Sandbox::stop_clock`].
+    pub fn clock_stopped(mut self, stopped: bool) -> Self {
+        self.clock_stopped = stopped;
+        self
+    }
+
     /// Binds the port and starts serving in a background thread.
     pub fn start(self) -> io::Result<Sandbox> {
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))?;
@@ -188,6 +198,7 @@ impl SandboxBuilder {
             self.max_recorded_requests,
         )?);
         shared.log.set_max_bytes(self.max_recorded_bytes);
+        shared.clock.freeze(self.clock_stopped);
         let data_dir = DataDir::new(self.data_dir, port)?;
         {
             let mut dm = lock(&shared.dm);
@@ -217,7 +228,9 @@ impl SandboxBuilder {
             None
         };
 
+        let clock = shared.clock.clone();
         let runtime = tokio::runtime::Builder::new_multi_thread()
+            .on_thread_start(move || crate::clock::install(clock.clone()))
             .worker_threads(2)
             .thread_name("squonk2-sandbox-worker")
             .enable_all()
@@ -233,6 +246,7 @@ impl SandboxBuilder {
         let thread = std::thread::Builder::new()
             .name("squonk2-sandbox".into())
             .spawn(move || {
+                crate::clock::install(serving.clock.clone());
                 runtime.block_on(server::serve(
                     listener, tls, router, serving, options, stopped,
                 ));
@@ -398,6 +412,7 @@ impl Sandbox {
     /// `lifetime` (whole seconds; zero gives an already expired token). The
     /// user need not exist.
     pub fn issue_token(&self, username: &str, client_id: &str, lifetime: Duration) -> String {
+        let _clock = self.shared.clock.enter();
         self.issue_token_expiring_at(
             username,
             client_id,
@@ -408,6 +423,7 @@ impl Sandbox {
     /// A signed access token for `username` issued to `client_id`, expiring at
     /// `exp` (seconds since the Unix epoch).
     pub fn issue_token_expiring_at(&self, username: &str, client_id: &str, exp: u64) -> String {
+        let _clock = self.shared.clock.enter();
         let session = self.shared.key.random_uuid();
         keycloak::access_token(&self.shared, username, client_id, &session, exp)
     }
@@ -420,6 +436,7 @@ impl Sandbox {
         client_id: &str,
         lifetime: Duration,
     ) -> String {
+        let _clock = self.shared.clock.enter();
         let session = self.shared.key.random_uuid();
         let exp = now_secs().saturating_add(lifetime.as_secs());
         keycloak::refresh_token(&self.shared, username, client_id, &session, exp)

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -26,12 +26,9 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Seconds since the Unix epoch.
+/// Seconds since the Unix epoch, on the sandbox's clock ([`crate::clock`]).
 pub(crate) fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    u64::try_from(crate::clock::now().as_second()).unwrap_or(0)
 }
 
 /// A user the sandbox's Keycloak accepts.
@@ -81,6 +78,8 @@ pub(crate) struct Shared {
     pub(crate) dm: Mutex<crate::dm::state::DmState>,
     /// The Account Server's state.
     pub(crate) account: Mutex<crate::account_server::state::AsState>,
+    /// The clock every time is read from.
+    pub(crate) clock: Arc<crate::clock::Clock>,
 }
 
 impl Shared {
@@ -104,6 +103,7 @@ impl Shared {
             faults: Mutex::new(Vec::new()),
             dm: Mutex::new(Default::default()),
             account,
+            clock: Arc::default(),
         })
     }
 

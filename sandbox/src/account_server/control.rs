@@ -33,6 +33,7 @@ impl Sandbox {
         name: &str,
         coins: &str,
     ) -> Result<i64, String> {
+        let _clock = self.shared.clock.enter();
         let coins = parse_coins(coins).ok_or_else(|| format!("{coins:?} is not a coin amount"))?;
         lock(&self.shared.account).add_charge(NewCharge {
             kind: ChargeKind::Processing,
@@ -49,6 +50,7 @@ impl Sandbox {
     /// Reports the bytes a product's storage holds now. Storage is charged each day for the
     /// day's peak, per started GiB, at the default storage cost (1 coin per GiB per day).
     pub fn set_product_storage(&self, product_id: &str, bytes: u64) -> Result<(), String> {
+        let _clock = self.shared.clock.enter();
         lock(&self.shared.account).set_storage(product_id, bytes)
     }
 }

@@ -35,6 +35,7 @@ impl Sandbox {
         let severity = Severity::parse(severity).ok_or_else(|| {
             format!("The severity must be CRITICAL, ERROR or WARNING, not {severity:?}")
         })?;
+        let _clock = self.shared.clock.enter();
         let mut dm = lock(&self.shared.dm);
         let id = dm.next_service_error_id;
         dm.next_service_error_id += 1;
