@@ -76,7 +76,9 @@ pub enum ErrorKind {
     NotFound,
     /// A fixture that cannot be read or is wrong.
     Fixture,
-    /// The operating system refused something (binding the port, a directory, ...).
+    /// The port asked for is taken ([`SandboxBuilder::port`](crate::SandboxBuilder::port)).
+    PortInUse,
+    /// The operating system refused something else (a directory, a thread, ...).
     Io,
 }
 
@@ -124,10 +126,10 @@ impl std::error::Error for Error {
 
 impl From<std::io::Error> for Error {
     fn from(error: std::io::Error) -> Self {
-        let kind = if error.kind() == std::io::ErrorKind::InvalidData {
-            ErrorKind::Fixture
-        } else {
-            ErrorKind::Io
+        let kind = match error.kind() {
+            std::io::ErrorKind::InvalidData => ErrorKind::Fixture,
+            std::io::ErrorKind::AddrInUse => ErrorKind::PortInUse,
+            _ => ErrorKind::Io,
         };
         Error {
             kind,

@@ -125,7 +125,7 @@
 //! use std::time::Duration;
 //! use squonk2_sandbox::Sandbox;
 //!
-//! # fn main() -> std::io::Result<()> {
+//! # fn main() -> Result<(), squonk2_sandbox::Error> {
 //! let sandbox = Sandbox::builder().job_duration(Duration::from_millis(100)).start()?;
 //! sandbox.fail_job("im-test", "coin-test", "the coin fell in a drain");
 //! assert!(sandbox.data_dir().is_dir());
@@ -145,7 +145,7 @@
 //! ```
 //! use squonk2_sandbox::{Sandbox, SANDBOX_ORG_ID};
 //!
-//! # fn main() -> std::io::Result<()> {
+//! # fn main() -> Result<(), squonk2_sandbox::Error> {
 //! let yaml = "projects:\n  - {name: shared, creator: alice, editors: [bob]}\n";
 //! let sandbox = Sandbox::builder().fixture_yaml(yaml).start()?;
 //! assert!(sandbox.organisations_summary().contains(SANDBOX_ORG_ID));
@@ -172,7 +172,7 @@
 //! let sandbox = Sandbox::start()?;
 //! sandbox.add_fault(FaultRule::new("/data-manager-api/version", Fault::error(503, "busy")).times(2));
 //! sandbox.add_fault(FaultRule::new("/account-server-api/version", Fault::Delay(Duration::from_secs(2))));
-//! # Ok::<(), std::io::Error>(())
+//! # Ok::<(), squonk2_sandbox::Error>(())
 //! ```
 //!
 //! # Control endpoints
@@ -236,6 +236,7 @@ mod calendar;
 mod clock;
 mod contract;
 mod control;
+mod control_http;
 mod cors;
 mod dm;
 mod error;
@@ -256,7 +257,7 @@ pub use contract::CONTRACT_DIR_VAR;
 pub use dm::script::{InstancePhase, InstanceScript};
 pub use dm::DM_VERSION;
 pub use error::{Error, ErrorKind};
-pub use fault::{Fault, FaultRule};
+pub use fault::{Fault, FaultId, FaultRule, FaultStatus};
 pub use fixture::{
     SANDBOX_ORG_ID, SANDBOX_STORAGE_PRODUCT_ID, SANDBOX_TIER_PRODUCT_ID, SANDBOX_UNIT_ID,
 };

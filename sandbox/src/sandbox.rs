@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::fault::FaultRule;
+use crate::error::Error;
+use crate::fault::{FaultId, FaultRule, FaultStatus};
 use crate::keycloak;
 use crate::keys;
 use crate::record::RecordedRequest;
@@ -150,7 +151,7 @@ impl SandboxBuilder {
     /// [`Sandbox::users`] lists and the organisation [`SANDBOX_ORG_ID`](crate::SANDBOX_ORG_ID)).
     /// `source` files named in it are found relative to the file. The format is in the
     /// crate's `FIXTURES.md`; [`start`](SandboxBuilder::start) fails with
-    /// [`io::ErrorKind::InvalidData`] when the fixture is wrong.
+    /// [`ErrorKind::Fixture`](crate::ErrorKind::Fixture) when the fixture is wrong.
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -185,8 +186,14 @@ impl SandboxBuilder {
         self
     }
 
-    /// Binds the port and starts serving in a background thread.
-    pub fn start(self) -> io::Result<Sandbox> {
+    /// Binds the port and starts serving in a background thread. Fails with
+    /// [`ErrorKind::PortInUse`](crate::ErrorKind::PortInUse) when the port is taken,
+    /// [`ErrorKind::Fixture`](crate::ErrorKind::Fixture) when the fixture is wrong.
+    pub fn start(self) -> Result<Sandbox, Error> {
+        Ok(self.start_io()?)
+    }
+
+    fn start_io(self) -> io::Result<Sandbox> {
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
@@ -318,8 +325,30 @@ impl std::fmt::Debug for Sandbox {
 }
 
 impl Sandbox {
+    /// A handle on a running sandbox's state for its HTTP controls: dropping it stops and
+    /// removes nothing.
+    pub(crate) fn view(shared: AppState) -> Sandbox {
+        let port = shared
+            .base_url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        let path = lock(&shared.dm).data_dir.clone();
+        Sandbox {
+            shared,
+            port,
+            stop: None,
+            thread: None,
+            data_dir: DataDir {
+                path,
+                remove: false,
+            },
+        }
+    }
+
     /// Starts a plain-HTTP sandbox on a free port with default settings.
-    pub fn start() -> io::Result<Sandbox> {
+    pub fn start() -> Result<Sandbox, Error> {
         Sandbox::builder().start()
     }
 
@@ -475,14 +504,47 @@ impl Sandbox {
         self.shared.log.clear();
     }
 
-    /// Adds a fault rule; the first matching rule applies.
-    pub fn add_fault(&self, fault: FaultRule) {
-        lock(&self.shared.faults).push(fault);
+    /// Adds a fault rule after the others; the first matching rule with requests left
+    /// applies. Its id reads how often it applied ([`fault_hits`](Self::fault_hits)).
+    ///
+    /// ```
+    /// use squonk2_sandbox::{Fault, FaultRule, Sandbox};
+    /// let sandbox = Sandbox::start()?;
+    /// let busy = sandbox.add_fault(FaultRule::new("/data-manager-api/instance/*", Fault::error(503, "busy")).times(2));
+    /// assert_eq!(sandbox.fault_hits(busy), 0);
+    /// assert_eq!(sandbox.faults()[0].remaining, Some(2));
+    /// # Ok::<(), squonk2_sandbox::Error>(())
+    /// ```
+    pub fn add_fault(&self, fault: FaultRule) -> FaultId {
+        lock(&self.shared.faults).add(fault)
+    }
+
+    /// The fault rules, in the order added, with how many requests each has affected and
+    /// may still affect (rules used up stay listed, with none remaining).
+    pub fn faults(&self) -> Vec<FaultStatus> {
+        lock(&self.shared.faults).rules.clone()
+    }
+
+    /// How many requests the rule `id` has affected (0 for a rule removed or unknown).
+    pub fn fault_hits(&self, id: FaultId) -> u32 {
+        lock(&self.shared.faults)
+            .rules
+            .iter()
+            .find(|s| s.id == id)
+            .map_or(0, |s| s.hits)
+    }
+
+    /// Removes the rule `id`; false when there is none.
+    pub fn remove_fault(&self, id: FaultId) -> bool {
+        let mut faults = lock(&self.shared.faults);
+        let before = faults.rules.len();
+        faults.rules.retain(|s| s.id != id);
+        faults.rules.len() != before
     }
 
     /// Removes every fault rule.
     pub fn clear_faults(&self) {
-        lock(&self.shared.faults).clear();
+        lock(&self.shared.faults).rules.clear();
     }
 
     /// An environments file for the Python client (and the squonk2 SDK)

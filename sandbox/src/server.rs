@@ -29,7 +29,7 @@ use tower::ServiceExt as _;
 use crate::error::ApiError;
 use crate::fault::{self, Outcome};
 use crate::record::{BodyRecorder, RecordedBody, RecordedRequest, Tee};
-use crate::state::AppState;
+use crate::state::{lock, AppState};
 use crate::{account_server, auth, control, cors, dm, keycloak, ui};
 
 /// Paths whose requests go to the request log.
@@ -297,9 +297,29 @@ impl Pipeline {
         };
         let mut request = Request::from_parts(parts, body);
 
-        if !control::UNTOUCHABLE_PATHS.contains(&decoded_path.as_str()) {
+        if !control::untouchable(&decoded_path) {
             let method = request.method().as_str().to_owned();
-            if let Some(fault) = fault::take(&self.shared.faults, &method, &decoded_path) {
+            let query = request.uri().query().map(str::to_owned);
+            let needs_body =
+                lock(&self.shared.faults).needs_body(&method, &decoded_path, query.as_deref());
+            // A rule looks at the body: read up to 1 MiB of it first, and hand the handler
+            // the same bytes.
+            let mut whole_body = None;
+            if needs_body {
+                let (parts, body) = request.into_parts();
+                let (prefix, rest) = fault::read_prefix(body, fault::MAX_MATCHED_BODY).await;
+                if rest.is_none() {
+                    whole_body = Some(prefix.clone());
+                }
+                request = Request::from_parts(parts, fault::prefixed(prefix, rest));
+            }
+            if let Some(fault) = fault::take(
+                &self.shared.faults,
+                &method,
+                &decoded_path,
+                query.as_deref(),
+                whole_body.as_deref(),
+            ) {
                 // Read the whole body before misbehaving: clients see the
                 // fault, not an error while sending.
                 match fault::outcome(fault) {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fault::FaultRule;
+use crate::fault::FaultRules;
 use crate::keys::RealmKey;
 use crate::record::RequestLog;
 use crate::{AS_CLIENT_ID, DM_CLIENT_ID, REALM};
@@ -73,7 +73,7 @@ pub(crate) struct Shared {
     pub(crate) clients: Mutex<BTreeMap<String, Option<String>>>,
     pub(crate) lifetimes: Mutex<Lifetimes>,
     pub(crate) log: Arc<RequestLog>,
-    pub(crate) faults: Mutex<Vec<FaultRule>>,
+    pub(crate) faults: Mutex<FaultRules>,
     /// The Data Manager's state.
     pub(crate) dm: Mutex<crate::dm::state::DmState>,
     /// The Account Server's state.
@@ -100,7 +100,7 @@ impl Shared {
             clients: Mutex::new(clients),
             lifetimes: Mutex::new(lifetimes),
             log: Arc::new(RequestLog::new(max_recorded_requests)),
-            faults: Mutex::new(Vec::new()),
+            faults: Mutex::new(FaultRules::default()),
             dm: Mutex::new(Default::default()),
             account,
             clock: Arc::default(),

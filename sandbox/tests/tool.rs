@@ -232,3 +232,247 @@ fn scripted_instances_reach_every_official_phase() {
     let instance = wait_for_phase(&sandbox, &id, "FAILED");
     assert_eq!(instance["error_message"], "OOMKilled");
 }
+
+fn control(sandbox: &Sandbox, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let url = format!("{}/_sandbox{path}", sandbox.base_url());
+    let request = ureq::http::Request::builder()
+        .method(method)
+        .uri(&url)
+        .header("Content-Type", "application/json")
+        .body(body.map(|b| b.to_string()).unwrap_or_default())
+        .unwrap();
+    json_of(agent().run(request))
+}
+
+#[test]
+fn every_control_has_an_http_twin() {
+    let sandbox = Sandbox::builder().clock_stopped(true).start().unwrap();
+    let (status, info) = control(&sandbox, "GET", "/info", None);
+    assert_eq!(status, 200);
+    assert_eq!(info["dm_api_url"], sandbox.dm_api_url());
+    let (status, _) = control(
+        &sandbox,
+        "POST",
+        "/users",
+        Some(json!({"username": "carol", "password": "pw"})),
+    );
+    assert_eq!(status, 204);
+    assert!(sandbox.users().iter().any(|u| u.username == "carol"));
+    common::login(&sandbox, DM_CLIENT_ID, "carol", "pw");
+    let (status, _) = control(
+        &sandbox,
+        "PATCH",
+        "/settings",
+        Some(json!({"token_lifetime_s": 60, "job_duration_ms": 100})),
+    );
+    assert_eq!(status, 204);
+    assert_eq!(sandbox.job_duration(), Duration::from_millis(100));
+    let (_, settings) = control(&sandbox, "GET", "/settings", None);
+    assert_eq!(settings["token_lifetime_s"], 60);
+    let (status, token) = control(
+        &sandbox,
+        "POST",
+        "/tokens",
+        Some(json!({"username": "alice", "lifetime_s": 30})),
+    );
+    assert_eq!(status, 200);
+    let token = token["token"].as_str().unwrap().to_owned();
+    let url = format!("{}/project", sandbox.dm_api_url());
+    assert_eq!(common::get(&url, Some(&token)).0, 200);
+    let (status, clock) = control(
+        &sandbox,
+        "POST",
+        "/clock/advance",
+        Some(json!({"seconds": 31})),
+    );
+    assert_eq!(status, 200, "{clock}");
+    assert_eq!(clock["stopped"], true);
+    assert_eq!(common::get(&url, Some(&token)).0, 401);
+    let (status, _) = control(
+        &sandbox,
+        "PUT",
+        "/clock",
+        Some(json!({"time": "2024-03-15T10:00:00Z"})),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        sandbox.clock(),
+        std::time::UNIX_EPOCH + Duration::from_secs(1_710_496_800)
+    );
+
+    let project = new_project(&sandbox);
+    let (status, _) = control(
+        &sandbox,
+        "POST",
+        "/job-scripts",
+        Some(json!({"collection": "im-test", "job": "nop", "script": {
+            "end": "UNKNOWN", "message": "lost",
+            "steps": [{"kind": "event", "level": "WARNING", "message": "node gone"}]}})),
+    );
+    assert_eq!(status, 204);
+    let (_, launched) = launch(&sandbox, &project, "nop", json!({}));
+    let id = launched["instance_id"].as_str().unwrap().to_owned();
+    wait_for_phase(&sandbox, &id, "UNKNOWN");
+    let (status, _) = control(
+        &sandbox,
+        "PUT",
+        &format!("/instances/{id}/phase"),
+        Some(json!({"phase": "FAILED", "message": "given up"})),
+    );
+    assert_eq!(status, 204);
+    assert_eq!(
+        wait_for_phase(&sandbox, &id, "FAILED")["error_message"],
+        "given up"
+    );
+    let (status, body) = control(
+        &sandbox,
+        "PUT",
+        "/instances/instance-nope/phase",
+        Some(json!({"phase": "FAILED"})),
+    );
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = control(
+        &sandbox,
+        "PUT",
+        &format!("/instances/{id}/phase"),
+        Some(json!({"phase": "DONE"})),
+    );
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = control(
+        &sandbox,
+        "POST",
+        "/job-failures",
+        Some(json!({"collection": "im-test", "job": "coin-test", "message": "no"})),
+    );
+    assert_eq!(status, 204, "{body}");
+    let (status, body) = control(
+        &sandbox,
+        "POST",
+        "/service-errors",
+        Some(json!({"severity": "WARNING", "summary": "disk"})),
+    );
+    assert_eq!((status, body["id"].as_u64()), (201, Some(1)));
+    let (status, _) = control(
+        &sandbox,
+        "POST",
+        "/service-errors",
+        Some(json!({"severity": "MEH", "summary": "disk"})),
+    );
+    assert_eq!(status, 400);
+    let (status, _) = control(
+        &sandbox,
+        "PUT",
+        "/account-server/today",
+        Some(json!({"date": "2024-03-15"})),
+    );
+    assert_eq!(status, 204);
+    let (status, charge) = control(
+        &sandbox,
+        "POST",
+        "/account-server/charges",
+        Some(
+            json!({"product_id": squonk2_sandbox::SANDBOX_TIER_PRODUCT_ID,
+                    "username": "alice", "name": "x", "coins": "2"}),
+        ),
+    );
+    assert_eq!(status, 201, "{charge}");
+    let (status, _) = control(
+        &sandbox,
+        "PUT",
+        "/account-server/storage",
+        Some(json!({"product_id": "product-nope", "bytes": 5})),
+    );
+    assert_eq!(status, 404);
+    let (status, dir) = control(&sandbox, "GET", &format!("/projects/{project}"), None);
+    assert_eq!(status, 200);
+    assert_eq!(
+        dir["dir"].as_str().map(std::path::PathBuf::from),
+        sandbox.project_dir(&project)
+    );
+    // Controls are never recorded.
+    assert!(sandbox
+        .requests()
+        .iter()
+        .all(|r| !r.path.starts_with("/_sandbox")));
+}
+
+#[test]
+fn fault_rules_match_patterns_queries_and_bodies_and_count_their_hits() {
+    use squonk2_sandbox::{Fault, FaultRule};
+    let sandbox = Sandbox::start().unwrap();
+    let project = new_project(&sandbox);
+    let instance_gets = sandbox.add_fault(
+        FaultRule::new(
+            "/data-manager-api/instance/instance-*",
+            Fault::error(503, "busy"),
+        )
+        .method("GET")
+        .times(2),
+    );
+    let by_query = sandbox.add_fault(
+        FaultRule::new("/data-manager-api/**", Fault::error(418, "teapot")).query("secret", "*"),
+    );
+    let by_body = sandbox.add_fault(
+        FaultRule::new("/data-manager-api/instance", Fault::error(409, "no nop"))
+            .method("POST")
+            .body_contains("%22nop%22"),
+    );
+    assert_eq!(dm_get(&sandbox, "/instance/instance-1").0, 503);
+    assert_eq!(dm_get(&sandbox, "/instance/instance-2").0, 503);
+    assert_eq!(dm_get(&sandbox, "/instance/instance-3").0, 404);
+    assert_eq!(dm_get(&sandbox, "/instance").0, 200);
+    assert_eq!(dm_get(&sandbox, "/project?secret=1").0, 418);
+    assert_eq!(launch(&sandbox, &project, "nop", json!({})).0, 409);
+    assert_eq!(launch(&sandbox, &project, "event-test", json!({})).0, 201);
+    assert_eq!(sandbox.fault_hits(instance_gets), 2);
+    assert_eq!(sandbox.fault_hits(by_query), 1);
+    assert_eq!(sandbox.fault_hits(by_body), 1);
+    let listed = sandbox.faults();
+    assert_eq!(listed[0].remaining, Some(0));
+    assert_eq!(listed[0].hits, 2);
+    let (_, over_http) = control(&sandbox, "GET", "/faults", None);
+    assert_eq!(over_http[0]["hits"], 2);
+    assert_eq!(over_http[0]["remaining"], 0);
+    assert_eq!(
+        over_http[0]["path"],
+        "/data-manager-api/instance/instance-*"
+    );
+
+    // A JSON body matcher, over HTTP.
+    let (status, added) = control(
+        &sandbox,
+        "POST",
+        "/faults",
+        Some(
+            json!({"path": "/_sandbox/echo", "kind": "respond", "status": 500,
+                    "body_json": {"a": {"b": 1}}}),
+        ),
+    );
+    assert_eq!(status, 201, "{added}");
+    let echo = |body: &str| {
+        json_of(
+            agent()
+                .post(format!("{}/_sandbox/echo", sandbox.base_url()))
+                .header("Content-Type", "application/json")
+                .send(body),
+        )
+        .0
+    };
+    assert_eq!(echo(r#"{"a": {"b": 1, "c": 2}, "d": 3}"#), 500);
+    assert_eq!(echo(r#"{"a": {"b": 2}}"#), 200);
+    let (_, one) = control(&sandbox, "GET", &format!("/faults/{}", added["id"]), None);
+    assert_eq!(one["hits"], 1);
+
+    // times(0) is refused.
+    let (status, body) = control(
+        &sandbox,
+        "POST",
+        "/faults",
+        Some(json!({"path": "/x", "kind": "drop", "times": 0})),
+    );
+    assert_eq!(status, 400, "{body}");
+    let refused = std::panic::catch_unwind(|| FaultRule::new("/x", Fault::Drop).times(0));
+    assert!(refused.is_err());
+    assert!(sandbox.remove_fault(by_query));
+    assert_eq!(dm_get(&sandbox, "/project?secret=1").0, 200);
+}
