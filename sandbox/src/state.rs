@@ -78,6 +78,8 @@ pub(crate) struct Shared {
     pub(crate) dm: Mutex<crate::dm::state::DmState>,
     /// The Account Server's state.
     pub(crate) account: Mutex<crate::account_server::state::AsState>,
+    /// Keycloak sessions ended by a logout: their refresh tokens are refused.
+    pub(crate) ended_sessions: Mutex<std::collections::HashSet<String>>,
     /// The clock every time is read from.
     pub(crate) clock: Arc<crate::clock::Clock>,
 }
@@ -104,6 +106,7 @@ impl Shared {
             dm: Mutex::new(Default::default()),
             account,
             clock: Arc::default(),
+            ended_sessions: Mutex::default(),
         })
     }
 

@@ -476,3 +476,61 @@ fn fault_rules_match_patterns_queries_and_bodies_and_count_their_hits() {
     assert!(sandbox.remove_fault(by_query));
     assert_eq!(dm_get(&sandbox, "/project?secret=1").0, 200);
 }
+
+#[test]
+fn tokens_of_another_sandbox_are_refused_and_logout_ends_the_session() {
+    let one = Sandbox::start().unwrap();
+    let other = Sandbox::start().unwrap();
+    let foreign = token(&other, "alice");
+    let (status, body) = common::get(&format!("{}/project", one.dm_api_url()), Some(&foreign));
+    assert_eq!(status, 401);
+    assert!(
+        body["error"].as_str().unwrap().contains("issued by"),
+        "{body}"
+    );
+    let foreign_refresh =
+        other.issue_refresh_token("alice", DM_CLIENT_ID, Duration::from_secs(600));
+    let (status, body) = common::token_request(
+        &one,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", DM_CLIENT_ID),
+            ("refresh_token", &foreign_refresh),
+        ],
+    );
+    assert_eq!(status, 400, "{body}");
+
+    let login = common::login(&one, DM_CLIENT_ID, "alice", "alice-password");
+    let refresh = login["refresh_token"].as_str().unwrap();
+    let refresh_with = |refresh: &str| {
+        common::token_request(
+            &one,
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", DM_CLIENT_ID),
+                ("refresh_token", refresh),
+            ],
+        )
+    };
+    assert_eq!(refresh_with(refresh).0, 200);
+    let logout = format!(
+        "{}/realms/{}/protocol/openid-connect/logout",
+        one.keycloak_url(),
+        one.realm()
+    );
+    let (status, _) = json_of(
+        agent()
+            .post(&logout)
+            .send_form([("client_id", DM_CLIENT_ID), ("refresh_token", refresh)]),
+    );
+    assert_eq!(status, 204);
+    let (status, body) = refresh_with(refresh);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error_description"], "Session not active");
+    // Another session is not touched.
+    let again = common::login(&one, DM_CLIENT_ID, "alice", "alice-password");
+    assert_eq!(
+        refresh_with(again["refresh_token"].as_str().unwrap()).0,
+        200
+    );
+}
