@@ -58,13 +58,22 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(crate::control_http::router())
 }
 
-/// `GET /requests`: the request log, oldest first.
-async fn get_requests(State(shared): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        shared.log.to_json(),
-    )
-        .into_response()
+/// `GET /requests`: the request log, oldest first; with `?since=ID`, only the requests
+/// after request ID.
+async fn get_requests(State(shared): State<AppState>, uri: Uri) -> Result<Response, ApiError> {
+    let since = form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "since")
+        .map(|(_, v)| {
+            v.parse::<u64>().map_err(|_| {
+                ApiError::bad_request(format!("since must be a request id, not {v:?}"))
+            })
+        })
+        .transpose()?;
+    let json = match since {
+        Some(id) => shared.log.since_json(id),
+        None => shared.log.to_json(),
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 /// `DELETE /requests`

@@ -253,6 +253,7 @@ mod state;
 mod ui;
 
 pub use account_server::AS_VERSION;
+#[doc(hidden)]
 pub use contract::CONTRACT_DIR_VAR;
 pub use dm::script::{InstancePhase, InstanceScript};
 pub use dm::DM_VERSION;

@@ -499,7 +499,21 @@ impl Sandbox {
         self.shared.log.snapshot()
     }
 
-    /// Empties the request log.
+    /// The requests received after request `id` (a [`RecordedRequest::id`]), oldest first;
+    /// `requests_since(0)` is the whole log.
+    ///
+    /// ```
+    /// let sandbox = squonk2_sandbox::Sandbox::start()?;
+    /// let mark = sandbox.requests().last().map_or(0, |r| r.id);
+    /// // ... the code under test ...
+    /// assert!(sandbox.requests_since(mark).is_empty());
+    /// # Ok::<(), squonk2_sandbox::Error>(())
+    /// ```
+    pub fn requests_since(&self, id: u64) -> Vec<RecordedRequest> {
+        self.shared.log.since(id)
+    }
+
+    /// Empties the request log (ids go on growing).
     pub fn clear_requests(&self) {
         self.shared.log.clear();
     }

@@ -295,6 +295,12 @@ impl Pipeline {
         } else {
             (body, None)
         };
+        let log_id = tee.as_ref().map(Tee::id);
+        let note_status = |status: StatusCode| {
+            if let Some(id) = log_id {
+                self.shared.log.set_status(id, status.as_u16());
+            }
+        };
         let mut request = Request::from_parts(parts, body);
 
         if !control::untouchable(&decoded_path) {
@@ -326,6 +332,7 @@ impl Pipeline {
                     Outcome::Delay(pause) => tokio::time::sleep(pause).await,
                     Outcome::Respond(response) => {
                         drain(request.into_body()).await;
+                        note_status(response.status());
                         return Ok(response);
                     }
                     Outcome::CloseConnection => {
@@ -359,6 +366,7 @@ impl Pipeline {
         if let Some(tee) = tee {
             tee.drain().await;
         }
+        note_status(response.status());
         Ok(response)
     }
 
@@ -387,6 +395,9 @@ impl Pipeline {
             .get(header::CONTENT_TYPE)
             .map(|v| text(v.as_bytes()));
         let id = self.shared.log.push(RecordedRequest {
+            id: 0,
+            time: crate::calendar::naive_utc(crate::calendar::now()),
+            status: None,
             method: parts.method.as_str().to_owned(),
             path: raw_path.to_owned(),
             path_decoded: decoded_path.to_owned(),

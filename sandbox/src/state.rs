@@ -33,6 +33,7 @@ pub(crate) fn now_secs() -> u64 {
 
 /// A user the sandbox's Keycloak accepts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SandboxUser {
     /// The login name (matched case-insensitively, as Keycloak does).
     pub username: String,

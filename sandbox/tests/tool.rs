@@ -534,3 +534,27 @@ fn tokens_of_another_sandbox_are_refused_and_logout_ends_the_session() {
         200
     );
 }
+
+#[test]
+fn recorded_requests_have_an_id_a_time_and_a_status() {
+    let sandbox = Sandbox::builder().clock_stopped(true).start().unwrap();
+    sandbox.set_clock(std::time::UNIX_EPOCH + Duration::from_secs(1_710_496_800));
+    let (status, _) = dm_get(&sandbox, "/project");
+    assert_eq!(status, 200);
+    let mark = sandbox.requests().last().unwrap().id;
+    assert_eq!(dm_get(&sandbox, "/project/project-nope").0, 404);
+    sandbox.add_fault(squonk2_sandbox::FaultRule::new(
+        "/data-manager-api/version",
+        squonk2_sandbox::Fault::error(503, "busy"),
+    ));
+    assert_eq!(dm_get(&sandbox, "/version").0, 503);
+    let since = sandbox.requests_since(mark);
+    assert_eq!(since.len(), 2);
+    assert_eq!(since[0].id, mark + 1);
+    assert_eq!(since[0].status, Some(404));
+    assert_eq!(since[1].status, Some(503));
+    assert_eq!(since[0].time, "2024-03-15T10:00:00");
+    let (_, over_http) = control(&sandbox, "GET", &format!("/requests?since={mark}"), None);
+    assert_eq!(over_http.as_array().unwrap().len(), 2);
+    assert_eq!(over_http[0]["status"], 404);
+}

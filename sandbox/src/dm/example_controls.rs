@@ -14,6 +14,7 @@ impl Sandbox {
     /// assert!(sandbox.set_instance_stopped_at("instance-unknown", 0.0).is_err());
     /// # Ok::<(), squonk2_sandbox::Error>(())
     /// ```
+    #[doc(hidden)]
     pub fn set_instance_stopped_at(&self, instance_id: &str, unix_secs: f64) -> Result<(), Error> {
         let mut dm = lock(&self.shared.dm);
         let Some(instance) = dm.instances.get_mut(instance_id) else {
