@@ -356,7 +356,7 @@ impl Pipeline {
                     request.extensions_mut().insert(user);
                 }
                 match self.router.oneshot(request).await {
-                    Ok(response) => response,
+                    Ok(response) => json_rejection(response).await,
                     Err(never) => match never {},
                 }
             }
@@ -419,4 +419,28 @@ impl Pipeline {
 /// Reads and discards a body.
 async fn drain(mut body: Body) {
     while let Some(Ok(_)) = body.frame().await {}
+}
+
+/// An axum rejection (a path that is not valid percent-encoded UTF-8, an unreadable query,
+/// ...) is plain text; the APIs answer every error with their JSON body.
+async fn json_rejection(response: Response) -> Response {
+    let is_text = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !is_text || !(response.status().is_client_error() || response.status().is_server_error()) {
+        return response;
+    }
+    let status = response.status();
+    let text = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let text = if text.is_empty() {
+        status.canonical_reason().unwrap_or("Error").to_owned()
+    } else {
+        text
+    };
+    axum::response::IntoResponse::into_response(ApiError::new(status, text))
 }

@@ -558,3 +558,11 @@ fn recorded_requests_have_an_id_a_time_and_a_status() {
     assert_eq!(over_http.as_array().unwrap().len(), 2);
     assert_eq!(over_http[0]["status"], 404);
 }
+
+#[test]
+fn a_path_that_is_not_percent_encoded_utf8_gets_the_json_error_body() {
+    let sandbox = Sandbox::start().unwrap();
+    let (status, body) = dm_get(&sandbox, "/project/%FF");
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].is_string(), "{body}");
+}
