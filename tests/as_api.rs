@@ -817,7 +817,7 @@ fn every_function_fails_with_the_python_error_text() {
                 request["path_decoded"].as_str().unwrap().to_string(),
                 Fault::error(500, "boom"),
             )
-            .method(&request["method"].as_str().unwrap().to_string())
+            .method(request["method"].as_str().unwrap())
             .times(1),
         );
         let rv = call_as(&client, function, &case["kwargs"]);

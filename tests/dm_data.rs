@@ -370,7 +370,7 @@ fn serve_download_body(sandbox: &Sandbox, case: &Value) {
                     body: DOWNLOAD_BODY.to_vec(),
                 },
             )
-            .method(&request["method"].as_str().unwrap().to_string())
+            .method(request["method"].as_str().unwrap())
             .times(1),
         );
     }

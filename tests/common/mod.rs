@@ -218,7 +218,7 @@ pub fn force_recorded_responses(sandbox: &Sandbox, case: &Value) {
                     body,
                 },
             )
-            .method(&request["method"].as_str().unwrap().to_string())
+            .method(request["method"].as_str().unwrap())
             .times(1),
         );
     }
@@ -505,7 +505,7 @@ pub fn replay<T>(
                         sandbox_path(request["path_decoded"].as_str().unwrap()),
                         Fault::Delay(Duration::from_secs_f64(delay)),
                     )
-                    .method(&request["method"].as_str().unwrap().to_string())
+                    .method(request["method"].as_str().unwrap())
                     .times(1),
                 );
             }
