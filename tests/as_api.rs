@@ -812,12 +812,14 @@ fn every_function_fails_with_the_python_error_text() {
     for (function, python_text) in PYTHON_ERROR_TEXTS {
         let case = common::case(AS_WIRE, function, "required");
         let request = &case["requests"][0];
-        sandbox.add_fault(FaultRule {
-            method: Some(request["method"].as_str().unwrap().to_string()),
-            path: request["path_decoded"].as_str().unwrap().to_string(),
-            fault: Fault::error(500, "boom"),
-            times: Some(1),
-        });
+        sandbox.add_fault(
+            FaultRule::new(
+                request["path_decoded"].as_str().unwrap().to_string(),
+                Fault::error(500, "boom"),
+            )
+            .method(request["method"].as_str().unwrap())
+            .times(1),
+        );
         let rv = call_as(&client, function, &case["kwargs"]);
         let text = match function {
             "alter_unit" => "Failed to alter unit",
@@ -868,12 +870,11 @@ fn the_python_error_texts_that_name_the_wrong_thing_are_fixed() {
             "Failed to alter organisation (HTTP 404: gone)",
         ),
     ] {
-        sandbox.add_fault(FaultRule {
-            method: Some("PATCH".into()),
-            path: path.into(),
-            fault: Fault::error(404, "gone"),
-            times: Some(1),
-        });
+        sandbox.add_fault(
+            FaultRule::new(path, Fault::error(404, "gone"))
+                .method("PATCH")
+                .times(1),
+        );
         let rv = if path.contains("/unit/") {
             alter_unit(&client, "u-1", &AlterUnitOptions::default())
         } else {

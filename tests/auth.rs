@@ -383,6 +383,13 @@ fn dm_and_as_tokens_are_cached_per_client_id() {
     assert_eq!(ids, ["data-manager-api", "account-server-api"]);
 }
 
+/// Stops the sandbox's clock `behind` the wall clock: the SDK's token cache reads the wall
+/// clock, so the tokens the sandbox issues then look `behind` older to it, with no waiting.
+fn clock_behind(sandbox: &Sandbox, behind: Duration) {
+    sandbox.stop_clock(true);
+    sandbox.set_clock(std::time::SystemTime::now() - behind);
+}
+
 #[test]
 fn a_token_near_expiry_is_refreshed_with_the_refresh_grant() {
     let sandbox = Sandbox::builder()
@@ -397,8 +404,11 @@ fn a_token_near_expiry_is_refreshed_with_the_refresh_grant() {
         "reused while more than half its lifetime remains"
     );
     // A 4 s token is renewed when fewer than 2 s remain (the margin is half the lifetime
-    // for tokens that live under two minutes).
-    std::thread::sleep(Duration::from_millis(2600));
+    // for tokens that live under two minutes): one issued 3 s ago has about 1 s left.
+    clock_behind(&sandbox, Duration::from_secs(3));
+    sandbox.clear_requests();
+    let client = client_for(&sandbox);
+    let first = client.dm_access_token().unwrap().unwrap();
     let second = client.dm_access_token().unwrap().unwrap();
     assert_ne!(second, first);
     assert_eq!(grants(&sandbox), ["password", "refresh_token"]);
@@ -420,9 +430,10 @@ fn an_expired_refresh_token_means_a_new_login() {
         .refresh_lifetime(Duration::from_secs(1))
         .start()
         .unwrap();
+    // Issued 3 s ago: the access token is near its end, the refresh token past it.
+    clock_behind(&sandbox, Duration::from_secs(3));
     let client = client_for(&sandbox);
     client.dm_access_token().unwrap();
-    std::thread::sleep(Duration::from_millis(2600));
     client.dm_access_token().unwrap();
     assert_eq!(grants(&sandbox), ["password", "password"]);
 }
@@ -433,20 +444,23 @@ fn a_refused_refresh_falls_back_to_a_new_login() {
         .token_lifetime(Duration::from_secs(4))
         .start()
         .unwrap();
+    clock_behind(&sandbox, Duration::from_secs(3));
     let client = client_for(&sandbox);
     client.dm_access_token().unwrap();
-    std::thread::sleep(Duration::from_millis(2600));
     // Keycloak refuses the refresh once (say the session was ended).
-    sandbox.add_fault(squonk2_sandbox::FaultRule {
-        method: Some("POST".into()),
-        path: TOKEN_PATH.into(),
-        fault: squonk2_sandbox::Fault::Respond {
-            status: 400,
-            content_type: "application/json".into(),
-            body: br#"{"error":"invalid_grant","error_description":"Session not active"}"#.to_vec(),
-        },
-        times: Some(1),
-    });
+    sandbox.add_fault(
+        squonk2_sandbox::FaultRule::new(
+            TOKEN_PATH,
+            squonk2_sandbox::Fault::Respond {
+                status: 400,
+                content_type: "application/json".into(),
+                body: br#"{"error":"invalid_grant","error_description":"Session not active"}"#
+                    .to_vec(),
+            },
+        )
+        .method("POST")
+        .times(1),
+    );
     let token = client.dm_access_token().unwrap().unwrap();
     assert!(!token.is_empty());
     assert_eq!(grants(&sandbox), ["password", "refresh_token", "password"]);
@@ -456,12 +470,14 @@ fn a_refused_refresh_falls_back_to_a_new_login() {
 fn eight_threads_at_once_make_one_token_request() {
     let sandbox = sandbox();
     // Slow Keycloak down so that all eight threads arrive while the first request is out.
-    sandbox.add_fault(squonk2_sandbox::FaultRule {
-        method: Some("POST".into()),
-        path: TOKEN_PATH.into(),
-        fault: squonk2_sandbox::Fault::Delay(Duration::from_millis(500)),
-        times: Some(1),
-    });
+    sandbox.add_fault(
+        squonk2_sandbox::FaultRule::new(
+            TOKEN_PATH,
+            squonk2_sandbox::Fault::Delay(Duration::from_millis(500)),
+        )
+        .method("POST")
+        .times(1),
+    );
     let client = Arc::new(client_for(&sandbox));
     let barrier = Arc::new(std::sync::Barrier::new(8));
     let handles: Vec<_> = (0..8)
@@ -485,8 +501,9 @@ fn eight_threads_at_once_make_one_token_request() {
 #[test]
 fn an_expired_fixed_token_is_refused_by_the_sandbox_with_a_clear_message() {
     let sandbox = sandbox();
-    let token = sandbox.issue_token(ADMIN_USER, DM_CLIENT_ID, Duration::from_secs(0));
-    std::thread::sleep(Duration::from_millis(1100));
+    let token = sandbox.issue_token(ADMIN_USER, DM_CLIENT_ID, Duration::from_secs(60));
+    // Expired on the sandbox's clock, not on the SDK's: the sandbox refuses it.
+    sandbox.advance_clock(Duration::from_secs(61));
     let client = squonk2::Client::builder()
         .dm_api_url(sandbox.dm_api_url())
         .dm_access_token(token.clone())

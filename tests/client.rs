@@ -80,16 +80,17 @@ fn a_json_array_answer_is_returned_not_refused() {
     // Python raised AssertionError here; D6: msg is the parsed JSON whatever its kind.
     let case = case(DM_WIRE, "get_version", "failure:200_json_list");
     let sandbox = sandbox();
-    sandbox.add_fault(FaultRule {
-        method: Some("GET".into()),
-        path: "/data-manager-api/version".into(),
-        fault: Fault::Respond {
-            status: 200,
-            content_type: "application/json".into(),
-            body: serde_json::to_vec(&case["server_forced_responses"][0]["body"]).unwrap(),
-        },
-        times: None,
-    });
+    sandbox.add_fault(
+        FaultRule::new(
+            "/data-manager-api/version",
+            Fault::Respond {
+                status: 200,
+                content_type: "application/json".into(),
+                body: serde_json::to_vec(&case["server_forced_responses"][0]["body"]).unwrap(),
+            },
+        )
+        .method("GET"),
+    );
     let rv = dm_api::get_version(&client_for(&sandbox));
     assert_eq!(rv, ApiRv::new(true, json!([1, 2]), 200));
 }
@@ -212,16 +213,17 @@ fn server_errors_keep_the_servers_text() {
         ),
         (502, "text/plain", "", "Failed ping (HTTP 502)"),
     ] {
-        sandbox.add_fault(FaultRule {
-            method: None,
-            path: "/data-manager-api/account-server/namespace".into(),
-            fault: Fault::Respond {
-                status,
-                content_type: content_type.into(),
-                body: body.as_bytes().to_vec(),
-            },
-            times: Some(1),
-        });
+        sandbox.add_fault(
+            FaultRule::new(
+                "/data-manager-api/account-server/namespace",
+                Fault::Respond {
+                    status,
+                    content_type: content_type.into(),
+                    body: body.as_bytes().to_vec(),
+                },
+            )
+            .times(1),
+        );
         let rv = dm_api::ping(&client);
         assert_eq!(rv, ApiRv::new(false, json!({ "error": expected }), status));
         let err = rv.into_result().unwrap_err();
@@ -230,16 +232,17 @@ fn server_errors_keep_the_servers_text() {
         assert_eq!(err.call(), Some("GET /account-server/namespace"));
     }
     // A 2xx other than 200 is a success (D4).
-    sandbox.add_fault(FaultRule {
-        method: None,
-        path: "/data-manager-api/version".into(),
-        fault: Fault::Respond {
-            status: 203,
-            content_type: "application/json".into(),
-            body: br#"{"version": "x"}"#.to_vec(),
-        },
-        times: Some(1),
-    });
+    sandbox.add_fault(
+        FaultRule::new(
+            "/data-manager-api/version",
+            Fault::Respond {
+                status: 203,
+                content_type: "application/json".into(),
+                body: br#"{"version": "x"}"#.to_vec(),
+            },
+        )
+        .times(1),
+    );
     assert_eq!(
         dm_api::get_version(&client),
         ApiRv::new(true, json!({"version": "x"}), 203)
@@ -271,12 +274,13 @@ fn connection_refused_is_reported_not_panicked() {
 fn a_slow_answer_times_out_after_the_calls_timeout() {
     let case = case(DM_WIRE, "get_version", "failure:read_timeout");
     let sandbox = sandbox();
-    sandbox.add_fault(FaultRule {
-        method: None,
-        path: "/data-manager-api/version".into(),
-        fault: Fault::Delay(Duration::from_millis(2500)),
-        times: Some(1),
-    });
+    sandbox.add_fault(
+        FaultRule::new(
+            "/data-manager-api/version",
+            Fault::Delay(Duration::from_millis(2500)),
+        )
+        .times(1),
+    );
     let client = client_without_retries(&sandbox).with_timeout(Duration::from_secs(1));
     let rv = dm_api::get_version(&client);
     assert_no_response_rv(&case, &rv, "timed out after 1 s");
@@ -287,12 +291,7 @@ fn a_slow_answer_times_out_after_the_calls_timeout() {
 fn a_hanging_server_times_out_and_a_dropped_connection_is_an_error() {
     let sandbox = sandbox();
     let client = client_without_retries(&sandbox).with_timeout(Duration::from_secs(1));
-    sandbox.add_fault(FaultRule {
-        method: None,
-        path: "/data-manager-api/version".into(),
-        fault: Fault::Hang,
-        times: Some(1),
-    });
+    sandbox.add_fault(FaultRule::new("/data-manager-api/version", Fault::Hang).times(1));
     let started = std::time::Instant::now();
     let rv = dm_api::get_version(&client);
     assert!(started.elapsed() < Duration::from_secs(10));
@@ -304,12 +303,10 @@ fn a_hanging_server_times_out_and_a_dropped_connection_is_an_error() {
         "{rv:?}"
     );
 
-    sandbox.add_fault(FaultRule {
-        method: None,
-        path: "/data-manager-api/account-server/namespace".into(),
-        fault: Fault::Drop,
-        times: None,
-    });
+    sandbox.add_fault(FaultRule::new(
+        "/data-manager-api/account-server/namespace",
+        Fault::Drop,
+    ));
     let rv = dm_api::ping(&client);
     assert!(!rv.success);
     assert_eq!(rv.http_status_code, 0);
@@ -320,16 +317,13 @@ fn a_hanging_server_times_out_and_a_dropped_connection_is_an_error() {
     );
 
     // A truncated answer is an error too, with the status that was announced.
-    sandbox.add_fault(FaultRule {
-        method: None,
-        path: "/data-manager-api/version".into(),
-        fault: Fault::Truncate {
-            status: 200,
-            declared_length: 1000,
-            body: br#"{"version": "#.to_vec(),
-        },
-        times: Some(1),
-    });
+    sandbox.add_fault(
+        FaultRule::new(
+            "/data-manager-api/version",
+            Fault::truncate(200, 1000, br#"{"version": "#.to_vec()),
+        )
+        .times(1),
+    );
     let rv = dm_api::get_version(&client);
     assert!(!rv.success, "{rv:?}");
     assert!(rv.error().unwrap().contains("could not be read"), "{rv:?}");

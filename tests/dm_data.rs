@@ -361,16 +361,18 @@ fn write_uploaded_files(case: &Value, tmp: &Path) {
 fn serve_download_body(sandbox: &Sandbox, case: &Value) {
     sandbox.clear_faults();
     for request in case["requests"].as_array().into_iter().flatten() {
-        sandbox.add_fault(FaultRule {
-            method: Some(request["method"].as_str().unwrap().to_string()),
-            path: sandbox_path(request["path_decoded"].as_str().unwrap()),
-            fault: Fault::Respond {
-                status: request["response"]["status"].as_u64().unwrap() as u16,
-                content_type: "application/octet-stream".into(),
-                body: DOWNLOAD_BODY.to_vec(),
-            },
-            times: Some(1),
-        });
+        sandbox.add_fault(
+            FaultRule::new(
+                sandbox_path(request["path_decoded"].as_str().unwrap()),
+                Fault::Respond {
+                    status: request["response"]["status"].as_u64().unwrap() as u16,
+                    content_type: "application/octet-stream".into(),
+                    body: DOWNLOAD_BODY.to_vec(),
+                },
+            )
+            .method(request["method"].as_str().unwrap())
+            .times(1),
+        );
     }
 }
 

@@ -607,30 +607,34 @@ fn replay_case(case: &Value) {
             if function == "add_project_editor" && variant == "special_chars_in_path" {
                 // D2: our path keeps the whole value; answer it as the recorder did.
                 let path = &expected_requests(case, &[json!({})])[0]["path"];
-                sandbox.add_fault(FaultRule {
-                    method: Some("PUT".into()),
-                    path: path.as_str().unwrap().to_string(),
-                    fault: Fault::Respond {
-                        status: 201,
-                        content_type: "application/json".into(),
-                        body: b"{}".to_vec(),
-                    },
-                    times: Some(1),
-                });
+                sandbox.add_fault(
+                    FaultRule::new(
+                        path.as_str().unwrap().to_string(),
+                        Fault::Respond {
+                            status: 201,
+                            content_type: "application/json".into(),
+                            body: b"{}".to_vec(),
+                        },
+                    )
+                    .method("PUT")
+                    .times(1),
+                );
             }
             if placeholder_download {
                 let request = &case["requests"][0];
                 sandbox.clear_faults();
-                sandbox.add_fault(FaultRule {
-                    method: Some("GET".into()),
-                    path: request["path_decoded"].as_str().unwrap().to_string(),
-                    fault: Fault::Respond {
-                        status: 200,
-                        content_type: "application/octet-stream".into(),
-                        body: DOWNLOAD_BODY.to_vec(),
-                    },
-                    times: Some(1),
-                });
+                sandbox.add_fault(
+                    FaultRule::new(
+                        request["path_decoded"].as_str().unwrap().to_string(),
+                        Fault::Respond {
+                            status: 200,
+                            content_type: "application/octet-stream".into(),
+                            body: DOWNLOAD_BODY.to_vec(),
+                        },
+                    )
+                    .method("GET")
+                    .times(1),
+                );
             }
         },
         |client, kw, _tmp| {
@@ -1755,7 +1759,9 @@ fn files_and_paths_move_and_go_and_immutable_files_stay() {
     );
 
     // An immutable file can be neither overwritten, moved nor deleted, nor its directory.
-    assert!(sandbox.set_file_immutable(&project_id, "/out/renamed.txt", true));
+    sandbox
+        .set_file_immutable(&project_id, "/out/renamed.txt", true)
+        .unwrap();
     let again = tmp.path().join("renamed.txt");
     fs::write(&again, "new").unwrap();
     let rv = put_unmanaged_project_files(
@@ -1786,7 +1792,9 @@ fn files_and_paths_move_and_go_and_immutable_files_stay() {
         delete_project_path(&client, &project_id, "/out").http_status_code,
         403
     );
-    assert!(sandbox.set_file_immutable(&project_id, "/out/renamed.txt", false));
+    sandbox
+        .set_file_immutable(&project_id, "/out/renamed.txt", false)
+        .unwrap();
     ok(delete_project_path(&client, &project_id, "out"));
     assert_eq!(names("/").1, ["moved"]);
     assert_eq!(

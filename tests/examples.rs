@@ -847,15 +847,18 @@ fn delete_old_instances_deletes_exactly_the_old_ones_and_leaves_admin_mode() {
         .set_job_duration(Duration::from_secs(600));
     let running = run_nop(&bob, &bob_project, "running", false);
     let hours_ago = |hours: f64| now() as f64 - hours * 3600.0;
-    assert!(deployment
+    deployment
         .sandbox
-        .set_instance_stopped_at(&old_alice, hours_ago(100.0)));
-    assert!(deployment
+        .set_instance_stopped_at(&old_alice, hours_ago(100.0))
+        .unwrap();
+    deployment
         .sandbox
-        .set_instance_stopped_at(&old_bob, hours_ago(50.0)));
-    assert!(deployment
+        .set_instance_stopped_at(&old_bob, hours_ago(50.0))
+        .unwrap();
+    deployment
         .sandbox
-        .set_instance_stopped_at(&recent, hours_ago(1.0)));
+        .set_instance_stopped_at(&recent, hours_ago(1.0))
+        .unwrap();
     let mut everything = vec![
         old_alice.clone(),
         old_bob.clone(),

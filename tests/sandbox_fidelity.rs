@@ -534,7 +534,7 @@ fn a_wrong_fixture_stops_the_start_with_the_reason() {
             .start()
             .err()
             .unwrap_or_else(|| panic!("started with {fixture}"));
-        assert_eq!(error.kind(), std::io::ErrorKind::InvalidData);
+        assert_eq!(error.kind(), squonk2_sandbox::ErrorKind::Fixture);
         assert!(error.to_string().contains(reason), "{error}");
     }
 }

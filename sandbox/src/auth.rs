@@ -128,6 +128,13 @@ fn authenticate(shared: &Shared, headers: &HeaderMap, client_id: &str) -> Result
             claims.typ
         ));
     }
+    if claims.iss != shared.issuer() {
+        return Err(format!(
+            "invalid token: issued by '{}', expected '{}' (a token of another sandbox?)",
+            claims.iss,
+            shared.issuer()
+        ));
+    }
     if claims.exp <= shared.clock_secs() {
         return Err("expired token".into());
     }

@@ -10,9 +10,9 @@ use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::Offset;
 use jiff::Timestamp;
 
-/// The current time.
+/// The current time, on the sandbox's clock ([`crate::clock`]).
 pub(crate) fn now() -> Timestamp {
-    Timestamp::now()
+    crate::clock::now()
 }
 
 /// The UTC date and time of an instant.

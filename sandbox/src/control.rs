@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,7 +19,7 @@ use ring::digest;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
-use crate::fault::{Fault, FaultRule};
+use crate::fault::{Fault, FaultId, FaultRule, FaultStatus};
 use crate::multipart;
 use crate::record::{hex, PartsRecorder};
 use crate::state::{lock, AppState};
@@ -27,13 +27,17 @@ use crate::state::{lock, AppState};
 /// Where the control endpoints are mounted.
 pub(crate) const PREFIX: &str = "/_sandbox";
 
-/// Requests to these paths are not recorded and never faulted, so that a
-/// test can always inspect and repair the sandbox.
-pub(crate) const UNTOUCHABLE_PATHS: [&str; 3] = [
-    "/_sandbox/requests",
-    "/_sandbox/faults",
-    "/_sandbox/connections",
-];
+/// Requests to these paths are recorded and may be faulted, like the APIs': they are
+/// there to test transfers. Every other path under `/_sandbox` is a control, never
+/// recorded or faulted, so that a test can always inspect and repair the sandbox.
+pub(crate) const TOUCHABLE_PATHS: [&str; 2] = ["/_sandbox/echo", "/_sandbox/download"];
+
+/// Whether `path` (decoded) is a control that is never faulted.
+pub(crate) fn untouchable(path: &str) -> bool {
+    path.strip_prefix(PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        && !TOUCHABLE_PATHS.contains(&path)
+}
 
 /// The largest fault description read.
 const MAX_FAULT_JSON: usize = 1024 * 1024;
@@ -49,17 +53,28 @@ pub(crate) fn router() -> Router<AppState> {
             get(get_faults).post(post_fault).delete(delete_faults),
         )
         .route("/connections", get(get_connections))
+        .route("/faults/{id}", get(get_fault).delete(delete_fault))
         .route("/echo", post(echo).put(echo))
         .route("/download", get(download))
+        .merge(crate::control_http::router())
 }
 
-/// `GET /requests`: the request log, oldest first.
-async fn get_requests(State(shared): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        shared.log.to_json(),
-    )
-        .into_response()
+/// `GET /requests`: the request log, oldest first; with `?since=ID`, only the requests
+/// after request ID.
+async fn get_requests(State(shared): State<AppState>, uri: Uri) -> Result<Response, ApiError> {
+    let since = form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "since")
+        .map(|(_, v)| {
+            v.parse::<u64>().map_err(|_| {
+                ApiError::bad_request(format!("since must be a request id, not {v:?}"))
+            })
+        })
+        .transpose()?;
+    let json = match since {
+        Some(id) => shared.log.since_json(id),
+        None => shared.log.to_json(),
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 /// `GET /connections`: `{"accepted": N}`, the TCP connections accepted since the start.
@@ -103,6 +118,25 @@ struct FaultSpec {
     /// The pause before each byte of a `drip` fault.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     interval_ms: Option<u64>,
+    /// Query parameters the request must have (`"*"`: any value).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    query: Vec<(String, String)>,
+    /// Texts the body must contain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    body_contains: Vec<String>,
+    /// JSON the body must include.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    body_json: Option<serde_json::Value>,
+}
+
+/// A fault rule as `GET /faults` lists it.
+#[derive(Serialize)]
+struct FaultListed {
+    id: FaultId,
+    #[serde(flatten)]
+    spec: FaultSpec,
+    hits: u32,
+    remaining: Option<u32>,
 }
 
 impl FaultSpec {
@@ -155,23 +189,40 @@ impl FaultSpec {
         if !self.path.starts_with('/') {
             return Err("path must start with '/'".into());
         }
-        Ok(FaultRule {
-            method: self.method,
-            path: self.path,
-            fault,
-            times: self.times,
-        })
+        let mut rule = FaultRule::new(self.path, fault);
+        if let Some(method) = self.method {
+            rule = rule.method(&method);
+        }
+        match self.times {
+            Some(0) => return Err("times must be at least 1".into()),
+            Some(times) => rule = rule.times(times),
+            None => {}
+        }
+        for (name, value) in &self.query {
+            rule = rule.query(name, value);
+        }
+        for text in &self.body_contains {
+            rule = rule.body_contains(text);
+        }
+        if let Some(value) = self.body_json {
+            rule = rule.body_json(value);
+        }
+        Ok(rule)
     }
 
     fn from_rule(rule: &FaultRule) -> Self {
         let text = |bytes: &[u8]| Some(String::from_utf8_lossy(bytes).into_owned());
+        let (query, body_contains, body_json) = rule.matchers();
         let mut spec = FaultSpec {
-            method: rule.method.clone(),
-            path: rule.path.clone(),
-            times: rule.times,
+            method: rule.method_name().map(str::to_owned),
+            path: rule.path().to_owned(),
+            times: rule.times_limit(),
+            query: query.to_vec(),
+            body_contains: body_contains.to_vec(),
+            body_json: body_json.cloned(),
             ..FaultSpec::default()
         };
-        match &rule.fault {
+        match rule.fault() {
             Fault::Delay(pause) => {
                 spec.kind = "delay".into();
                 spec.delay_ms = Some(pause.as_millis().try_into().unwrap_or(u64::MAX));
@@ -223,30 +274,70 @@ impl FaultSpec {
     }
 }
 
-/// `GET /faults`: the active fault rules.
-async fn get_faults(State(shared): State<AppState>) -> Response {
-    let specs: Vec<FaultSpec> = lock(&shared.faults)
-        .iter()
-        .map(FaultSpec::from_rule)
-        .collect();
-    Json(specs).into_response()
+fn listed(status: &FaultStatus) -> FaultListed {
+    FaultListed {
+        id: status.id,
+        spec: FaultSpec::from_rule(&status.rule),
+        hits: status.hits,
+        remaining: status.remaining,
+    }
 }
 
-/// `POST /faults`: adds a rule (see [`FaultSpec`]).
-async fn post_fault(State(shared): State<AppState>, body: Body) -> Result<StatusCode, ApiError> {
+/// `GET /faults`: the fault rules with their ids, hits and remaining counts.
+async fn get_faults(State(shared): State<AppState>) -> Response {
+    let listed: Vec<FaultListed> = lock(&shared.faults).rules.iter().map(listed).collect();
+    Json(listed).into_response()
+}
+
+/// `GET /faults/{id}`: one rule.
+async fn get_fault(
+    State(shared): State<AppState>,
+    Path(id): Path<u64>,
+) -> Result<Response, ApiError> {
+    let faults = lock(&shared.faults);
+    let status = faults
+        .rules
+        .iter()
+        .find(|s| s.id.value() == id)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("There is no fault {id}")))?;
+    Ok(Json(listed(status)).into_response())
+}
+
+/// `DELETE /faults/{id}`: removes one rule.
+async fn delete_fault(
+    State(shared): State<AppState>,
+    Path(id): Path<u64>,
+) -> Result<StatusCode, ApiError> {
+    let mut faults = lock(&shared.faults);
+    let before = faults.rules.len();
+    faults.rules.retain(|s| s.id.value() != id);
+    if faults.rules.len() == before {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("There is no fault {id}"),
+        ));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /faults`: adds a rule (see [`FaultSpec`]); answers 201 `{"id": N}`.
+async fn post_fault(
+    State(shared): State<AppState>,
+    body: Body,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let bytes = axum::body::to_bytes(body, MAX_FAULT_JSON)
         .await
         .map_err(|e| ApiError::bad_request(format!("unreadable body: {e}")))?;
     let spec: FaultSpec = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::bad_request(format!("bad fault JSON: {e}")))?;
     let rule = spec.into_rule().map_err(ApiError::bad_request)?;
-    lock(&shared.faults).push(rule);
-    Ok(StatusCode::NO_CONTENT)
+    let id = lock(&shared.faults).add(rule);
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
 /// `DELETE /faults`
 async fn delete_faults(State(shared): State<AppState>) -> StatusCode {
-    lock(&shared.faults).clear();
+    lock(&shared.faults).rules.clear();
     StatusCode::NO_CONTENT
 }
 

@@ -75,6 +75,8 @@ pub(crate) struct Claims {
     pub(crate) azp: String,
     pub(crate) username: String,
     pub(crate) session_state: String,
+    /// The issuer (empty when missing).
+    pub(crate) iss: String,
 }
 
 impl Claims {
@@ -87,6 +89,7 @@ impl Claims {
             azp: text("azp")?,
             username: text("preferred_username")?,
             session_state: text("session_state").unwrap_or_default(),
+            iss: text("iss").unwrap_or_default(),
         })
     }
 }

@@ -146,11 +146,38 @@ async fn get_certs(State(shared): State<AppState>, Path(realm): Path<String>) ->
     Json(json!({ "keys": [shared.key.jwk()] })).into_response()
 }
 
-/// `POST /realms/{realm}/protocol/openid-connect/logout`: accepted and ignored;
-/// sandbox sessions end only when their tokens expire.
-async fn post_logout(Path(realm): Path<String>) -> Response {
+/// `POST /realms/{realm}/protocol/openid-connect/logout`: with the form field
+/// `refresh_token` (a valid one of this sandbox), ends its session: its refresh tokens are
+/// refused from then on (its access tokens stay valid until they expire, as for an API that
+/// checks tokens offline). Without one it does nothing.
+async fn post_logout(
+    State(shared): State<AppState>,
+    Path(realm): Path<String>,
+    body: Body,
+) -> Response {
     if realm != REALM {
         return realm_does_not_exist();
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Request body unreadable or larger than 1 MiB",
+        );
+    };
+    let token = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "refresh_token")
+        .map(|(_, v)| v.into_owned());
+    if let Some(token) = token {
+        let claims = jwt::verify(&shared.key, &token)
+            .ok()
+            .as_ref()
+            .and_then(Claims::from_value)
+            .filter(|c| c.typ == "Refresh" && c.iss == shared.issuer());
+        let Some(claims) = claims else {
+            return invalid_refresh_token("Invalid refresh token");
+        };
+        lock(&shared.ended_sessions).insert(claims.session_state);
     }
     StatusCode::NO_CONTENT.into_response()
 }
@@ -252,10 +279,18 @@ async fn post_token(
         let Some(claims) = claims.filter(|c| c.typ == "Refresh") else {
             return invalid_refresh_token("Invalid refresh token");
         };
+        if claims.iss != shared.issuer() {
+            return invalid_refresh_token(&format!(
+                "Invalid token issuer. Expected '{}'",
+                shared.issuer()
+            ));
+        }
         if claims.exp <= now {
             return invalid_refresh_token("Token is not active");
         }
-        if shared.session_revoked(&claims.session_state) {
+        if shared.session_revoked(&claims.session_state)
+            || lock(&shared.ended_sessions).contains(&claims.session_state)
+        {
             return invalid_refresh_token("Session not active");
         }
         if claims.azp != client_id {

@@ -101,7 +101,11 @@
 //! - **Instances** go PENDING → RUNNING → COMPLETED (or FAILED) over the job duration
 //!   (2 s; [`SandboxBuilder::job_duration`], [`Sandbox::set_job_duration`]), each with a
 //!   task whose events and states are ordered, and a hidden `.instance-<id>` directory in
-//!   the project that deleting the instance removes. [`Sandbox::fail_job`] makes a Job fail.
+//!   the project that deleting the instance removes. Options are checked against their
+//!   declared type, `enum`, `minimum` and `maximum` at launch. [`Sandbox::fail_job`] makes a
+//!   Job fail; [`Sandbox::script_job`] ([`InstanceScript`]) makes its instances go through
+//!   any official phases ([`InstancePhase`]) and end in any of them, with events and a
+//!   message; [`Sandbox::set_instance_phase`] changes one instance now.
 //!   Callback tokens give access to a project's files until revoked.
 //! - Exchange rates (listed for the Jobs that have one, or with `only_undefined` for those
 //!   that have none; set by admins), the user account, the API log (every call but GETs)
@@ -125,7 +129,7 @@
 //! use std::time::Duration;
 //! use squonk2_sandbox::Sandbox;
 //!
-//! # fn main() -> std::io::Result<()> {
+//! # fn main() -> Result<(), squonk2_sandbox::Error> {
 //! let sandbox = Sandbox::builder().job_duration(Duration::from_millis(100)).start()?;
 //! sandbox.fail_job("im-test", "coin-test", "the coin fell in a drain");
 //! assert!(sandbox.data_dir().is_dir());
@@ -145,7 +149,7 @@
 //! ```
 //! use squonk2_sandbox::{Sandbox, SANDBOX_ORG_ID};
 //!
-//! # fn main() -> std::io::Result<()> {
+//! # fn main() -> Result<(), squonk2_sandbox::Error> {
 //! let yaml = "projects:\n  - {name: shared, creator: alice, editors: [bob]}\n";
 //! let sandbox = Sandbox::builder().fixture_yaml(yaml).start()?;
 //! assert!(sandbox.organisations_summary().contains(SANDBOX_ORG_ID));
@@ -160,10 +164,32 @@
 //! real services do (naive UTC, `2026-12-01T20:09:51.813613`). The crate's `FIDELITY.md`
 //! lists the optional fields it leaves out, and why.
 //!
+//! # Time
+//!
+//! The sandbox has one clock that tests control ([`Sandbox::advance_clock`],
+//! [`Sandbox::set_clock`], [`Sandbox::stop_clock`], [`SandboxBuilder::clock_stopped`]):
+//! token expiry, instance phases, task events, Dataset stages and the Account Server's
+//! "today" follow it, so no test needs to sleep.
+//!
+//! ```
+//! use std::time::Duration;
+//! use squonk2_sandbox::{Sandbox, DM_CLIENT_ID};
+//!
+//! # fn main() -> Result<(), squonk2_sandbox::Error> {
+//! let sandbox = Sandbox::builder().clock_stopped(true).start()?;
+//! let token = sandbox.issue_token("alice", DM_CLIENT_ID, Duration::from_secs(60));
+//! sandbox.advance_clock(Duration::from_secs(61)); // `token` has now expired
+//! # let _ = token;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Faults
 //!
-//! [`FaultRule`]s make requests to one path slow, fail, hang, lose their
-//! connection or get a truncated body:
+//! [`FaultRule`]s make matching requests (a path pattern with `*` and `**` segments, and
+//! optionally a method, query parameters and the body) slow, fail, hang, drip, lose their
+//! connection or get a truncated body; [`Sandbox::faults`] and [`Sandbox::fault_hits`] say
+//! how often each applied:
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -172,18 +198,24 @@
 //! let sandbox = Sandbox::start()?;
 //! sandbox.add_fault(FaultRule::new("/data-manager-api/version", Fault::error(503, "busy")).times(2));
 //! sandbox.add_fault(FaultRule::new("/account-server-api/version", Fault::Delay(Duration::from_secs(2))));
-//! # Ok::<(), std::io::Error>(())
+//! # Ok::<(), squonk2_sandbox::Error>(())
 //! ```
 //!
 //! # Control endpoints
 //!
-//! The same controls are available over HTTP, for scripts run against the
-//! `squonk2-sandbox` binary (`--help` lists its options):
+//! Every control of a [`Sandbox`] has an HTTP twin under `/_sandbox/`, for scripts run
+//! against the `squonk2-sandbox` binary (`--help` lists its options); the README has the
+//! table. Among them:
 //!
-//! - `GET /_sandbox/requests` (the log as JSON), `DELETE /_sandbox/requests`;
-//! - `POST /_sandbox/faults` with `{"method"?, "path", "kind": "delay" | "respond" | "hang"
-//!   | "drop" | "truncate", "delay_ms"?, "status"?, "content_type"?, "body"?,
-//!   "declared_length"?, "times"?}`, `GET` and `DELETE /_sandbox/faults`;
+//! - `GET /_sandbox/requests` (the log as JSON; `?since=ID`), `DELETE /_sandbox/requests`;
+//! - `POST /_sandbox/faults` with `{"path", "kind": "delay" | "respond" | "drip" | "hang"
+//!   | "drop" | "truncate", "method"?, "query"?, "body_contains"?, "body_json"?,
+//!   "delay_ms"?, "status"?, "content_type"?, "headers"?, "body"?, "interval_ms"?,
+//!   "declared_length"?, "times"?}`, `GET` and `DELETE /_sandbox/faults` (and
+//!   `/_sandbox/faults/{id}`);
+//! - `POST /_sandbox/clock/advance`, `PUT /_sandbox/clock`, `POST /_sandbox/tokens`,
+//!   `POST /_sandbox/users`, `PATCH /_sandbox/settings`, `POST /_sandbox/job-scripts`,
+//!   `PUT /_sandbox/instances/{id}/phase`, ...;
 //! - `POST` or `PUT /_sandbox/echo`: reads the body as a stream and answers
 //!   `{"length", "sha256", "content_type", "parts": [{"name", "filename",
 //!   "content_type", "length", "sha256"}]}` (`parts`, the first 64, is empty unless the body
@@ -233,8 +265,10 @@
 mod account_server;
 mod auth;
 mod calendar;
+mod clock;
 mod contract;
 mod control;
+mod control_http;
 mod cors;
 mod dm;
 mod error;
@@ -251,9 +285,12 @@ mod state;
 mod ui;
 
 pub use account_server::AS_VERSION;
+#[doc(hidden)]
 pub use contract::CONTRACT_DIR_VAR;
+pub use dm::script::{InstancePhase, InstanceScript};
 pub use dm::DM_VERSION;
-pub use fault::{Fault, FaultRule};
+pub use error::{Error, ErrorKind};
+pub use fault::{Fault, FaultId, FaultRule, FaultStatus};
 pub use fixture::{
     SANDBOX_ORG_ID, SANDBOX_STORAGE_PRODUCT_ID, SANDBOX_TIER_PRODUCT_ID, SANDBOX_UNIT_ID,
 };

@@ -39,7 +39,20 @@ const MAX_CONTENT_PER_REQUEST: usize = 1024 * 1024;
 /// Available from [`Sandbox::requests`](crate::Sandbox::requests) and, as JSON,
 /// from `GET /_sandbox/requests`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RecordedRequest {
+    /// Its number in the log: 1 for the first request a sandbox received, growing by one
+    /// per request (see [`Sandbox::requests_since`](crate::Sandbox::requests_since)).
+    #[serde(default)]
+    pub id: u64,
+    /// When it arrived, on the sandbox's clock, as the services write times (naive UTC,
+    /// `2026-12-01T20:09:51.813613`).
+    #[serde(default)]
+    pub time: String,
+    /// The status the sandbox answered with (a fault's included); `None` until the answer
+    /// is sent, and when there was none (a `Hang` or `Drop` fault).
+    #[serde(default)]
+    pub status: Option<u16>,
     /// The HTTP method, e.g. `"POST"`.
     pub method: String,
     /// The path as sent on the request line, percent-encoding kept.
@@ -83,6 +96,7 @@ impl RecordedRequest {
 /// `"multipart"` or `"other"`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "encoding", rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum RecordedBody {
     /// No body, or an empty one.
     None,
@@ -137,6 +151,7 @@ impl RecordedBody {
 
 /// One part of a multipart body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RecordedPart {
     /// The `name` parameter of its Content-Disposition (empty if missing).
     pub name: String,
@@ -191,7 +206,7 @@ impl RequestLog {
     pub(crate) fn new(capacity: usize) -> Self {
         RequestLog {
             inner: Mutex::new(LogInner {
-                next_id: 0,
+                next_id: 1,
                 entries: VecDeque::new(),
                 bytes: 0,
             }),
@@ -208,11 +223,12 @@ impl RequestLog {
     }
 
     /// Adds a request, returning the id by which its body is completed later.
-    pub(crate) fn push(&self, request: RecordedRequest) -> u64 {
+    pub(crate) fn push(&self, mut request: RecordedRequest) -> u64 {
         let size = heap_size(&request);
         let max_bytes = self.max_bytes.load(Ordering::Relaxed);
         let mut inner = lock(&self.inner);
         let id = inner.next_id;
+        request.id = id;
         inner.next_id += 1;
         inner.evict(self.capacity, max_bytes, 1, size);
         inner.entries.push_back((id, request, size));
@@ -234,6 +250,36 @@ impl RequestLog {
         *size = new;
         inner.bytes = inner.bytes - old + new;
         inner.evict(self.capacity, max_bytes, 0, 0);
+    }
+
+    /// Notes the status answered to request `id`.
+    pub(crate) fn set_status(&self, id: u64, status: u16) {
+        let mut inner = lock(&self.inner);
+        if let Ok(i) = inner.entries.binary_search_by_key(&id, |(k, _, _)| *k) {
+            inner.entries[i].1.status = Some(status);
+        }
+    }
+
+    /// The requests after request `id`, oldest first.
+    pub(crate) fn since(&self, id: u64) -> Vec<RecordedRequest> {
+        lock(&self.inner)
+            .entries
+            .iter()
+            .filter(|(k, _, _)| *k > id)
+            .map(|(_, r, _)| r.clone())
+            .collect()
+    }
+
+    /// [`since`](Self::since) as a JSON array.
+    pub(crate) fn since_json(&self, id: u64) -> Vec<u8> {
+        let inner = lock(&self.inner);
+        let entries: Vec<&RecordedRequest> = inner
+            .entries
+            .iter()
+            .filter(|(k, _, _)| *k > id)
+            .map(|(_, r, _)| r)
+            .collect();
+        serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec())
     }
 
     pub(crate) fn snapshot(&self) -> Vec<RecordedRequest> {
@@ -621,6 +667,11 @@ pub(crate) struct Tee {
 }
 
 impl Tee {
+    /// The log id of the request.
+    pub(crate) fn id(&self) -> u64 {
+        lock(&self.state).id
+    }
+
     pub(crate) fn new(body: Body, recorder: BodyRecorder, log: Arc<RequestLog>, id: u64) -> Self {
         Tee {
             state: Arc::new(Mutex::new(TeeState {

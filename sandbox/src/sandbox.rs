@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::fault::FaultRule;
+use crate::error::Error;
+use crate::fault::{FaultId, FaultRule, FaultStatus};
 use crate::keycloak;
 use crate::keys;
 use crate::record::RecordedRequest;
@@ -37,6 +38,7 @@ pub struct SandboxBuilder {
     max_recorded_bytes: usize,
     server: server::ServerOptions,
     fixture: Option<Fixture>,
+    clock_stopped: bool,
 }
 
 /// Where a builder's fixture comes from.
@@ -61,6 +63,7 @@ impl Default for SandboxBuilder {
             max_recorded_bytes: crate::record::DEFAULT_MAX_LOG_BYTES,
             server: server::ServerOptions::default(),
             fixture: None,
+            clock_stopped: false,
         }
     }
 }
@@ -148,7 +151,7 @@ impl SandboxBuilder {
     /// [`Sandbox::users`] lists and the organisation [`SANDBOX_ORG_ID`](crate::SANDBOX_ORG_ID)).
     /// `source` files named in it are found relative to the file. The format is in the
     /// crate's `FIXTURES.md`; [`start`](SandboxBuilder::start) fails with
-    /// [`io::ErrorKind::InvalidData`] when the fixture is wrong.
+    /// [`ErrorKind::Fixture`](crate::ErrorKind::Fixture) when the fixture is wrong.
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -175,8 +178,22 @@ impl SandboxBuilder {
         self
     }
 
-    /// Binds the port and starts serving in a background thread.
-    pub fn start(self) -> io::Result<Sandbox> {
+    /// Starts the sandbox with its clock stopped (default: running): time then moves only
+    /// when the test moves it ([`Sandbox::advance_clock`]), so tokens never expire and
+    /// instances and Datasets never progress by themselves. See [`Sandbox::stop_clock`].
+    pub fn clock_stopped(mut self, stopped: bool) -> Self {
+        self.clock_stopped = stopped;
+        self
+    }
+
+    /// Binds the port and starts serving in a background thread. Fails with
+    /// [`ErrorKind::PortInUse`](crate::ErrorKind::PortInUse) when the port is taken,
+    /// [`ErrorKind::Fixture`](crate::ErrorKind::Fixture) when the fixture is wrong.
+    pub fn start(self) -> Result<Sandbox, Error> {
+        Ok(self.start_io()?)
+    }
+
+    fn start_io(self) -> io::Result<Sandbox> {
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
@@ -188,6 +205,7 @@ impl SandboxBuilder {
             self.max_recorded_requests,
         )?);
         shared.log.set_max_bytes(self.max_recorded_bytes);
+        shared.clock.freeze(self.clock_stopped);
         let data_dir = DataDir::new(self.data_dir, port)?;
         {
             let mut dm = lock(&shared.dm);
@@ -217,7 +235,9 @@ impl SandboxBuilder {
             None
         };
 
+        let clock = shared.clock.clone();
         let runtime = tokio::runtime::Builder::new_multi_thread()
+            .on_thread_start(move || crate::clock::install(clock.clone()))
             .worker_threads(2)
             .thread_name("squonk2-sandbox-worker")
             .enable_all()
@@ -233,6 +253,7 @@ impl SandboxBuilder {
         let thread = std::thread::Builder::new()
             .name("squonk2-sandbox".into())
             .spawn(move || {
+                crate::clock::install(serving.clock.clone());
                 runtime.block_on(server::serve(
                     listener, tls, router, serving, options, stopped,
                 ));
@@ -304,8 +325,30 @@ impl std::fmt::Debug for Sandbox {
 }
 
 impl Sandbox {
+    /// A handle on a running sandbox's state for its HTTP controls: dropping it stops and
+    /// removes nothing.
+    pub(crate) fn view(shared: AppState) -> Sandbox {
+        let port = shared
+            .base_url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        let path = lock(&shared.dm).data_dir.clone();
+        Sandbox {
+            shared,
+            port,
+            stop: None,
+            thread: None,
+            data_dir: DataDir {
+                path,
+                remove: false,
+            },
+        }
+    }
+
     /// Starts a plain-HTTP sandbox on a free port with default settings.
-    pub fn start() -> io::Result<Sandbox> {
+    pub fn start() -> Result<Sandbox, Error> {
         Sandbox::builder().start()
     }
 
@@ -398,9 +441,14 @@ impl Sandbox {
     /// behind), as on a deployment whose clock differs from the client's. Keycloak's token
     /// claims (`exp`, `iat`) and the APIs' check of `exp` read the moved clock; `expires_in`
     /// is still the lifetime. With an offset of -600, a 300 s token's `exp` is already past
-    /// by this machine's clock though the APIs accept it for 300 s.
+    /// by this machine's clock though the APIs accept it for 300 s. It sets the sandbox's
+    /// one clock (as [`set_clock`](Self::set_clock) does), so everything else follows it too.
     pub fn set_clock_offset(&self, offset_secs: i64) {
-        *lock(&self.shared.clock_offset) = offset_secs;
+        let offset = jiff::SignedDuration::from_secs(offset_secs);
+        let to = jiff::Timestamp::now()
+            .checked_add(offset)
+            .unwrap_or(jiff::Timestamp::now());
+        self.shared.clock.set(to);
     }
 
     /// Ends every Keycloak session of `username` (as an administrator's "sign out" or a
@@ -418,6 +466,7 @@ impl Sandbox {
     /// `lifetime` (whole seconds; zero gives an already expired token). The
     /// user need not exist.
     pub fn issue_token(&self, username: &str, client_id: &str, lifetime: Duration) -> String {
+        let _clock = self.shared.clock.enter();
         self.issue_token_expiring_at(
             username,
             client_id,
@@ -428,6 +477,7 @@ impl Sandbox {
     /// A signed access token for `username` issued to `client_id`, expiring at
     /// `exp` (seconds since the Unix epoch).
     pub fn issue_token_expiring_at(&self, username: &str, client_id: &str, exp: u64) -> String {
+        let _clock = self.shared.clock.enter();
         let session = self.shared.key.random_uuid();
         keycloak::access_token(&self.shared, username, client_id, &session, exp)
     }
@@ -440,6 +490,7 @@ impl Sandbox {
         client_id: &str,
         lifetime: Duration,
     ) -> String {
+        let _clock = self.shared.clock.enter();
         let session = self.shared.key.random_uuid();
         let exp = self.shared.clock_secs().saturating_add(lifetime.as_secs());
         keycloak::refresh_token(&self.shared, username, client_id, &session, exp)
@@ -481,19 +532,66 @@ impl Sandbox {
         self.shared.connections.load(Ordering::Relaxed)
     }
 
-    /// Empties the request log.
+    /// The requests received after request `id` (a [`RecordedRequest::id`]), oldest first;
+    /// `requests_since(0)` is the whole log.
+    ///
+    /// ```
+    /// let sandbox = squonk2_sandbox::Sandbox::start()?;
+    /// let mark = sandbox.requests().last().map_or(0, |r| r.id);
+    /// // ... the code under test ...
+    /// assert!(sandbox.requests_since(mark).is_empty());
+    /// # Ok::<(), squonk2_sandbox::Error>(())
+    /// ```
+    pub fn requests_since(&self, id: u64) -> Vec<RecordedRequest> {
+        self.shared.log.since(id)
+    }
+
+    /// Empties the request log (ids go on growing).
     pub fn clear_requests(&self) {
         self.shared.log.clear();
     }
 
-    /// Adds a fault rule; the first matching rule applies.
-    pub fn add_fault(&self, fault: FaultRule) {
-        lock(&self.shared.faults).push(fault);
+    /// Adds a fault rule after the others; the first matching rule with requests left
+    /// applies. Its id reads how often it applied ([`fault_hits`](Self::fault_hits)).
+    ///
+    /// ```
+    /// use squonk2_sandbox::{Fault, FaultRule, Sandbox};
+    /// let sandbox = Sandbox::start()?;
+    /// let busy = sandbox.add_fault(FaultRule::new("/data-manager-api/instance/*", Fault::error(503, "busy")).times(2));
+    /// assert_eq!(sandbox.fault_hits(busy), 0);
+    /// assert_eq!(sandbox.faults()[0].remaining, Some(2));
+    /// # Ok::<(), squonk2_sandbox::Error>(())
+    /// ```
+    pub fn add_fault(&self, fault: FaultRule) -> FaultId {
+        lock(&self.shared.faults).add(fault)
+    }
+
+    /// The fault rules, in the order added, with how many requests each has affected and
+    /// may still affect (rules used up stay listed, with none remaining).
+    pub fn faults(&self) -> Vec<FaultStatus> {
+        lock(&self.shared.faults).rules.clone()
+    }
+
+    /// How many requests the rule `id` has affected (0 for a rule removed or unknown).
+    pub fn fault_hits(&self, id: FaultId) -> u32 {
+        lock(&self.shared.faults)
+            .rules
+            .iter()
+            .find(|s| s.id == id)
+            .map_or(0, |s| s.hits)
+    }
+
+    /// Removes the rule `id`; false when there is none.
+    pub fn remove_fault(&self, id: FaultId) -> bool {
+        let mut faults = lock(&self.shared.faults);
+        let before = faults.rules.len();
+        faults.rules.retain(|s| s.id != id);
+        faults.rules.len() != before
     }
 
     /// Removes every fault rule.
     pub fn clear_faults(&self) {
-        lock(&self.shared.faults).clear();
+        lock(&self.shared.faults).rules.clear();
     }
 
     /// An environments file for the Python client (and the squonk2 SDK)

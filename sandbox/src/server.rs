@@ -30,7 +30,7 @@ use tower::ServiceExt as _;
 use crate::error::ApiError;
 use crate::fault::{self, Outcome};
 use crate::record::{BodyRecorder, RecordedBody, RecordedRequest, Tee};
-use crate::state::AppState;
+use crate::state::{lock, AppState};
 use crate::{account_server, auth, control, cors, dm, keycloak, ui};
 
 /// Paths whose requests go to the request log.
@@ -297,17 +297,44 @@ impl Pipeline {
         } else {
             (body, None)
         };
+        let log_id = tee.as_ref().map(Tee::id);
+        let note_status = |status: StatusCode| {
+            if let Some(id) = log_id {
+                self.shared.log.set_status(id, status.as_u16());
+            }
+        };
         let mut request = Request::from_parts(parts, body);
 
-        if !control::UNTOUCHABLE_PATHS.contains(&decoded_path.as_str()) {
+        if !control::untouchable(&decoded_path) {
             let method = request.method().as_str().to_owned();
-            if let Some(fault) = fault::take(&self.shared.faults, &method, &decoded_path) {
+            let query = request.uri().query().map(str::to_owned);
+            let needs_body =
+                lock(&self.shared.faults).needs_body(&method, &decoded_path, query.as_deref());
+            // A rule looks at the body: read up to 1 MiB of it first, and hand the handler
+            // the same bytes.
+            let mut whole_body = None;
+            if needs_body {
+                let (parts, body) = request.into_parts();
+                let (prefix, rest) = fault::read_prefix(body, fault::MAX_MATCHED_BODY).await;
+                if rest.is_none() {
+                    whole_body = Some(prefix.clone());
+                }
+                request = Request::from_parts(parts, fault::prefixed(prefix, rest));
+            }
+            if let Some(fault) = fault::take(
+                &self.shared.faults,
+                &method,
+                &decoded_path,
+                query.as_deref(),
+                whole_body.as_deref(),
+            ) {
                 // Read the whole body before misbehaving: clients see the
                 // fault, not an error while sending.
                 match fault::outcome(fault) {
                     Outcome::Delay(pause) => tokio::time::sleep(pause).await,
                     Outcome::Respond(response) => {
                         drain(request.into_body()).await;
+                        note_status(response.status());
                         return Ok(response);
                     }
                     Outcome::CloseConnection => {
@@ -331,7 +358,7 @@ impl Pipeline {
                     request.extensions_mut().insert(user);
                 }
                 match self.router.oneshot(request).await {
-                    Ok(response) => response,
+                    Ok(response) => json_rejection(response).await,
                     Err(never) => match never {},
                 }
             }
@@ -341,6 +368,7 @@ impl Pipeline {
         if let Some(tee) = tee {
             tee.drain().await;
         }
+        note_status(response.status());
         Ok(response)
     }
 
@@ -369,6 +397,9 @@ impl Pipeline {
             .get(header::CONTENT_TYPE)
             .map(|v| text(v.as_bytes()));
         let id = self.shared.log.push(RecordedRequest {
+            id: 0,
+            time: crate::calendar::naive_utc(crate::calendar::now()),
+            status: None,
             method: parts.method.as_str().to_owned(),
             path: raw_path.to_owned(),
             path_decoded: decoded_path.to_owned(),
@@ -390,4 +421,28 @@ impl Pipeline {
 /// Reads and discards a body.
 async fn drain(mut body: Body) {
     while let Some(Ok(_)) = body.frame().await {}
+}
+
+/// An axum rejection (a path that is not valid percent-encoded UTF-8, an unreadable query,
+/// ...) is plain text; the APIs answer every error with their JSON body.
+async fn json_rejection(response: Response) -> Response {
+    let is_text = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !is_text || !(response.status().is_client_error() || response.status().is_server_error()) {
+        return response;
+    }
+    let status = response.status();
+    let text = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let text = if text.is_empty() {
+        status.canonical_reason().unwrap_or("Error").to_owned()
+    } else {
+        text
+    };
+    axum::response::IntoResponse::into_response(ApiError::new(status, text))
 }

@@ -9,11 +9,11 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fault::FaultRule;
+use crate::fault::FaultRules;
 use crate::keys::RealmKey;
 use crate::record::RequestLog;
 use crate::{AS_CLIENT_ID, DM_CLIENT_ID, REALM};
@@ -27,16 +27,9 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Seconds since the Unix epoch.
-pub(crate) fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 /// A user the sandbox's Keycloak accepts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SandboxUser {
     /// The login name (matched case-insensitively, as Keycloak does).
     pub username: String,
@@ -77,20 +70,21 @@ pub(crate) struct Shared {
     pub(crate) clients: Mutex<BTreeMap<String, Option<String>>>,
     pub(crate) lifetimes: Mutex<Lifetimes>,
     pub(crate) log: Arc<RequestLog>,
-    pub(crate) faults: Mutex<Vec<FaultRule>>,
+    pub(crate) faults: Mutex<FaultRules>,
     /// The Data Manager's state.
     pub(crate) dm: Mutex<crate::dm::state::DmState>,
     /// The Account Server's state.
     pub(crate) account: Mutex<crate::account_server::state::AsState>,
     /// TCP connections accepted since the start, turned-away ones included.
     pub(crate) connections: AtomicU64,
-    /// How far the deployment's clock (Keycloak's and the token check's) is ahead of this
-    /// machine's, in seconds (negative: behind).
-    pub(crate) clock_offset: Mutex<i64>,
     /// Keycloak sessions (`session_state`) whose tokens are no longer accepted.
     pub(crate) revoked_sessions: Mutex<std::collections::BTreeSet<String>>,
     /// The sessions opened by each user's logins (lower-cased user name), for revoking.
     pub(crate) sessions: Mutex<BTreeMap<String, Vec<String>>>,
+    /// Keycloak sessions ended by a logout: their refresh tokens are refused.
+    pub(crate) ended_sessions: Mutex<std::collections::HashSet<String>>,
+    /// The clock every time is read from.
+    pub(crate) clock: Arc<crate::clock::Clock>,
 }
 
 impl Shared {
@@ -111,21 +105,21 @@ impl Shared {
             clients: Mutex::new(clients),
             lifetimes: Mutex::new(lifetimes),
             log: Arc::new(RequestLog::new(max_recorded_requests)),
-            faults: Mutex::new(Vec::new()),
+            faults: Mutex::new(FaultRules::default()),
             dm: Mutex::new(Default::default()),
             account,
             connections: AtomicU64::new(0),
-            clock_offset: Mutex::new(0),
             revoked_sessions: Mutex::new(Default::default()),
             sessions: Mutex::new(BTreeMap::new()),
+            clock: Arc::default(),
+            ended_sessions: Mutex::default(),
         })
     }
 
-    /// The deployment's clock in seconds since the Unix epoch: this machine's, moved by
-    /// [`Sandbox::set_clock_offset`](crate::Sandbox::set_clock_offset). Keycloak's token
-    /// claims and the API's token check read it.
+    /// This sandbox's clock in seconds since the Unix epoch (see [`crate::clock`]), wherever
+    /// it is read from. Keycloak's token claims and the API's token check read it.
     pub(crate) fn clock_secs(&self) -> u64 {
-        now_secs().saturating_add_signed(*lock(&self.clock_offset))
+        u64::try_from(self.clock.time().as_second()).unwrap_or(0)
     }
 
     /// Whether tokens of Keycloak session `session_state` were revoked.

@@ -184,3 +184,69 @@ fn the_binary_preloads_a_fixture_file() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_binary_prints_its_version() {
+    let output = Command::new(env!("CARGO_BIN_EXE_squonk2-sandbox"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        format!("squonk2-sandbox {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn the_binary_writes_the_environments_file_and_falls_back_from_a_taken_default_port() {
+    // Hold the default port (unless something else already does).
+    let _held = std::net::TcpListener::bind(("127.0.0.1", 8765));
+    let file = std::env::temp_dir().join(format!("sandbox-env-{}.yaml", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_squonk2-sandbox"))
+        .args([
+            "--env-file",
+            file.to_str().unwrap(),
+            "--clock-stopped",
+            "--max-connections",
+            "8",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let base = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    assert!(!base.ends_with(":8765"), "{base}");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut warning = String::new();
+    stderr.read_line(&mut warning).unwrap();
+    assert!(warning.contains("port 8765 is taken"), "{warning}");
+    let yaml = std::fs::read_to_string(&file).unwrap();
+    assert!(yaml.contains(&format!("dm-hostname: {base}")), "{yaml}");
+    // The controls are there over HTTP, the clock stopped as asked.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let clock: serde_json::Value = serde_json::from_str(
+        &agent
+            .get(format!("{base}/_sandbox/clock"))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(clock["stopped"], true, "{clock}");
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_file(&file);
+}

@@ -114,7 +114,7 @@ fn faults_can_be_set_over_http() {
     let faults = format!("{}/_sandbox/faults", sandbox.base_url());
     let add = |spec: serde_json::Value| {
         let (status, body) = json_of(agent().post(&faults).send_json_text(&spec));
-        assert_eq!(status, 204, "{body}");
+        assert_eq!(status, 201, "{body}");
     };
     add(
         json!({"method": "GET", "path": "/data-manager-api/version", "kind": "respond",

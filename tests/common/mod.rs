@@ -209,16 +209,18 @@ pub fn force_recorded_responses(sandbox: &Sandbox, case: &Value) {
     for request in case["requests"].as_array().into_iter().flatten() {
         let response = &request["response"];
         let (content_type, body) = recorded_body(response);
-        sandbox.add_fault(FaultRule {
-            method: Some(request["method"].as_str().unwrap().to_string()),
-            path: sandbox_path(request["path_decoded"].as_str().unwrap()),
-            fault: Fault::Respond {
-                status: response["status"].as_u64().unwrap() as u16,
-                content_type,
-                body,
-            },
-            times: Some(1),
-        });
+        sandbox.add_fault(
+            FaultRule::new(
+                sandbox_path(request["path_decoded"].as_str().unwrap()),
+                Fault::Respond {
+                    status: response["status"].as_u64().unwrap() as u16,
+                    content_type,
+                    body,
+                },
+            )
+            .method(request["method"].as_str().unwrap())
+            .times(1),
+        );
     }
 }
 
@@ -498,12 +500,14 @@ pub fn replay<T>(
     {
         if let Some(delay) = forced["delay_s"].as_f64() {
             for request in case["requests"].as_array().into_iter().flatten() {
-                sandbox.add_fault(FaultRule {
-                    method: Some(request["method"].as_str().unwrap().to_string()),
-                    path: sandbox_path(request["path_decoded"].as_str().unwrap()),
-                    fault: Fault::Delay(Duration::from_secs_f64(delay)),
-                    times: Some(1),
-                });
+                sandbox.add_fault(
+                    FaultRule::new(
+                        sandbox_path(request["path_decoded"].as_str().unwrap()),
+                        Fault::Delay(Duration::from_secs_f64(delay)),
+                    )
+                    .method(request["method"].as_str().unwrap())
+                    .times(1),
+                );
             }
         }
     }

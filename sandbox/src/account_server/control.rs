@@ -3,6 +3,7 @@
 
 use super::dates::{parse_coins, Date};
 use super::state::{ChargeKind, NewCharge};
+use crate::error::Error;
 use crate::state::lock;
 use crate::Sandbox;
 
@@ -13,11 +14,14 @@ impl Sandbox {
     /// ```
     /// let sandbox = squonk2_sandbox::Sandbox::start()?;
     /// sandbox.set_account_server_today(Some("2024-03-15"))?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok::<(), squonk2_sandbox::Error>(())
     /// ```
-    pub fn set_account_server_today(&self, date: Option<&str>) -> Result<(), String> {
+    pub fn set_account_server_today(&self, date: Option<&str>) -> Result<(), Error> {
         let date = date
-            .map(|d| Date::parse(d).ok_or_else(|| format!("{d:?} is not a YYYY-MM-DD date")))
+            .map(|d| {
+                Date::parse(d)
+                    .ok_or_else(|| Error::invalid(format!("{d:?} is not a YYYY-MM-DD date")))
+            })
             .transpose()?;
         lock(&self.shared.account).today_override = date;
         Ok(())
@@ -32,24 +36,41 @@ impl Sandbox {
         username: &str,
         name: &str,
         coins: &str,
-    ) -> Result<i64, String> {
-        let coins = parse_coins(coins).ok_or_else(|| format!("{coins:?} is not a coin amount"))?;
-        lock(&self.shared.account).add_charge(NewCharge {
-            kind: ChargeKind::Processing,
-            product_id: product_id.to_owned(),
-            coins,
-            username: username.to_owned(),
-            name: Some(name.to_owned()).filter(|n| !n.is_empty()),
-            date: None,
-            // Made by a test, not by a Job: no Job to describe.
-            additional_data: Default::default(),
-        })
+    ) -> Result<i64, Error> {
+        let _clock = self.shared.clock.enter();
+        let coins = parse_coins(coins)
+            .ok_or_else(|| Error::invalid(format!("{coins:?} is not a coin amount")))?;
+        if !crate::account_server::product_exists(&self.shared, product_id) {
+            return Err(Error::not_found(format!(
+                "There is no product {product_id}"
+            )));
+        }
+        lock(&self.shared.account)
+            .add_charge(NewCharge {
+                kind: ChargeKind::Processing,
+                product_id: product_id.to_owned(),
+                coins,
+                username: username.to_owned(),
+                name: Some(name.to_owned()).filter(|n| !n.is_empty()),
+                date: None,
+                // Made by a test, not by a Job: no Job to describe.
+                additional_data: Default::default(),
+            })
+            .map_err(Error::invalid)
     }
 
     /// Reports the bytes a product's storage holds now. Storage is charged each day for the
     /// day's peak, per started GiB, at the default storage cost (1 coin per GiB per day).
-    pub fn set_product_storage(&self, product_id: &str, bytes: u64) -> Result<(), String> {
-        lock(&self.shared.account).set_storage(product_id, bytes)
+    pub fn set_product_storage(&self, product_id: &str, bytes: u64) -> Result<(), Error> {
+        let _clock = self.shared.clock.enter();
+        if !crate::account_server::product_exists(&self.shared, product_id) {
+            return Err(Error::not_found(format!(
+                "There is no product {product_id}"
+            )));
+        }
+        lock(&self.shared.account)
+            .set_storage(product_id, bytes)
+            .map_err(Error::invalid)
     }
 }
 
@@ -62,7 +83,7 @@ impl Sandbox {
     /// let sandbox = squonk2_sandbox::Sandbox::start()?;
     /// let summary = sandbox.organisations_summary();
     /// assert!(summary.contains(squonk2_sandbox::SANDBOX_TIER_PRODUCT_ID));
-    /// # Ok::<(), std::io::Error>(())
+    /// # Ok::<(), squonk2_sandbox::Error>(())
     /// ```
     pub fn organisations_summary(&self) -> String {
         let state = lock(&self.shared.account);

@@ -426,16 +426,7 @@ impl JobDefinition {
         if let Some(options) = self.section("options") {
             for (name, property) in options {
                 match given.get(name) {
-                    Some(value) => {
-                        if let Some(allowed) = property["enum"].as_array() {
-                            if !allowed.contains(value) {
-                                return Err(format!(
-                                    "The option '{name}' must be one of {}",
-                                    Value::Array(allowed.clone())
-                                ));
-                            }
-                        }
-                    }
+                    Some(value) => check_option(name, property, value)?,
                     None => {
                         if let Some(default) = property.get("default") {
                             variables.insert(name.clone(), default.clone());
@@ -466,9 +457,88 @@ impl JobDefinition {
     }
 }
 
+/// Checks an option's value against its declared `type`, `enum`, `minimum` and `maximum`
+/// (and `exclusiveMinimum`, `exclusiveMaximum`), as the Data Manager checks a specification;
+/// the error names the option.
+pub(crate) fn check_option(name: &str, property: &Value, value: &Value) -> Result<(), String> {
+    let kind = property["type"].as_str().unwrap_or("");
+    let type_ok = match kind {
+        "integer" => match value {
+            Value::Number(n) => {
+                n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
+            }
+            _ => false,
+        },
+        "number" => value.is_number(),
+        "string" => value.is_string(),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        _ => true,
+    };
+    if !type_ok {
+        return Err(format!(
+            "The option '{name}' must be of type {kind}, not {value}"
+        ));
+    }
+    if let Some(allowed) = property["enum"].as_array() {
+        if !allowed.contains(value) {
+            return Err(format!(
+                "The option '{name}' must be one of {}",
+                Value::Array(allowed.clone())
+            ));
+        }
+    }
+    if let Some(number) = value.as_f64() {
+        let bound = |key: &str| property[key].as_f64();
+        if let Some(min) = bound("minimum").filter(|min| number < *min) {
+            return Err(format!(
+                "The option '{name}' must be at least {min}, not {value}"
+            ));
+        }
+        if let Some(max) = bound("maximum").filter(|max| number > *max) {
+            return Err(format!(
+                "The option '{name}' must be at most {max}, not {value}"
+            ));
+        }
+        if let Some(min) = bound("exclusiveMinimum").filter(|min| number <= *min) {
+            return Err(format!(
+                "The option '{name}' must be more than {min}, not {value}"
+            ));
+        }
+        if let Some(max) = bound("exclusiveMaximum").filter(|max| number >= *max) {
+            return Err(format!(
+                "The option '{name}' must be less than {max}, not {value}"
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn options_are_checked_against_their_declaration() {
+        let count = json!({"type": "integer", "minimum": 1, "maximum": 100});
+        assert!(check_option("count", &count, &json!(5)).is_ok());
+        assert!(check_option("count", &count, &json!(5.0)).is_ok());
+        for bad in [
+            json!(4294967295u64),
+            json!(1e9),
+            json!(0),
+            json!(-3),
+            json!("abc"),
+            json!(2.5),
+        ] {
+            let error = check_option("count", &count, &bad).unwrap_err();
+            assert!(error.contains("'count'"), "{error}");
+        }
+        let coin = json!({"type": "string", "enum": ["heads", "tails"]});
+        assert!(check_option("coin", &coin, &json!("edge")).is_err());
+        assert!(check_option("coin", &coin, &json!(1)).is_err());
+    }
 
     #[test]
     fn renders_the_jinja_the_catalogue_uses() {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::files::{clean_dir, disk_path};
+use crate::error::Error;
 use crate::state::lock;
 use crate::Sandbox;
 
@@ -44,18 +45,26 @@ impl Sandbox {
 
     /// Marks a project file (`/dir/name`) immutable or not, as attaching a Dataset with
     /// `immutable=True` does: an immutable file cannot be overwritten, moved or deleted.
-    /// False when there is no such project or file.
-    pub fn set_file_immutable(&self, project_id: &str, file_path: &str, immutable: bool) -> bool {
-        let Ok(key) = clean_dir(file_path) else {
-            return false;
-        };
+    /// Fails when there is no such project or file.
+    pub fn set_file_immutable(
+        &self,
+        project_id: &str,
+        file_path: &str,
+        immutable: bool,
+    ) -> Result<(), Error> {
+        let key = clean_dir(file_path)
+            .map_err(|_| Error::invalid(format!("{file_path:?} is not a file path")))?;
         let mut dm = lock(&self.shared.dm);
         let on_disk = disk_path(&dm.project_dir(project_id), &key);
         let Some(project) = dm.projects.get_mut(project_id) else {
-            return false;
+            return Err(Error::not_found(format!(
+                "There is no project {project_id}"
+            )));
         };
         if key == "/" || !on_disk.is_file() {
-            return false;
+            return Err(Error::not_found(format!(
+                "There is no file {file_path} in project {project_id}"
+            )));
         }
         let creator = project.creator.clone();
         let meta = project.files.entry(key).or_default();
@@ -63,6 +72,6 @@ impl Sandbox {
             meta.owner = creator;
         }
         meta.immutable = immutable;
-        true
+        Ok(())
     }
 }

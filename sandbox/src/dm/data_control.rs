@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::admin::{ServiceError, Severity};
 use super::manifests::BUILTIN_MANIFEST_URL;
 use super::time;
+use crate::error::Error;
 use crate::state::lock;
 use crate::Sandbox;
 
@@ -29,12 +30,15 @@ impl Sandbox {
     /// let sandbox = squonk2_sandbox::Sandbox::start()?;
     /// let id = sandbox.add_service_error("WARNING", "The disk is 90% full")?;
     /// assert_eq!(id, 1);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok::<(), squonk2_sandbox::Error>(())
     /// ```
-    pub fn add_service_error(&self, severity: &str, summary: &str) -> Result<u64, String> {
+    pub fn add_service_error(&self, severity: &str, summary: &str) -> Result<u64, Error> {
         let severity = Severity::parse(severity).ok_or_else(|| {
-            format!("The severity must be CRITICAL, ERROR or WARNING, not {severity:?}")
+            Error::invalid(format!(
+                "The severity must be CRITICAL, ERROR or WARNING, not {severity:?}"
+            ))
         })?;
+        let _clock = self.shared.clock.enter();
         let mut dm = lock(&self.shared.dm);
         let id = dm.next_service_error_id;
         dm.next_service_error_id += 1;

@@ -560,6 +560,7 @@ fn add_version(
     tokio::spawn(process(
         shared.clone(),
         Processing {
+            started: shared.clock.time(),
             dataset_id: dataset_id.clone(),
             version,
             task_id: task_id.clone(),
@@ -698,6 +699,8 @@ async fn create_from_project_file(
 
 /// What a version's task needs.
 struct Processing {
+    /// When the version was made, on the sandbox's clock: every stage is timed from it.
+    started: jiff::Timestamp,
     dataset_id: String,
     version: u64,
     task_id: String,
@@ -746,6 +749,9 @@ fn update(
 /// A version's life: COPYING, FORMATTING, LOADING (unless skipped), DONE; or FAILED.
 async fn process(shared: AppState, job: Processing) {
     let pause = job.duration / 4;
+    // Stages are timed from the start, so that moving the clock past the end once takes
+    // the version all the way.
+    let started = job.started;
     if !update(&shared, &job, |_, task, _| {
         task.state("STARTED", None);
         task.event("INFO", format!("Copying {}", job.file_name));
@@ -773,7 +779,10 @@ async fn process(shared: AppState, job: Processing) {
         );
         return;
     }
-    tokio::time::sleep(pause).await;
+    shared
+        .clock
+        .sleep_until(super::instances::at(started, pause))
+        .await;
     let formatter = format!("Formatting {} as {}", job.file_name, job.mime_type);
     if !update(&shared, &job, |version, task, _| {
         version.stage = Stage::Formatting;
@@ -792,7 +801,10 @@ async fn process(shared: AppState, job: Processing) {
             return;
         }
     };
-    tokio::time::sleep(pause).await;
+    shared
+        .clock
+        .sleep_until(super::instances::at(started, pause * 2))
+        .await;
     let records = analysis.records;
     if !update(&shared, &job, |version, task, attachable| {
         version.size = Some(analysis.size);
@@ -839,7 +851,10 @@ async fn process(shared: AppState, job: Processing) {
         return;
     }
     if !job.skip_molecule_load {
-        tokio::time::sleep(pause * 2).await;
+        shared
+            .clock
+            .sleep_until(super::instances::at(started, pause * 4))
+            .await;
     }
     let label = format!(
         "Dataset {} version {} is ready",

@@ -8,7 +8,7 @@
 
 use std::fs;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
@@ -163,6 +163,9 @@ pub(crate) struct InstancePostResponse {
     command: String,
 }
 
+/// The most events `event-test` emits, whatever it is given.
+const MAX_EVENTS: u64 = 1000;
+
 /// What a running instance's background task needs.
 struct Plan {
     instance_id: String,
@@ -173,7 +176,10 @@ struct Plan {
     outputs: Map<String, Value>,
     job_label: String,
     forced_failure: Option<String>,
+    script: Option<super::script::InstanceScript>,
     duration: Duration,
+    /// When it was launched, on the sandbox's clock: every step is timed from it.
+    launched: jiff::Timestamp,
 }
 
 /// `POST /instance`: launches a Job.
@@ -228,6 +234,7 @@ pub(crate) fn launch_instance(
             outputs: launch.outputs.clone(),
             launch_exchange_rate: dm.current_rate(launch.job_id).map(|r| r.rate.clone()),
             running_workflow_step_id: running_workflow_step_id.map(str::to_string),
+            taken_over: false,
         };
         let instance_dir = project_dir.join(instance.directory_name());
         fs::create_dir_all(&instance_dir)
@@ -260,11 +267,16 @@ pub(crate) fn launch_instance(
                 .failing_jobs
                 .get(&(job.collection.clone(), job.job.clone()))
                 .cloned(),
+            script: dm
+                .job_scripts
+                .get(&(job.collection.clone(), job.job.clone()))
+                .cloned(),
             job_label,
             duration: dm.job_duration,
+            launched: shared.clock.time(),
         }
     };
-    tokio::spawn(run(shared.clone(), plan));
+    tokio::spawn(supervise(shared.clone(), plan));
     Ok(InstancePostResponse {
         instance_id,
         callback_token: launch.callback_token,
@@ -283,6 +295,10 @@ fn update(
     let Some(mut instance) = dm.instances.remove(&plan.instance_id) else {
         return false;
     };
+    if instance.taken_over {
+        dm.instances.insert(plan.instance_id.clone(), instance);
+        return false;
+    }
     let Some(mut task) = dm.tasks.remove(&plan.task_id) else {
         dm.instances.insert(plan.instance_id.clone(), instance);
         return false;
@@ -311,7 +327,13 @@ fn output_files(plan: &Plan) -> Result<Vec<(String, PathBuf)>, String> {
 }
 
 /// Does what the Job does; `Ok` with the closing message, or `Err` with the error.
-async fn work(shared: &AppState, plan: &Plan, running: Duration) -> Result<String, String> {
+/// `began` is when it started running on the sandbox's clock, `running` how long it runs.
+async fn work(
+    shared: &AppState,
+    plan: &Plan,
+    began: jiff::Timestamp,
+    running: Duration,
+) -> Result<String, String> {
     let text = |name: &str| {
         plan.variables
             .get(name)
@@ -329,18 +351,23 @@ async fn work(shared: &AppState, plan: &Plan, running: Duration) -> Result<Strin
             _ => Ok("The coin landed heads".into()),
         },
         Behaviour::Events => {
+            // The launch checked `count` (1 to 100); never trust it with arithmetic anyway.
             let count = plan
                 .variables
                 .get("count")
-                .and_then(Value::as_u64)
+                .and_then(Value::as_f64)
+                .map(|c| c.clamp(0.0, MAX_EVENTS as f64) as u64)
                 .unwrap_or(5);
-            let pause = running / (count as u32 + 1);
+            let pause = running.div_f64(count.saturating_add(1) as f64);
             const LEVELS: [&str; 4] = ["INFO", "DEBUG", "WARNING", "INFO"];
             for i in 1..=count {
-                tokio::time::sleep(pause).await;
+                shared
+                    .clock
+                    .sleep_until(at(began, pause.saturating_mul(i as u32)))
+                    .await;
                 let alive = update(shared, plan, |_, _, task| {
                     task.event(
-                        LEVELS[(i as usize - 1) % LEVELS.len()],
+                        LEVELS[(i.saturating_sub(1) % LEVELS.len() as u64) as usize],
                         format!("Event {i} of {count}"),
                     );
                 });
@@ -431,12 +458,62 @@ fn note_text(plan: &Plan, input: &str) -> String {
     )
 }
 
+/// `duration` after `start`.
+pub(crate) fn at(start: jiff::Timestamp, duration: Duration) -> jiff::Timestamp {
+    jiff::SignedDuration::try_from(duration)
+        .ok()
+        .and_then(|d| start.checked_add(d).ok())
+        .unwrap_or(jiff::Timestamp::MAX)
+}
+
+/// Runs an instance's life in its own task; if that task fails (panics), the instance ends
+/// FAILED with a message rather than staying RUNNING forever.
+async fn supervise(shared: AppState, plan: Plan) {
+    let instance_id = plan.instance_id.clone();
+    let task_id = plan.task_id.clone();
+    let Err(error) = tokio::spawn(run(shared.clone(), plan)).await else {
+        return;
+    };
+    let why = match error.try_into_panic() {
+        Ok(panic) => panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into()),
+        Err(error) => error.to_string(),
+    };
+    let message = format!("The sandbox could not run the instance: {why}");
+    {
+        let mut dm = lock(&shared.dm);
+        let Some(instance) = dm.instances.get_mut(&instance_id) else {
+            return;
+        };
+        if matches!(instance.phase, Phase::Pending | Phase::Running) {
+            instance.phase = Phase::Failed;
+            instance.stopped = Some(time::now());
+            instance.error_message = Some(message.clone());
+            if let Some(task) = dm.tasks.get_mut(&task_id) {
+                if !task.done {
+                    task.finish(1, format!("Job failed. {message}"));
+                }
+            }
+        }
+    }
+    super::workflows::instance_ended(&shared, &instance_id);
+}
+
 /// An instance's life: PENDING for a quarter of the duration, RUNNING for the rest (while
 /// the Job does its work), then COMPLETED or FAILED.
 async fn run(shared: AppState, plan: Plan) {
+    if let Some(script) = plan.script.clone() {
+        return run_script(shared, plan, script).await;
+    }
+    // Every step is timed from the launch, so that moving the clock past the end once
+    // takes the instance all the way.
+    let launched = plan.launched;
     let pending = plan.duration / 4;
     let running = plan.duration - pending;
-    tokio::time::sleep(pending).await;
+    shared.clock.sleep_until(at(launched, pending)).await;
     let label = plan.job_label.clone();
     if !update(&shared, &plan, |_, instance, task| {
         instance.phase = Phase::Running;
@@ -446,12 +523,12 @@ async fn run(shared: AppState, plan: Plan) {
     }) {
         return;
     }
-    let began = Instant::now();
+    let began = at(launched, pending);
     let outcome = match &plan.forced_failure {
         Some(message) => Err(message.clone()),
-        None => work(&shared, &plan, running).await,
+        None => work(&shared, &plan, began, running).await,
     };
-    tokio::time::sleep(running.saturating_sub(began.elapsed())).await;
+    shared.clock.sleep_until(at(launched, plan.duration)).await;
     update(&shared, &plan, |dm, instance, task| {
         instance.stopped = Some(time::now());
         match &outcome {
@@ -475,8 +552,67 @@ async fn run(shared: AppState, plan: Plan) {
             .join(instance.directory_name());
         let _ = fs::write(instance_dir.join("job.log"), log);
     });
-    charge_completed_run(&shared, &plan.instance_id);
-    super::workflows::instance_ended(&shared, &plan.instance_id);
+    let phase = if outcome.is_ok() {
+        Phase::Completed
+    } else {
+        Phase::Failed
+    };
+    after_end(&shared, &plan.instance_id, phase);
+}
+
+/// What follows an instance's end in `phase`: a successful run is charged, and a running
+/// workflow hears of a final phase.
+pub(crate) fn after_end(shared: &AppState, instance_id: &str, phase: Phase) {
+    if phase.is_success() {
+        charge_completed_run(shared, instance_id);
+    }
+    if phase.is_final() {
+        super::workflows::instance_ended(shared, instance_id);
+    }
+}
+
+/// An instance's life as a test scripted it (`Sandbox::script_job`).
+async fn run_script(shared: AppState, plan: Plan, script: super::script::InstanceScript) {
+    use super::script::Step;
+    // Timed from the launch, as `run` is.
+    let launched = plan.launched;
+    let mut elapsed = Duration::ZERO;
+    for step in &script.steps {
+        let alive = match step {
+            Step::Phase { phase, lasting } => {
+                let phase = *phase;
+                let alive = update(&shared, &plan, |_, instance, task| {
+                    if phase != Phase::Pending && instance.started.is_none() {
+                        instance.started = Some(time::now());
+                        task.state("STARTED", None);
+                    }
+                    instance.phase = phase;
+                    task.event("INFO", format!("The instance is {phase}"));
+                });
+                elapsed = elapsed.saturating_add(*lasting);
+                shared.clock.sleep_until(at(launched, elapsed)).await;
+                alive
+            }
+            Step::Event { level, message } => update(&shared, &plan, |_, _, task| {
+                task.event(super::state::event_level(level), message.clone());
+            }),
+        };
+        if !alive {
+            return;
+        }
+    }
+    if update(&shared, &plan, |_, _, _| {}) {
+        let ended = super::script::end_instance(
+            &shared,
+            &plan.instance_id,
+            script.end,
+            &script.message,
+            false,
+        );
+        if ended.is_ok() {
+            after_end(&shared, &plan.instance_id, script.end);
+        }
+    }
 }
 
 /// A completed run costs its project's product its coins (the Job's exchange rate, 1 coin
@@ -489,7 +625,7 @@ fn charge_completed_run(shared: &AppState, instance_id: &str) {
         let Some(instance) = dm.instances.get(instance_id) else {
             return;
         };
-        if instance.phase != Phase::Completed {
+        if !instance.phase.is_success() {
             return;
         }
         let Some(project) = dm.projects.get(&instance.project_id) else {
@@ -615,7 +751,7 @@ struct InstanceSummary {
 /// What a run costs, in hundredths: nothing until it has completed, then one unit (the
 /// sandbox's Jobs use nothing worth measuring).
 fn cost_hundredths(instance: &Instance) -> i64 {
-    if instance.phase == Phase::Completed {
+    if instance.phase.is_success() {
         100
     } else {
         0

@@ -36,6 +36,7 @@ pub(crate) mod jobs;
 pub(crate) mod manifests;
 pub(crate) mod metadata;
 pub(crate) mod projects;
+pub(crate) mod script;
 pub(crate) mod service;
 pub(crate) mod state;
 pub(crate) mod stream;

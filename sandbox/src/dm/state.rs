@@ -35,6 +35,8 @@ pub(crate) struct DmState {
     pub(crate) job_duration: Duration,
     /// Jobs made to fail, by (collection, job), with the error they end with.
     pub(crate) failing_jobs: BTreeMap<(String, String), String>,
+    /// Scripted Jobs (`Sandbox::script_job`): (collection, job) → what their instances do.
+    pub(crate) job_scripts: BTreeMap<(String, String), super::script::InstanceScript>,
     /// Every user that has called the Data Manager, by username.
     pub(crate) users: BTreeMap<String, DmUser>,
     /// Projects by id.
@@ -82,6 +84,7 @@ impl Default for DmState {
             data_dir: PathBuf::new(),
             job_duration: DEFAULT_JOB_DURATION,
             failing_jobs: BTreeMap::new(),
+            job_scripts: BTreeMap::new(),
             users: BTreeMap::new(),
             projects: BTreeMap::new(),
             instances: BTreeMap::new(),
@@ -271,25 +274,7 @@ pub(crate) struct AttachableDataset {
     pub(crate) mime_type: String,
 }
 
-/// The phases an instance goes through in the sandbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Phase {
-    Pending,
-    Running,
-    Completed,
-    Failed,
-}
-
-impl Phase {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Phase::Pending => "PENDING",
-            Phase::Running => "RUNNING",
-            Phase::Completed => "COMPLETED",
-            Phase::Failed => "FAILED",
-        }
-    }
-}
+pub(crate) use super::script::InstancePhase as Phase;
 
 /// A Job instance.
 #[derive(Debug, Clone)]
@@ -322,6 +307,8 @@ pub(crate) struct Instance {
     pub(crate) launch_exchange_rate: Option<String>,
     /// The running workflow step that launched it, if one did.
     pub(crate) running_workflow_step_id: Option<String>,
+    /// A test set its phase (`Sandbox::set_instance_phase`): its runner leaves it alone.
+    pub(crate) taken_over: bool,
 }
 
 impl Instance {
@@ -329,6 +316,15 @@ impl Instance {
     pub(crate) fn directory_name(&self) -> String {
         format!(".{}", self.instance_id)
     }
+}
+
+/// A task event's level as the API writes it: `level` when it is one of Python's logging
+/// levels (any case), else `INFO`.
+pub(crate) fn event_level(level: &str) -> &'static str {
+    ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+        .into_iter()
+        .find(|known| known.eq_ignore_ascii_case(level))
+        .unwrap_or("INFO")
 }
 
 /// A task's record.

@@ -59,7 +59,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::instances::{launch_instance, JOB_APPLICATION_ID};
-use super::state::{bad_request, forbidden, not_found, DmState, Phase};
+use super::state::{bad_request, forbidden, not_found, DmState};
 use super::{stream, time, yaml, Caller, Params};
 use crate::error::ApiError;
 use crate::state::{lock, AppState};
@@ -1071,7 +1071,7 @@ pub(crate) fn instance_ended(shared: &AppState, instance_id: &str) {
         }
         let now = time::now();
         step.stopped = Some(now);
-        if phase == Phase::Completed {
+        if phase.is_success() {
             step.status = StepStatus::Success;
             if index + 1 < run.plan.len() {
                 Some((run.id.clone(), index + 1))
