@@ -243,6 +243,12 @@ impl Client {
         self.agents.get(self.api(api).verify_ssl_cert)
     }
 
+    /// Which certificates the client trusts (for the event streams' websockets).
+    #[cfg(feature = "event-stream")]
+    pub(crate) fn reach(&self) -> &crate::transport::Reach {
+        &self.agents.reach
+    }
+
     pub(crate) fn debug_requests(&self) -> bool {
         self.debug_requests
     }

@@ -185,6 +185,9 @@ mod encoding;
 #[cfg_attr(docsrs, doc(cfg(feature = "environment")))]
 pub mod environment;
 mod error;
+#[cfg(feature = "event-stream")]
+#[cfg_attr(docsrs, doc(cfg(feature = "event-stream")))]
+pub mod event_stream;
 mod model_support;
 mod request;
 mod token;
