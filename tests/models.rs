@@ -1058,7 +1058,7 @@ fn every_other_endpoint_answers_its_type() {
     done(dm_api::delete_user_account(&client, "carol"));
     let loaded: dm::AdminJobManifestLoadPutResponse = dmt(dm_api::put_job_manifest(
         &client,
-        &sandbox.builtin_job_manifest_url(),
+        sandbox.builtin_job_manifest_url(),
         &Default::default(),
     ));
     assert!(loaded.status);

@@ -301,15 +301,65 @@ fn start_of(query: Option<&str>) -> Result<Start, String> {
     Ok(start.unwrap_or(Start::New))
 }
 
-/// `GET /event-stream/{uuid}`: the websocket.
+/// A connection registered with its stream: where it starts, and what ends it.
+struct Registered {
+    me: u64,
+    drops: u64,
+    rx: watch::Receiver<u64>,
+    next: i64,
+    format: String,
+}
+
+/// `GET /event-stream/{uuid}`: the websocket. The connection is registered (and where it
+/// starts decided) before the handshake is answered, so that nothing published after the
+/// client's handshake is missed.
 pub(crate) async fn connect(
     State(shared): State<AppState>,
     Path(uuid): Path<String>,
     uri: Uri,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let query = uri.query().map(str::to_owned);
-    upgrade.on_upgrade(move |socket| serve(shared, uuid, query, socket))
+    let start = start_of(uri.query());
+    let location_suffix = format!("/event-stream/{uuid}");
+    let registered = match &start {
+        Err(_) => None,
+        Ok(start) => register(&shared, &location_suffix, start),
+    };
+    upgrade.on_upgrade(move |socket| async move {
+        match (start, registered) {
+            (Err(why), _) => close(socket, 1002, &why).await,
+            (Ok(_), None) => close(socket, 1000, "Unknown event stream").await,
+            (Ok(_), Some(registered)) => serve(shared, location_suffix, registered, socket).await,
+        }
+    })
+}
+
+fn register(shared: &AppState, location_suffix: &str, start: &Start) -> Option<Registered> {
+    let mut state = lock(&shared.account);
+    let stream = state
+        .event_streams
+        .iter_mut()
+        .find(|s| s.location.ends_with(location_suffix))?;
+    let feed = &mut stream.feed;
+    feed.connection += 1;
+    let rx = feed.wake.subscribe();
+    feed.poke();
+    let next = match *start {
+        Start::New => feed.next_ordinal,
+        Start::Ordinal(n) => n,
+        Start::Timestamp(t) => feed
+            .kept
+            .iter()
+            .find(|k| k.timestamp >= t)
+            .map_or(feed.next_ordinal, |k| k.ordinal),
+    };
+    Some(Registered {
+        me: feed.connection,
+        drops: feed.drops,
+        rx,
+        next,
+        format: stream.format.clone(),
+    })
 }
 
 async fn close(mut socket: WebSocket, code: u16, reason: &str) {
@@ -329,40 +379,19 @@ async fn close(mut socket: WebSocket, code: u16, reason: &str) {
     .await;
 }
 
-async fn serve(shared: AppState, uuid: String, query: Option<String>, socket: WebSocket) {
-    let start = match start_of(query.as_deref()) {
-        Ok(start) => start,
-        Err(why) => return close(socket, 1002, &why).await,
-    };
-    let location_suffix = format!("/event-stream/{uuid}");
-    let registered = {
-        let mut state = lock(&shared.account);
-        state
-            .event_streams
-            .iter_mut()
-            .find(|s| s.location.ends_with(&location_suffix))
-            .map(|stream| {
-                let feed = &mut stream.feed;
-                feed.connection += 1;
-                let me = feed.connection;
-                let drops = feed.drops;
-                let rx = feed.wake.subscribe();
-                feed.poke();
-                let next = match start {
-                    Start::New => feed.next_ordinal,
-                    Start::Ordinal(n) => n,
-                    Start::Timestamp(t) => feed
-                        .kept
-                        .iter()
-                        .find(|k| k.timestamp >= t)
-                        .map_or(feed.next_ordinal, |k| k.ordinal),
-                };
-                (me, drops, rx, next, stream.format.clone())
-            })
-    };
-    let Some((me, drops, mut rx, mut next, format)) = registered else {
-        return close(socket, 1000, "Unknown event stream").await;
-    };
+async fn serve(
+    shared: AppState,
+    location_suffix: String,
+    registered: Registered,
+    socket: WebSocket,
+) {
+    let Registered {
+        me,
+        drops,
+        mut rx,
+        mut next,
+        format,
+    } = registered;
     let mut socket = socket;
     loop {
         enum Step {
