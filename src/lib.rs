@@ -155,6 +155,13 @@
 //!   the bytes on the wire, secrets included: keep the `ureq` and `ureq_proto` targets at
 //!   `debug` or above.
 //!
+//! ## Live events
+//!
+//! With the feature `event-stream` (off by default), `squonk2::event_stream` reads your Account
+//! Server event stream as it happens: charges with typed bodies, replay from an ordinal or a
+//! time, reconnects that lose and repeat nothing, and lost events reported. It is blocking
+//! too, on a websocket client (`tungstenite`) that needs no async runtime.
+//!
 //! ## Using squonk2 from async code
 //!
 //! Every call blocks the thread it runs on until the answer has arrived (or the time-out has
