@@ -290,6 +290,12 @@ impl Client {
         self.agents.get(config.verify_ssl_cert, which, name, url)
     }
 
+    /// Which certificates the client trusts (for the event streams' websockets).
+    #[cfg(feature = "event-stream")]
+    pub(crate) fn reach(&self) -> &crate::transport::Reach {
+        &self.agents.reach
+    }
+
     pub(crate) fn debug_requests(&self) -> bool {
         self.debug_requests
     }

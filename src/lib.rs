@@ -180,6 +180,13 @@
 //!   the bytes on the wire, secrets included: keep the `ureq` and `ureq_proto` targets at
 //!   `debug` or above.
 //!
+//! ## Live events
+//!
+//! With the feature `event-stream` (off by default), `squonk2::event_stream` reads your Account
+//! Server event stream as it happens: charges with typed bodies, replay from an ordinal or a
+//! time, reconnects that lose and repeat nothing, and lost events reported. It is blocking
+//! too, on a websocket client (`tungstenite`) that needs no async runtime.
+//!
 //! ## Using squonk2 from async code
 //!
 //! Every call blocks the thread it runs on until the answer has arrived (or the time-out has
@@ -210,6 +217,9 @@ mod encoding;
 #[cfg_attr(docsrs, doc(cfg(feature = "environment")))]
 pub mod environment;
 mod error;
+#[cfg(feature = "event-stream")]
+#[cfg_attr(docsrs, doc(cfg(feature = "event-stream")))]
+pub mod event_stream;
 mod model_support;
 mod request;
 mod token;

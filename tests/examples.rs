@@ -22,8 +22,10 @@ fn example(name: &str) -> Command {
     if !path.exists() {
         // `cargo test` builds every example; `cargo test --test examples` does not.
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        // --all-features: as the README's test command builds them (watch_events needs
+        // `event-stream`).
         let status = Command::new(cargo)
-            .args(["build", "--quiet", "--example", name])
+            .args(["build", "--quiet", "--all-features", "--example", name])
             .status()
             .unwrap();
         assert!(status.success(), "cannot build the example {name}");
@@ -1514,4 +1516,116 @@ fn the_readme_lists_every_variable_each_example_reads() {
         let credentials = readme.split("### Credentials").nth(1).unwrap();
         assert!(credentials.contains(&format!("`{variable}`")), "{variable}");
     }
+}
+
+// watch_events (feature `event-stream`).
+
+#[cfg(feature = "event-stream")]
+#[test]
+fn watch_events_prints_replayed_and_live_events_and_stops_after_max_events() {
+    let deployment = Deployment::start();
+    let admin = deployment.admin();
+    ok(as_api::create_event_stream(
+        &admin,
+        as_api::EventStreamFormat::JsonString,
+    ));
+    let product = squonk2_sandbox::SANDBOX_TIER_PRODUCT_ID;
+    for name in ["job-1", "job-2"] {
+        deployment
+            .sandbox
+            .charge_product(product, ADMIN_USER, name, "2.50")
+            .unwrap();
+    }
+    let (ok_, stdout, stderr) = deployment.run(
+        "watch_events",
+        &[
+            "sandbox",
+            "--from-ordinal",
+            "0",
+            "--max-events",
+            "2",
+            "--timeout",
+            "20",
+        ],
+    );
+    assert!(ok_, "{stdout}\n{stderr}");
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert_eq!(lines[0]["ordinal"], 1);
+    assert_eq!(lines[1]["ordinal"], 2);
+    assert_eq!(
+        lines[0]["message_type"],
+        "accountserver.MerchantProcessingCharge"
+    );
+    assert_eq!(lines[1]["body"]["name"], "job-2");
+    assert_eq!(lines[1]["body"]["coins"], "2.50");
+    assert!(stderr.contains("--from-ordinal 3"), "{stderr}");
+
+    // Nothing new within the time-out: exit code 1, and why.
+    let (ok_, stdout, stderr) = deployment.run("watch_events", &["sandbox", "--timeout", "0.5"]);
+    assert!(!ok_, "{stdout}\n{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("no event arrived in 0.5 s"), "{stderr}");
+
+    // Bad flags are named; --help does nothing else.
+    let (ok_, _, stderr) = deployment.run("watch_events", &["sandbox", "--max-events", "x"]);
+    assert!(!ok_);
+    assert!(stderr.contains("--max-events"), "{stderr}");
+    let (ok_, stdout, _) = deployment.run("watch_events", &["--help"]);
+    assert!(ok_);
+    assert!(stdout.contains("usage: watch_events"), "{stdout}");
+}
+
+#[cfg(all(feature = "event-stream", unix))]
+#[test]
+fn watch_events_ends_quietly_on_ctrl_c_and_says_where_to_carry_on() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let deployment = Deployment::start();
+    let mut child = example("watch_events")
+        .arg("sandbox")
+        .env("SQUONK2_ENVIRONMENTS_FILE", &deployment.environments)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Charge until the watch (once connected and its stream made) prints one.
+    let product = squonk2_sandbox::SANDBOX_TIER_PRODUCT_ID;
+    let charger = {
+        std::thread::scope(|scope| {
+            let stdout = child.stdout.take().unwrap();
+            let reading = scope.spawn(move || {
+                let mut line = String::new();
+                BufReader::new(stdout).read_line(&mut line).unwrap();
+                line
+            });
+            let started = std::time::Instant::now();
+            while !reading.is_finished() && started.elapsed() < Duration::from_secs(20) {
+                let _ = deployment
+                    .sandbox
+                    .charge_product(product, ADMIN_USER, "job", "1");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            reading.join().unwrap()
+        })
+    };
+    let first: serde_json::Value = serde_json::from_str(&charger).unwrap();
+    let ordinal = first["ordinal"].as_i64().unwrap();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("carry on with --from-ordinal"),
+        "{stderr} (after ordinal {ordinal})"
+    );
 }

@@ -95,6 +95,11 @@ pub(crate) fn router(shared: AppState) -> Router {
         .nest(account_server::PREFIX, account_server::router())
         .nest(ui::PREFIX, ui::router())
         .nest(control::PREFIX, control::router())
+        // The event streams' websockets (the `location`s the Account Server hands out).
+        .route(
+            "/event-stream/{uuid}",
+            axum::routing::get(account_server::event_socket::connect),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
@@ -227,6 +232,8 @@ where
         // Hyper adds it to the clock: a "forever" such as Duration::MAX must not overflow.
         .header_read_timeout(header_read_timeout.min(LONGEST_TIMEOUT))
         .serve_connection(TokioIo::new(io), service)
+        // The event streams' websockets.
+        .with_upgrades()
         .await;
 }
 

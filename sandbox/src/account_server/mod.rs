@@ -29,6 +29,7 @@ mod assets;
 mod charges;
 mod control;
 mod dates;
+pub(crate) mod event_socket;
 pub(crate) mod fixture;
 mod organisations;
 mod products;

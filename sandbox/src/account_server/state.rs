@@ -280,6 +280,8 @@ pub(crate) struct EventStream {
     pub(crate) name: String,
     pub(crate) location: String,
     pub(crate) format: String,
+    /// What has been published to it, and its connections.
+    pub(crate) feed: super::event_socket::Feed,
 }
 
 /// One action record: what happened, to what, and its fields (rendered in the requested
@@ -502,6 +504,9 @@ impl AsState {
             ("username", new.username),
         ];
         self.charges.push(charge);
+        if new.kind == ChargeKind::Processing {
+            self.publish_processing_charge(id);
+        }
         self.record_action(
             match new.kind {
                 ChargeKind::Processing => "ProcessingCharge",
@@ -545,7 +550,7 @@ impl AsState {
                     kind: ChargeKind::Storage,
                     product_id: product_id.to_owned(),
                     coins,
-                    username: owner,
+                    username: owner.clone(),
                     name: None,
                     date: Some(today),
                     additional_data,
@@ -553,6 +558,7 @@ impl AsState {
             }
             None => {}
         }
+        self.publish_storage_charge(product_id, &owner, bytes);
         Ok(())
     }
 }

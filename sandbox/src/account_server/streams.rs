@@ -87,6 +87,7 @@ pub(crate) async fn create_event_stream(
         name: format!("es-{uuid}"),
         location: format!("{scheme}://{}/event-stream/{uuid}", state.host()),
         format,
+        feed: Default::default(),
     };
     let response = stream_response(&stream);
     state.event_streams.push(stream);
