@@ -1383,7 +1383,7 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
         doc: "Logs `username` in to Keycloak and returns an access token for `keycloak_client_id`.\n\nSends `POST {keycloak_url}/realms/{keycloak_realm}/protocol/openid-connect/token` with a\nform-encoded body `client_id, grant_type=password, username, password[, client_secret]`.\nWhen `prior_token` still has at least 60 s left (by its `exp` claim) it is returned and\nnothing is sent.\n\nThe request goes through the proxy of the proxy environment variables (see\n`ClientBuilder::proxy`) and verifies Keycloak's certificate\nagainst the bundled web roots; a `Client` built with credentials offers\nevery TLS and proxy setting.\n\nErrors\n\nAn empty argument, an invalid Keycloak URL, Keycloak unreachable, the HTTP status with\nKeycloak's `error_description`, an answer without `access_token`. The texts never\ncontain the password or client secret.",
         options: &[
             ("keycloak_client_secret", "The Keycloak client secret, for confidential clients (an empty one is not sent)."),
-            ("prior_token", "A token from an earlier call: returned as it is when it has at least 60 s left."),
+            ("prior_token", "A token from an earlier call: returned as it is when it has at least 60 s left by its `exp` claim, read against this machine's clock (D12). A bare token carries no `expires_in`, so unlike a `Client`'s cached tokens (D23) this depends on the clocks agreeing."),
             ("timeout", "Time-out for the whole token request (default 4 s)."),
         ],
     },
