@@ -58,10 +58,9 @@ fn listing(template: &str, entry: &str, id: &str, n: usize) -> String {
     text
 }
 
-/// A child: decodes the two listings of BENCH_FILE (templates and entries written by the
-/// parent from the sandbox's own answers) as `role` says, five times; prints
-/// `best_seconds peak_kib_before peak_kib_after text_bytes`.
-fn decode_child(role: &str) {
+/// The file and instance listings of BENCH_LISTING entries each, from the shapes in
+/// BENCH_FILE (templates and entries written by the parent from the sandbox's own answers).
+fn listings_from_env() -> (String, String) {
     let arg = |name: &str| std::env::var(name).unwrap_or_default();
     let n: usize = arg("BENCH_LISTING").parse().expect("BENCH_LISTING");
     let shapes: Value =
@@ -72,8 +71,14 @@ fn decode_child(role: &str) {
         let part = |k: &str| s[k].as_str().expect(k).to_string();
         listing(&part("template"), &part("entry"), &part("id"), n)
     };
-    let (files, instances) = (text("files"), text("instances"));
-    drop(shapes);
+    (text("files"), text("instances"))
+}
+
+/// A child: decodes the two listings of BENCH_FILE (templates and entries written by the
+/// parent from the sandbox's own answers) as `role` says, five times; prints
+/// `best_seconds peak_kib_before peak_kib_after text_bytes`.
+fn decode_child(role: &str) {
+    let (files, instances) = listings_from_env();
     let before = vm_hwm_kib("self").unwrap_or(0);
     let (mut best, mut after) = (f64::MAX, 0);
     for round in 0..5 {
@@ -117,17 +122,7 @@ fn decode_child(role: &str) {
 /// times; prints `best_seconds 0 0 text_bytes` (no peak: the sandbox shares the process).
 fn call_decode_child(role: &str) {
     use squonk2_sandbox::{Fault, FaultRule};
-    let arg = |name: &str| std::env::var(name).unwrap_or_default();
-    let n: usize = arg("BENCH_LISTING").parse().expect("BENCH_LISTING");
-    let shapes: Value =
-        serde_json::from_str(&fs::read_to_string(arg("BENCH_FILE")).expect("shapes"))
-            .expect("json");
-    let text = |kind: &str| {
-        let s = &shapes[kind];
-        let part = |k: &str| s[k].as_str().expect(k).to_string();
-        listing(&part("template"), &part("entry"), &part("id"), n)
-    };
-    let (files, instances) = (text("files"), text("instances"));
+    let (files, instances) = listings_from_env();
     let sandbox = Sandbox::start().expect("sandbox");
     let prefix = sandbox.dm_api_url()[sandbox.base_url().len()..].to_string();
     for (path, body) in [("/file", &files), ("/instance", &instances)] {

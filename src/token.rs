@@ -517,11 +517,10 @@ mod tests {
     }
 
     /// An unsigned JWT-shaped token whose claims are `{"exp": exp}`.
-    fn jwt(exp: i64) -> String {
+    /// Base64url without padding.
+    fn b64url(bytes: &[u8]) -> String {
         const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let claims = format!(r#"{{"exp":{exp}}}"#);
-        let body: String = claims
-            .as_bytes()
+        bytes
             .chunks(3)
             .flat_map(|c| {
                 let n = c
@@ -530,7 +529,11 @@ mod tests {
                     .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
                 (0..=c.len()).map(move |i| A[((n >> (18 - 6 * i)) & 63) as usize] as char)
             })
-            .collect();
+            .collect()
+    }
+
+    fn jwt(exp: i64) -> String {
+        let body = b64url(format!(r#"{{"exp":{exp}}}"#).as_bytes());
         format!("e30.{body}.sig")
     }
 
@@ -568,19 +571,7 @@ mod tests {
             state
         };
         let now = unix_now();
-        let b64 = |bytes: &[u8]| {
-            const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-            bytes
-                .chunks(3)
-                .flat_map(|c| {
-                    let n = c
-                        .iter()
-                        .enumerate()
-                        .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
-                    (0..=c.len()).map(move |i| A[((n >> (18 - 6 * i)) & 63) as usize] as char)
-                })
-                .collect::<String>()
-        };
+        let b64 = b64url;
         let numbers = [
             i64::MIN.to_string(),
             i64::MAX.to_string(),

@@ -96,8 +96,8 @@ pub type ScopeEnum = AssetScope;
 /// `DEFAULT_PUBLIC`.
 pub type DefaultProductPrivacyEnum = DefaultProductPrivacy;
 
-/// The generated enumerations the functions take are sent as their `as_str()`, which is
-/// the Python name.
+/// The enumerations the functions take are sent as their `as_str()`, which is the Python
+/// name.
 macro_rules! python_enum {
     ($($t:ty),*) => {$(
         impl Param for $t {
@@ -110,28 +110,14 @@ macro_rules! python_enum {
         }
     )*};
 }
-python_enum!(AssetScope, DefaultProductPrivacy);
+python_enum!(AssetScope, DefaultProductPrivacy, EventStreamFormat);
 
-macro_rules! by_name {
-    ($($t:ty),*) => {$(
-        impl fmt::Display for $t {
-            /// The Python name.
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Param for $t {
-            fn render(&self) -> String {
-                self.as_str().to_string()
-            }
-            fn is_set(&self) -> bool {
-                true
-            }
-        }
-    )*};
+impl fmt::Display for EventStreamFormat {
+    /// The Python name.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
-by_name!(EventStreamFormat);
 
 #[cfg(test)]
 mod tests {
