@@ -47,6 +47,15 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/account-server/charges", post(charge_product))
         .route("/account-server/storage", put(set_product_storage))
         .route("/account-server/organisations", get(organisations_summary))
+        .route("/clock/offset", put(set_clock_offset))
+        .route("/users/{username}/revoke-sessions", post(revoke_sessions))
+        .route("/events", post(publish_event))
+        .route("/events/{username}", get(event_stream_state))
+        .route(
+            "/events/{username}/connections",
+            axum::routing::delete(drop_event_connections),
+        )
+        .route("/events/{username}/expire", post(expire_events))
 }
 
 /// A view of the running sandbox for a handler: it stops nothing and removes nothing when
@@ -480,4 +489,94 @@ async fn organisations_summary(State(shared): State<AppState>) -> Response {
         view(&shared).organisations_summary(),
         "text/plain; charset=utf-8",
     )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockOffset {
+    seconds: i64,
+}
+
+/// `PUT /clock/offset` `{"seconds"}`: [`Sandbox::set_clock_offset`].
+async fn set_clock_offset(
+    State(shared): State<AppState>,
+    body: Body,
+) -> Result<StatusCode, ApiError> {
+    let offset: ClockOffset = json_body(body).await?;
+    view(&shared).set_clock_offset(offset.seconds);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /users/{username}/revoke-sessions`: [`Sandbox::revoke_sessions`].
+async fn revoke_sessions(
+    State(shared): State<AppState>,
+    axum::extract::Path(username): axum::extract::Path<String>,
+) -> StatusCode {
+    view(&shared).revoke_sessions(&username);
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublishedEvent {
+    username: String,
+    message_type: String,
+    body: Value,
+}
+
+/// `POST /events` `{"username", "message_type", "body"}`: [`Sandbox::publish_event`];
+/// 201 `{"ordinal"}`.
+async fn publish_event(
+    State(shared): State<AppState>,
+    body: Body,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let event: PublishedEvent = json_body(body).await?;
+    let ordinal = view(&shared).publish_event(&event.username, &event.message_type, event.body)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "ordinal": ordinal })),
+    ))
+}
+
+/// `GET /events/{username}`: [`Sandbox::next_event_ordinal`], `{"next_ordinal"}`; 404
+/// when the user has no event stream.
+async fn event_stream_state(
+    State(shared): State<AppState>,
+    axum::extract::Path(username): axum::extract::Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let next = view(&shared)
+        .next_event_ordinal(&username)
+        .ok_or_else(|| Error::not_found(format!("{username} has no event stream")))?;
+    Ok(Json(serde_json::json!({ "next_ordinal": next })))
+}
+
+/// `DELETE /events/{username}/connections`: [`Sandbox::drop_event_connections`]; 404 when
+/// the user has no event stream.
+async fn drop_event_connections(
+    State(shared): State<AppState>,
+    axum::extract::Path(username): axum::extract::Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if view(&shared).drop_event_connections(&username) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Error::not_found(format!("{username} has no event stream")).into())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expiry {
+    before: i64,
+}
+
+/// `POST /events/{username}/expire` `{"before"}`: [`Sandbox::expire_events`],
+/// `{"expired"}`.
+async fn expire_events(
+    State(shared): State<AppState>,
+    axum::extract::Path(username): axum::extract::Path<String>,
+    body: Body,
+) -> Result<Json<Value>, ApiError> {
+    let expiry: Expiry = json_body(body).await?;
+    let expired = view(&shared).expire_events(&username, expiry.before);
+    Ok(Json(serde_json::json!({ "expired": expired })))
 }

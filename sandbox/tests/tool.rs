@@ -566,3 +566,71 @@ fn a_path_that_is_not_percent_encoded_utf8_gets_the_json_error_body() {
     assert_eq!(status, 400, "{body}");
     assert!(body["error"].is_string(), "{body}");
 }
+
+#[test]
+fn the_clock_offset_sessions_and_event_controls_have_http_twins() {
+    let sandbox = Sandbox::start().unwrap();
+    let (status, _) = control(
+        &sandbox,
+        "PUT",
+        "/clock/offset",
+        Some(json!({"seconds": 3600})),
+    );
+    assert_eq!(status, 204);
+    let ahead = sandbox
+        .clock()
+        .duration_since(std::time::SystemTime::now())
+        .unwrap();
+    assert!(ahead > Duration::from_secs(3500), "{ahead:?}");
+    let (status, _) = control(&sandbox, "POST", "/users/alice/revoke-sessions", None);
+    assert_eq!(status, 204);
+
+    // No stream yet: every event control says so.
+    let event = json!({"username": "alice", "message_type": "accountserver.X", "body": {}});
+    assert_eq!(
+        control(&sandbox, "POST", "/events", Some(event.clone())).0,
+        404
+    );
+    assert_eq!(control(&sandbox, "GET", "/events/alice", None).0, 404);
+    assert_eq!(
+        control(&sandbox, "DELETE", "/events/alice/connections", None).0,
+        404
+    );
+
+    // With a stream, made as alice through the Account Server.
+    let url = format!("{}/event-stream", sandbox.as_api_url());
+    let request = ureq::http::Request::builder()
+        .method("POST")
+        .uri(&url)
+        .header(
+            "Authorization",
+            format!(
+                "Bearer {}",
+                sandbox.issue_token(
+                    "alice",
+                    squonk2_sandbox::AS_CLIENT_ID,
+                    Duration::from_secs(60)
+                )
+            ),
+        )
+        .header("Content-Type", "application/json")
+        .body(json!({"format": "JSON_STRING"}).to_string())
+        .unwrap();
+    let (status, stream) = json_of(agent().run(request));
+    assert!(status < 300, "{status} {stream}");
+    let (status, published) = control(&sandbox, "POST", "/events", Some(event));
+    assert_eq!((status, published["ordinal"].as_i64()), (201, Some(1)));
+    let (_, state) = control(&sandbox, "GET", "/events/alice", None);
+    assert_eq!(state["next_ordinal"], 2);
+    assert_eq!(
+        control(&sandbox, "DELETE", "/events/alice/connections", None).0,
+        204
+    );
+    let (_, expired) = control(
+        &sandbox,
+        "POST",
+        "/events/alice/expire",
+        Some(json!({"before": 2})),
+    );
+    assert_eq!(expired["expired"], 1);
+}

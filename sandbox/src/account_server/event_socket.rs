@@ -461,17 +461,21 @@ impl Sandbox {
     /// let sandbox = squonk2_sandbox::Sandbox::start()?;
     /// let body = serde_json::json!({"coins": "1.00"});
     /// assert!(sandbox.publish_event("alice", "accountserver.MerchantProcessingCharge", body).is_err());
-    /// # Ok::<(), std::io::Error>(())
+    /// # Ok::<(), squonk2_sandbox::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`NotFound`](crate::ErrorKind::NotFound) error when the user has no event stream.
     pub fn publish_event(
         &self,
         username: &str,
         message_type: &str,
         body: Value,
-    ) -> Result<i64, String> {
+    ) -> Result<i64, crate::Error> {
         lock(&self.shared.account)
             .publish(username, message_type, body)
-            .ok_or_else(|| format!("{username} has no event stream"))
+            .ok_or_else(|| crate::Error::not_found(format!("{username} has no event stream")))
     }
 
     /// Drops the connections to `username`'s event stream without a close frame, as a
