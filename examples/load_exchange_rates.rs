@@ -42,9 +42,9 @@ usage: load_exchange_rates ENVIRONMENT FILE [--do-it]
   --do-it       set them (default: only say what would change)
   -h, --help    print this help
 
-The whole file is checked before anything changes. Setting rates needs admin mode: it is
-switched on before the first rate is set and off at the end, even after a failure or
-Ctrl-C. The exit code is 0 only when every rate of the file was set or was already right
+The whole file is checked before anything changes. Setting rates needs an admin's account
+(the Data Manager admin role); admin mode is switched on before the first rate is set and
+off at the end, even after a failure or Ctrl-C, for a deployment that asks for it. The exit code is 0 only when every rate of the file was set or was already right
 (or, without --do-it, could be set).
 
 Environment variables:
