@@ -60,6 +60,8 @@ impl fmt::Debug for TokenSource {
 #[derive(Clone)]
 struct ApiConfig {
     url: Option<String>,
+    /// Why `url` cannot be used, worked out when it is set rather than on every call.
+    url_problem: Option<String>,
     verify_ssl_cert: bool,
     token: TokenSource,
 }
@@ -264,7 +266,13 @@ impl Client {
     pub(crate) fn set_api_url(&mut self, api: Api, url: &str, verify_ssl_cert: bool) {
         let config = self.api_mut(api);
         config.url = Some(url.to_string()).filter(|u| !u.is_empty());
+        config.url_problem = config.url.as_deref().and_then(|u| check_base_url(u).err());
         config.verify_ssl_cert = verify_ssl_cert;
+    }
+
+    /// Why the base URL of `api` cannot be used (`None`: it can, or there is none).
+    pub(crate) fn base_url_problem(&self, api: Api) -> Option<&str> {
+        self.api(api).url_problem.as_deref()
     }
 
     pub(crate) fn get_api_url(&self, api: Api) -> (String, bool) {
@@ -940,10 +948,14 @@ impl ClientBuilder {
                 }
                 _ => TokenSource::None,
             };
-        let config = |url: &Option<String>, verify: bool, token: TokenSource| ApiConfig {
-            url: url.clone().filter(|u| !u.is_empty()),
-            verify_ssl_cert: verify,
-            token,
+        let config = |url: &Option<String>, verify: bool, token: TokenSource| {
+            let url = url.clone().filter(|u| !u.is_empty());
+            ApiConfig {
+                url_problem: url.as_deref().and_then(|u| check_base_url(u).err()),
+                url,
+                verify_ssl_cert: verify,
+                token,
+            }
         };
         Ok(Client {
             dm: config(

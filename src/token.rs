@@ -371,10 +371,13 @@ impl KeycloakLogin {
         timeout: Duration,
     ) -> Result<String, TokenError> {
         let started = Instant::now();
-        let slot = lock(&self.slots)
-            .entry(client_id.to_string())
-            .or_default()
-            .clone();
+        let slot = {
+            let mut slots = lock(&self.slots);
+            match slots.get(client_id) {
+                Some(slot) => slot.clone(),
+                None => slots.entry(client_id.to_string()).or_default().clone(),
+            }
+        };
         let mut state = lock(&slot.state);
         if let Some(token) = state.cached.as_ref().filter(|t| t.reusable(mono_now())) {
             return Ok(token.access.clone());

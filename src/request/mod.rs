@@ -25,7 +25,7 @@ use serde_json::{json, Value};
 
 use crate::api_rv::{is_transient_status, ApiRv};
 use crate::client::{Api, Client};
-use crate::encoding::{check_base_url, form_component, path_segment, scrub, trim_base_url};
+use crate::encoding::{form_component, path_segment, scrub, trim_base_url};
 use crate::error::ErrorKind;
 use crate::transport::{self, body_excerpt, DebugLog, Limits};
 use body::{Body, Part};
@@ -74,11 +74,12 @@ pub(crate) fn function_name(type_name: &'static str) -> &'static str {
 /// A string made from two `'static` strings of this crate's code (a type name, a method and
 /// a path template), made once and kept for the life of the program, so that a call does
 /// not allocate its names. There is one per endpoint function and template, a few hundred
-/// at most: nothing a user passes is ever kept.
+/// at most: nothing a user passes is ever kept. A `BTreeMap` of addresses: cheaper to look
+/// up than hashing the key.
 fn interned(a: &'static str, b: &'static str, make: impl FnOnce() -> String) -> &'static str {
     type Key = (usize, usize, usize, usize);
     static CACHE: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<Key, &'static str>>,
+        std::sync::Mutex<std::collections::BTreeMap<Key, &'static str>>,
     > = std::sync::OnceLock::new();
     let key = (a.as_ptr() as usize, a.len(), b.as_ptr() as usize, b.len());
     let cache = CACHE.get_or_init(Default::default);
@@ -465,43 +466,50 @@ impl<'a> Call<'a> {
         self.download_to.is_some() || self.body.has_file()
     }
 
-    /// The URL to call and the same URL with secret values replaced by `***` for logs.
-    fn urls(&self, base: &str) -> (String, String) {
-        let mut url = base.trim_end_matches('/').to_string();
-        let mut shown = crate::encoding::redact_url(&url);
+    /// The URL to call and, when `shown`, the same URL with secret values replaced by `***`
+    /// for logs (empty otherwise).
+    fn urls(&self, base: &str, shown: bool) -> (String, String) {
+        let base = base.trim_end_matches('/');
+        let mut url = String::with_capacity(base.len() + self.template.len() + 64);
+        url.push_str(base);
+        let (url, shown) = self.urls_from(url, shown.then(|| crate::encoding::redact_url(base)));
+        (url, shown.unwrap_or_default())
+    }
+
+    fn urls_from(&self, mut url: String, mut shown: Option<String>) -> (String, Option<String>) {
         let mut rest = self.template;
         while let Some(open) = rest.find('{') {
             let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
             let name = &rest[open + 1..close];
             url.push_str(&rest[..open]);
-            shown.push_str(&rest[..open]);
+            push(&mut shown, &rest[..open]);
             match self.path_args.iter().find(|(n, _, _)| *n == name) {
                 Some((_, value, secret)) => {
                     let encoded = path_segment(value);
-                    shown.push_str(if *secret { "***" } else { &encoded });
+                    push(&mut shown, if *secret { "***" } else { &encoded });
                     url.push_str(&encoded);
                 }
                 None => {
                     // A template hole without a value is a bug in this crate, never user input;
                     // it is caught by the parity tests. Send nothing rather than a broken URL.
                     url.push_str("%7Bmissing%7D");
-                    shown.push_str("{missing}");
+                    push(&mut shown, "{missing}");
                 }
             }
             rest = rest.get(close + 1..).unwrap_or("");
         }
         url.push_str(rest);
-        shown.push_str(rest);
+        push(&mut shown, rest);
         for (i, (name, value, secret)) in self.query.iter().enumerate() {
             let sep = if i == 0 { '?' } else { '&' };
             let encoded = format!("{}={}", form_component(name), form_component(value));
             url.push(sep);
             url.push_str(&encoded);
-            shown.push(sep);
-            if *secret {
-                shown.push_str(&format!("{}=***", form_component(name)));
-            } else {
-                shown.push_str(&encoded);
+            push(&mut shown, if i == 0 { "?" } else { "&" });
+            if *secret && shown.is_some() {
+                push(&mut shown, &format!("{}=***", form_component(name)));
+            } else if !*secret {
+                push(&mut shown, &encoded);
             }
         }
         (url, shown)
@@ -533,7 +541,7 @@ impl<'a> Call<'a> {
         if self
             .path_args
             .iter()
-            .any(|(name, _, _)| !self.template.contains(&format!("{{{name}}}")))
+            .any(|(name, _, _)| !has_hole(self.template, name))
         {
             let why = "internal error: bad path template";
             return Err(Box::new(self.fail_because(ErrorKind::Other, why, 0)));
@@ -545,7 +553,7 @@ impl<'a> Call<'a> {
                 0,
             )));
         };
-        if let Err(why) = check_base_url(base) {
+        if let Some(why) = client.base_url_problem(self.api) {
             let why = format!("the {} API URL is not valid: {why}", self.api.short_name());
             return Err(Box::new(self.fail_because(
                 ErrorKind::NotConfigured,
@@ -553,7 +561,10 @@ impl<'a> Call<'a> {
                 0,
             )));
         }
-        let (url, shown_url) = self.urls(trim_base_url(base));
+        // The URL as logs may show it is made only when a log line can be written.
+        let shown =
+            client.debug_requests() || log::log_enabled!(target: "squonk2", log::Level::Warn);
+        let (url, shown_url) = self.urls(trim_base_url(base), shown);
         let local_file = |why: String| Box::new(self.fail_because(ErrorKind::LocalFile, why, 0));
         let body = self
             .body
@@ -926,6 +937,22 @@ fn attempts_note(kind: ErrorKind, attempts: u32, started: Instant) -> String {
     )
 }
 
+/// Appends `text` to the shown URL when one is being made.
+fn push(shown: &mut Option<String>, text: &str) {
+    if let Some(shown) = shown {
+        shown.push_str(text);
+    }
+}
+
+/// Whether `template` has the hole `{name}`.
+fn has_hole(template: &str, name: &str) -> bool {
+    template.match_indices('{').any(|(at, _)| {
+        template[at + 1..]
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('}'))
+    })
+}
+
 /// What the server said went wrong: its JSON `error` field, or the start of a non-JSON
 /// body. `complete` is false when only the start of the body arrived (too long, or cut
 /// short): the `error` field is then read from what there is.
@@ -1018,8 +1045,12 @@ mod tests {
             .secret_path("token", "tok en")
             .secret_query("token", "s3cret")
             .query("file", "x y");
-        let (url, shown) = call.urls("http://h/dm");
-        let (_, with_user) = Call::new(Api::Dm, "GET", "/x").urls("http://u:pw@h/dm");
+        let (url, shown) = call.urls("http://h/dm", true);
+        let (_, with_user) = Call::new(Api::Dm, "GET", "/x").urls("http://u:pw@h/dm", true);
+        assert_eq!(
+            call.urls("http://h/dm", false),
+            (url.clone(), String::new())
+        );
         assert_eq!(with_user, "http://***@h/dm/x");
         assert_eq!(
             url,
