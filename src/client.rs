@@ -85,6 +85,9 @@ struct Agents {
     /// Whether the client warned that it does not verify certificates of the DM, AS, UI
     /// and Keycloak ([D21](crate::python_differences)): once each, at the first request.
     warned: [AtomicBool; 4],
+    /// The `Authorization` header last made for each API, with its token: a header is
+    /// checked byte by byte when made, so it is made once per token, not on every call.
+    bearers: [std::sync::Mutex<Option<(String, ureq::http::HeaderValue)>>; 3],
 }
 
 impl Agents {
@@ -94,6 +97,7 @@ impl Agents {
             reach,
             non_verifying: OnceLock::new(),
             warned: Default::default(),
+            bearers: Default::default(),
         }
     }
 
@@ -335,6 +339,23 @@ impl Client {
                 login.token(agent, client_id, timeout).map(Some)
             }
         }
+    }
+
+    /// The `Authorization` header for `token` on `api`: the one made for the same token
+    /// before, or a new one (kept for the next call). `None` for a token that cannot be a
+    /// header value (a control character), which is then sent as ureq makes it.
+    pub(crate) fn bearer(&self, api: Api, token: &str) -> Option<ureq::http::HeaderValue> {
+        let slot = &self.agents.bearers[api as usize];
+        let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((cached, header)) = slot.as_ref() {
+            if cached == token {
+                return Some(header.clone());
+            }
+        }
+        let mut header = ureq::http::HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
+        header.set_sensitive(true);
+        *slot = Some((token.to_string(), header.clone()));
+        Some(header)
     }
 
     /// Whether `api`'s token comes from Keycloak, so that a 401 is answered by renewing it

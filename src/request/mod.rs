@@ -38,10 +38,17 @@ use transfer::{Counting, Download, DownloadError};
 /// A [`Call`] that knows the endpoint function it is made in, so that its failures can name
 /// it (`as_api::create_unit`) as the user wrote it.
 macro_rules! call {
-    ($api:expr, $method:expr, $template:expr $(,)?) => {
-        $crate::request::Call::new($api, $method, $template).in_function($crate::request::here!())
-    };
+    ($api:expr, $method:expr, $template:expr $(,)?) => {{
+        // The names of this call site, made at its first call (no lock after that).
+        static NAMES: $crate::request::SiteNames = $crate::request::SiteNames::new();
+        $crate::request::Call::new($api, $method, $template)
+            .in_function($crate::request::here!())
+            .site(&NAMES)
+    }};
 }
+
+/// The function and request names of one `call!` site, made once.
+pub(crate) type SiteNames = std::sync::OnceLock<(&'static str, &'static str)>;
 pub(crate) use call;
 
 /// The type name of a function defined where this is written: what [`function_name`] turns
@@ -143,6 +150,8 @@ pub(crate) struct Call<'a> {
     deadline: Option<Duration>,
     /// The type name of a function inside the endpoint function (see [`call!`]).
     function: &'static str,
+    /// The names of the `call!` site the call is made at, when it is made at one.
+    site: Option<&'static SiteNames>,
 }
 
 impl<'a> Call<'a> {
@@ -167,6 +176,22 @@ impl<'a> Call<'a> {
             secrets: Vec::new(),
             deadline: None,
             function: "",
+            site: None,
+        }
+    }
+
+    /// Keeps the names of the call site (by [`call!`]).
+    pub(crate) fn site(mut self, names: &'static SiteNames) -> Self {
+        self.site = Some(names);
+        self
+    }
+
+    /// The function and request names: once per `call!` site, otherwise looked up.
+    fn names(&self) -> (&'static str, &'static str) {
+        let make = || (function_name(self.function), self.call_name());
+        match self.site {
+            Some(site) => *site.get_or_init(make),
+            None => make(),
         }
     }
 
@@ -441,19 +466,15 @@ impl<'a> Call<'a> {
 
     fn fail(&self, kind: ErrorKind, error: impl Into<String>, status: u16) -> ApiRv {
         let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
-        ApiRv::failure(
-            kind,
-            scrub(error.into(), &secrets),
-            status,
-            self.call_name(),
-        )
-        .with_function(function_name(self.function))
+        let (function, call) = self.names();
+        ApiRv::failure(kind, scrub(error.into(), &secrets), status, call).with_function(function)
     }
 
     fn succeed(&self, msg: Value, status: u16) -> ApiRv {
+        let (function, call) = self.names();
         ApiRv::done(msg, status)
-            .with_call(self.call_name())
-            .with_function(function_name(self.function))
+            .with_call(call)
+            .with_function(function)
     }
 
     /// `"<error text> (<why>)"`, the shape of every failure's text ([D5](crate::python_differences)).
@@ -642,6 +663,7 @@ impl<'a> Call<'a> {
     /// The HTTP request of one attempt.
     fn request(
         &self,
+        client: &Client,
         ready: &mut Ready,
     ) -> Result<ureq::http::Request<ureq::SendBody<'static>>, Box<ApiRv>> {
         let Some(send_body) = ready.body.take() else {
@@ -652,7 +674,10 @@ impl<'a> Call<'a> {
             .method(self.method)
             .uri(&ready.url);
         if let Some(token) = &ready.token {
-            request = request.header("Authorization", format!("Bearer {token}"));
+            request = match client.bearer(self.api, token) {
+                Some(header) => request.header("Authorization", header),
+                None => request.header("Authorization", format!("Bearer {token}")),
+            };
         }
         if let Some(content_type) = &ready.body.content_type {
             request = request.header("Content-Type", content_type);
@@ -695,7 +720,7 @@ impl<'a> Call<'a> {
                 return self.fail_because(ErrorKind::Timeout, why, 0);
             };
             attempt += 1;
-            let request = match self.request(&mut ready) {
+            let request = match self.request(client, &mut ready) {
                 Ok(request) => request,
                 Err(failure) => return *failure,
             };
