@@ -31,15 +31,15 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
+mod common;
+
 use serde_json::Value;
-use squonk2::dm_api::{self, CreateProjectOptions};
+use squonk2::dm_api;
 use squonk2::Client;
 use squonk2_sandbox::{Sandbox, DM_CLIENT_ID};
 
 /// Set in a child process: `sdk` or `raw`.
 const ROLE_VAR: &str = "SQUONK2_BENCH_ROLE";
-const USER: &str = "dmit-admin";
-const PASSWORD: &str = "dmit-admin-password";
 
 fn main() {
     match std::env::var(ROLE_VAR).ok().as_deref() {
@@ -93,7 +93,7 @@ fn child(role: &str) {
                 .dm_api_url(arg("BENCH_DM_URL"))
                 .keycloak(arg("BENCH_KEYCLOAK_URL"), arg("BENCH_REALM"))
                 .dm_client_id(DM_CLIENT_ID)
-                .credentials(USER, PASSWORD)
+                .credentials(common::USER, common::PASSWORD)
                 .build()
                 .expect("client");
             Arc::new(move || {
@@ -233,23 +233,7 @@ fn parent() {
         .token_lifetime(Duration::from_secs(3600))
         .start()
         .expect("sandbox");
-    let client = Client::builder()
-        .dm_api_url(sandbox.dm_api_url())
-        .keycloak(sandbox.keycloak_url(), sandbox.realm())
-        .dm_client_id(DM_CLIENT_ID)
-        .credentials(USER, PASSWORD)
-        .build()
-        .expect("client");
-    let token = client.dm_access_token().expect("login").expect("a token");
-    let project = dm_api::create_project(
-        &client,
-        "bench",
-        dm_api::TEST_PRODUCT_ID,
-        &CreateProjectOptions::default(),
-    )
-    .into_result()
-    .expect("project");
-    let project_id = project["project_id"].as_str().expect("id").to_string();
+    let (_, token, project_id) = common::logged_in(&sandbox);
     let env = [
         ("BENCH_DM_URL", sandbox.dm_api_url()),
         ("BENCH_KEYCLOAK_URL", sandbox.keycloak_url()),

@@ -16,11 +16,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
 use serde_json::Value;
 use squonk2::dm_api::models::{FilesGetResponse, InstancesGetResponse};
-use squonk2::dm_api::{self, CreateProjectOptions, GetUnmanagedProjectFileOptions};
+use squonk2::dm_api::{self, GetUnmanagedProjectFileOptions};
 use squonk2::{ApiRv, Client};
-use squonk2_sandbox::{Sandbox, DM_CLIENT_ID};
+use squonk2_sandbox::Sandbox;
 
 /// Set in a child process: the transfer it does.
 const ROLE_VAR: &str = "SQUONK2_BENCH_ROLE";
@@ -310,23 +312,7 @@ fn parent() {
         .data_dir(work.join("sandbox"))
         .start()
         .expect("sandbox");
-    let client = Client::builder()
-        .dm_api_url(sandbox.dm_api_url())
-        .keycloak(sandbox.keycloak_url(), sandbox.realm())
-        .dm_client_id(DM_CLIENT_ID)
-        .credentials("dmit-admin", "dmit-admin-password")
-        .build()
-        .expect("client");
-    let token = client.dm_access_token().expect("login").expect("a token");
-    let project = dm_api::create_project(
-        &client,
-        "bench",
-        dm_api::TEST_PRODUCT_ID,
-        &CreateProjectOptions::default(),
-    )
-    .into_result()
-    .expect("project");
-    let project_id = project["project_id"].as_str().expect("id").to_string();
+    let (client, token, project_id) = common::logged_in(&sandbox);
 
     println!(
         "squonk2 DM benchmark against the sandbox at {}",

@@ -66,6 +66,14 @@ struct ApiConfig {
     token: TokenSource,
 }
 
+impl ApiConfig {
+    /// Sets the base URL (an empty one is none), and why it cannot be used if it cannot.
+    fn set_url(&mut self, url: Option<String>) {
+        self.url = url.filter(|u| !u.is_empty());
+        self.url_problem = self.url.as_deref().and_then(|u| check_base_url(u).err());
+    }
+}
+
 impl fmt::Debug for ApiConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiConfig")
@@ -269,8 +277,7 @@ impl Client {
 
     pub(crate) fn set_api_url(&mut self, api: Api, url: &str, verify_ssl_cert: bool) {
         let config = self.api_mut(api);
-        config.url = Some(url.to_string()).filter(|u| !u.is_empty());
-        config.url_problem = config.url.as_deref().and_then(|u| check_base_url(u).err());
+        config.set_url(Some(url.to_string()));
         config.verify_ssl_cert = verify_ssl_cert;
     }
 
@@ -970,13 +977,14 @@ impl ClientBuilder {
                 _ => TokenSource::None,
             };
         let config = |url: &Option<String>, verify: bool, token: TokenSource| {
-            let url = url.clone().filter(|u| !u.is_empty());
-            ApiConfig {
-                url_problem: url.as_deref().and_then(|u| check_base_url(u).err()),
-                url,
+            let mut config = ApiConfig {
+                url: None,
+                url_problem: None,
                 verify_ssl_cert: verify,
                 token,
-            }
+            };
+            config.set_url(url.clone());
+            config
         };
         Ok(Client {
             dm: config(

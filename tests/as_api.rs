@@ -606,14 +606,14 @@ fn from_env_child() {
     let client = Client::from_env().unwrap();
     let got = json!([
         as_api::get_api_url(&client),
-        rv_json(&as_api::get_version(&client).untyped()),
+        rv_json(&as_api::get_version(&client)),
         ui_api::get_api_url(&client),
-        rv_json(&ui_api::get_version(&client).untyped()),
+        rv_json(&ui_api::get_version(&client)),
     ]);
     assert_eq!(got.to_string(), expected);
 }
 
-fn rv_json(rv: &ApiRv) -> Value {
+fn rv_json<T>(rv: &ApiRv<T>) -> Value {
     json!({"success": rv.success, "msg": rv.msg, "http_status_code": rv.http_status_code})
 }
 
@@ -843,7 +843,7 @@ fn every_function_fails_with_the_python_error_text() {
 
 // ----------------------------------------------------------------- beyond the recordings
 
-fn id_of(rv: ApiRv) -> String {
+fn id_of<T>(rv: ApiRv<T>) -> String {
     ok(rv)["id"].as_str().expect("an id").to_string()
 }
 
@@ -1043,7 +1043,7 @@ fn an_admin_sets_up_an_organisation_and_takes_it_down_again() {
         .unwrap();
     let admin = client_for(&sandbox);
 
-    let org_id = id_of(create_organisation(&admin, "Acme Research", "alice").untyped());
+    let org_id = id_of(create_organisation(&admin, "Acme Research", "alice"));
     // Admins belong to the built-in Default Organisation too, and see the Sandbox one
     // every sandbox starts with.
     let orgs = ok(get_organisations(
@@ -1059,7 +1059,7 @@ fn an_admin_sets_up_an_organisation_and_takes_it_down_again() {
     assert_eq!(org["users"], json!([]));
     assert_eq!(org["created"].as_str().unwrap()[..10], *"2024-03-15");
 
-    let unit_id = id_of(create_unit(&admin, "Chemistry", &org_id, 3).untyped());
+    let unit_id = id_of(create_unit(&admin, "Chemistry", &org_id, 3));
     let units = ok(get_organisation_units(&admin, &org_id));
     assert_eq!(names(&units, "units"), ["Chemistry"]);
     assert_eq!(units["units"][0]["billing_day"], 3);
@@ -1221,8 +1221,8 @@ fn names_of_products(products: &Value) -> Vec<String> {
 fn deleting_refuses_what_still_has_contents() {
     let sandbox = sandbox();
     let admin = client_for(&sandbox);
-    let org_id = id_of(create_organisation(&admin, "Busy", "bob").untyped());
-    let unit_id = id_of(create_unit(&admin, "U", &org_id, 1).untyped());
+    let org_id = id_of(create_organisation(&admin, "Busy", "bob"));
+    let unit_id = id_of(create_unit(&admin, "U", &org_id, 1));
     let product_id = id_of(
         create_product(
             &admin,
@@ -1306,8 +1306,8 @@ fn non_members_are_refused() {
     sandbox.add_user("carol", "carol-password", false);
     let admin = client_for(&sandbox);
     let carol = user_client(&sandbox, "carol");
-    let org_id = id_of(create_organisation(&admin, "Bob's", "bob").untyped());
-    let unit_id = id_of(create_unit(&admin, "Bob's unit", &org_id, 5).untyped());
+    let org_id = id_of(create_organisation(&admin, "Bob's", "bob"));
+    let unit_id = id_of(create_unit(&admin, "Bob's unit", &org_id, 5));
     let product_id = id_of(
         create_product(
             &admin,
@@ -1729,7 +1729,7 @@ fn event_streams_are_one_per_user() {
 fn units_and_organisations_can_be_renamed_within_their_privacy_rules() {
     let sandbox = sandbox();
     let admin = client_for(&sandbox);
-    let org_id = id_of(create_organisation(&admin, "Old name", "bob").untyped());
+    let org_id = id_of(create_organisation(&admin, "Old name", "bob"));
     assert!(
         alter_organisation(
             &admin,
@@ -1744,7 +1744,7 @@ fn units_and_organisations_can_be_renamed_within_their_privacy_rules() {
     let org = ok(get_organisation(&admin, &org_id));
     assert_eq!(org["name"], "New name");
     assert_eq!(org["default_product_privacy"], "ALWAYS_PRIVATE");
-    let unit_id = id_of(create_unit(&admin, "U", &org_id, 1).untyped());
+    let unit_id = id_of(create_unit(&admin, "U", &org_id, 1));
     assert_eq!(
         ok(get_unit(&admin, &unit_id))["default_product_privacy"],
         "ALWAYS_PRIVATE"
@@ -1831,8 +1831,8 @@ fn a_completed_job_is_charged_to_its_projects_product() {
         .start()
         .unwrap();
     let admin = client_for(&sandbox);
-    let org_id = id_of(create_organisation(&admin, "Charged", "dmit-admin").untyped());
-    let unit_id = id_of(create_unit(&admin, "Unit", &org_id, 1).untyped());
+    let org_id = id_of(create_organisation(&admin, "Charged", "dmit-admin"));
+    let unit_id = id_of(create_unit(&admin, "Unit", &org_id, 1));
     let tier_id = id_of(
         create_product(
             &admin,

@@ -198,20 +198,7 @@ fn rates(client: &Client) -> Vec<String> {
     let msg = dm_api::get_job_exchange_rates(client, &Default::default())
         .into_result()
         .unwrap();
-    msg["exchange_rates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            format!(
-                "{}/{}/{}={}",
-                r["collection"].as_str().unwrap(),
-                r["job"].as_str().unwrap(),
-                r["version"].as_str().unwrap(),
-                r["rate"].as_str().unwrap_or("-")
-            )
-        })
-        .collect()
+    rate_entries(&msg)
 }
 
 fn set_rates(client: &Client, rates: &[(&str, &str)]) {

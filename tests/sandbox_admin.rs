@@ -20,22 +20,10 @@ fn listing(client: &Client, only_undefined: bool) -> Value {
     ))
 }
 
-/// A listing's entries as `collection/job/version=rate` (`-` when an entry has no rate).
+/// A listing's entries as `collection/job/version=rate` (`-` when an entry has no rate),
+/// sorted.
 fn entries(listing: &Value) -> Vec<String> {
-    let mut entries: Vec<String> = listing["exchange_rates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            format!(
-                "{}/{}/{}={}",
-                r["collection"].as_str().unwrap(),
-                r["job"].as_str().unwrap(),
-                r["version"].as_str().unwrap(),
-                r.get("rate").and_then(Value::as_str).unwrap_or("-")
-            )
-        })
-        .collect();
+    let mut entries = rate_entries(listing);
     entries.sort();
     entries
 }

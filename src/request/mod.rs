@@ -493,11 +493,7 @@ impl<'a> Call<'a> {
         let base = base.trim_end_matches('/');
         let mut url = String::with_capacity(base.len() + self.template.len() + 64);
         url.push_str(base);
-        let (url, shown) = self.urls_from(url, shown.then(|| crate::encoding::redact_url(base)));
-        (url, shown.unwrap_or_default())
-    }
-
-    fn urls_from(&self, mut url: String, mut shown: Option<String>) -> (String, Option<String>) {
+        let mut shown = shown.then(|| crate::encoding::redact_url(base));
         let mut rest = self.template;
         while let Some(open) = rest.find('{') {
             let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
@@ -533,7 +529,7 @@ impl<'a> Call<'a> {
                 push(&mut shown, &encoded);
             }
         }
-        (url, shown)
+        (url, shown.unwrap_or_default())
     }
 
     /// Sends the call and turns the answer into an [`ApiRv`] whose answer type is the

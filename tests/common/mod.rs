@@ -596,3 +596,22 @@ pub fn file_names(listing: &Value) -> Vec<&str> {
         .map(|f| f["file_name"].as_str().unwrap())
         .collect()
 }
+
+/// The entries of a `get_job_exchange_rates` answer as `collection/job/version=rate` (`-`
+/// when an entry has no rate), in the answer's order.
+pub fn rate_entries(listing: &Value) -> Vec<String> {
+    listing["exchange_rates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}/{}/{}={}",
+                r["collection"].as_str().unwrap(),
+                r["job"].as_str().unwrap(),
+                r["version"].as_str().unwrap(),
+                r["rate"].as_str().unwrap_or("-")
+            )
+        })
+        .collect()
+}
