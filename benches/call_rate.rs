@@ -252,7 +252,10 @@ fn parent() {
         thread_counts.iter().map(|_| [vec![], vec![]]).collect();
     for round in 1..=rounds {
         for (t, &threads) in thread_counts.iter().enumerate() {
-            for (k, role) in ["sdk", "raw"].into_iter().enumerate() {
+            // Which goes first alternates, so that neither gains from its place.
+            let order = if round % 2 == 1 { [0, 1] } else { [1, 0] };
+            for k in order {
+                let role = ["sdk", "raw"][k];
                 let r = run_child(role, threads, calls, &env, &sandbox);
                 println!(
                     "round {round}: {role} {threads} thread(s): {:.0} calls/s, {} connections, {:.3} threads/call, {:.1} us CPU/call",

@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::encoding::{check_base_url, redact_url};
 use crate::error::{Error, ErrorKind};
 use crate::request::RetryPolicy;
-use crate::token::{KeycloakLogin, LoginSettings, Secret, TokenError};
+use crate::token::{Bearer, KeycloakLogin, LoginSettings, Secret, Slot, TokenError};
 use crate::transport::{new_agent, parse_pem_certificates, ProxyChoice, Reach};
 
 /// The services a [`Client`] talks to.
@@ -34,10 +34,10 @@ impl Api {
 #[derive(Clone)]
 pub(crate) enum TokenSource {
     None,
-    Fixed(Secret),
+    Fixed(Arc<Bearer>),
     Keycloak {
         login: Arc<KeycloakLogin>,
-        client_id: String,
+        slot: Arc<Slot>,
     },
 }
 
@@ -46,11 +46,11 @@ impl fmt::Debug for TokenSource {
         match self {
             TokenSource::None => f.write_str("None"),
             TokenSource::Fixed(_) => f.write_str("FixedToken(***)"),
-            TokenSource::Keycloak { login, client_id } => f
+            TokenSource::Keycloak { login, slot } => f
                 .debug_struct("Keycloak")
                 .field("url", &redact_url(&login.settings.keycloak_url))
                 .field("realm", &login.settings.realm)
-                .field("client_id", client_id)
+                .field("client_id", &slot.client_id())
                 .field("username", &login.settings.username)
                 .finish_non_exhaustive(),
         }
@@ -93,9 +93,6 @@ struct Agents {
     /// Whether the client warned that it does not verify certificates of the DM, AS, UI
     /// and Keycloak ([D21](crate::python_differences)): once each, at the first request.
     warned: [AtomicBool; 4],
-    /// The `Authorization` header last made for each API, with its token: a header is
-    /// checked byte by byte when made, so it is made once per token, not on every call.
-    bearers: [std::sync::Mutex<Option<(String, ureq::http::HeaderValue)>>; 3],
 }
 
 impl Agents {
@@ -105,7 +102,6 @@ impl Agents {
             reach,
             non_verifying: OnceLock::new(),
             warned: Default::default(),
-            bearers: Default::default(),
         }
     }
 
@@ -331,11 +327,15 @@ impl Client {
 
     /// The bearer token for `api`: `Ok(None)` when the client has no token source for it.
     /// A login it needs takes at most `timeout` (the time-out of the call that needs it).
-    pub(crate) fn token(&self, api: Api, timeout: Duration) -> Result<Option<String>, TokenError> {
+    pub(crate) fn token(
+        &self,
+        api: Api,
+        timeout: Duration,
+    ) -> Result<Option<Arc<Bearer>>, TokenError> {
         match &self.api(api).token {
             TokenSource::None => Ok(None),
-            TokenSource::Fixed(token) => Ok(Some(token.expose().to_string())),
-            TokenSource::Keycloak { login, client_id } => {
+            TokenSource::Fixed(token) => Ok(Some(token.clone())),
+            TokenSource::Keycloak { login, slot } => {
                 let settings = &login.settings;
                 let agent = self.agents.get(
                     settings.verify_ssl_cert,
@@ -343,26 +343,9 @@ impl Client {
                     "Keycloak",
                     &settings.keycloak_url,
                 );
-                login.token(agent, client_id, timeout).map(Some)
+                login.token(agent, slot, timeout).map(Some)
             }
         }
-    }
-
-    /// The `Authorization` header for `token` on `api`: the one made for the same token
-    /// before, or a new one (kept for the next call). `None` for a token that cannot be a
-    /// header value (a control character), which is then sent as ureq makes it.
-    pub(crate) fn bearer(&self, api: Api, token: &str) -> Option<ureq::http::HeaderValue> {
-        let slot = &self.agents.bearers[api as usize];
-        let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some((cached, header)) = slot.as_ref() {
-            if cached == token {
-                return Some(header.clone());
-            }
-        }
-        let mut header = ureq::http::HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
-        header.set_sensitive(true);
-        *slot = Some((token.to_string(), header.clone()));
-        Some(header)
     }
 
     /// Whether `api`'s token comes from Keycloak, so that a 401 is answered by renewing it
@@ -372,9 +355,9 @@ impl Client {
     }
 
     /// Drops `token` from the cache (when it is still the cached one): a server refused it.
-    pub(crate) fn forget_token(&self, api: Api, token: &str) {
-        if let TokenSource::Keycloak { login, client_id } = &self.api(api).token {
-            login.forget(client_id, token);
+    pub(crate) fn forget_token(&self, api: Api, token: &Bearer) {
+        if let TokenSource::Keycloak { slot, .. } = &self.api(api).token {
+            KeycloakLogin::forget(slot, token);
         }
     }
 
@@ -440,6 +423,7 @@ impl Client {
 
     fn access_token_for(&self, api: Api, function: &str) -> Result<Option<String>, Error> {
         self.token(api, self.timeout_or(crate::request::DEFAULT_TIMEOUT))
+            .map(|token| token.map(|token| token.expose().to_string()))
             .map_err(|e| {
                 Error::new(ErrorKind::Login, e.message)
                     .with_transient(e.transient)
@@ -967,11 +951,11 @@ impl ClientBuilder {
         let reach = self.reach()?;
         let source =
             |fixed: &Option<Secret>, client_id: &Option<String>| match (fixed, &login, client_id) {
-                (Some(token), _, _) => TokenSource::Fixed(token.clone()),
+                (Some(token), _, _) => TokenSource::Fixed(Bearer::new(token.expose())),
                 (None, Some(login), Some(client_id)) if !client_id.is_empty() => {
                     TokenSource::Keycloak {
                         login: login.clone(),
-                        client_id: client_id.clone(),
+                        slot: login.slot(client_id),
                     }
                 }
                 _ => TokenSource::None,

@@ -40,6 +40,44 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// An access token as calls send it: the token, and its `Authorization` header, made once
+/// when the token arrives (a header value is checked byte by byte when made) and shared by
+/// every call that sends it.
+pub(crate) struct Bearer {
+    token: Secret,
+    /// `None` for a token that cannot be a header value (a control character): calls with
+    /// it fail before sending.
+    header: Option<ureq::http::HeaderValue>,
+}
+
+impl Bearer {
+    pub(crate) fn new(token: impl Into<String>) -> Arc<Bearer> {
+        let token = Secret::new(token);
+        let header = ureq::http::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+            .ok()
+            .map(|mut header| {
+                header.set_sensitive(true);
+                header
+            });
+        Arc::new(Bearer { token, header })
+    }
+
+    pub(crate) fn expose(&self) -> &str {
+        self.token.expose()
+    }
+
+    /// The `Authorization` header value, `None` when the token cannot be one.
+    pub(crate) fn header(&self) -> Option<&ureq::http::HeaderValue> {
+        self.header.as_ref()
+    }
+}
+
+impl fmt::Debug for Bearer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Bearer(***)")
+    }
+}
+
 /// Seconds on this machine's monotonic clock (since the first call in this process): what
 /// cached tokens' lifetimes are measured on ([D23](crate::python_differences)), so neither a
 /// clock that differs from Keycloak's nor a change of the wall clock shortens or stretches
@@ -216,7 +254,7 @@ pub(crate) fn token_request(
 /// A token as cached: reused until `reuse_until`, then refreshed with `refresh` while that
 /// is valid. Both times are on [`mono_now`]'s clock.
 struct CachedToken {
-    access: String,
+    access: Arc<Bearer>,
     /// `None`: the expiry is not believable (or a server refused the token), so the token
     /// is not reused.
     reuse_until: Option<i64>,
@@ -270,7 +308,7 @@ impl CachedToken {
             Some(Refresh { token, until })
         });
         CachedToken {
-            access: response.access_token,
+            access: Bearer::new(response.access_token),
             reuse_until,
             refresh,
         }
@@ -300,11 +338,18 @@ pub(crate) struct LoginSettings {
 }
 
 /// One client id's token: the cached token, and the login in progress, whose outcome every
-/// thread that waited for it shares.
-#[derive(Default)]
-struct Slot {
+/// thread that waited for it shares. A client's APIs hold their slot, so a call finds its
+/// token with one lock.
+pub(crate) struct Slot {
+    client_id: String,
     state: Mutex<SlotState>,
     login_done: Condvar,
+}
+
+impl Slot {
+    pub(crate) fn client_id(&self) -> &str {
+        &self.client_id
+    }
 }
 
 #[derive(Default)]
@@ -313,8 +358,11 @@ struct SlotState {
     login_running: bool,
     /// How many logins have ended, and how the last one did.
     logins: u64,
-    last_outcome: Option<Result<String, TokenError>>,
+    last_outcome: Option<LoginOutcome>,
 }
+
+/// How a login ended: the token, or why there is none.
+type LoginOutcome = Result<Arc<Bearer>, TokenError>;
 
 /// Keycloak settings and credentials, with one cached token per Keycloak client id.
 pub(crate) struct KeycloakLogin {
@@ -326,7 +374,7 @@ pub(crate) struct KeycloakLogin {
 /// a login nobody is doing.
 struct LoginGuard<'a> {
     slot: &'a Slot,
-    outcome: Option<(Option<CachedToken>, Result<String, TokenError>)>,
+    outcome: Option<(Option<CachedToken>, LoginOutcome)>,
 }
 
 impl Drop for LoginGuard<'_> {
@@ -360,28 +408,36 @@ impl KeycloakLogin {
         }
     }
 
-    /// A token for `client_id`: the cached one while it is fresh, otherwise one from a
-    /// refresh (refresh_token grant) or a new login (password grant), which takes at most
+    /// The slot of `client_id`'s token: the same for every API logging in with that id.
+    pub(crate) fn slot(&self, client_id: &str) -> Arc<Slot> {
+        let mut slots = lock(&self.slots);
+        slots
+            .entry(client_id.to_string())
+            .or_insert_with(|| {
+                Arc::new(Slot {
+                    client_id: client_id.to_string(),
+                    state: Mutex::default(),
+                    login_done: Condvar::new(),
+                })
+            })
+            .clone()
+    }
+
+    /// A token for `slot`'s client id: the cached one while it is fresh, otherwise one from
+    /// a refresh (refresh_token grant) or a new login (password grant), which takes at most
     /// `timeout`. When another thread is already logging in for the same client id, this
     /// one waits (at most `timeout`) for that login and shares its outcome.
     pub(crate) fn token(
         &self,
         agent: &ureq::Agent,
-        client_id: &str,
+        slot: &Slot,
         timeout: Duration,
-    ) -> Result<String, TokenError> {
-        let started = Instant::now();
-        let slot = {
-            let mut slots = lock(&self.slots);
-            match slots.get(client_id) {
-                Some(slot) => slot.clone(),
-                None => slots.entry(client_id.to_string()).or_default().clone(),
-            }
-        };
+    ) -> Result<Arc<Bearer>, TokenError> {
         let mut state = lock(&slot.state);
         if let Some(token) = state.cached.as_ref().filter(|t| t.reusable(mono_now())) {
             return Ok(token.access.clone());
         }
+        let started = Instant::now();
         if state.login_running {
             let seen = state.logins;
             while state.login_running && state.logins == seen {
@@ -412,7 +468,7 @@ impl KeycloakLogin {
             .and_then(|t| t.usable_refresh(mono_now()));
         drop(state);
         let mut guard = LoginGuard {
-            slot: &slot,
+            slot,
             outcome: None,
         };
         let endpoint = TokenEndpoint {
@@ -422,7 +478,7 @@ impl KeycloakLogin {
             timeout: timeout.saturating_sub(started.elapsed()),
             debug: self.settings.debug_requests,
         };
-        let outcome = match self.login(&endpoint, client_id, refresh) {
+        let outcome = match self.login(&endpoint, &slot.client_id, refresh) {
             Ok(token) => {
                 let access = token.access.clone();
                 (Some(token), Ok(access))
@@ -435,15 +491,16 @@ impl KeycloakLogin {
         result
     }
 
-    /// Drops `access`, the token of `client_id`, from the cache when it is still the one
-    /// there (a server refused it; another thread may have renewed it already). Its refresh
-    /// token is kept: the next [`token`](KeycloakLogin::token) tries it first.
-    pub(crate) fn forget(&self, client_id: &str, access: &str) {
-        let Some(slot) = lock(&self.slots).get(client_id).cloned() else {
-            return;
-        };
+    /// Drops `access`, the token of `slot`, from the cache when it is still the one there
+    /// (a server refused it; another thread may have renewed it already). Its refresh token
+    /// is kept: the next [`token`](KeycloakLogin::token) tries it first.
+    pub(crate) fn forget(slot: &Slot, access: &Bearer) {
         let mut state = lock(&slot.state);
-        if let Some(cached) = state.cached.as_mut().filter(|c| c.access == access) {
+        if let Some(cached) = state
+            .cached
+            .as_mut()
+            .filter(|c| c.access.expose() == access.expose())
+        {
             cached.reuse_until = None;
         }
     }

@@ -19,6 +19,7 @@ mod transfer;
 
 use std::borrow::Cow;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -27,6 +28,7 @@ use crate::api_rv::{is_transient_status, ApiRv};
 use crate::client::{Api, Client};
 use crate::encoding::{form_component, path_segment, scrub, trim_base_url};
 use crate::error::ErrorKind;
+use crate::token::Bearer;
 use crate::transport::{self, body_excerpt, DebugLog, Limits};
 use body::{Body, Part};
 pub(crate) use param::Param;
@@ -117,7 +119,6 @@ struct Ready {
     body: body::Prepared,
     download: Option<Download>,
     timeout: Duration,
-    token: Option<String>,
 }
 
 /// Whether a call sends the client's bearer token.
@@ -147,6 +148,8 @@ pub(crate) struct Call<'a> {
     text_response: bool,
     problems: Vec<String>,
     secrets: Vec<String>,
+    /// The token the call sends (kept out of every error text too).
+    token: Option<Arc<Bearer>>,
     deadline: Option<Duration>,
     /// The type name of a function inside the endpoint function (see [`call!`]).
     function: &'static str,
@@ -174,6 +177,7 @@ impl<'a> Call<'a> {
             text_response: false,
             problems: Vec::new(),
             secrets: Vec::new(),
+            token: None,
             deadline: None,
             function: "",
             site: None,
@@ -464,10 +468,20 @@ impl<'a> Call<'a> {
         interned(method, template, || format!("{method} {template}"))
     }
 
+    /// What no error text may show: the secret arguments and the token.
+    fn secrets(&self) -> Vec<&str> {
+        let token = self.token.as_deref().map(Bearer::expose);
+        self.secrets
+            .iter()
+            .map(String::as_str)
+            .chain(token)
+            .collect()
+    }
+
     fn fail(&self, kind: ErrorKind, error: impl Into<String>, status: u16) -> ApiRv {
-        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
         let (function, call) = self.names();
-        ApiRv::failure(kind, scrub(error.into(), &secrets), status, call).with_function(function)
+        let error = scrub(error.into(), &self.secrets());
+        ApiRv::failure(kind, error, status, call).with_function(function)
     }
 
     fn succeed(&self, msg: Value, status: u16) -> ApiRv {
@@ -540,14 +554,13 @@ impl<'a> Call<'a> {
             Ok(ready) => ready,
             Err(failure) => return failure.retype(),
         };
-        self.secrets.extend(ready.token.clone());
         self.send_with_retries(client, ready, started).retype()
     }
 
     /// Everything that can fail before a request goes out, in order: the arguments, the
     /// configuration, the local files, then the token (a login, bounded by the call's
     /// time-out).
-    fn prepare(&self, client: &Client) -> Result<Ready, Box<ApiRv>> {
+    fn prepare(&mut self, client: &Client) -> Result<Ready, Box<ApiRv>> {
         if let Some(problem) = self.problems.first() {
             return Err(Box::new(self.fail(
                 ErrorKind::InvalidInput,
@@ -593,7 +606,7 @@ impl<'a> Call<'a> {
             .transpose()
             .map_err(local_file)?;
         let timeout = client.timeout_or(self.default_timeout);
-        let token = match self.auth {
+        self.token = match self.auth {
             Auth::Never => None,
             Auth::IfAvailable if !client.has_token_source(self.api) => None,
             Auth::Required | Auth::IfAvailable => match client.token(self.api, timeout) {
@@ -617,7 +630,6 @@ impl<'a> Call<'a> {
             body,
             download,
             timeout,
-            token,
         })
     }
 
@@ -659,7 +671,6 @@ impl<'a> Call<'a> {
     /// The HTTP request of one attempt.
     fn request(
         &self,
-        client: &Client,
         ready: &mut Ready,
     ) -> Result<ureq::http::Request<ureq::SendBody<'static>>, Box<ApiRv>> {
         let Some(send_body) = ready.body.take() else {
@@ -669,10 +680,11 @@ impl<'a> Call<'a> {
         let mut request = ureq::http::Request::builder()
             .method(self.method)
             .uri(&ready.url);
-        if let Some(token) = &ready.token {
-            request = match client.bearer(self.api, token) {
-                Some(header) => request.header("Authorization", header),
-                None => request.header("Authorization", format!("Bearer {token}")),
+        if let Some(token) = &self.token {
+            request = match token.header() {
+                Some(header) => request.header("Authorization", header.clone()),
+                // Not a header value: the request is refused below.
+                None => request.header("Authorization", format!("Bearer {}", token.expose())),
             };
         }
         if let Some(content_type) = &ready.body.content_type {
@@ -716,7 +728,7 @@ impl<'a> Call<'a> {
                 return self.fail_because(ErrorKind::Timeout, why, 0);
             };
             attempt += 1;
-            let request = match self.request(client, &mut ready) {
+            let request = match self.request(&mut ready) {
                 Ok(request) => request,
                 Err(failure) => return *failure,
             };
@@ -759,7 +771,7 @@ impl<'a> Call<'a> {
                         };
                     }
                     if status == 401 && !renewed && client.renews_token(self.api) {
-                        if let Some(sent) = ready.token.take() {
+                        if let Some(sent) = self.token.clone() {
                             renewed = true;
                             match self.renew_token(
                                 client,
@@ -803,7 +815,7 @@ impl<'a> Call<'a> {
         &mut self,
         client: &Client,
         ready: &mut Ready,
-        sent: &str,
+        sent: &Bearer,
         response: &mut ureq::http::Response<ureq::Body>,
         budget: Option<Duration>,
         started: Instant,
@@ -817,8 +829,8 @@ impl<'a> Call<'a> {
         let left = budget.map_or(ready.timeout, |b| b.saturating_sub(started.elapsed()));
         match client.token(self.api, left) {
             Ok(Some(token)) => {
-                self.secrets.push(token.clone());
-                ready.token = Some(token);
+                self.secrets.push(sent.expose().to_string());
+                self.token = Some(token);
                 let line = format!(
                     "sending {} {} again with a renewed token after HTTP 401",
                     self.method, ready.shown_url
@@ -866,8 +878,7 @@ impl<'a> Call<'a> {
         } else {
             format!("{} (HTTP {status}: {detail}{note})", self.error_text)
         };
-        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
-        let server_message = (!detail.is_empty()).then(|| scrub(detail, &secrets));
+        let server_message = (!detail.is_empty()).then(|| scrub(detail, &self.secrets()));
         self.fail(ErrorKind::Http, error, status)
             .with_server_message(server_message)
     }
