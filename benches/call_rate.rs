@@ -15,8 +15,10 @@
 //!   threads, with no time-outs and a pool holding an idle connection per thread (8 per
 //!   host), sending the same bearer token and decoding each answer into a
 //!   `serde_json::Value` as the SDK does.
-//! - Rounds alternate (SDK then raw, at 1 thread then at 4) so that a busy machine slows both
-//!   alike. A round at 4 threads makes the same number of calls, shared among them.
+//! - Rounds alternate (SDK and raw, at 1 thread then at 4) so that a busy machine slows both
+//!   alike, and which of the two goes first alternates from round to round: the one going
+//!   second ran faster on a 2-core machine. A round at 4 threads makes the same number of
+//!   calls, shared among them.
 //! - Connections are counted by the sandbox (`Sandbox::connections_accepted`), over the
 //!   whole child: its warm-up call (the login and first connection) included.
 //! - Threads created are counted in the child from `std::thread::ThreadId`, which the

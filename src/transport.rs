@@ -667,7 +667,11 @@ mod tests {
             assert_eq!(rounded(d), Duration::from_millis(3990));
         }
         // Short time-outs are passed on as they are: never rounded to nothing.
-        for d in [Duration::from_millis(999), Duration::from_millis(5), Duration::ZERO] {
+        for d in [
+            Duration::from_millis(999),
+            Duration::from_millis(5),
+            Duration::ZERO,
+        ] {
             assert_eq!(rounded(d), d);
         }
         assert_eq!(rounded(Duration::from_secs(1)), Duration::from_secs(1));
@@ -684,10 +688,7 @@ mod tests {
             Some(Duration::from_micros(30_004_999)),
         ));
         assert!(timeout.after.is_not_happening());
-        assert_eq!(
-            timeout.per_read,
-            Some(Exact(Duration::from_millis(30_000)))
-        );
+        assert_eq!(timeout.per_read, Some(Exact(Duration::from_millis(30_000))));
         assert_eq!(timeout.per_write, None);
         assert_eq!(timeout.reason, Timeout::Global);
     }
