@@ -40,6 +40,8 @@ pub(crate) enum Failure {
     NotConfigured(String),
     /// `--wait` or a wait command: the Job ended `FAILED` (the instance id, the instance).
     JobFailed(String, Value),
+    /// `wait-for-task`: the task ended with an exit code other than 0 (the task id, the task).
+    TaskFailed(String, Value),
     /// Ctrl-C.
     Interrupted,
 }
@@ -76,7 +78,10 @@ pub(crate) const EXIT_CODES: &[(u8, &str)] = &[
         14,
         "a local file that cannot be read or written (LocalFile)",
     ),
-    (15, "the Job ended FAILED (--wait, wait-for-instance)"),
+    (
+        15,
+        "the Job ended FAILED (--wait, wait-for-instance), or the task ended with an exit code other than 0 (wait-for-task)",
+    ),
     (130, "interrupted (Ctrl-C)"),
 ];
 
@@ -100,7 +105,7 @@ impl Failure {
             },
             Failure::Input(_) => 3,
             Failure::NotConfigured(_) => 4,
-            Failure::JobFailed(..) => 15,
+            Failure::JobFailed(..) | Failure::TaskFailed(..) => 15,
             Failure::Interrupted => 130,
         }
     }
@@ -119,6 +124,18 @@ impl std::fmt::Display for Failure {
                     .as_str()
                     .unwrap_or("no error message")
             ),
+            Failure::TaskFailed(id, task) => {
+                let last = task["states"]
+                    .as_array()
+                    .and_then(|states| states.last())
+                    .and_then(|state| state["message"].as_str())
+                    .unwrap_or("no message");
+                write!(
+                    f,
+                    "task {id} ended with exit code {}: {last}",
+                    task["exit_code"]
+                )
+            }
             Failure::Interrupted => f.write_str("interrupted"),
         }
     }
@@ -545,15 +562,47 @@ pub(crate) fn wait_for_instance(
     Ok(instance)
 }
 
-/// Waits for a task to be done.
+/// Waits for a task to be done, showing its latest state on stderr as it changes; a task
+/// that ended with an exit code other than 0 is a failure (exit code 15).
 pub(crate) fn wait_for_task(
     client: &Client,
     task_id: &str,
     timeout: Option<Duration>,
     poll_interval: Option<Duration>,
 ) -> Result<Value, Failure> {
-    dm_api::wait_for_task(client, task_id, &wait_options(timeout, poll_interval, None))
-        .into_answer()
+    let quiet = QUIET.load(Ordering::Relaxed);
+    let mut last = String::new();
+    let on_poll = OnPoll::for_task(move |poll| {
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            std::panic::panic_any(Interrupt);
+        }
+        match poll {
+            Ok(task) => {
+                let state = task
+                    .states
+                    .as_ref()
+                    .and_then(|states| states.last())
+                    .map(|state| state.state.to_string())
+                    .unwrap_or_default();
+                if !state.is_empty() && state != last && !quiet {
+                    eprintln!("state: {state}");
+                }
+                last = state;
+            }
+            Err(e) if !quiet => eprintln!("a poll failed (trying again): {e}"),
+            Err(_) => {}
+        }
+    });
+    let task = dm_api::wait_for_task(
+        client,
+        task_id,
+        &wait_options(timeout, poll_interval, Some(on_poll)),
+    )
+    .into_answer()?;
+    if task["exit_code"].as_i64().is_some_and(|code| code != 0) {
+        return Err(Failure::TaskFailed(task_id.to_string(), task));
+    }
+    Ok(task)
 }
 
 /// `start-job-instance`: the answer, or with `--wait` `{"instance_id", "task_id",

@@ -311,6 +311,52 @@ fn a_failed_job_with_wait_exits_15() {
 }
 
 #[test]
+fn wait_for_task_exits_15_for_a_task_that_failed_and_0_for_one_that_succeeded() {
+    let sandbox = Sandbox::builder()
+        .job_duration(Duration::from_millis(100))
+        .start()
+        .unwrap();
+    sandbox.fail_job("im-test", "nop", "nothing to do");
+    let sq = || squonk2(&sandbox, "alice");
+    let project = run(
+        &mut sq(),
+        &["dm", "create-project", "tasks", TEST_PRODUCT_ID],
+    )
+    .json();
+    let project_id = project["project_id"].as_str().unwrap();
+    let start = |job: &str| {
+        let spec = format!(r#"{{"collection": "im-test", "job": "{job}", "version": "1.0.0"}}"#);
+        let started = run(
+            &mut sq(),
+            &["dm", "start-job-instance", project_id, job, &spec],
+        )
+        .json();
+        started["task_id"].as_str().unwrap().to_string()
+    };
+    let wait = |task_id: &str| {
+        run(
+            &mut sq(),
+            &["dm", "wait-for-task", task_id, "--poll-interval", "0.1"],
+        )
+    };
+
+    let failed = wait(&start("nop"));
+    assert_eq!(failed.code, 15, "{}", failed.stderr);
+    assert!(failed.stdout.is_empty(), "{}", failed.stdout);
+    assert!(
+        failed.stderr.contains("ended with exit code 1"),
+        "{}",
+        failed.stderr
+    );
+
+    let done = wait(&start("event-test"));
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    let task = done.json();
+    assert_eq!(task["done"], true);
+    assert_eq!(task["exit_code"], 0);
+}
+
+#[test]
 fn output_formats_of_a_listing() {
     let sandbox = Sandbox::start().unwrap();
     let sq = || squonk2(&sandbox, "alice");
