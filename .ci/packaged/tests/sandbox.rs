@@ -17,7 +17,9 @@ fn the_published_pair_works_together() {
         .build()
         .expect("a client");
 
-    let version = dm_api::get_version(&client).into_result().expect("DM version");
+    let version = dm_api::get_version(&client)
+        .into_result()
+        .expect("DM version");
     assert!(version["version"].is_string(), "{version}");
     assert!(as_api::get_version(&client).success);
 
@@ -34,10 +36,8 @@ fn the_published_pair_works_together() {
 
     // The sandbox saw a login and the calls, with the token.
     let log = sandbox.requests();
-    assert!(log
-        .iter()
-        .any(|r| r.path.ends_with("/openid-connect/token")
-            && r.body.form_value("username") == Some("alice")));
+    assert!(log.iter().any(|r| r.path.ends_with("/openid-connect/token")
+        && r.body.form_value("username") == Some("alice")));
     assert!(log
         .iter()
         .any(|r| r.method == "POST" && r.path == "/data-manager-api/project"));
@@ -68,7 +68,12 @@ fn the_published_command_line_calls_the_sandbox() {
             .expect("the packaged binary runs")
     };
 
-    let created = squonk2(&["dm", "create-project", "from-the-cli", dm_api::TEST_PRODUCT_ID]);
+    let created = squonk2(&[
+        "dm",
+        "create-project",
+        "from-the-cli",
+        dm_api::TEST_PRODUCT_ID,
+    ]);
     assert!(
         created.status.success(),
         "{}",
@@ -80,7 +85,11 @@ fn the_published_command_line_calls_the_sandbox() {
     assert!(sandbox.project_dir(id).is_some_and(|dir| dir.is_dir()));
 
     // An unknown project: HTTP 404, exit code 12, the error on stderr.
-    let missing = squonk2(&["dm", "get-project", "project-00000000-0000-0000-0000-000000000000"]);
+    let missing = squonk2(&[
+        "dm",
+        "get-project",
+        "project-00000000-0000-0000-0000-000000000000",
+    ]);
     assert_eq!(missing.status.code(), Some(12));
     assert!(missing.stdout.is_empty());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("404"));
