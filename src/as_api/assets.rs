@@ -11,7 +11,7 @@ use crate::api_rv::ApiRv;
 use crate::api_rv::NoContent;
 use crate::as_api::ScopeEnum;
 use crate::client::{Api, Client};
-use crate::request::{call, here, Auth, Call};
+use crate::request::{call, site, Auth, Call, Site};
 
 /// Which query parameter an asset scope id goes in, decided as the Python client does: an id
 /// shaped like an Account Server UUID (`<letters>-<uuid>`) is a product, unit or organisation
@@ -173,16 +173,14 @@ pub fn alter_asset(client: &Client, asset_id: &str, opts: &AlterAssetOptions) ->
 
 /// Deletes an asset (it must not be attached to a merchant): `DELETE /asset/{asset_id}`.
 pub fn delete_asset(client: &Client, asset_id: &str) -> ApiRv<NoContent> {
-    asset_call("DELETE", "/asset/{asset_id}", asset_id)
-        .in_function(here!())
+    asset_call(site!(), "DELETE", "/asset/{asset_id}", asset_id)
         .error("Failed deleting asset")
         .run(client)
 }
 
 /// One asset: `GET /asset/{asset_id}`. `msg` is the asset's detail.
 pub fn get_asset(client: &Client, asset_id: &str) -> ApiRv<AssetDetail> {
-    asset_call("GET", "/asset/{asset_id}", asset_id)
-        .in_function(here!())
+    asset_call(site!(), "GET", "/asset/{asset_id}", asset_id)
         .error("Failed getting asset")
         .run(client)
 }
@@ -190,8 +188,7 @@ pub fn get_asset(client: &Client, asset_id: &str) -> ApiRv<AssetDetail> {
 /// Attaches an asset to a merchant, which can then read it:
 /// `PATCH /asset/{asset_id}/attach?m_id=…`. An `m_id` below 1 fails before anything is sent.
 pub fn attach_asset(client: &Client, asset_id: &str, m_id: i64) -> ApiRv<NoContent> {
-    asset_call("PATCH", "/asset/{asset_id}/attach", asset_id)
-        .in_function(here!())
+    asset_call(site!(), "PATCH", "/asset/{asset_id}/attach", asset_id)
         .require_positive("m_id", m_id)
         .query_always("m_id", m_id)
         .error("Failed attaching asset")
@@ -201,8 +198,7 @@ pub fn attach_asset(client: &Client, asset_id: &str, m_id: i64) -> ApiRv<NoConte
 /// Detaches an asset from a merchant: `PATCH /asset/{asset_id}/detach?m_id=…`. An `m_id`
 /// below 1 fails before anything is sent.
 pub fn detach_asset(client: &Client, asset_id: &str, m_id: i64) -> ApiRv<NoContent> {
-    asset_call("PATCH", "/asset/{asset_id}/detach", asset_id)
-        .in_function(here!())
+    asset_call(site!(), "PATCH", "/asset/{asset_id}/detach", asset_id)
         .require_positive("m_id", m_id)
         .query_always("m_id", m_id)
         .error("Failed detaching asset")
@@ -211,23 +207,26 @@ pub fn detach_asset(client: &Client, asset_id: &str, m_id: i64) -> ApiRv<NoConte
 
 /// Enables an asset: `PATCH /asset/{asset_id}/enable`.
 pub fn enable_asset(client: &Client, asset_id: &str) -> ApiRv<NoContent> {
-    asset_call("PATCH", "/asset/{asset_id}/enable", asset_id)
-        .in_function(here!())
+    asset_call(site!(), "PATCH", "/asset/{asset_id}/enable", asset_id)
         .error("Failed enabling asset")
         .run(client)
 }
 
 /// Disables an asset: `PATCH /asset/{asset_id}/disable`.
 pub fn disable_asset(client: &Client, asset_id: &str) -> ApiRv<NoContent> {
-    asset_call("PATCH", "/asset/{asset_id}/disable", asset_id)
-        .in_function(here!())
+    asset_call(site!(), "PATCH", "/asset/{asset_id}/disable", asset_id)
         .error("Failed disabling asset")
         .run(client)
 }
 
 /// A call on one asset, with the token only when the client has one (as in Python).
-fn asset_call<'a>(method: &'static str, template: &'static str, asset_id: &str) -> Call<'a> {
-    Call::new(Api::As, method, template)
+fn asset_call<'a>(
+    site: Site,
+    method: &'static str,
+    template: &'static str,
+    asset_id: &str,
+) -> Call<'a> {
+    Call::new(Api::As, method, template, site)
         .auth(Auth::IfAvailable)
         .path("asset_id", asset_id)
 }

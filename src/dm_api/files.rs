@@ -17,7 +17,7 @@ use crate::api_rv::ApiRv;
 use crate::api_rv::NoContent;
 use crate::client::{Api, Client};
 use crate::error::ErrorKind;
-use crate::request::{call, function_name, here, Auth, Call, Progress};
+use crate::request::{call, function, Auth, Call, Progress};
 
 /// The default time-out of each upload of [`put_unmanaged_project_files`] (the Python
 /// client's `timeout_per_file_s`).
@@ -138,11 +138,11 @@ pub fn put_unmanaged_project_files(
     };
     if let Some(problem) = problem {
         return ApiRv::failure(ErrorKind::InvalidInput, problem, 0, CALL)
-            .with_function(function_name(here!()));
+            .with_function(function!());
     }
     if client.base_url(Api::Dm).is_none() {
         return ApiRv::failure(ErrorKind::NotConfigured, "No API URL defined", 0, CALL)
-            .with_function(function_name(here!()));
+            .with_function(function!());
     }
 
     let mut http_status_code = 0;
@@ -181,7 +181,7 @@ pub fn put_unmanaged_project_files(
                 http_status_code,
                 CALL,
             )
-            .with_function(function_name(here!()));
+            .with_function(function!());
         }
         let name = file
             .file_name()
@@ -241,7 +241,7 @@ pub fn delete_unmanaged_project_files(
     };
     if let Some(problem) = problem {
         return ApiRv::failure(ErrorKind::InvalidInput, problem, 0, CALL)
-            .with_function(function_name(here!()));
+            .with_function(function!());
     }
     for name in names {
         let rv = call!(Api::Dm, "DELETE", "/file")

@@ -11,7 +11,7 @@ use super::models::{
 use crate::api_rv::ApiRv;
 use crate::api_rv::NoContent;
 use crate::client::{Api, Client};
-use crate::request::{call, here, Auth, Call};
+use crate::request::{call, site, Auth, Call, Site};
 
 /// The application every Job instance is launched with.
 const DM_JOB_APPLICATION_ID: &str = "datamanagerjobs.squonk.it";
@@ -249,19 +249,18 @@ fn write_python_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// The shared body of [`start_job_instance`] and [`dry_run_job_instance`]; `caller` is the
-/// caller's `here!()`, so failures name it.
+/// The shared body of [`start_job_instance`] and [`dry_run_job_instance`]; `site` is the
+/// caller's, so failures name it.
 fn launch<T>(
     client: &Client,
-    caller: &'static str,
+    site: Site,
     template: &'static str,
     project_id: &str,
     name: &str,
     specification: Value,
     opts: &StartJobInstanceOptions,
 ) -> ApiRv<T> {
-    let mut call = Call::new(Api::Dm, "POST", template)
-        .in_function(caller)
+    let mut call = Call::new(Api::Dm, "POST", template, site)
         .require("project_id", project_id)
         .require("name", name)
         .form_always("application_id", DM_JOB_APPLICATION_ID)
@@ -330,7 +329,7 @@ pub fn start_job_instance(
     let specification = specification.into_specification();
     launch(
         client,
-        here!(),
+        site!(),
         "/instance",
         project_id,
         name,
@@ -352,7 +351,7 @@ pub fn dry_run_job_instance(
     let specification = specification.into_specification();
     launch(
         client,
-        here!(),
+        site!(),
         "/instance/dry-run",
         project_id,
         name,

@@ -9,7 +9,7 @@ use crate::api_rv::ApiRv;
 use crate::api_rv::NoContent;
 use crate::client::{Api, Client};
 use crate::error::ErrorKind;
-use crate::request::{call, function_name, here};
+use crate::request::{call, function};
 
 /// The Jobs the caller can run: `GET /job`. `msg` is `{"count", "jobs": [...]}`.
 pub fn get_available_jobs(client: &Client) -> ApiRv<JobsGetResponse> {
@@ -193,7 +193,7 @@ pub fn set_job_exchange_rates(client: &Client, rates: &[JobExchangeRate]) -> Api
         };
         if let Some(problem) = problem {
             return ApiRv::failure(ErrorKind::InvalidInput, problem, 0, CALL)
-                .with_function(function_name(here!()));
+                .with_function(function!());
         }
     }
     for rate in rates {
@@ -216,7 +216,7 @@ pub fn set_job_exchange_rates(client: &Client, rates: &[JobExchangeRate]) -> Api
                 found.http_status_code,
                 "GET /job/get-by-version",
             )
-            .with_function(function_name(here!()));
+            .with_function(function!());
         };
         // The Python client's text ends with the Python repr of the rate dict; we name the
         // rate alone.

@@ -37,25 +37,37 @@ pub use retry::RetryPolicy;
 pub use transfer::Progress;
 use transfer::{Counting, Download, DownloadError};
 
-/// A [`Call`] that knows the endpoint function it is made in, so that its failures can name
-/// it (`as_api::create_unit`) as the user wrote it.
+/// A [`Call`] made at this site (see [`site!`]), so that its failures name the endpoint
+/// function (`as_api::create_unit`) as the user wrote it.
 macro_rules! call {
-    ($api:expr, $method:expr, $template:expr $(,)?) => {{
-        // The names of this call site, made at its first call (no lock after that).
-        static NAMES: $crate::request::SiteNames = $crate::request::SiteNames::new();
-        $crate::request::Call::new($api, $method, $template)
-            .in_function($crate::request::here!())
-            .site(&NAMES)
-    }};
+    ($api:expr, $method:expr, $template:expr $(,)?) => {
+        $crate::request::Call::new($api, $method, $template, $crate::request::site!())
+    };
 }
-
-/// The function and request names of one `call!` site, made once.
-pub(crate) type SiteNames = std::sync::OnceLock<(&'static str, &'static str)>;
 pub(crate) use call;
 
+/// The [`Site`] where this is written: the endpoint function around it, and a place of its
+/// own for the names made from it. Helpers shared by several endpoints take their caller's.
+macro_rules! site {
+    () => {{
+        static NAMES: $crate::request::SiteNames = $crate::request::SiteNames::new();
+        $crate::request::Site::new($crate::request::here!(), &NAMES)
+    }};
+}
+pub(crate) use site;
+
+/// The name of the endpoint function where this is written (`dm_api::get_project`), made
+/// once: for failures made outside a [`Call`].
+macro_rules! function {
+    () => {{
+        static NAMES: $crate::request::SiteNames = $crate::request::SiteNames::new();
+        $crate::request::Site::new($crate::request::here!(), &NAMES).function()
+    }};
+}
+pub(crate) use function;
+
 /// The type name of a function defined where this is written: what [`function_name`] turns
-/// into the name of the function around it. For helpers shared by several endpoints, which
-/// take their caller's `here!()`.
+/// into the name of the function around it.
 macro_rules! here {
     () => {{
         fn here() {}
@@ -64,40 +76,50 @@ macro_rules! here {
 }
 pub(crate) use here;
 
-/// `dm_api::get_project` from the type name of a function defined inside
-/// `squonk2::dm_api::projects::get_project` (`...::get_project::here`): the API module and
-/// the function, as a user calls it. Worked out once per function (see [`interned`]).
-pub(crate) fn function_name(type_name: &'static str) -> &'static str {
-    interned(type_name, "", || {
-        let parts: Vec<&str> = type_name
-            .split("::")
-            .filter(|part| !part.starts_with('{'))
-            .collect();
-        match parts.as_slice() {
-            [_crate, api, .., function, _here] if api != function => format!("{api}::{function}"),
-            _ => String::new(),
-        }
-    })
+/// The function and request names of one [`Site`], made at its first call and kept for the
+/// life of the program (one per call site of this crate: a few hundred at most, and nothing
+/// a user passes), so that a call does not make them again, and takes no lock for them.
+pub(crate) type SiteNames = std::sync::OnceLock<(&'static str, &'static str)>;
+
+/// Where a call is made (by [`site!`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Site {
+    /// The type name of a function defined in the endpoint function ([`here!`]).
+    here: &'static str,
+    names: &'static SiteNames,
 }
 
-/// A string made from two `'static` strings of this crate's code (a type name, a method and
-/// a path template), made once and kept for the life of the program, so that a call does
-/// not allocate its names. There is one per endpoint function and template, a few hundred
-/// at most: nothing a user passes is ever kept. A `BTreeMap` of addresses: cheaper to look
-/// up than hashing the key.
-fn interned(a: &'static str, b: &'static str, make: impl FnOnce() -> String) -> &'static str {
-    type Key = (usize, usize, usize, usize);
-    static CACHE: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::BTreeMap<Key, &'static str>>,
-    > = std::sync::OnceLock::new();
-    let key = (a.as_ptr() as usize, a.len(), b.as_ptr() as usize, b.len());
-    let cache = CACHE.get_or_init(Default::default);
-    let mut cache = cache
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    cache
-        .entry(key)
-        .or_insert_with(|| Box::leak(make().into_boxed_str()))
+impl Site {
+    pub(crate) const fn new(here: &'static str, names: &'static SiteNames) -> Site {
+        Site { here, names }
+    }
+
+    /// The endpoint function's name, and `call`'s (made by the first caller).
+    fn names(self, call: impl FnOnce() -> String) -> (&'static str, &'static str) {
+        *self.names.get_or_init(|| {
+            let leak = |name: String| -> &'static str { Box::leak(name.into_boxed_str()) };
+            (leak(function_name(self.here)), leak(call()))
+        })
+    }
+
+    /// The endpoint function's name (for failures made outside a [`Call`]).
+    pub(crate) fn function(self) -> &'static str {
+        self.names(String::new).0
+    }
+}
+
+/// `dm_api::get_project` from the type name of a function defined inside
+/// `squonk2::dm_api::projects::get_project` (`...::get_project::here`): the API module and
+/// the function, as a user calls it.
+fn function_name(type_name: &str) -> String {
+    let parts: Vec<&str> = type_name
+        .split("::")
+        .filter(|part| !part.starts_with('{'))
+        .collect();
+    match parts.as_slice() {
+        [_crate, api, .., function, _here] if api != function => format!("{api}::{function}"),
+        _ => String::new(),
+    }
 }
 
 /// The default time-out of most calls (the Python client's 4 s).
@@ -151,17 +173,20 @@ pub(crate) struct Call<'a> {
     /// The token the call sends (kept out of every error text too).
     token: Option<Arc<Bearer>>,
     deadline: Option<Duration>,
-    /// The type name of a function inside the endpoint function (see [`call!`]).
-    function: &'static str,
-    /// The names of the `call!` site the call is made at, when it is made at one.
-    site: Option<&'static SiteNames>,
+    /// Where the call is made, which its failures name.
+    site: Site,
 }
 
 impl<'a> Call<'a> {
     /// A call of `method` on `template` (relative to the API's base URL, with `{name}` holes
     /// filled by [`Call::path`]). It wants a token and times out after 4 s unless told
     /// otherwise.
-    pub(crate) fn new(api: Api, method: &'static str, template: &'static str) -> Call<'a> {
+    pub(crate) fn new(
+        api: Api,
+        method: &'static str,
+        template: &'static str,
+        site: Site,
+    ) -> Call<'a> {
         Call {
             api,
             method,
@@ -179,30 +204,14 @@ impl<'a> Call<'a> {
             secrets: Vec::new(),
             token: None,
             deadline: None,
-            function: "",
-            site: None,
+            site,
         }
     }
 
-    /// Keeps the names of the call site (by [`call!`]).
-    pub(crate) fn site(mut self, names: &'static SiteNames) -> Self {
-        self.site = Some(names);
-        self
-    }
-
-    /// The function and request names: once per `call!` site, otherwise looked up.
+    /// The function and request names.
     fn names(&self) -> (&'static str, &'static str) {
-        let make = || (function_name(self.function), self.call_name());
-        match self.site {
-            Some(site) => *site.get_or_init(make),
-            None => make(),
-        }
-    }
-
-    /// Records the endpoint function the call is made in (by [`call!`]).
-    pub(crate) fn in_function(mut self, type_name: &'static str) -> Self {
-        self.function = type_name;
-        self
+        let (method, template) = (self.method, self.template);
+        self.site.names(|| format!("{method} {template}"))
     }
 
     /// Fills the `{name}` hole of the template. An empty value fails the call before
@@ -460,12 +469,6 @@ impl<'a> Call<'a> {
     pub(crate) fn text_response(mut self) -> Self {
         self.text_response = true;
         self
-    }
-
-    /// `METHOD /path/{template}`, made once per method and template.
-    fn call_name(&self) -> &'static str {
-        let (method, template) = (self.method, self.template);
-        interned(method, template, || format!("{method} {template}"))
     }
 
     /// What no error text may show: the secret arguments and the token.
@@ -1053,6 +1056,10 @@ mod tests {
             "ui_api::get_version"
         );
         assert_eq!(function_name(""), "");
+        assert_eq!(
+            site!().function(),
+            "request::function_names_are_what_users_call"
+        );
         let rv: ApiRv = call!(Api::Dm, "GET", "/x").run(&Client::builder().build().unwrap());
         assert_eq!(
             rv.function(),
@@ -1072,13 +1079,13 @@ mod tests {
 
     #[test]
     fn urls_encode_each_value_as_one_segment_and_hide_secrets() {
-        let call = Call::new(Api::Dm, "DELETE", "/instance/{instance_id}/token/{token}")
+        let call = call!(Api::Dm, "DELETE", "/instance/{instance_id}/token/{token}")
             .path("instance_id", "a/b?c")
             .secret_path("token", "tok en")
             .secret_query("token", "s3cret")
             .query("file", "x y");
         let (url, shown) = call.urls("http://h/dm", true);
-        let (_, with_user) = Call::new(Api::Dm, "GET", "/x").urls("http://u:pw@h/dm", true);
+        let (_, with_user) = call!(Api::Dm, "GET", "/x").urls("http://u:pw@h/dm", true);
         assert_eq!(
             call.urls("http://h/dm", false),
             (url.clone(), String::new())
@@ -1101,7 +1108,7 @@ mod tests {
             .build()
             .unwrap();
         for dots in [".", ".."] {
-            let rv: ApiRv = Call::new(Api::Dm, "DELETE", "/project/{project_id}/editor/{user_id}")
+            let rv: ApiRv = call!(Api::Dm, "DELETE", "/project/{project_id}/editor/{user_id}")
                 .path("project_id", "p")
                 .path("user_id", dots)
                 .run(&client);
@@ -1117,7 +1124,7 @@ mod tests {
             .dm_api_url("http://127.0.0.1:9")
             .build()
             .unwrap();
-        let rv: ApiRv = Call::new(Api::Dm, "GET", "/project/{project_id}")
+        let rv: ApiRv = call!(Api::Dm, "GET", "/project/{project_id}")
             .path("project_id", "")
             .error("Failed to get project")
             .run(&client);
