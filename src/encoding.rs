@@ -111,6 +111,29 @@ pub(crate) fn scrub(mut text: String, secrets: &[&str]) -> String {
     text
 }
 
+/// Standard base64 with padding (as in `Basic` credentials).
+#[cfg_attr(not(feature = "event-stream"), allow(dead_code))]
+pub(crate) fn base64_encode(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let bytes = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(bytes[0]) << 16 | u32::from(bytes[1]) << 8 | u32::from(bytes[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// Decodes unpadded or padded base64url (as used in JWTs). `None` on bad input.
 pub(crate) fn base64url_decode(input: &str) -> Option<Vec<u8>> {
     let input = input.trim_end_matches('=');
@@ -220,6 +243,21 @@ mod tests {
         let scrubbed = scrub(text, &[secret]);
         assert!(!scrubbed.contains("ss"), "{scrubbed}");
         assert_eq!(scrub("abc".into(), &["abc"]), "abc");
+    }
+
+    #[test]
+    fn base64_encodes_known_values() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("carol:proxy-pass-7", "Y2Fyb2w6cHJveHktcGFzcy03"),
+        ] {
+            assert_eq!(base64_encode(plain.as_bytes()), encoded);
+        }
+        assert_eq!(base64_encode(&[0xfb, 0xff]), "+/8=");
     }
 
     #[test]

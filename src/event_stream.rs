@@ -48,8 +48,12 @@
 //!   streams give the protocol-buffer text of the body ([`EventBody::Text`]). The format is
 //!   chosen when the stream is created ([`EventStreamOptions::format`]).
 //! - **TLS**: `wss` locations use the client's TLS settings (added roots, platform roots,
-//!   the Account Server's verification switch). Proxies are not used: the websocket
-//!   connects directly.
+//!   the Account Server's verification switch).
+//! - **Proxies**: the websocket goes through the client's proxy as its calls do
+//!   ([`ClientBuilder::proxy`](crate::ClientBuilder::proxy), or the proxy variables with
+//!   `NO_PROXY`), in a `CONNECT` tunnel. Only `http://` proxies can tunnel it: with an
+//!   `https://` proxy, or a SOCKS proxy from the variables, connecting fails with
+//!   [`ErrorKind::Connect`] saying so.
 //!
 //! The stream ends (the iterator returns `None` after an error) when the service closes it
 //! for good: the stream was deleted, another connection to it replaced this one, or a
@@ -65,10 +69,12 @@ use serde_json::Value;
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::CloseFrame;
 use tungstenite::{Message, WebSocket};
+use ureq::ProxyProtocol;
 
 use crate::as_api::{self, EventStreamFormat};
 use crate::client::{Api, Client};
 use crate::error::{Error, ErrorKind};
+use crate::transport::{shown_proxy, ProxyChoice};
 
 /// Where a connection starts reading.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -507,6 +513,15 @@ impl Location {
         })
     }
 
+    /// `host:port`, with an IPv6 address in brackets.
+    fn authority(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
     /// The location without its key (the stream's id), for messages.
     fn redacted(&self) -> String {
         let scheme = if self.tls { "wss" } else { "ws" };
@@ -639,6 +654,142 @@ fn tls_config(client: &Client) -> Result<Arc<rustls::ClientConfig>, String> {
     Ok(Arc::new(config))
 }
 
+/// The proxy the websocket to `location` goes through: the client's (its builder's, or the
+/// proxy variables', `NO_PROXY` honoured), as for its calls. An error for a proxy that
+/// cannot tunnel a websocket here (SOCKS, HTTPS).
+fn stream_proxy(client: &Client, location: &Location) -> Result<Option<ureq::Proxy>, Error> {
+    let proxy = match &client.reach().proxy {
+        ProxyChoice::FromEnv => ureq::Proxy::try_from_env(),
+        ProxyChoice::Fixed(proxy) => Some(proxy.clone()),
+        ProxyChoice::Direct => None,
+    };
+    let Some(proxy) = proxy else {
+        return Ok(None);
+    };
+    let scheme = if location.tls { "https" } else { "http" };
+    let uri = format!("{scheme}://{}/", location.authority()).parse::<ureq::http::Uri>();
+    if uri.is_ok_and(|uri| proxy.is_no_proxy(&uri)) {
+        return Ok(None);
+    }
+    match proxy.protocol() {
+        ProxyProtocol::Http => Ok(Some(proxy)),
+        other => Err(error(
+            ErrorKind::Connect,
+            format!(
+                "{}: the event stream can only go through an HTTP proxy (CONNECT), not the {other:?} proxy {}",
+                location.redacted(),
+                shown_proxy(&proxy)
+            ),
+        )),
+    }
+}
+
+/// A TCP connection to `host`:`port` by `deadline` (`what` names it in errors).
+fn connect_tcp(host: &str, port: u16, deadline: Instant, what: &str) -> Result<TcpStream, Error> {
+    let addresses = (host, port).to_socket_addrs().map_err(|e| {
+        error(
+            ErrorKind::Connect,
+            format!("{what}: cannot resolve the host: {e}"),
+        )
+        .with_transient(true)
+    })?;
+    let mut last = None;
+    for address in addresses {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            last = Some(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "connection timed out",
+            ));
+            break;
+        }
+        match TcpStream::connect_timeout(&address, left) {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some(e),
+        }
+    }
+    let why = last.map_or("no address".to_string(), |e| e.to_string());
+    let kind = if why.contains("timed out") {
+        ErrorKind::Timeout
+    } else {
+        ErrorKind::Connect
+    };
+    Err(error(kind, format!("{what}: cannot connect: {why}")).with_transient(true))
+}
+
+/// The most of a proxy's answer to `CONNECT` read.
+const MAX_PROXY_ANSWER: usize = 16 * 1024;
+
+/// Asks the HTTP proxy at the other end of `tcp` for a tunnel to `location`, by `deadline`.
+fn tunnel(
+    tcp: &mut TcpStream,
+    proxy: &ureq::Proxy,
+    location: &Location,
+    deadline: Instant,
+) -> Result<(), (ErrorKind, String)> {
+    let left = || Some(deadline.saturating_duration_since(Instant::now())).filter(|d| !d.is_zero());
+    let failed = |e: io::Error| {
+        if matches!(
+            e.kind(),
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+        ) {
+            (
+                ErrorKind::Timeout,
+                "the proxy did not answer in time".to_string(),
+            )
+        } else {
+            (ErrorKind::Connect, format!("the tunnel failed: {e}"))
+        }
+    };
+    let timed_out = || failed(io::Error::from(io::ErrorKind::TimedOut));
+    let authority = location.authority();
+    let mut request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
+    if let Some(user) = proxy.username() {
+        let credentials = format!("{user}:{}", proxy.password().unwrap_or_default());
+        request.push_str("Proxy-Authorization: Basic ");
+        request.push_str(&crate::encoding::base64_encode(credentials.as_bytes()));
+        request.push_str("\r\n");
+    }
+    request.push_str("\r\n");
+    tcp.set_write_timeout(Some(left().ok_or_else(timed_out)?))
+        .map_err(failed)?;
+    tcp.write_all(request.as_bytes()).map_err(failed)?;
+    // The answer's head, a byte at a time: nothing of the tunnel is read past it.
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        if head.len() >= MAX_PROXY_ANSWER {
+            return Err((ErrorKind::Connect, "the proxy's answer is too long".into()));
+        }
+        tcp.set_read_timeout(Some(left().ok_or_else(timed_out)?))
+            .map_err(failed)?;
+        let mut byte = [0u8];
+        match tcp.read(&mut byte) {
+            Ok(0) => return Err((ErrorKind::Connect, "the proxy closed the connection".into())),
+            Ok(_) => head.push(byte[0]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(failed(e)),
+        }
+    }
+    let status_line = String::from_utf8_lossy(&head);
+    let status_line = status_line.lines().next().unwrap_or_default();
+    let status = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse::<u16>().ok());
+    match status {
+        Some(200..=299) => Ok(()),
+        Some(407) => Err((
+            ErrorKind::Connect,
+            "the proxy wants credentials it was not given, or refused them (HTTP 407)".into(),
+        )),
+        Some(status) => Err((
+            ErrorKind::Connect,
+            format!("the proxy refused the tunnel (HTTP {status})"),
+        )),
+        None => Err((ErrorKind::Connect, "the proxy's answer is not HTTP".into())),
+    }
+}
+
 /// Milliseconds since the Unix epoch, by this machine's clock.
 fn now_ms() -> i64 {
     SystemTime::now()
@@ -740,6 +891,8 @@ pub fn open_event_stream(
 pub struct EventReader {
     location: Location,
     tls: Option<Arc<rustls::ClientConfig>>,
+    /// The HTTP proxy the websocket is tunnelled through.
+    proxy: Option<ureq::Proxy>,
     options: EventStreamOptions,
     socket: Option<WebSocket<Conn>>,
     /// The last ordinal delivered.
@@ -788,6 +941,7 @@ impl EventReader {
         } else {
             None
         };
+        let proxy = stream_proxy(client, &location)?;
         let expected_first = match options.replay {
             Some(Replay::FromOrdinal(n)) if n > 0 => Some(n),
             _ => None,
@@ -795,6 +949,7 @@ impl EventReader {
         let mut reader = EventReader {
             location,
             tls,
+            proxy,
             options,
             socket: None,
             last_ordinal: None,
@@ -874,38 +1029,27 @@ impl EventReader {
     fn open(&mut self) -> Result<WebSocket<Conn>, Error> {
         let where_ = self.location.redacted();
         let timeout = self.options.connect_timeout.max(Duration::from_millis(1));
-        let addresses = (self.location.host.as_str(), self.location.port)
-            .to_socket_addrs()
-            .map_err(|e| {
-                error(
-                    ErrorKind::Connect,
-                    format!("{where_}: cannot resolve the host: {e}"),
-                )
-            })?;
-        let mut last = None;
-        let mut tcp = None;
-        for address in addresses {
-            match TcpStream::connect_timeout(&address, timeout) {
-                Ok(stream) => {
-                    tcp = Some(stream);
-                    break;
-                }
-                Err(e) => last = Some(e),
+        let deadline = Instant::now() + timeout;
+        let tcp = match &self.proxy {
+            None => connect_tcp(&self.location.host, self.location.port, deadline, &where_)?,
+            Some(proxy) => {
+                let shown = format!("the proxy {}", shown_proxy(proxy));
+                let mut tcp = connect_tcp(proxy.host(), proxy.port(), deadline, &shown)?;
+                tunnel(&mut tcp, proxy, &self.location, deadline).map_err(|(kind, why)| {
+                    error(kind, format!("{where_} through {shown}: {why}"))
+                        .with_transient(kind == ErrorKind::Timeout)
+                })?;
+                tcp
             }
-        }
-        let tcp = tcp.ok_or_else(|| {
-            let why = last.map_or("no address".to_string(), |e| e.to_string());
-            let kind = if why.contains("timed out") {
-                ErrorKind::Timeout
-            } else {
-                ErrorKind::Connect
-            };
-            error(kind, format!("{where_}: cannot connect: {why}")).with_transient(true)
-        })?;
+        };
         let _ = tcp.set_nodelay(true);
         let io = |e: io::Error| error(ErrorKind::Connect, format!("{where_}: {e}"));
-        tcp.set_read_timeout(Some(timeout)).map_err(io)?;
-        tcp.set_write_timeout(Some(timeout)).map_err(io)?;
+        // The handshakes' reads and writes: what is left of the time-out.
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
+        tcp.set_read_timeout(Some(left)).map_err(io)?;
+        tcp.set_write_timeout(Some(left)).map_err(io)?;
         let conn = match &self.tls {
             None => Conn::Plain(tcp),
             Some(config) => {

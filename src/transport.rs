@@ -322,7 +322,7 @@ fn root_certs(reach: &Reach) -> ureq::tls::RootCerts {
 
 /// A proxy as it may be shown: `http://***@host:3128` (credentials redacted), saying when it
 /// came from the environment. Made only for a failure's text, never on every call.
-fn shown_proxy(proxy: &ureq::Proxy) -> String {
+pub(crate) fn shown_proxy(proxy: &ureq::Proxy) -> String {
     let shown = redact_url(&proxy.uri().to_string());
     let shown = shown.trim_end_matches('/');
     if proxy.is_from_env() {

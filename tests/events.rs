@@ -442,3 +442,84 @@ fn wss_uses_the_clients_tls_settings() {
     let e = EventReader::connect(&verifying, &location, options()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Tls, "{e}");
 }
+
+#[test]
+fn the_websocket_goes_through_the_clients_proxy_in_a_tunnel() {
+    let sandbox = sandbox();
+    let proxy = TestProxy::start();
+    let proxied = format!("http://carol:proxy-pass-7@127.0.0.1:{}", proxy.port);
+    let client = builder_for(&sandbox)
+        .credentials("alice", "alice-password")
+        .proxy(&proxied)
+        .build()
+        .unwrap();
+    create_stream(&client, EventStreamFormat::JsonString);
+    let location = ok(as_api::get_event_stream(&client))["location"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The websocket is one more tunnel, with the proxy's credentials.
+    let before = proxy.forwarded();
+    let mut events = EventReader::connect(&client, &location, options()).unwrap();
+    assert_eq!(proxy.forwarded(), before + 1);
+    assert!(proxy
+        .authorizations
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|seen| seen == "Basic Y2Fyb2w6cHJveHktcGFzcy03"));
+    charge(&sandbox, "alice", "job-1");
+    assert_eq!(ordinals(&mut events, 1), [1]);
+    assert!(!format!("{events:?}").contains("proxy-pass-7"));
+    drop(events);
+
+    // A proxy that cannot reach the stream refuses the tunnel: said, without the password.
+    let unreachable = format!("ws://127.0.0.1:{}/event-stream/secret-key", dead_port());
+    let e = EventReader::connect(&client, &unreachable, options()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Connect, "{e}");
+    assert!(e.message().contains("refused the tunnel (HTTP 502)"), "{e}");
+    assert!(!e.to_string().contains("proxy-pass-7"), "{e}");
+    assert!(!e.to_string().contains("secret-key"), "{e}");
+
+    // A dead proxy is a connection failure naming the proxy.
+    let dead = builder_for(&sandbox)
+        .credentials("alice", "alice-password")
+        .proxy(format!(
+            "http://carol:proxy-pass-7@127.0.0.1:{}",
+            dead_port()
+        ))
+        .build()
+        .unwrap();
+    let e = EventReader::connect(&dead, &location, options()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Connect, "{e}");
+    assert!(
+        e.message().contains("the proxy http://***@127.0.0.1:"),
+        "{e}"
+    );
+    assert!(!e.to_string().contains("proxy-pass-7"), "{e}");
+
+    // An HTTPS proxy cannot carry it here: refused before connecting, saying why.
+    let https = builder_for(&sandbox)
+        .credentials("alice", "alice-password")
+        .proxy(format!("https://127.0.0.1:{}", proxy.port))
+        .build()
+        .unwrap();
+    let before = proxy.forwarded();
+    let e = EventReader::connect(&https, &location, options()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Connect, "{e}");
+    assert!(e.message().contains("only go through an HTTP proxy"), "{e}");
+    assert_eq!(proxy.forwarded(), before);
+
+    // Without a proxy, straight to the service.
+    let direct = builder_for(&sandbox)
+        .credentials("alice", "alice-password")
+        .no_proxy()
+        .build()
+        .unwrap();
+    let before = proxy.forwarded();
+    let mut events = EventReader::connect(&direct, &location, options()).unwrap();
+    charge(&sandbox, "alice", "job-2");
+    assert_eq!(message(events.next()).ordinal, 2);
+    assert_eq!(proxy.forwarded(), before);
+}

@@ -5,6 +5,10 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+mod proxy;
+#[allow(unused_imports)]
+pub use proxy::TestProxy;
+
 use serde_json::{json, Value};
 use squonk2::{ApiRv, Client};
 use squonk2_sandbox::{Fault, FaultRule, Sandbox, AS_CLIENT_ID, DM_CLIENT_ID};
