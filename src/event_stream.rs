@@ -641,12 +641,10 @@ fn tls_config(client: &Client) -> Result<Arc<rustls::ClientConfig>, String> {
             .with_no_client_auth()
     } else {
         let mut roots = rustls::RootCertStore::empty();
-        roots.add_parsable_certificates(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned());
         roots.add_parsable_certificates(
             reach
-                .extra_roots
-                .iter()
-                .map(|c| rustls::pki_types::CertificateDer::from(c.der().to_vec())),
+                .trusted_certificates()
+                .map(|der| rustls::pki_types::CertificateDer::from(der.to_vec())),
         );
         builder.with_root_certificates(roots).with_no_client_auth()
     };

@@ -46,6 +46,17 @@ impl std::fmt::Debug for Reach {
     }
 }
 
+impl Reach {
+    /// The certificates trusted when the platform's store is not used, as DER: the bundled
+    /// web roots and the added ones. For every agent and the event streams alike.
+    pub(crate) fn trusted_certificates(&self) -> impl Iterator<Item = &[u8]> {
+        webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|der| der.as_ref())
+            .chain(self.extra_roots.iter().map(|certificate| certificate.der()))
+    }
+}
+
 /// Which proxy requests go through.
 #[derive(Clone, Default)]
 pub(crate) enum ProxyChoice {
@@ -314,10 +325,11 @@ fn root_certs(reach: &Reach) -> ureq::tls::RootCerts {
     if reach.platform_roots {
         return RootCerts::PlatformVerifier;
     }
-    let web = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-        .iter()
-        .map(|der| Certificate::from_der(der.as_ref()).to_owned());
-    RootCerts::from(web.chain(reach.extra_roots.iter().cloned()))
+    RootCerts::from(
+        reach
+            .trusted_certificates()
+            .map(|der| Certificate::from_der(der).to_owned()),
+    )
 }
 
 /// A proxy as it may be shown: `http://***@host:3128` (credentials redacted), saying when it
