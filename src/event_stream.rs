@@ -40,8 +40,12 @@
 //!   ordinals means the service lost or no longer keeps messages: it is reported as an
 //!   [`Event::Lost`], never skipped silently.
 //! - **Time-out**: with [`idle_timeout`](EventStreamOptions::idle_timeout), the iterator
-//!   yields an [`ErrorKind::Timeout`] error when nothing arrived for that long, and keeps
+//!   yields an [`ErrorKind::Timeout`] error when no event arrived for that long, and keeps
 //!   waiting if you ask for the next item.
+//! - **Dead connections**: after [`ping_interval`](EventStreamOptions::ping_interval) (30
+//!   s) of silence the reader pings the service; a ping without an answer in as long again
+//!   means the connection died without a word (a dropped link, a middlebox that forgot it),
+//!   and the reader connects again and resumes, as after a dropped connection.
 //! - **Formats**: `JSON_STRING` streams give typed bodies for the three merchant messages
 //!   ([`EventBody::ProcessingCharge`], [`EventBody::StorageCharge`],
 //!   [`EventBody::AuthorityRequestResponse`]) and JSON for any other; `PROTOCOL_STRING`
@@ -98,9 +102,14 @@ pub struct EventStreamOptions {
     pub format: EventStreamFormat,
     /// Where to start (default `None`: new events only).
     pub replay: Option<Replay>,
-    /// Yield an [`ErrorKind::Timeout`] error when nothing arrived for this long (default
+    /// Yield an [`ErrorKind::Timeout`] error when no event arrived for this long (default
     /// `None`: wait for ever).
     pub idle_timeout: Option<Duration>,
+    /// When nothing arrived for this long, ping the service; when a ping gets no answer
+    /// within it either, the connection is dead (a link that dropped it without a word) and
+    /// the reader connects again (default 30 s; `None`: never ping, and a dead connection
+    /// is only noticed by `idle_timeout`).
+    pub ping_interval: Option<Duration>,
     /// Reconnect tries in a row after a dropped connection before giving up (default 5).
     pub max_reconnects: u32,
     /// The pause before the first reconnect try; it doubles with each try (default 1 s).
@@ -117,6 +126,7 @@ impl Default for EventStreamOptions {
             format: EventStreamFormat::JsonString,
             replay: None,
             idle_timeout: None,
+            ping_interval: Some(Duration::from_secs(30)),
             max_reconnects: 5,
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(30),
@@ -904,7 +914,14 @@ pub struct EventReader {
     /// Reconnect tries since the last successful connection.
     tries: u32,
     finished: bool,
+    /// When the last event arrived (or the connection was made): what `idle_timeout`
+    /// counts from.
     last_activity: Instant,
+    /// When anything last arrived (an event, a ping, a pong): what `ping_interval` counts
+    /// from.
+    last_heard: Instant,
+    /// When the ping not yet answered was sent.
+    ping_sent: Option<Instant>,
 }
 
 impl std::fmt::Debug for EventReader {
@@ -957,6 +974,8 @@ impl EventReader {
             tries: 0,
             finished: false,
             last_activity: Instant::now(),
+            last_heard: Instant::now(),
+            ping_sent: None,
         };
         reader.socket = Some(reader.open()?);
         Ok(reader)
@@ -1068,16 +1087,22 @@ impl EventReader {
         };
         let (socket, _) = tungstenite::client::client_with_config(url.as_str(), conn, None)
             .map_err(|e| handshake_error(&where_, e))?;
-        // Reads wait for the idle time-out (or for ever).
-        socket
-            .get_ref()
-            .tcp()
-            .set_read_timeout(self.options.idle_timeout.filter(|d| !d.is_zero()))
-            .map_err(io)?;
+        // Reads wait for the idle time-out or the ping interval, whichever is shorter (or for
+        // ever); writes (pings, the closing handshake) for the connect time-out.
+        let wait = [self.options.idle_timeout, self.options.ping_interval]
+            .into_iter()
+            .flatten()
+            .filter(|d| !d.is_zero())
+            .min();
+        let tcp = socket.get_ref().tcp();
+        tcp.set_read_timeout(wait).map_err(io)?;
+        tcp.set_write_timeout(Some(timeout)).map_err(io)?;
         if self.first_connected.is_none() {
             self.first_connected = Some(now_ms());
         }
         self.last_activity = Instant::now();
+        self.last_heard = self.last_activity;
+        self.ping_sent = None;
         Ok(socket)
     }
 
@@ -1278,6 +1303,8 @@ impl Iterator for EventReader {
             let lost_because = match socket.read() {
                 Ok(Message::Text(text)) => {
                     self.last_activity = Instant::now();
+                    self.last_heard = self.last_activity;
+                    self.ping_sent = None;
                     match parse_frame(text.as_str()) {
                         Ok(message) => match self.deliver(message) {
                             Some(event) => return Some(Ok(event)),
@@ -1295,8 +1322,10 @@ impl Iterator for EventReader {
                     Closed::End(e) => return self.finish(e),
                     Closed::Retry(why) => why,
                 },
+                // A ping (answered by the next read or write), a pong: the connection lives.
                 Ok(_) => {
-                    self.last_activity = Instant::now();
+                    self.last_heard = Instant::now();
+                    self.ping_sent = None;
                     continue;
                 }
                 Err(tungstenite::Error::Io(e))
@@ -1305,18 +1334,33 @@ impl Iterator for EventReader {
                         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                     ) =>
                 {
-                    let Some(idle) = self.options.idle_timeout else {
+                    if let Some(idle) = self.options.idle_timeout.filter(|d| !d.is_zero()) {
+                        if self.last_activity.elapsed() >= idle {
+                            self.last_activity = Instant::now();
+                            return Some(Err(error(
+                                ErrorKind::Timeout,
+                                format!("{where_}: no event arrived in {idle:?}"),
+                            )
+                            .with_transient(true)));
+                        }
+                    }
+                    let Some(interval) = self.options.ping_interval.filter(|d| !d.is_zero()) else {
                         continue;
                     };
-                    if self.last_activity.elapsed() >= idle {
-                        self.last_activity = Instant::now();
-                        return Some(Err(error(
-                            ErrorKind::Timeout,
-                            format!("{where_}: no event arrived in {idle:?}"),
-                        )
-                        .with_transient(true)));
+                    match self.ping_sent {
+                        Some(sent) if sent.elapsed() >= interval => {
+                            format!("a ping got no answer in {interval:?}")
+                        }
+                        Some(_) => continue,
+                        None if self.last_heard.elapsed() < interval => continue,
+                        None => match socket.send(Message::Ping(Default::default())) {
+                            Ok(()) => {
+                                self.ping_sent = Some(Instant::now());
+                                continue;
+                            }
+                            Err(e) => socket_error(&where_, e).message().to_owned(),
+                        },
                     }
-                    continue;
                 }
                 Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
                     "the connection closed".to_string()

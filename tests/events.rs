@@ -523,3 +523,69 @@ fn the_websocket_goes_through_the_clients_proxy_in_a_tunnel() {
     assert_eq!(message(events.next()).ordinal, 2);
     assert_eq!(proxy.forwarded(), before);
 }
+
+/// `reader.next()` on another thread, failing the test when it takes over `limit`.
+fn next_within(
+    mut reader: EventReader,
+    limit: Duration,
+) -> (EventReader, Option<Result<Event, squonk2::Error>>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let item = reader.next();
+        let _ = tx.send((reader, item));
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("the reader did not answer in {limit:?}"))
+}
+
+#[test]
+fn a_connection_that_went_silent_is_noticed_by_its_pings_and_replaced() {
+    let sandbox = sandbox();
+    let client = user_client(&sandbox, "alice");
+    let opts = EventStreamOptions {
+        ping_interval: Some(Duration::from_millis(100)),
+        ..options()
+    };
+    let mut events = stream_of(&client, opts);
+    charge(&sandbox, "alice", "job-1");
+    assert_eq!(ordinals(&mut events, 1), [1]);
+
+    // The link dies without a word: what is published meanwhile comes after the reconnect.
+    let connections = sandbox.connections_accepted();
+    assert!(sandbox.silence_event_connections("alice"));
+    charge(&sandbox, "alice", "job-2");
+    let started = Instant::now();
+    let (mut events, item) = next_within(events, Duration::from_secs(10));
+    assert_eq!(message(item).ordinal, 2);
+    // A ping after 100 ms of silence, no answer for 100 ms more, then a new connection.
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(sandbox.connections_accepted() > connections);
+    charge(&sandbox, "alice", "job-3");
+    assert_eq!(ordinals(&mut events, 1), [3]);
+}
+
+#[test]
+fn answered_pings_keep_a_quiet_connection_and_do_not_count_as_events() {
+    let sandbox = sandbox();
+    let client = user_client(&sandbox, "alice");
+    let opts = EventStreamOptions {
+        ping_interval: Some(Duration::from_millis(50)),
+        idle_timeout: Some(Duration::from_millis(600)),
+        ..options()
+    };
+    let events = stream_of(&client, opts);
+    let connections = sandbox.connections_accepted();
+    // About ten pings are answered in the 600 ms: the idle time-out still comes, as no
+    // event arrived, and the connection is the same.
+    let started = Instant::now();
+    let (mut events, item) = next_within(events, Duration::from_secs(10));
+    match item {
+        Some(Err(e)) => assert_eq!(e.kind(), ErrorKind::Timeout, "{e}"),
+        other => panic!("expected the idle time-out, got {other:?}"),
+    }
+    assert!(started.elapsed() >= Duration::from_millis(600));
+    assert_eq!(sandbox.connections_accepted(), connections);
+    charge(&sandbox, "alice", "job-1");
+    assert_eq!(ordinals(&mut events, 1), [1]);
+    assert_eq!(sandbox.connections_accepted(), connections);
+}

@@ -55,6 +55,10 @@ pub(crate) fn router() -> Router<AppState> {
             "/events/{username}/connections",
             axum::routing::delete(drop_event_connections),
         )
+        .route(
+            "/events/{username}/connections/silence",
+            post(silence_event_connections),
+        )
         .route("/events/{username}/expire", post(expire_events))
 }
 
@@ -557,6 +561,19 @@ async fn drop_event_connections(
     axum::extract::Path(username): axum::extract::Path<String>,
 ) -> Result<StatusCode, ApiError> {
     if view(&shared).drop_event_connections(&username) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Error::not_found(format!("{username} has no event stream")).into())
+    }
+}
+
+/// `POST /events/{username}/connections/silence`: [`Sandbox::silence_event_connections`];
+/// 404 when the user has no event stream.
+async fn silence_event_connections(
+    State(shared): State<AppState>,
+    axum::extract::Path(username): axum::extract::Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if view(&shared).silence_event_connections(&username) {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(Error::not_found(format!("{username} has no event stream")).into())

@@ -389,6 +389,15 @@ fn every_control_has_an_http_twin() {
         dir["dir"].as_str().map(std::path::PathBuf::from),
         sandbox.project_dir(&project)
     );
+    // The event-stream controls: 404 for a user without a stream.
+    for (method, path) in [
+        ("DELETE", "/events/carol/connections"),
+        ("POST", "/events/carol/connections/silence"),
+    ] {
+        let (status, body) = control(&sandbox, method, path, None);
+        assert_eq!(status, 404, "{method} {path}: {body}");
+        assert!(body["error"].as_str().unwrap_or_default().contains("carol"));
+    }
     // Controls are never recorded.
     assert!(sandbox
         .requests()

@@ -13,9 +13,10 @@
 //! What is published: the Account Server's processing charges (to the stream of the user the
 //! work was done for), storage reports (to the stream of the unit's owner), and whatever a
 //! test publishes with [`Sandbox::publish_event`]. Test controls also drop a stream's
-//! connections without a close frame ([`Sandbox::drop_event_connections`]) and forget old
-//! messages ([`Sandbox::expire_events`]), so that clients' reconnects and gap reports can be
-//! tested.
+//! connections without a close frame ([`Sandbox::drop_event_connections`]), silence them
+//! ([`Sandbox::silence_event_connections`]: open, but nothing sent, read or answered, as
+//! behind a dead link) and forget old messages ([`Sandbox::expire_events`]), so that
+//! clients' reconnects, dead-connection checks and gap reports can be tested.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -65,6 +66,8 @@ pub(crate) struct Feed {
     /// Bumped by [`Sandbox::drop_event_connections`]: connections made before go away without
     /// a close frame.
     drops: u64,
+    /// Bumped by [`Sandbox::silence_event_connections`]: connections made before go silent.
+    silences: u64,
     /// Wakes the connections on any change; dropped with the stream, which closes them.
     wake: Arc<watch::Sender<u64>>,
 }
@@ -76,6 +79,7 @@ impl Default for Feed {
             next_ordinal: 1,
             connection: 0,
             drops: 0,
+            silences: 0,
             wake: Arc::new(watch::channel(0).0),
         }
     }
@@ -305,6 +309,7 @@ fn start_of(query: Option<&str>) -> Result<Start, String> {
 struct Registered {
     me: u64,
     drops: u64,
+    silences: u64,
     rx: watch::Receiver<u64>,
     next: i64,
     format: String,
@@ -356,6 +361,7 @@ fn register(shared: &AppState, location_suffix: &str, start: &Start) -> Option<R
     Some(Registered {
         me: feed.connection,
         drops: feed.drops,
+        silences: feed.silences,
         rx,
         next,
         format: stream.format.clone(),
@@ -388,14 +394,17 @@ async fn serve(
     let Registered {
         me,
         drops,
+        silences,
         mut rx,
         mut next,
         format,
     } = registered;
     let mut socket = socket;
+    let mut silent = false;
     loop {
         enum Step {
             Send(Vec<String>),
+            Silent,
             Replaced,
             Dropped,
             Deleted,
@@ -407,9 +416,13 @@ async fn serve(
                 .iter()
                 .find(|s| s.location.ends_with(&location_suffix))
             {
+                // A silent connection ends without a word, whatever ends it.
+                None if silent => Step::Dropped,
                 None => Step::Deleted,
                 Some(stream) if stream.feed.drops != drops => Step::Dropped,
+                Some(stream) if stream.feed.connection != me && silent => Step::Dropped,
                 Some(stream) if stream.feed.connection != me => Step::Replaced,
+                Some(stream) if stream.feed.silences != silences => Step::Silent,
                 Some(stream) => {
                     let texts: Vec<String> = stream
                         .feed
@@ -428,6 +441,16 @@ async fn serve(
             // Dropping the socket closes the connection without a close frame.
             Step::Dropped => return,
             Step::Replaced => return close(socket, 1000, "Replaced by a newer connection").await,
+            // Open but deaf and mute (pings are answered only while reading): waits for the
+            // stream to change (a newer connection, a drop, its deletion), which ends it
+            // without a word.
+            Step::Silent => {
+                silent = true;
+                if rx.changed().await.is_err() {
+                    return;
+                }
+                continue;
+            }
             Step::Send(texts) => {
                 for text in texts {
                     if socket.send(Message::Text(text.into())).await.is_err() {
@@ -485,6 +508,22 @@ impl Sandbox {
         match state.event_streams.iter_mut().find(|s| s.owner == username) {
             Some(stream) => {
                 stream.feed.drops += 1;
+                stream.feed.poke();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Silences the connections to `username`'s event stream, as a dead link or a
+    /// middlebox that dropped them would: they stay open, but nothing more is sent on them,
+    /// nothing is read, and pings go unanswered. Each ends, still without a word, when a newer
+    /// connection replaces it or the stream goes. Returns whether the user has a stream.
+    pub fn silence_event_connections(&self, username: &str) -> bool {
+        let mut state = lock(&self.shared.account);
+        match state.event_streams.iter_mut().find(|s| s.owner == username) {
+            Some(stream) => {
+                stream.feed.silences += 1;
                 stream.feed.poke();
                 true
             }
