@@ -1334,32 +1334,38 @@ impl Iterator for EventReader {
                         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                     ) =>
                 {
-                    if let Some(idle) = self.options.idle_timeout.filter(|d| !d.is_zero()) {
-                        if self.last_activity.elapsed() >= idle {
-                            self.last_activity = Instant::now();
-                            return Some(Err(error(
-                                ErrorKind::Timeout,
-                                format!("{where_}: no event arrived in {idle:?}"),
-                            )
-                            .with_transient(true)));
+                    // Whether the connection lives first (a ping due, or one unanswered),
+                    // then whether the caller hears of the idle time-out.
+                    let interval = self.options.ping_interval.filter(|d| !d.is_zero());
+                    let dead = match (interval, self.ping_sent) {
+                        (Some(interval), Some(sent)) if sent.elapsed() >= interval => {
+                            Some(format!("a ping got no answer in {interval:?}"))
                         }
-                    }
-                    let Some(interval) = self.options.ping_interval.filter(|d| !d.is_zero()) else {
-                        continue;
-                    };
-                    match self.ping_sent {
-                        Some(sent) if sent.elapsed() >= interval => {
-                            format!("a ping got no answer in {interval:?}")
-                        }
-                        Some(_) => continue,
-                        None if self.last_heard.elapsed() < interval => continue,
-                        None => match socket.send(Message::Ping(Default::default())) {
-                            Ok(()) => {
-                                self.ping_sent = Some(Instant::now());
-                                continue;
+                        (Some(interval), None) if self.last_heard.elapsed() >= interval => {
+                            match socket.send(Message::Ping(Default::default())) {
+                                Ok(()) => {
+                                    self.ping_sent = Some(Instant::now());
+                                    None
+                                }
+                                Err(e) => Some(socket_error(&where_, e).message().to_owned()),
                             }
-                            Err(e) => socket_error(&where_, e).message().to_owned(),
-                        },
+                        }
+                        _ => None,
+                    };
+                    if let Some(why) = dead {
+                        why
+                    } else {
+                        if let Some(idle) = self.options.idle_timeout.filter(|d| !d.is_zero()) {
+                            if self.last_activity.elapsed() >= idle {
+                                self.last_activity = Instant::now();
+                                return Some(Err(error(
+                                    ErrorKind::Timeout,
+                                    format!("{where_}: no event arrived in {idle:?}"),
+                                )
+                                .with_transient(true)));
+                            }
+                        }
+                        continue;
                     }
                 }
                 Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
