@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use squonk2::dm_api::models::{InstanceGetResponse, TaskGetResponse};
 use squonk2::dm_api::{self, JobExchangeRate, OnPoll, WaitOptions};
 use squonk2::{as_api, ApiRv, Client, ClientBuilder, ErrorKind, Progress};
 
@@ -524,6 +525,32 @@ fn wait_options<T: 'static>(
     }
 }
 
+/// A wait's poll callback: raises [`Interrupt`] after Ctrl-C, and shows `what` of each
+/// answer (`describe`) on stderr when it changes (unless `-q`), and failed polls.
+fn show_changes<T>(
+    what: &'static str,
+    describe: impl Fn(&T) -> String + Send + 'static,
+) -> impl FnMut(Result<&T, &squonk2::Error>) + Send + 'static {
+    let quiet = QUIET.load(Ordering::Relaxed);
+    let mut last = String::new();
+    move |poll| {
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            std::panic::panic_any(Interrupt);
+        }
+        match poll {
+            Ok(answer) => {
+                let now = describe(answer);
+                if !now.is_empty() && now != last && !quiet {
+                    eprintln!("{what}: {now}");
+                }
+                last = now;
+            }
+            Err(e) if !quiet => eprintln!("a poll failed (trying again): {e}"),
+            Err(_) => {}
+        }
+    }
+}
+
 /// Waits for an instance, showing its phase on stderr as it changes; a Job that ended
 /// `FAILED` is a failure (exit code 15).
 pub(crate) fn wait_for_instance(
@@ -532,24 +559,9 @@ pub(crate) fn wait_for_instance(
     timeout: Option<Duration>,
     poll_interval: Option<Duration>,
 ) -> Result<Value, Failure> {
-    let quiet = QUIET.load(Ordering::Relaxed);
-    let mut last = String::new();
-    let on_poll = OnPoll::for_instance(move |poll| {
-        if INTERRUPTED.load(Ordering::SeqCst) {
-            std::panic::panic_any(Interrupt);
-        }
-        match poll {
-            Ok(instance) => {
-                let phase = instance.phase.to_string();
-                if phase != last && !quiet {
-                    eprintln!("phase: {phase}");
-                }
-                last = phase;
-            }
-            Err(e) if !quiet => eprintln!("a poll failed (trying again): {e}"),
-            Err(_) => {}
-        }
-    });
+    let on_poll = OnPoll::for_instance(show_changes("phase", |instance: &InstanceGetResponse| {
+        instance.phase.to_string()
+    }));
     let instance = dm_api::wait_for_instance(
         client,
         instance_id,
@@ -570,29 +582,13 @@ pub(crate) fn wait_for_task(
     timeout: Option<Duration>,
     poll_interval: Option<Duration>,
 ) -> Result<Value, Failure> {
-    let quiet = QUIET.load(Ordering::Relaxed);
-    let mut last = String::new();
-    let on_poll = OnPoll::for_task(move |poll| {
-        if INTERRUPTED.load(Ordering::SeqCst) {
-            std::panic::panic_any(Interrupt);
-        }
-        match poll {
-            Ok(task) => {
-                let state = task
-                    .states
-                    .as_ref()
-                    .and_then(|states| states.last())
-                    .map(|state| state.state.to_string())
-                    .unwrap_or_default();
-                if !state.is_empty() && state != last && !quiet {
-                    eprintln!("state: {state}");
-                }
-                last = state;
-            }
-            Err(e) if !quiet => eprintln!("a poll failed (trying again): {e}"),
-            Err(_) => {}
-        }
-    });
+    let on_poll = OnPoll::for_task(show_changes("state", |task: &TaskGetResponse| {
+        task.states
+            .as_ref()
+            .and_then(|states| states.last())
+            .map(|state| state.state.to_string())
+            .unwrap_or_default()
+    }));
     let task = dm_api::wait_for_task(
         client,
         task_id,

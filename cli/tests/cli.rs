@@ -277,20 +277,27 @@ fn a_session_create_upload_run_download_delete() {
     assert_eq!(gone.code, 12, "{}", gone.stderr);
 }
 
-#[test]
-fn a_failed_job_with_wait_exits_15() {
+/// A sandbox whose `im-test` `nop` Job fails, and alice's project in it.
+fn failing_nop() -> (Sandbox, String) {
     let sandbox = Sandbox::builder()
         .job_duration(Duration::from_millis(100))
         .start()
         .unwrap();
     sandbox.fail_job("im-test", "nop", "nothing to do");
-    let sq = || squonk2(&sandbox, "alice");
     let project = run(
-        &mut sq(),
+        &mut squonk2(&sandbox, "alice"),
         &["dm", "create-project", "fails", TEST_PRODUCT_ID],
     )
     .json();
-    let project_id = project["project_id"].as_str().unwrap();
+    let project_id = project["project_id"].as_str().unwrap().to_string();
+    (sandbox, project_id)
+}
+
+#[test]
+fn a_failed_job_with_wait_exits_15() {
+    let (sandbox, project_id) = failing_nop();
+    let project_id = project_id.as_str();
+    let sq = || squonk2(&sandbox, "alice");
     let spec = r#"{"collection": "im-test", "job": "nop", "version": "1.0.0"}"#;
     let r = run(
         &mut sq(),
@@ -312,18 +319,9 @@ fn a_failed_job_with_wait_exits_15() {
 
 #[test]
 fn wait_for_task_exits_15_for_a_task_that_failed_and_0_for_one_that_succeeded() {
-    let sandbox = Sandbox::builder()
-        .job_duration(Duration::from_millis(100))
-        .start()
-        .unwrap();
-    sandbox.fail_job("im-test", "nop", "nothing to do");
+    let (sandbox, project_id) = failing_nop();
+    let project_id = project_id.as_str();
     let sq = || squonk2(&sandbox, "alice");
-    let project = run(
-        &mut sq(),
-        &["dm", "create-project", "tasks", TEST_PRODUCT_ID],
-    )
-    .json();
-    let project_id = project["project_id"].as_str().unwrap();
     let start = |job: &str| {
         let spec = format!(r#"{{"collection": "im-test", "job": "{job}", "version": "1.0.0"}}"#);
         let started = run(

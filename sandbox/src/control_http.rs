@@ -560,11 +560,7 @@ async fn drop_event_connections(
     State(shared): State<AppState>,
     axum::extract::Path(username): axum::extract::Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if view(&shared).drop_event_connections(&username) {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(Error::not_found(format!("{username} has no event stream")).into())
-    }
+    found_stream(&username, view(&shared).drop_event_connections(&username))
 }
 
 /// `POST /events/{username}/connections/silence`: [`Sandbox::silence_event_connections`];
@@ -573,7 +569,15 @@ async fn silence_event_connections(
     State(shared): State<AppState>,
     axum::extract::Path(username): axum::extract::Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if view(&shared).silence_event_connections(&username) {
+    found_stream(
+        &username,
+        view(&shared).silence_event_connections(&username),
+    )
+}
+
+/// 204 when `username` had an event stream (`found`), else 404.
+fn found_stream(username: &str, found: bool) -> Result<StatusCode, ApiError> {
+    if found {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(Error::not_found(format!("{username} has no event stream")).into())

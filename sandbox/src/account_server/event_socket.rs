@@ -504,15 +504,7 @@ impl Sandbox {
     /// Drops the connections to `username`'s event stream without a close frame, as a
     /// network failure would. Returns whether the user has a stream.
     pub fn drop_event_connections(&self, username: &str) -> bool {
-        let mut state = lock(&self.shared.account);
-        match state.event_streams.iter_mut().find(|s| s.owner == username) {
-            Some(stream) => {
-                stream.feed.drops += 1;
-                stream.feed.poke();
-                true
-            }
-            None => false,
-        }
+        self.change_event_connections(username, |feed| feed.drops += 1)
     }
 
     /// Silences the connections to `username`'s event stream, as a dead link or a
@@ -520,10 +512,16 @@ impl Sandbox {
     /// nothing is read, and pings go unanswered. Each ends, still without a word, when a newer
     /// connection replaces it or the stream goes. Returns whether the user has a stream.
     pub fn silence_event_connections(&self, username: &str) -> bool {
+        self.change_event_connections(username, |feed| feed.silences += 1)
+    }
+
+    /// Applies `change` to `username`'s stream and wakes its connections; `false` when the
+    /// user has no stream.
+    fn change_event_connections(&self, username: &str, change: impl FnOnce(&mut Feed)) -> bool {
         let mut state = lock(&self.shared.account);
         match state.event_streams.iter_mut().find(|s| s.owner == username) {
             Some(stream) => {
-                stream.feed.silences += 1;
+                change(&mut stream.feed);
                 stream.feed.poke();
                 true
             }
