@@ -15,8 +15,8 @@ use crate::error::{Error, ErrorKind};
 /// * `success`: whether the call did what was asked (any 2xx answer).
 /// * `msg`: on success the server's JSON answer (`{}` when it sent none); on failure
 ///   `{"error": "..."}` saying what failed and why. [`ApiRv::typed`] and [`ApiRv::parse`]
-///   decode the answer as it arrived (from its text, which is faster than through `msg`):
-///   a change made to `msg` is not seen by them.
+///   decode `msg` (a change made to it is seen); `typed()` moves its strings into the model
+///   instead of copying them.
 /// * `http_status_code`: the server's HTTP status, or `0` when no answer was had (no URL set,
 ///   bad input, connection refused, time-out, ...).
 ///
@@ -285,7 +285,17 @@ impl<T> ApiRv<T> {
         }
         let meta = self.meta;
         let status = self.http_status_code;
-        serde_path_to_error::deserialize(self.msg).map_err(|e| decode_error::<T>(e, status, &meta))
+        let Some(body) = &meta.body else {
+            return serde_path_to_error::deserialize(self.msg)
+                .map_err(|e| tracked_error::<T>(e, status, &meta));
+        };
+        // `msg` as it is first, moving its strings (tracking the path costs about as much
+        // again); only when it does not fit, the answer's text to find where. Should the
+        // text fit (`msg` was changed after the call), `msg`'s own error, without a path.
+        T::deserialize(self.msg).map_err(|error| match from_text::<T>(body) {
+            Err(e) => tracked_error::<T>(e, status, &meta),
+            Ok(_) => decode_error::<T>("msg", &error, status, &meta),
+        })
     }
 
     /// Decodes the answer (`msg`) into a type of your own, leaving the `ApiRv` as it was.
@@ -298,11 +308,11 @@ impl<T> ApiRv<T> {
         if let Some(error) = self.err() {
             return Err(error);
         }
-        match &self.meta.body {
-            Some(body) => from_text(body),
-            None => serde_path_to_error::deserialize(&self.msg),
-        }
-        .map_err(|e| decode_error::<U>(e, self.http_status_code, &self.meta))
+        // As it is first; only when it does not fit, again, tracking the path to find where.
+        U::deserialize(&self.msg).or_else(|_| {
+            serde_path_to_error::deserialize(&self.msg)
+                .map_err(|e| tracked_error::<U>(e, self.http_status_code, &self.meta))
+        })
     }
 }
 
@@ -319,8 +329,8 @@ fn from_text<T: DeserializeOwned>(
     serde_path_to_error::deserialize(&mut deserializer)
 }
 
-/// The [`ErrorKind::Decode`] error of an answer that does not fit `T`.
-fn decode_error<T>(
+/// The [`ErrorKind::Decode`] error of an answer that does not fit `T`, at the path found.
+fn tracked_error<T>(
     e: serde_path_to_error::Error<serde_json::Error>,
     status: u16,
     meta: &Meta,
@@ -331,7 +341,11 @@ fn decode_error<T>(
     } else {
         format!("msg.{path}")
     };
-    let inner = e.into_inner();
+    decode_error::<T>(&path, &e.into_inner(), status, meta)
+}
+
+/// The [`ErrorKind::Decode`] error of an answer that does not fit `T` at `path`.
+fn decode_error<T>(path: &str, inner: &serde_json::Error, status: u16, meta: &Meta) -> Error {
     // A text decode says where in the text (`... at line 1 column 80`): the path says it
     // better, and the message is the same however the answer was decoded.
     let mut text = inner.to_string();

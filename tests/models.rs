@@ -595,6 +595,16 @@ fn unknown_values_decode_and_wrong_types_name_their_field() {
         err.to_string(),
         "dm_api::get_instance: the answer does not fit InstanceGetResponse: msg.tasks[0].id: invalid type: integer `42`, expected a string [GET /instance/{instance_id}]"
     );
+    // typed() decodes msg: a msg changed after the call is what is decoded, never the
+    // answer as it came.
+    let mut changed = dm_api::get_instance(&client, instance_id);
+    changed.msg["phase"] = json!(7);
+    let err = changed.typed().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert!(err.message().contains("expected a string"), "{err}");
+    let mut changed = dm_api::get_instance(&client, instance_id);
+    changed.msg["name"] = json!("renamed here");
+    assert_eq!(changed.typed().unwrap().name, "renamed here");
     // A string where it does not belong is not repeated: it could be a secret.
     let mut wrong = answer.clone();
     wrong["archived"] = json!("secret-token-1");
