@@ -74,11 +74,30 @@ pub(crate) fn subcommand(entry: &Entry) -> Command {
             .replace('\n', " ");
         command = command.about(first).long_about(doc.doc);
     }
-    let extra = crate::run::secret_help(entry.group, entry.name);
+    let mut extra = crate::run::secret_help(entry.group, entry.name);
+    let texts = sdk_doc(entry.group, entry.name)
+        .into_iter()
+        .flat_map(|d| std::iter::once(d.doc).chain(d.options.iter().map(|(_, doc)| *doc)));
+    if texts.into_iter().any(names_a_difference) {
+        if !extra.is_empty() {
+            extra.push_str("\n\n");
+        }
+        extra.push_str(crate::DIFFERENCES_HELP);
+    }
     if !extra.is_empty() {
         command = command.after_help(extra);
     }
     command
+}
+
+/// Whether `text` names one of the SDK's differences from the Python client (`D15`).
+fn names_a_difference(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.windows(2).enumerate().any(|(i, pair)| {
+        pair[0] == b'D'
+            && pair[1].is_ascii_digit()
+            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+    })
 }
 
 /// What a command's SDK call gives, as the answer to print or the failure.

@@ -34,6 +34,12 @@ const GROUPS: &[(&str, &str)] = &[
     ("auth", "Keycloak: an access token"),
 ];
 
+/// What the codes such as D15 in the help are.
+pub(crate) const DIFFERENCES_HELP: &str =
+    "D15 and the like: where squonk2 differs from the Python \
+     client (im-squonk2-client) on purpose, listed at \
+     https://docs.rs/squonk2/latest/squonk2/python_differences/";
+
 fn exit_codes_help() -> String {
     let mut text = String::from("Exit codes:\n");
     for (code, meaning) in run::EXIT_CODES {
@@ -73,7 +79,11 @@ pub fn command() -> Command {
              pretty on a terminal, compact in a pipe); a failure prints nothing on stdout, \
              says why on stderr and exits with the code of its kind.",
         )
-        .after_help(format!("{}\n\n{}", configuration_help(), exit_codes_help()))
+        .after_help(format!(
+            "{}\n\n{}\n\n{DIFFERENCES_HELP}",
+            configuration_help(),
+            exit_codes_help()
+        ))
         .subcommand_required(true)
         .arg_required_else_help(true)
         .arg(

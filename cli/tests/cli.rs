@@ -142,6 +142,7 @@ fn every_subcommand_answers_help() {
         " 12  the server answered",
         "SQUONK2_TOKEN",
         " 130  interrupted",
+        "squonk2/python_differences",
     ] {
         assert!(
             top.stdout.contains(needle),
@@ -156,6 +157,12 @@ fn every_subcommand_answers_help() {
     let help = run(&mut bare(), &["dm", "list-project-files", "--help"]).stdout;
     assert!(help.contains("--project-path <PROJECT_PATH>"), "{help}");
     assert!(help.contains("The directory to list"), "{help}");
+    // A code such as D15 in a command's help says where to look it up; none, nothing.
+    let help = run(&mut bare(), &["dm", "get-dataset", "--help"]).stdout;
+    assert!(help.contains("(D15)"), "{help}");
+    assert!(help.contains("squonk2/python_differences"), "{help}");
+    let help = run(&mut bare(), &["dm", "get-project", "--help"]).stdout;
+    assert!(!help.contains("python_differences"), "{help}");
     let version = run(&mut bare(), &["--version"]);
     assert_eq!(
         version.stdout.trim(),
