@@ -59,10 +59,9 @@ pub(crate) use site;
 /// The name of the endpoint function where this is written (`dm_api::get_project`), made
 /// once: for failures made outside a [`Call`].
 macro_rules! function {
-    () => {{
-        static NAMES: $crate::request::SiteNames = $crate::request::SiteNames::new();
-        $crate::request::Site::new($crate::request::here!(), &NAMES).function()
-    }};
+    () => {
+        $crate::request::site!().function()
+    };
 }
 pub(crate) use function;
 
@@ -136,7 +135,7 @@ const MAX_DRAINED_BODY: u64 = 64 * 1024;
 /// A call whose checks passed, ready to be sent.
 struct Ready {
     url: String,
-    /// The URL as the debug log may show it.
+    /// The URL as the debug log may show it (empty when the debug log is off).
     shown_url: String,
     body: body::Prepared,
     download: Option<Download>,
@@ -507,7 +506,7 @@ impl<'a> Call<'a> {
     /// The URL to call and, when `shown`, the same URL with secret values replaced by `***`
     /// for logs (empty otherwise).
     fn urls(&self, base: &str, shown: bool) -> (String, String) {
-        let base = base.trim_end_matches('/');
+        let base = trim_base_url(base);
         let mut url = String::with_capacity(base.len() + self.template.len() + 64);
         url.push_str(base);
         let mut shown = shown.then(|| crate::encoding::redact_url(base));
@@ -535,15 +534,17 @@ impl<'a> Call<'a> {
         url.push_str(rest);
         push(&mut shown, rest);
         for (i, (name, value, secret)) in self.query.iter().enumerate() {
-            let sep = if i == 0 { '?' } else { '&' };
-            let encoded = format!("{}={}", form_component(name), form_component(value));
-            url.push(sep);
-            url.push_str(&encoded);
-            push(&mut shown, if i == 0 { "?" } else { "&" });
-            if *secret && shown.is_some() {
-                push(&mut shown, &format!("{}=***", form_component(name)));
-            } else if !*secret {
-                push(&mut shown, &encoded);
+            let start = url.len();
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(&form_component(name));
+            url.push('=');
+            let value_at = url.len();
+            url.push_str(&form_component(value));
+            if *secret {
+                push(&mut shown, &url[start..value_at]);
+                push(&mut shown, "***");
+            } else {
+                push(&mut shown, &url[start..]);
             }
         }
         (url, shown.unwrap_or_default())
@@ -594,10 +595,11 @@ impl<'a> Call<'a> {
                 0,
             )));
         }
-        // The URL as logs may show it is made only when a log line can be written.
+        // The URL as logs may show it is made here only for the debug log, which shows every
+        // request; the rare warnings (a retry, a renewed token) make it when they need it.
         let shown =
-            client.debug_requests() || log::log_enabled!(target: "squonk2", log::Level::Warn);
-        let (url, shown_url) = self.urls(trim_base_url(base), shown);
+            client.debug_requests() || log::log_enabled!(target: "squonk2", log::Level::Debug);
+        let (url, shown_url) = self.urls(base, shown);
         let local_file = |why: String| Box::new(self.fail_because(ErrorKind::LocalFile, why, 0));
         let body = self
             .body
@@ -684,11 +686,11 @@ impl<'a> Call<'a> {
             .method(self.method)
             .uri(&ready.url);
         if let Some(token) = &self.token {
-            request = match token.header() {
-                Some(header) => request.header("Authorization", header.clone()),
-                // Not a header value: the request is refused below.
-                None => request.header("Authorization", format!("Bearer {}", token.expose())),
+            let Some(header) = token.header() else {
+                let why = "the request could not be made: failed to parse header value";
+                return Err(Box::new(self.fail_because(ErrorKind::Other, why, 0)));
             };
+            request = request.header("Authorization", header.clone());
         }
         if let Some(content_type) = &ready.body.content_type {
             request = request.header("Content-Type", content_type);
@@ -805,7 +807,13 @@ impl<'a> Call<'a> {
                     }
                 }
             };
-            self.log_retry(client, &ready.shown_url, &why, pause, attempt);
+            self.log_retry(
+                client,
+                &self.shown_url(client, &ready),
+                &why,
+                pause,
+                attempt,
+            );
             std::thread::sleep(pause);
             retries += 1;
         }
@@ -836,7 +844,8 @@ impl<'a> Call<'a> {
                 self.token = Some(token);
                 let line = format!(
                     "sending {} {} again with a renewed token after HTTP 401",
-                    self.method, ready.shown_url
+                    self.method,
+                    self.shown_url(client, ready)
                 );
                 log::warn!(target: "squonk2", "{line}");
                 if client.debug_requests() {
@@ -853,6 +862,18 @@ impl<'a> Call<'a> {
                 let failure = self.fail_because(ErrorKind::Login, why, 401);
                 Some(failure.with_transient(e.transient))
             }
+        }
+    }
+
+    /// The URL as logs may show it: the one made for the debug log, or one made now.
+    fn shown_url<'r>(&self, client: &Client, ready: &'r Ready) -> Cow<'r, str> {
+        if ready.shown_url.is_empty() {
+            Cow::Owned(
+                self.urls(client.base_url(self.api).unwrap_or_default(), true)
+                    .1,
+            )
+        } else {
+            Cow::Borrowed(&ready.shown_url)
         }
     }
 
@@ -1065,6 +1086,22 @@ mod tests {
             rv.function(),
             Some("request::function_names_are_what_users_call")
         );
+    }
+
+    #[test]
+    fn a_token_that_cannot_be_a_header_fails_before_sending_without_showing_it() {
+        // Port 9 (discard) on loopback: nothing is sent there, as the call fails first.
+        let client = Client::builder()
+            .dm_api_url("http://127.0.0.1:9/dm")
+            .access_token("secret\ntoken")
+            .build()
+            .unwrap();
+        let rv: ApiRv = call!(Api::Dm, "GET", "/x").run(&client);
+        let e = rv.err().unwrap();
+        assert_eq!(e.kind(), ErrorKind::Other);
+        assert_eq!(e.http_status_code(), 0);
+        assert!(e.message().contains("could not be made"), "{e}");
+        assert!(!e.to_string().contains("secret"), "{e}");
     }
 
     #[test]
