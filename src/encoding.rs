@@ -27,6 +27,13 @@ pub(crate) fn path_segment(value: &str) -> String {
     percent_encode(value, |b| is_unreserved(b) || b == b'@', false)
 }
 
+/// Encodes a query value with every byte but letters, digits and `-._~` escaped (a space
+/// as `%20`).
+#[cfg_attr(not(feature = "event-stream"), allow(dead_code))]
+pub(crate) fn query_component(value: &str) -> String {
+    percent_encode(value, is_unreserved, false)
+}
+
 /// Encodes a query or form value the way Python's `urlencode` does: UTF-8 percent escapes,
 /// space as `+`, only letters, digits and `-._~` left alone.
 pub(crate) fn form_component(value: &str) -> String {

@@ -77,8 +77,9 @@ use ureq::ProxyProtocol;
 
 use crate::as_api::{self, EventStreamFormat};
 use crate::client::{Api, Client};
+use crate::encoding::query_component;
 use crate::error::{Error, ErrorKind};
-use crate::transport::{shown_proxy, ProxyChoice};
+use crate::transport::{proxy_for, shown_proxy};
 
 /// Where a connection starts reading.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -386,15 +387,16 @@ fn de_response<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 fn typed_body(message_type: &str, body: Value) -> EventBody {
     let short = message_type.rsplit('.').next().unwrap_or(message_type);
     let typed = match short {
+        // From a reference: only the fields are copied, and the body is kept for a body
+        // that does not fit.
         "MerchantProcessingCharge" => {
-            serde_json::from_value(body.clone()).map(EventBody::ProcessingCharge)
+            MerchantProcessingCharge::deserialize(&body).map(EventBody::ProcessingCharge)
         }
         "MerchantStorageCharge" => {
-            serde_json::from_value(body.clone()).map(EventBody::StorageCharge)
+            MerchantStorageCharge::deserialize(&body).map(EventBody::StorageCharge)
         }
-        "MerchantAuthorityRequestResponse" => {
-            serde_json::from_value(body.clone()).map(EventBody::AuthorityRequestResponse)
-        }
+        "MerchantAuthorityRequestResponse" => MerchantAuthorityRequestResponse::deserialize(&body)
+            .map(EventBody::AuthorityRequestResponse),
         _ => return EventBody::Json(body),
     };
     typed.unwrap_or(EventBody::Json(body))
@@ -413,7 +415,7 @@ fn frame_int(value: &Value) -> Option<i64> {
 pub(crate) fn parse_frame(text: &str) -> Result<EventMessage, String> {
     let text = text.trim();
     if text.starts_with('{') {
-        let frame: Value = serde_json::from_str(text)
+        let mut frame: Value = serde_json::from_str(text)
             .map_err(|e| format!("a JSON frame that is not JSON: {e}"))?;
         let int = |names: &[&str]| names.iter().find_map(|n| frame.get(*n).and_then(frame_int));
         let ordinal = int(&["ess_ordinal", "essOrdinal", "ess_offset"])
@@ -425,15 +427,16 @@ pub(crate) fn parse_frame(text: &str) -> Result<EventMessage, String> {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        let body = match frame
-            .get("message_body")
-            .or_else(|| frame.get("messageBody"))
-        {
+        // Taken out of the frame, not copied.
+        let body = frame.as_object_mut().and_then(|frame| {
+            frame
+                .remove("message_body")
+                .or_else(|| frame.remove("messageBody"))
+        });
+        let body = match body {
             // Some services send the body as a JSON text.
-            Some(Value::String(s)) => {
-                serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone()))
-            }
-            Some(body) => body.clone(),
+            Some(Value::String(s)) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
+            Some(body) => body,
             None => Value::Null,
         };
         Ok(EventMessage {
@@ -473,6 +476,8 @@ pub(crate) fn parse_frame(text: &str) -> Result<EventMessage, String> {
 /// A websocket address, taken apart.
 struct Location {
     url: String,
+    /// The location without its key, for messages.
+    shown: String,
     tls: bool,
     host: String,
     port: u16,
@@ -515,8 +520,10 @@ impl Location {
             None if tls => 443,
             None => 80,
         };
+        let scheme = if tls { "wss" } else { "ws" };
         Ok(Location {
             url: url.to_owned(),
+            shown: format!("{scheme}://{host}:{port}/…"),
             tls,
             host,
             port,
@@ -533,9 +540,8 @@ impl Location {
     }
 
     /// The location without its key (the stream's id), for messages.
-    fn redacted(&self) -> String {
-        let scheme = if self.tls { "wss" } else { "ws" };
-        format!("{scheme}://{}:{}/…", self.host, self.port)
+    fn redacted(&self) -> &str {
+        &self.shown
     }
 }
 
@@ -666,19 +672,15 @@ fn tls_config(client: &Client) -> Result<Arc<rustls::ClientConfig>, String> {
 /// proxy variables', `NO_PROXY` honoured), as for its calls. An error for a proxy that
 /// cannot tunnel a websocket here (SOCKS, HTTPS).
 fn stream_proxy(client: &Client, location: &Location) -> Result<Option<ureq::Proxy>, Error> {
-    let proxy = match &client.reach().proxy {
-        ProxyChoice::FromEnv => ureq::Proxy::try_from_env(),
-        ProxyChoice::Fixed(proxy) => Some(proxy.clone()),
-        ProxyChoice::Direct => None,
+    let agent = client.agent(Api::As);
+    let scheme = if location.tls { "https" } else { "http" };
+    let proxy = match format!("{scheme}://{}/", location.authority()).parse() {
+        Ok(uri) => proxy_for(agent, &uri),
+        Err(_) => agent.config().proxy().cloned(),
     };
     let Some(proxy) = proxy else {
         return Ok(None);
     };
-    let scheme = if location.tls { "https" } else { "http" };
-    let uri = format!("{scheme}://{}/", location.authority()).parse::<ureq::http::Uri>();
-    if uri.is_ok_and(|uri| proxy.is_no_proxy(&uri)) {
-        return Ok(None);
-    }
     match proxy.protocol() {
         ProxyProtocol::Http => Ok(Some(proxy)),
         other => Err(error(
@@ -716,12 +718,11 @@ fn connect_tcp(host: &str, port: u16, deadline: Instant, what: &str) -> Result<T
             Err(e) => last = Some(e),
         }
     }
-    let why = last.map_or("no address".to_string(), |e| e.to_string());
-    let kind = if why.contains("timed out") {
-        ErrorKind::Timeout
-    } else {
-        ErrorKind::Connect
+    let kind = match &last {
+        Some(e) if e.kind() == io::ErrorKind::TimedOut => ErrorKind::Timeout,
+        _ => ErrorKind::Connect,
     };
+    let why = last.map_or("no address".to_string(), |e| e.to_string());
     Err(error(kind, format!("{what}: cannot connect: {why}")).with_transient(true))
 }
 
@@ -805,19 +806,6 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// Percent-encodes a query value.
-fn encode_query(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 const FUNCTION: &str = "event_stream";
 
 fn error(kind: ErrorKind, message: impl Into<String>) -> Error {
@@ -840,20 +828,15 @@ pub fn open_event_stream(
 ) -> Result<EventReader, Error> {
     let function = "event_stream::open_event_stream";
     let version = as_api::get_event_stream_version(client).untyped();
-    if !version.success {
-        if version.http_status_code == 404 {
-            return Err(Error::new(
-                ErrorKind::NotConfigured,
-                "the Account Server has no event-stream service installed (GET /event-stream/version answered 404)",
-            )
-            .with_function(function));
-        }
-        return Err(version
-            .err()
-            .unwrap_or_else(|| error(ErrorKind::Other, "no event-stream version")));
+    if !version.success && version.http_status_code == 404 {
+        return Err(Error::new(
+            ErrorKind::NotConfigured,
+            "the Account Server has no event-stream service installed (GET /event-stream/version answered 404)",
+        )
+        .with_function(function));
     }
+    let version = version.into_result()?;
     let protocol = version
-        .msg
         .get("protocol")
         .and_then(Value::as_str)
         .unwrap_or_default();
@@ -867,23 +850,14 @@ pub fn open_event_stream(
         .with_function(function));
     }
     let existing = as_api::get_event_stream(client).untyped();
-    let stream = if existing.success {
-        existing
-    } else if existing.http_status_code == 404 {
-        let created = as_api::create_event_stream(client, options.format).untyped();
-        if !created.success {
-            return Err(created
-                .err()
-                .unwrap_or_else(|| error(ErrorKind::Other, "the event stream was not created")));
-        }
-        created
+    let stream = if !existing.success && existing.http_status_code == 404 {
+        as_api::create_event_stream(client, options.format)
+            .untyped()
+            .into_result()?
     } else {
-        return Err(existing
-            .err()
-            .unwrap_or_else(|| error(ErrorKind::Other, "no event stream")));
+        existing.into_result()?
     };
     let location = stream
-        .msg
         .get("location")
         .and_then(Value::as_str)
         .ok_or_else(|| {
@@ -905,8 +879,6 @@ pub struct EventReader {
     socket: Option<WebSocket<Conn>>,
     /// The last ordinal delivered.
     last_ordinal: Option<i64>,
-    /// The ordinal the first message should have (a replay from an ordinal above 0).
-    expected_first: Option<i64>,
     /// When the first connection was made (ms), to resume from before any event.
     first_connected: Option<i64>,
     /// A message held back while its gap is reported.
@@ -957,10 +929,6 @@ impl EventReader {
             None
         };
         let proxy = stream_proxy(client, &location)?;
-        let expected_first = match options.replay {
-            Some(Replay::FromOrdinal(n)) if n > 0 => Some(n),
-            _ => None,
-        };
         let mut reader = EventReader {
             location,
             tls,
@@ -968,7 +936,6 @@ impl EventReader {
             options,
             socket: None,
             last_ordinal: None,
-            expected_first,
             first_connected: None,
             pending: None,
             tries: 0,
@@ -1038,7 +1005,9 @@ impl EventReader {
             None => String::new(),
             Some(Replay::FromOrdinal(n)) => format!("stream_from_ordinal={n}"),
             Some(Replay::FromTimestamp(t)) => format!("stream_from_timestamp={t}"),
-            Some(Replay::FromDatetime(d)) => format!("stream_from_datetime={}", encode_query(&d)),
+            Some(Replay::FromDatetime(d)) => {
+                format!("stream_from_datetime={}", query_component(&d))
+            }
         }
     }
 
@@ -1048,7 +1017,7 @@ impl EventReader {
         let timeout = self.options.connect_timeout.max(Duration::from_millis(1));
         let deadline = Instant::now() + timeout;
         let tcp = match &self.proxy {
-            None => connect_tcp(&self.location.host, self.location.port, deadline, &where_)?,
+            None => connect_tcp(&self.location.host, self.location.port, deadline, where_)?,
             Some(proxy) => {
                 let shown = format!("the proxy {}", shown_proxy(proxy));
                 let mut tcp = connect_tcp(proxy.host(), proxy.port(), deadline, &shown)?;
@@ -1086,7 +1055,7 @@ impl EventReader {
             format!("{}?{query}", self.location.url)
         };
         let (socket, _) = tungstenite::client::client_with_config(url.as_str(), conn, None)
-            .map_err(|e| handshake_error(&where_, e))?;
+            .map_err(|e| handshake_error(where_, e))?;
         // Reads wait for the idle time-out or the ping interval, whichever is shorter (or for
         // ever); writes (pings, the closing handshake) for the connect time-out.
         let wait = [self.options.idle_timeout, self.options.ping_interval]
@@ -1158,10 +1127,14 @@ impl EventReader {
 
     /// Delivers a message, or the gap before it (holding the message back).
     fn deliver(&mut self, message: EventMessage) -> Option<Event> {
+        // After the last one delivered; before any, the ordinal a replay asked for.
         let expected = self
             .last_ordinal
             .map(|l| l + 1)
-            .or(self.expected_first.take());
+            .or(match self.options.replay {
+                Some(Replay::FromOrdinal(n)) if n > 0 => Some(n),
+                _ => None,
+            });
         if let Some(last) = self.last_ordinal {
             if message.ordinal <= last {
                 // Already delivered (a replay overlapping what was read).
@@ -1288,7 +1261,6 @@ impl Iterator for EventReader {
         if let Some(message) = self.pending.take() {
             return Some(Ok(Event::Message(message)));
         }
-        let where_ = self.location.redacted();
         loop {
             if self.finished {
                 return None;
@@ -1313,12 +1285,13 @@ impl Iterator for EventReader {
                         Err(why) => {
                             return Some(Err(error(
                                 ErrorKind::Decode,
-                                format!("{where_}: the service sent {why}"),
+                                format!("{}: the service sent {why}", self.location.redacted()),
                             )))
                         }
                     }
                 }
-                Ok(Message::Close(frame)) => match closed(&where_, frame.as_ref()) {
+                Ok(Message::Close(frame)) => match closed(self.location.redacted(), frame.as_ref())
+                {
                     Closed::End(e) => return self.finish(e),
                     Closed::Retry(why) => why,
                 },
@@ -1347,7 +1320,11 @@ impl Iterator for EventReader {
                                     self.ping_sent = Some(Instant::now());
                                     None
                                 }
-                                Err(e) => Some(socket_error(&where_, e).message().to_owned()),
+                                Err(e) => Some(
+                                    socket_error(self.location.redacted(), e)
+                                        .message()
+                                        .to_owned(),
+                                ),
                             }
                         }
                         _ => None,
@@ -1360,7 +1337,10 @@ impl Iterator for EventReader {
                                 self.last_activity = Instant::now();
                                 return Some(Err(error(
                                     ErrorKind::Timeout,
-                                    format!("{where_}: no event arrived in {idle:?}"),
+                                    format!(
+                                        "{}: no event arrived in {idle:?}",
+                                        self.location.redacted()
+                                    ),
                                 )
                                 .with_transient(true)));
                             }
@@ -1371,7 +1351,9 @@ impl Iterator for EventReader {
                 Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
                     "the connection closed".to_string()
                 }
-                Err(e) => socket_error(&where_, e).message().to_owned(),
+                Err(e) => socket_error(self.location.redacted(), e)
+                    .message()
+                    .to_owned(),
             };
             self.socket = None;
             if let Err(e) = self.reconnect(lost_because) {

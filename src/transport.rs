@@ -308,7 +308,7 @@ fn resolved_here(details: &ConnectionDetails) -> bool {
 }
 
 /// The proxy a request to `uri` goes through.
-fn proxy_for(agent: &ureq::Agent, uri: &ureq::http::Uri) -> Option<ureq::Proxy> {
+pub(crate) fn proxy_for(agent: &ureq::Agent, uri: &ureq::http::Uri) -> Option<ureq::Proxy> {
     agent
         .config()
         .proxy()
