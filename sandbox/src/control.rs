@@ -18,11 +18,12 @@ use http_body_util::BodyExt as _;
 use ring::digest;
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
+use crate::control_http::view;
+use crate::error::{ApiError, Blank};
 use crate::fault::{Fault, FaultId, FaultRule, FaultStatus};
 use crate::multipart;
 use crate::record::{hex, PartsRecorder};
-use crate::state::{lock, AppState};
+use crate::state::AppState;
 
 /// Where the control endpoints are mounted.
 pub(crate) const PREFIX: &str = "/_sandbox";
@@ -38,9 +39,6 @@ pub(crate) fn untouchable(path: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         && !TOUCHABLE_PATHS.contains(&path)
 }
-
-/// The largest fault description read.
-const MAX_FAULT_JSON: usize = 1024 * 1024;
 
 /// The size of each chunk of `/download`.
 const DOWNLOAD_CHUNK: usize = 64 * 1024;
@@ -77,17 +75,16 @@ async fn get_requests(State(shared): State<AppState>, uri: Uri) -> Result<Respon
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
-/// `GET /connections`: `{"accepted": N}`, the TCP connections accepted since the start.
+/// `GET /connections`: `{"accepted": N}`, the TCP connections accepted since the start
+/// ([`Sandbox::connections_accepted`](crate::Sandbox::connections_accepted)).
 async fn get_connections(State(shared): State<AppState>) -> Json<serde_json::Value> {
-    let accepted = shared
-        .connections
-        .load(std::sync::atomic::Ordering::Relaxed);
+    let accepted = view(&shared).connections_accepted();
     Json(serde_json::json!({ "accepted": accepted }))
 }
 
-/// `DELETE /requests`
+/// `DELETE /requests`: [`Sandbox::clear_requests`](crate::Sandbox::clear_requests).
 async fn delete_requests(State(shared): State<AppState>) -> StatusCode {
-    shared.log.clear();
+    view(&shared).clear_requests();
     StatusCode::NO_CONTENT
 }
 
@@ -283,10 +280,16 @@ fn listed(status: &FaultStatus) -> FaultListed {
     }
 }
 
-/// `GET /faults`: the fault rules with their ids, hits and remaining counts.
+/// `GET /faults`: the fault rules with their ids, hits and remaining counts
+/// ([`Sandbox::faults`](crate::Sandbox::faults)).
 async fn get_faults(State(shared): State<AppState>) -> Response {
-    let listed: Vec<FaultListed> = lock(&shared.faults).rules.iter().map(listed).collect();
+    let listed: Vec<FaultListed> = view(&shared).faults().iter().map(listed).collect();
     Json(listed).into_response()
+}
+
+/// The 404 of a fault id that names no rule.
+fn no_fault(id: u64) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, format!("There is no fault {id}"))
 }
 
 /// `GET /faults/{id}`: one rule.
@@ -294,50 +297,41 @@ async fn get_fault(
     State(shared): State<AppState>,
     Path(id): Path<u64>,
 ) -> Result<Response, ApiError> {
-    let faults = lock(&shared.faults);
+    let faults = view(&shared).faults();
     let status = faults
-        .rules
         .iter()
-        .find(|s| s.id.value() == id)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("There is no fault {id}")))?;
+        .find(|s| s.id == FaultId(id))
+        .ok_or_else(|| no_fault(id))?;
     Ok(Json(listed(status)).into_response())
 }
 
-/// `DELETE /faults/{id}`: removes one rule.
+/// `DELETE /faults/{id}`: removes one rule ([`Sandbox::remove_fault`](crate::Sandbox::remove_fault)).
 async fn delete_fault(
     State(shared): State<AppState>,
     Path(id): Path<u64>,
 ) -> Result<StatusCode, ApiError> {
-    let mut faults = lock(&shared.faults);
-    let before = faults.rules.len();
-    faults.rules.retain(|s| s.id.value() != id);
-    if faults.rules.len() == before {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("There is no fault {id}"),
-        ));
+    if view(&shared).remove_fault(FaultId(id)) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(no_fault(id))
     }
-    Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /faults`: adds a rule (see [`FaultSpec`]); answers 201 `{"id": N}`.
+/// `POST /faults`: adds a rule (see [`FaultSpec`]) with
+/// [`Sandbox::add_fault`](crate::Sandbox::add_fault); answers 201 `{"id": N}`.
 async fn post_fault(
     State(shared): State<AppState>,
     body: Body,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let bytes = axum::body::to_bytes(body, MAX_FAULT_JSON)
-        .await
-        .map_err(|e| ApiError::bad_request(format!("unreadable body: {e}")))?;
-    let spec: FaultSpec = serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::bad_request(format!("bad fault JSON: {e}")))?;
+    let spec: FaultSpec = crate::error::json_body(body, Blank::Refused, "bad fault JSON").await?;
     let rule = spec.into_rule().map_err(ApiError::bad_request)?;
-    let id = lock(&shared.faults).add(rule);
+    let id = view(&shared).add_fault(rule);
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
-/// `DELETE /faults`
+/// `DELETE /faults`: [`Sandbox::clear_faults`](crate::Sandbox::clear_faults).
 async fn delete_faults(State(shared): State<AppState>) -> StatusCode {
-    lock(&shared.faults).rules.clear();
+    view(&shared).clear_faults();
     StatusCode::NO_CONTENT
 }
 

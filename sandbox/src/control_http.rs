@@ -15,12 +15,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::dm::script::{InstancePhase, InstanceScript};
-use crate::error::{ApiError, Error, ErrorKind};
+use crate::error::{ApiError, Blank, Error, ErrorKind};
 use crate::state::{lock, AppState};
 use crate::{Sandbox, DM_CLIENT_ID};
-
-/// The largest control body read.
-const MAX_CONTROL_JSON: usize = 1024 * 1024;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -64,16 +61,13 @@ pub(crate) fn router() -> Router<AppState> {
 
 /// A view of the running sandbox for a handler: it stops nothing and removes nothing when
 /// dropped.
-fn view(shared: &AppState) -> Sandbox {
+pub(crate) fn view(shared: &AppState) -> Sandbox {
     Sandbox::view(shared.clone())
 }
 
 /// The JSON body as `T`, or a 400 naming what is wrong.
 async fn json_body<T: DeserializeOwned>(body: Body) -> Result<T, ApiError> {
-    let bytes = axum::body::to_bytes(body, MAX_CONTROL_JSON)
-        .await
-        .map_err(|e| ApiError::bad_request(format!("unreadable body: {e}")))?;
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request(format!("bad JSON: {e}")))
+    crate::error::json_body(body, Blank::Refused, "bad JSON").await
 }
 
 impl From<Error> for ApiError {

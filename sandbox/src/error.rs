@@ -1,9 +1,41 @@
 //! The error body of the Data Manager, Account Server and UI APIs (`{"error": "..."}`), and
 //! the sandbox API's own [`Error`].
 
+use axum::body::Body;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::de::DeserializeOwned;
+
+/// The largest JSON body read (by the APIs and by the sandbox's controls).
+const MAX_JSON_BODY: usize = 1024 * 1024;
+
+/// What [`json_body`] makes of a blank body (empty or only whitespace).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Blank {
+    /// Read as `{}` (the Account Server's bodies, all of whose fields may be missing).
+    EmptyObject,
+    /// Parsed as it is, so refused as bad JSON.
+    Refused,
+}
+
+/// Reads a JSON body (at most 1 MiB) into `T`. An unreadable body is a 400
+/// `unreadable body: ...`; JSON that is not a `T` is a 400 `{bad_json}: ...`.
+pub(crate) async fn json_body<T: DeserializeOwned>(
+    body: Body,
+    blank: Blank,
+    bad_json: &str,
+) -> Result<T, ApiError> {
+    let bytes = axum::body::to_bytes(body, MAX_JSON_BODY)
+        .await
+        .map_err(|e| ApiError::bad_request(format!("unreadable body: {e}")))?;
+    let bytes: &[u8] = if blank == Blank::EmptyObject && bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        &bytes
+    };
+    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("{bad_json}: {e}")))
+}
 
 /// An error answer with the APIs' `{"error": message}` body.
 #[derive(Debug, Clone)]

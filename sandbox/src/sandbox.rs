@@ -466,7 +466,6 @@ impl Sandbox {
     /// `lifetime` (whole seconds; zero gives an already expired token). The
     /// user need not exist.
     pub fn issue_token(&self, username: &str, client_id: &str, lifetime: Duration) -> String {
-        let _clock = self.shared.clock.enter();
         self.issue_token_expiring_at(
             username,
             client_id,
@@ -477,7 +476,6 @@ impl Sandbox {
     /// A signed access token for `username` issued to `client_id`, expiring at
     /// `exp` (seconds since the Unix epoch).
     pub fn issue_token_expiring_at(&self, username: &str, client_id: &str, exp: u64) -> String {
-        let _clock = self.shared.clock.enter();
         let session = self.shared.key.random_uuid();
         keycloak::access_token(&self.shared, username, client_id, &session, exp)
     }
@@ -490,7 +488,6 @@ impl Sandbox {
         client_id: &str,
         lifetime: Duration,
     ) -> String {
-        let _clock = self.shared.clock.enter();
         let session = self.shared.key.random_uuid();
         let exp = self.shared.clock_secs().saturating_add(lifetime.as_secs());
         keycloak::refresh_token(&self.shared, username, client_id, &session, exp)

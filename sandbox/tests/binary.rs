@@ -1,14 +1,16 @@
 //! The `squonk2-sandbox` binary: what it prints, that it serves, and that it stops on SIGTERM.
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
-#[test]
-fn the_binary_prints_urls_users_and_an_environments_snippet_then_serves() {
+/// Starts the binary with `args` (stdout piped, stderr as given) and reads its first line,
+/// `listening on BASE`: the child, the rest of its stdout, and BASE.
+fn spawn_listening(args: &[&str], stderr: Stdio) -> (Child, BufReader<ChildStdout>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_squonk2-sandbox"))
-        .args(["--token-lifetime", "120"])
+        .args(args)
         .stdout(Stdio::piped())
+        .stderr(stderr)
         .spawn()
         .expect("the binary starts");
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
@@ -19,6 +21,13 @@ fn the_binary_prints_urls_users_and_an_environments_snippet_then_serves() {
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("first line: {first:?}"))
         .to_string();
+    (child, stdout, base)
+}
+
+#[test]
+fn the_binary_prints_urls_users_and_an_environments_snippet_then_serves() {
+    let (mut child, mut stdout, base) =
+        spawn_listening(&["--token-lifetime", "120"], Stdio::inherit());
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
 
     // The rest of the summary ends with the Ctrl-C hint.
@@ -203,26 +212,16 @@ fn the_binary_writes_the_environments_file_and_falls_back_from_a_taken_default_p
     // Hold the default port (unless something else already does).
     let _held = std::net::TcpListener::bind(("127.0.0.1", 8765));
     let file = std::env::temp_dir().join(format!("sandbox-env-{}.yaml", std::process::id()));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_squonk2-sandbox"))
-        .args([
+    let (mut child, _stdout, base) = spawn_listening(
+        &[
             "--env-file",
             file.to_str().unwrap(),
             "--clock-stopped",
             "--max-connections",
             "8",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    let base = first
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
+        ],
+        Stdio::piped(),
+    );
     assert!(!base.ends_with(":8765"), "{base}");
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut warning = String::new();

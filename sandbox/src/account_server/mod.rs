@@ -22,7 +22,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::auth::AuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, Blank};
 use crate::state::{lock, AppState, Shared};
 
 mod assets;
@@ -48,9 +48,6 @@ pub const AS_VERSION: &str = "4.4.0-sandbox";
 
 /// Paths (below [`PREFIX`]) that need no token; `*` is one path segment.
 pub(crate) const OPEN_PATHS: &[&str] = &["/version", "/event-stream/version"];
-
-/// The largest JSON body read.
-const MAX_JSON_BODY: usize = 1024 * 1024;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -244,18 +241,15 @@ impl QueryPairs {
     }
 }
 
-/// Reads a JSON body into `T`; anything unreadable is a 400 `{"error"}`.
+/// Reads a JSON body into `T` (a blank one as `{}`); anything unreadable is a 400
+/// `{"error"}`.
 pub(crate) async fn json_body<T: DeserializeOwned>(body: Body) -> Result<T, ApiError> {
-    let bytes = axum::body::to_bytes(body, MAX_JSON_BODY)
-        .await
-        .map_err(|e| ApiError::bad_request(format!("unreadable body: {e}")))?;
-    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        &bytes
-    };
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::bad_request(format!("the body is not the expected JSON: {e}")))
+    crate::error::json_body(
+        body,
+        Blank::EmptyObject,
+        "the body is not the expected JSON",
+    )
+    .await
 }
 
 /// A 403 with the official `{"error"}` body.
