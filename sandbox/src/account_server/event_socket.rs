@@ -265,42 +265,41 @@ enum Start {
 /// The replay parameter of a query, or why it is refused.
 fn start_of(query: Option<&str>) -> Result<Start, String> {
     let mut start = None;
-    let mut seen = Vec::new();
+    // The replay parameter met first: a second one is refused.
+    let mut seen = None;
     for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         if ![FROM_ORDINAL, FROM_TIMESTAMP, FROM_DATETIME].contains(&key.as_ref()) {
             continue;
         }
-        if seen.contains(&key) {
-            return Err(format!("{key} given more than once"));
-        }
-        if !seen.is_empty() {
-            return Err(format!(
-                "Give at most one of {FROM_ORDINAL}, {FROM_TIMESTAMP} and {FROM_DATETIME}"
-            ));
+        match &seen {
+            Some(first) if *first == key => {
+                return Err(format!("{key} given more than once"));
+            }
+            Some(_) => {
+                return Err(format!(
+                    "Give at most one of {FROM_ORDINAL}, {FROM_TIMESTAMP} and {FROM_DATETIME}"
+                ));
+            }
+            None => {}
         }
         let bad = || format!("{key} has an invalid value: {value:?}");
+        let count = || {
+            value
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(bad)
+        };
         start = Some(match key.as_ref() {
-            FROM_ORDINAL => Start::Ordinal(
-                value
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|n| *n >= 0)
-                    .ok_or_else(bad)?,
-            ),
-            FROM_TIMESTAMP => Start::Timestamp(
-                value
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|n| *n >= 0)
-                    .ok_or_else(bad)?,
-            ),
+            FROM_ORDINAL => Start::Ordinal(count()?),
+            FROM_TIMESTAMP => Start::Timestamp(count()?),
             _ => Start::Timestamp(
                 crate::calendar::parse_instant(&value)
                     .ok_or_else(bad)?
                     .as_millisecond(),
             ),
         });
-        seen.push(key);
+        seen = Some(key);
     }
     Ok(start.unwrap_or(Start::New))
 }
@@ -424,11 +423,10 @@ async fn serve(
                 Some(stream) if stream.feed.connection != me => Step::Replaced,
                 Some(stream) if stream.feed.silences != silences => Step::Silent,
                 Some(stream) => {
-                    let texts: Vec<String> = stream
-                        .feed
-                        .kept
-                        .iter()
-                        .filter(|k| k.ordinal >= next)
+                    // Kept in ordinal order: the new ones are the last, found by halving.
+                    let kept = &stream.feed.kept;
+                    let texts: Vec<String> = kept
+                        .range(kept.partition_point(|k| k.ordinal < next)..)
                         .map(|k| frame_text(k, &format))
                         .collect();
                     next = next.max(stream.feed.next_ordinal);
