@@ -17,8 +17,6 @@ use crate::sdk_docs::SDK_DOCS;
 pub(crate) struct SdkDoc {
     pub group: &'static str,
     pub name: &'static str,
-    #[allow(dead_code)] // Read by the tests, through the sources.
-    pub params: &'static [&'static str],
     pub doc: &'static str,
     /// The options struct's fields and the first paragraph of their documentation.
     pub options: &'static [(&'static str, &'static str)],
@@ -133,7 +131,7 @@ impl IntoAnswer for Result<Value, Failure> {
 /// (`context`, for the one call that needs no client).
 macro_rules! bind {
     (client, $cx:ident) => {
-        $cx.client()?
+        &$cx.client()?
     };
     (context, $cx:ident) => {
         $cx
@@ -312,8 +310,7 @@ commands! {
     dm delete_instance(instance_id: String) [] client |c| dm::delete_instance(c, &instance_id);
     dm delete_instance_token(instance_id: String) []
         client |c| run::secret(run::INSTANCE_TOKEN, "the instance's token")
-            .map(|token| dm::delete_instance_token(c, &instance_id, &token))
-            .and_then(IntoAnswer::into_answer);
+            .map(|token| dm::delete_instance_token(c, &instance_id, &token));
     dm wait_for_instance(instance_id: String) [timeout: Option<Duration>, poll_interval: Option<Duration>]
         client |c| run::wait_for_instance(c, &instance_id, timeout, poll_interval);
     dm wait_for_task(task_id: String) [timeout: Option<Duration>, poll_interval: Option<Duration>]
@@ -332,8 +329,7 @@ commands! {
     dm get_job_exchange_rate(job_id: i64) [current: bool]
         client |c| dm::get_job_exchange_rate(c, job_id, &dm::GetJobExchangeRateOptions { current });
     dm set_job_exchange_rates(rates: Json) []
-        client |c| run::exchange_rates(&rates.0).map(|rates| dm::set_job_exchange_rates(c, &rates))
-            .and_then(IntoAnswer::into_answer);
+        client |c| run::exchange_rates(&rates.0).map(|rates| dm::set_job_exchange_rates(c, &rates));
 
     // Data Manager: projects.
     dm get_available_projects() [project_name: Option<String>]
@@ -412,16 +408,14 @@ commands! {
     as get_actions() [from_: Option<String>, until: Option<String>, merchant_id: Option<i64>,
         product_id: Option<String>, unit_id: Option<String>, org_id: Option<String>, action_format: Option<String>]
         client |c| run::event_format(action_format.as_deref()).map(|action_format| asa::get_actions(c,
-            &asa::GetActionsOptions { from_, until, merchant_id, product_id, unit_id, org_id, action_format }))
-            .and_then(IntoAnswer::into_answer);
+            &asa::GetActionsOptions { from_, until, merchant_id, product_id, unit_id, org_id, action_format }));
     as get_available_assets() [scope_id: Option<String>]
         client |c| asa::get_available_assets(c, &asa::GetAvailableAssetsOptions { scope_id });
     as create_asset(name: String, description: String, scope: String)
         [content_string: Option<String>, content_file: Option<PathBuf>, scope_id: Option<String>, is_secret: bool]
         client |c| run::check_secret_content(is_secret, &content_string).map(|()| asa::create_asset(c, &name,
             &description, scope.as_str().into(),
-            &asa::CreateAssetOptions { content_string, content_file, scope_id, is_secret }))
-            .and_then(IntoAnswer::into_answer);
+            &asa::CreateAssetOptions { content_string, content_file, scope_id, is_secret }));
     as alter_asset(asset_id: String)
         [description: Option<String>, content_string: Option<String>, content_file: Option<PathBuf>]
         client |c| asa::alter_asset(c, &asset_id, &asa::AlterAssetOptions { description, content_string, content_file });
@@ -442,8 +436,7 @@ commands! {
     as get_event_stream_version() [] client |c| asa::get_event_stream_version(c);
     as get_event_stream() [] client |c| asa::get_event_stream(c);
     as create_event_stream(event_format: String) []
-        client |c| run::event_format(Some(&event_format)).map(|format| asa::create_event_stream(c, format))
-            .and_then(IntoAnswer::into_answer);
+        client |c| run::event_format(Some(&event_format)).map(|format| asa::create_event_stream(c, format));
     as delete_event_stream(event_stream_id: i64) [] client |c| asa::delete_event_stream(c, event_stream_id);
     as get_merchants() [] client |c| asa::get_merchants(c);
     as get_merchant(merchant_id: i64) [] client |c| asa::get_merchant(c, merchant_id);

@@ -8,7 +8,9 @@
 
 use std::process::ExitCode;
 
-use clap::{Arg, ArgAction, ArgMatches, Command};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Arg, ArgAction, ArgMatches, Command, ValueEnum};
+use clap_complete::Shell;
 use serde_json::{json, Value};
 
 mod args;
@@ -34,6 +36,16 @@ const GROUPS: &[(&str, &str)] = &[
     ("auth", "Keycloak: an access token"),
 ];
 
+/// The shells of `squonk2 completions`, in the order its help, errors and completion scripts
+/// list them (clap_complete's own order, `Shell`'s parser, is alphabetical).
+const SHELLS: &[Shell] = &[
+    Shell::Bash,
+    Shell::Zsh,
+    Shell::Fish,
+    Shell::PowerShell,
+    Shell::Elvish,
+];
+
 /// What the codes such as D15 in the help are.
 pub(crate) const DIFFERENCES_HELP: &str =
     "D15 and the like: where squonk2 differs from the Python \
@@ -42,7 +54,7 @@ pub(crate) const DIFFERENCES_HELP: &str =
 
 fn exit_codes_help() -> String {
     let mut text = String::from("Exit codes:\n");
-    for (code, meaning) in run::EXIT_CODES {
+    for (code, _, meaning) in run::EXIT_CODES {
         text.push_str(&format!("  {code:>3}  {meaning}\n"));
     }
     text
@@ -51,11 +63,13 @@ fn exit_codes_help() -> String {
 fn configuration_help() -> String {
     format!(
         "Configuration: -e NAME (or {env}) uses an environment of the environments file \
-         (~/.squonk2/environments, or SQUONK2_ENVIRONMENTS_FILE). Otherwise the API URLs come \
+         ({file}, or {file_var}). Otherwise the API URLs come \
          from SQUONK2_DMAPI_URL, SQUONK2_ASAPI_URL, SQUONK2_UIAPI_URL, and the login from \
          {token} (a token), or {kc} (with {realm}, default squonk2; {dm}, {as_}; {user} and \
          {password}, or a prompt; {secret}). Secrets are never taken from the command line.",
         env = run::ENVIRONMENT,
+        file = squonk2::environment::DEFAULT_ENVIRONMENTS_FILE,
+        file_var = squonk2::environment::ENVIRONMENTS_FILE_VAR,
         token = run::TOKEN,
         kc = run::KEYCLOAK_URL,
         realm = run::KEYCLOAK_REALM,
@@ -145,13 +159,14 @@ pub fn command() -> Command {
                  > ~/.zfunc/_squonk2`, `squonk2 completions fish > \
                  ~/.config/fish/completions/squonk2.fish`.",
             )
-            .arg(Arg::new("shell").required(true).value_parser([
-                "bash",
-                "zsh",
-                "fish",
-                "powershell",
-                "elvish",
-            ])),
+            .arg(
+                Arg::new("shell").required(true).value_parser(
+                    PossibleValuesParser::new(
+                        SHELLS.iter().filter_map(ValueEnum::to_possible_value),
+                    )
+                    .try_map(|name| name.parse::<Shell>()),
+                ),
+            ),
     )
     .subcommand(
         Command::new("man")
@@ -213,14 +228,7 @@ fn run_matches(matches: &ArgMatches) -> Result<Option<Value>, Failure> {
     match name {
         "environments" => environments().map(Some),
         "completions" => {
-            let shell = sub.get_one::<String>("shell").map(String::as_str);
-            let shell = match shell {
-                Some("bash") => clap_complete::Shell::Bash,
-                Some("zsh") => clap_complete::Shell::Zsh,
-                Some("fish") => clap_complete::Shell::Fish,
-                Some("elvish") => clap_complete::Shell::Elvish,
-                _ => clap_complete::Shell::PowerShell,
-            };
+            let shell = *sub.get_one::<Shell>("shell").expect("a shell is required");
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut command(), "squonk2", &mut out);
             output::print(&String::from_utf8_lossy(&out));

@@ -1,7 +1,6 @@
 //! Running a command: the client (from the environments file or the environment), secrets,
 //! failures and their exit codes, transfers with progress and Ctrl-C, waits.
 
-use std::cell::OnceCell;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -47,67 +46,94 @@ pub(crate) enum Failure {
     Interrupted,
 }
 
-/// The exit codes, also listed in `--help` and the README.
-pub(crate) const EXIT_CODES: &[(u8, &str)] = &[
-    (0, "success"),
-    (1, "another failure"),
+/// The exit codes, also listed in `--help` and the README: each with the kind of the SDK's
+/// errors it is given for, if any, and what it means. A kind not listed gives 1.
+pub(crate) const EXIT_CODES: &[(u8, Option<ErrorKind>, &str)] = &[
+    (0, None, "success"),
+    (1, None, "another failure"),
     (
         2,
+        None,
         "bad usage (an unknown command or option, a missing or malformed argument)",
     ),
     (
         3,
+        Some(ErrorKind::InvalidInput),
         "invalid input, refused before anything was sent (ErrorKind::InvalidInput)",
     ),
     (
         4,
+        Some(ErrorKind::NotConfigured),
         "not configured: no URL, token or credentials (NotConfigured)",
     ),
-    (5, "an invalid URL (InvalidUrl)"),
-    (6, "CA certificates that cannot be used (Certificate)"),
-    (7, "the environments file cannot be used (Environment)"),
-    (8, "the login was refused or failed (Login)"),
-    (9, "the server could not be reached (Connect)"),
-    (10, "a time-out (Timeout)"),
-    (11, "TLS failed (Tls)"),
+    (5, Some(ErrorKind::InvalidUrl), "an invalid URL (InvalidUrl)"),
+    (
+        6,
+        Some(ErrorKind::Certificate),
+        "CA certificates that cannot be used (Certificate)",
+    ),
+    (
+        7,
+        Some(ErrorKind::Environment),
+        "the environments file cannot be used (Environment)",
+    ),
+    (
+        8,
+        Some(ErrorKind::Login),
+        "the login was refused or failed (Login)",
+    ),
+    (
+        9,
+        Some(ErrorKind::Connect),
+        "the server could not be reached (Connect)",
+    ),
+    (10, Some(ErrorKind::Timeout), "a time-out (Timeout)"),
+    (11, Some(ErrorKind::Tls), "TLS failed (Tls)"),
     (
         12,
+        Some(ErrorKind::Http),
         "the server answered with an error status, e.g. 404 (Http)",
     ),
-    (13, "an answer that could not be read (Decode)"),
+    (
+        13,
+        Some(ErrorKind::Decode),
+        "an answer that could not be read (Decode)",
+    ),
     (
         14,
+        Some(ErrorKind::LocalFile),
         "a local file that cannot be read or written (LocalFile)",
     ),
     (
-        15,
+        JOB_FAILED_CODE,
+        None,
         "the Job ended FAILED (--wait, wait-for-instance), or the task ended with an exit code other than 0 (wait-for-task)",
     ),
-    (130, "interrupted (Ctrl-C)"),
+    (INTERRUPTED_CODE, None, "interrupted (Ctrl-C)"),
 ];
+
+/// The exit code of a Job that ended `FAILED`, or of a task that ended with an exit code
+/// other than 0.
+const JOB_FAILED_CODE: u8 = 15;
+/// The exit code after Ctrl-C.
+const INTERRUPTED_CODE: u8 = 130;
+
+/// The exit code of an error of `kind`, from [`EXIT_CODES`]; 1 for a kind not listed.
+fn exit_code_of(kind: ErrorKind) -> u8 {
+    EXIT_CODES
+        .iter()
+        .find(|(_, k, _)| *k == Some(kind))
+        .map_or(1, |(code, _, _)| *code)
+}
 
 impl Failure {
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
-            Failure::Sdk(e) => match e.kind() {
-                ErrorKind::InvalidInput => 3,
-                ErrorKind::NotConfigured => 4,
-                ErrorKind::InvalidUrl => 5,
-                ErrorKind::Certificate => 6,
-                ErrorKind::Environment => 7,
-                ErrorKind::Login => 8,
-                ErrorKind::Connect => 9,
-                ErrorKind::Timeout => 10,
-                ErrorKind::Tls => 11,
-                ErrorKind::Http => 12,
-                ErrorKind::Decode => 13,
-                ErrorKind::LocalFile => 14,
-                _ => 1,
-            },
-            Failure::Input(_) => 3,
-            Failure::NotConfigured(_) => 4,
-            Failure::JobFailed(..) | Failure::TaskFailed(..) => 15,
-            Failure::Interrupted => 130,
+            Failure::Sdk(e) => exit_code_of(e.kind()),
+            Failure::Input(_) => exit_code_of(ErrorKind::InvalidInput),
+            Failure::NotConfigured(_) => exit_code_of(ErrorKind::NotConfigured),
+            Failure::JobFailed(..) | Failure::TaskFailed(..) => JOB_FAILED_CODE,
+            Failure::Interrupted => INTERRUPTED_CODE,
         }
     }
 }
@@ -148,28 +174,22 @@ impl From<squonk2::Error> for Failure {
     }
 }
 
-/// What every command is run with: the global options, and the client made when first
-/// needed (so that `--help`, `auth` and bad usage need no configuration).
+/// What every command is run with: the global options. The client is made only by the
+/// command that needs one (so that `--help`, `auth` and bad usage need no configuration).
 pub(crate) struct Cx {
     environment: Option<String>,
-    client: OnceCell<Client>,
 }
 
 impl Cx {
     pub(crate) fn new(environment: Option<String>, quiet: bool) -> Cx {
         QUIET.store(quiet, Ordering::Relaxed);
-        Cx {
-            environment,
-            client: OnceCell::new(),
-        }
+        Cx { environment }
     }
 
-    pub(crate) fn client(&self) -> Result<&Client, Failure> {
-        if let Some(client) = self.client.get() {
-            return Ok(client);
-        }
-        let client = build_client(self.environment.as_deref())?;
-        Ok(self.client.get_or_init(|| client))
+    /// A new client (a command makes its one client, once: each call builds another, and
+    /// may ask for a password again).
+    pub(crate) fn client(&self) -> Result<Client, Failure> {
+        build_client(self.environment.as_deref())
     }
 }
 
@@ -182,7 +202,7 @@ fn var(name: &str) -> Option<String> {
 /// whose password is in `SQUONK2_KEYCLOAK_USER_PASSWORD` or typed at a prompt.
 fn build_client(environment: Option<&str>) -> Result<Client, Failure> {
     if let Some(name) = environment.map(str::to_string).or_else(|| var(ENVIRONMENT)) {
-        return Ok(ClientBuilder::from_environment(Some(&name))?.build()?);
+        return Ok(Client::from_environment(Some(&name))?);
     }
     let mut builder = ClientBuilder::from_env();
     if let Some(token) = var(TOKEN) {

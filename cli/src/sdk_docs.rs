@@ -8,7 +8,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_version",
-        params: &[],
         doc: "The Data Manager's version: `GET /version`, sent without a token.\n`msg` is `{\"version\": \"...\"}`.",
         options: &[
         ],
@@ -16,7 +15,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "ping",
-        params: &[],
         doc: "Checks that the Data Manager answers and accepts the client's token:\n`GET /account-server/namespace` (as the Python client does).",
         options: &[
         ],
@@ -24,7 +22,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_account_server_namespace",
-        params: &[],
         doc: "The Kubernetes namespace of the Account Server this Data Manager uses:\n`GET /account-server/namespace`. `msg` is `{\"namespace\": \"...\"}`.",
         options: &[
         ],
@@ -32,7 +29,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_account_server_registration",
-        params: &[],
         doc: "This Data Manager's registration with the Account Server:\n`GET /account-server/registration`. `msg` is `{\"merchant_id\", \"name\", \"registered\"}`.",
         options: &[
         ],
@@ -40,7 +36,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_service_errors",
-        params: &[],
         doc: "Lists the errors the service recorded: `GET /admin/service-error`.",
         options: &[
             ("include_acknowledged", "Includes the errors already acknowledged."),
@@ -49,7 +44,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "acknowledge_service_error",
-        params: &["error_id"],
         doc: "Acknowledges (but keeps) a service error: `PATCH /admin/service-error/{error_id}`. An\nid below 1 fails before anything is sent (D18).",
         options: &[
         ],
@@ -57,7 +51,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "delete_service_error",
-        params: &["error_id"],
         doc: "Deletes a service error: `DELETE /admin/service-error/{error_id}`. An id below 1 fails\nbefore anything is sent (D18).",
         options: &[
         ],
@@ -65,7 +58,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_admin_users",
-        params: &[],
         doc: "Lists every known user in detail: `GET /admin/user`.",
         options: &[
             ("active_days", "Only users active (using the API) for at least this many days."),
@@ -75,7 +67,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "create_user_account",
-        params: &["user_id"],
         doc: "Prepares (creates) a user's Data Manager account: `PUT /admin/user/{user_id}`.",
         options: &[
         ],
@@ -83,7 +74,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "delete_user_account",
-        params: &["user_id"],
         doc: "Deletes a user's Data Manager account: `DELETE /admin/user/{user_id}`.",
         options: &[
         ],
@@ -91,7 +81,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "update_user_account",
-        params: &["user_id"],
         doc: "Changes a user's account (e.g. suspends it): `PATCH /admin/user/{user_id}` with a form\n(no body when there is nothing to change).",
         options: &[
             ("suspend_message", "Suspends the account with this message; sent when `Some`, even empty."),
@@ -100,7 +89,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_job_manifests",
-        params: &[],
         doc: "Lists the registered job manifests: `GET /admin/job-manifest`.",
         options: &[
         ],
@@ -108,7 +96,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "put_job_manifest",
-        params: &["url"],
         doc: "Registers a job manifest (typically a Git repository URL) and loads its jobs:\n`PUT /admin/job-manifest` with a form. `msg` says what was loaded (`status`,\n`num_jobs_loaded`, the failures, ...).",
         options: &[
             ("header", "JSON text of the header names and values to fetch the manifest with."),
@@ -118,7 +105,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "load_job_manifests",
-        params: &[],
         doc: "Reloads the jobs of every registered manifest: `PUT /admin/job-manifest/load`.\n`msg` says what was loaded, as for `put_job_manifest`.",
         options: &[
         ],
@@ -126,7 +112,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "delete_job_manifest",
-        params: &["job_manifest_id"],
         doc: "Deletes a job manifest: `DELETE /admin/job-manifest/{job_manifest_id}`.",
         options: &[
             ("purge", "Also removes the manifest's jobs that nothing refers to."),
@@ -135,7 +120,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_applications",
-        params: &[],
         doc: "Lists the applications the caller can launch: `GET /application`.",
         options: &[
         ],
@@ -143,7 +127,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_application",
-        params: &["app_id"],
         doc: "One application, e.g. `datamanagerjobs.squonk.it`: `GET /application/{app_id}`.",
         options: &[
         ],
@@ -151,7 +134,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_mode",
-        params: &[],
         doc: "The Data Manager's mode (`DEVELOPMENT` or `PRODUCTION`): `GET /mode`, sent without a\ntoken. `msg` is `{\"mode\": \"...\"}`.",
         options: &[
         ],
@@ -159,7 +141,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_input_handler",
-        params: &[],
         doc: "The Dataset input handlers the Data Manager has: `GET /input-handler`. The token is\nsent when the client has one (the endpoint needs none).",
         options: &[
         ],
@@ -167,7 +148,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_job_definition_schema_version",
-        params: &[],
         doc: "The version of the Job definition schema the Data Manager understands:\n`GET /job-definition-schema/version`. The token is sent when the client has one.",
         options: &[
         ],
@@ -175,7 +155,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_workflow_engine_version",
-        params: &[],
         doc: "The version of the Data Manager's workflow engine: `GET /workflow-engine/version`. The\ntoken is sent when the client has one.",
         options: &[
         ],
@@ -183,7 +162,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_supported_file_types",
-        params: &[],
         doc: "The file (MIME) types the Data Manager supports for Datasets: `GET /type`.",
         options: &[
         ],
@@ -191,7 +169,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_user_inventory",
-        params: &[],
         doc: "The users of a Unit or Organisation with their Projects and Datasets:\n`GET /inventory/user?org_id=&unit_id=&usernames=a,b` (each only when set).",
         options: &[
             ("org_id", "Only the users of this Organisation."),
@@ -202,7 +179,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_available_datasets",
-        params: &[],
         doc: "Lists the datasets the caller can see: `GET /dataset`.\n`msg` is `{\"count\": ..., \"datasets\": [...]}`.",
         options: &[
         ],
@@ -210,7 +186,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "upload_dataset",
-        params: &["dataset_file", "dataset_type", "unit_id"],
         doc: "Uploads a local file as a new dataset (or a new version of `opts.dataset_id`):\n`POST /dataset`, multipart, the file streamed from disk with its base name as the part's\nfile name. The dataset is made by a task: `msg` is\n`{\"dataset_id\": ..., \"dataset_version\": ..., \"task_id\": ...}`.\n\nA missing local file fails the call before anything is sent.",
         options: &[
             ("as_filename", "The dataset's file name, instead of the local file's name."),
@@ -224,7 +199,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "create_dataset_from_project_file",
-        params: &["project_id", "path", "file_name", "dataset_type"],
         doc: "Makes a dataset (or a new version of `opts.dataset_id`) from a file already in a project:\n`PUT /dataset` with a form. `path` is the file's project directory (starting with `/`).\nThe dataset is made by a task: `msg` is\n`{\"dataset_id\": ..., \"dataset_version\": ..., \"task_id\": ...}`.",
         options: &[
             ("dataset_id", "Makes the file a new version of this dataset."),
@@ -236,7 +210,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_dataset_versions",
-        params: &["dataset_id"],
         doc: "A dataset with all its versions (owner, editors, and per version its type, file name,\nprocessing stage, projects, labels): `GET /dataset/{dataset_id}/versions`.",
         options: &[
             ("include_deleted", "Includes deleted versions."),
@@ -245,7 +218,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_dataset",
-        params: &["dataset_id", "dataset_version", "local_file"],
         doc: "Downloads a dataset version into `local_file`: `GET /dataset/{dataset_id}/{dataset_version}`.\n\nThe body is streamed into a temporary file beside `local_file`, renamed into place only\nwhen complete, so a failed download never leaves a truncated file (and leaves an existing\n`local_file` as it was). `msg` is `{}`, or the file's content when it is a small JSON\nobject (as the Python client's).",
         options: &[
             ("deadline", "An overall deadline for the transfer. Without one, the transfer fails only when nothing moves for the time-out (D15), however long it takes."),
@@ -255,7 +227,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "delete_dataset",
-        params: &["dataset_id", "dataset_version"],
         doc: "Deletes a dataset version: `DELETE /dataset/{dataset_id}/{dataset_version}`. The deletion\nis a task: `msg` is `{\"task_id\": ...}`.",
         options: &[
             ("keep_project_files", "Turns the project files made from this version into unmanaged files instead of deleting them."),
@@ -264,7 +235,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_dataset_schema",
-        params: &["dataset_id", "dataset_version"],
         doc: "The property schema of a dataset version:\n`GET /dataset/{dataset_id}/schema/{dataset_version}`.",
         options: &[
         ],
@@ -272,7 +242,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "add_dataset_editor",
-        params: &["dataset_id", "editor"],
         doc: "Lets a user edit a dataset: `PUT /dataset/{dataset_id}/editor/{editor}`.",
         options: &[
         ],
@@ -280,7 +249,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "remove_dataset_editor",
-        params: &["dataset_id", "editor"],
         doc: "Takes a user's edit permission on a dataset away:\n`DELETE /dataset/{dataset_id}/editor/{editor}`.",
         options: &[
         ],
@@ -288,7 +256,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_dataset_for_digest",
-        params: &["digest"],
         doc: "The dataset version whose content has this SHA-256 digest (64 hex digits):\n`GET /digest/dataset/{digest}`. `msg` is `{\"dataset_id\": ..., \"dataset_version\": ...}`.",
         options: &[
         ],
@@ -296,7 +263,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "list_project_files",
-        params: &["project_id"],
         doc: "The files and sub-directories at a project path:\n`GET /file?project_id=&path=&include_hidden=` (12 s default time-out).\n`msg` is `{\"count\", \"project_id\", \"path\", \"files\": [...], \"paths\": [...]}`.",
         options: &[
             ("include_hidden", "Include hidden files (names starting with `.`)."),
@@ -306,7 +272,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "put_unmanaged_project_files",
-        params: &["project_id", "project_files"],
         doc: "Uploads local files into a project directory, one streamed\n`PUT /project/{project_id}/file` (multipart: `path`, then `file`) per file.\n\nUnless `force` is set, the directory is listed first (`GET /file?project_id=&path=`) and\nfiles whose name is already there are skipped; a 404 listing means \"no files yet\". Each\nlocal file is checked when its turn comes, and the first failure ends the loop (earlier\nuploads stay done), as in the Python client. Files are written under their base name.\n\nOn success `msg` is `{}` and `http_status_code` is the listing's status: 200, 404 when\nthe listing found no directory, or 0 with `force` (no listing). These are the Python\nclient's values.",
         options: &[
             ("deadline", "An overall deadline for the transfer. Without one, the transfer fails only when nothing moves for the time-out (D15), however long it takes."),
@@ -319,7 +284,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "delete_unmanaged_project_files",
-        params: &["project_id", "project_files"],
         doc: "Deletes files from a project directory, one `DELETE /file?project_id=&path=&file=` per\nfile. Each name is stripped to its base name first (`dir/a.txt` deletes `a.txt`), as the\nPython client documents but does not do (D11). The first failure ends the loop (earlier\ndeletions stay done). On success `msg` is `{}` and `http_status_code` is 0, as in the\nPython client.",
         options: &[
             ("project_path", "The project directory holding the files, starting with `/` (default `/`)."),
@@ -328,7 +292,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_unmanaged_project_file",
-        params: &["project_id", "project_file", "local_file"],
         doc: "Downloads one file of a project into `local_file`:\n`GET /project/{project_id}/file?path=&file=` (12 s default time-out, inactivity-based).\n\nThe body streams into a temporary file beside `local_file`, renamed into place only when\ncomplete: a failed download leaves `local_file` as it was (D9). `msg` is `{}`, or the\nfile's content when it is a small JSON object (as the Python client's `resp.json()`).",
         options: &[
             ("deadline", "An overall deadline for the transfer. Without one, the transfer fails only when nothing moves for the time-out (D15), however long it takes."),
@@ -339,7 +302,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_unmanaged_project_file_with_token",
-        params: &["token", "project_id", "project_file", "local_file"],
         doc: "As `get_unmanaged_project_file`, with an instance's callback `token` instead of the\nclient's login: `GET /project/{project_id}/file-with-token?path=&file=&token=`, sent\nwithout an `Authorization` header.",
         options: &[
             ("deadline", "An overall deadline for the transfer. Without one, the transfer fails only when nothing moves for the time-out (D15), however long it takes."),
@@ -350,7 +312,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_project_file",
-        params: &["file_id", "local_file"],
         doc: "Downloads a managed file (a Dataset attached to a project) into `local_file`:\n`GET /file/{file_id}` (12 s default time-out), streamed as\n`get_unmanaged_project_file` does.",
         options: &[
             ("deadline", "An overall deadline for the transfer. Without one, the transfer fails only when nothing moves for the time-out (D15), however long it takes."),
@@ -360,7 +321,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "delete_project_file",
-        params: &["file_id"],
         doc: "Detaches a managed file from its project: `DELETE /file/{file_id}`.",
         options: &[
         ],
@@ -368,7 +328,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "move_project_file",
-        params: &["project_id", "file"],
         doc: "Moves or renames a file in a project:\n`PUT /file/move?project_id=&file=&dst_file=[&dst_path=]` (no body).",
         options: &[
             ("dst_file", "A new name for the file."),
@@ -379,7 +338,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "attach_dataset_to_project",
-        params: &["dataset_id", "dataset_version", "project_id", "as_type"],
         doc: "Attaches a Dataset version to a project as a managed file: `POST /file` with the form\n`dataset_id`, `dataset_version`, `project_id`, `as_type`, `path`[, `compress=True`]\n[, `immutable=True`] (12 s default time-out). `msg` is `{\"file_id\", \"file_name\",\n\"file_path\", \"task_id\"}`.",
         options: &[
             ("compress", "Compress the file as it is attached."),
@@ -390,7 +348,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "create_project_path",
-        params: &["project_id", "project_path"],
         doc: "Creates a directory (and any missing parents) in a project:\n`PUT /path?project_id=&path=`. A `/` is put in front of `project_path` when it lacks one.\nThe parameters go in the query, as the API defines them (D7; the Python client sends a\nform body).",
         options: &[
         ],
@@ -398,7 +355,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "delete_project_path",
-        params: &["project_id", "project_path"],
         doc: "Deletes a directory and everything in it from a project: `DELETE /path?project_id=&path=`\n(query, D7). A `/` is put in front of `project_path` when it lacks one.",
         options: &[
         ],
@@ -406,7 +362,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "move_project_path",
-        params: &["project_id", "project_src_path", "project_dst_path"],
         doc: "Moves or renames a directory of a project:\n`PUT /path/move?project_id=&src_path=&dst_path=` (query, D7). A `/` is put in front of\neach path that lacks one.",
         options: &[
         ],
@@ -414,7 +369,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "start_job_instance",
-        params: &["project_id", "name", "specification"],
         doc: "Starts a Job in a project: `POST /instance` with the form `application_id`, `as_name`,\n`project_id`, `specification` (the JSON text of `specification`, written as Python's\n`json.dumps` writes it), then `debug` and `callback_url` when set, and the other callback\noptions only with `callback_url`. `msg` is `{\"instance_id\", \"task_id\"[, \"callback_token\"]\n[, \"command\"]}`.\n\nThe specification names the Job (`collection`, `job`, `version`) and its `variables`:\na `JobSpecification`, or a `Value` whose keys are written in the order they were\ninserted (as Python writes a dict's keys). Floats are written as Python writes them\n(`1e-07`), integers as integers.",
         options: &[
             ("callback_context", "A string passed to the callback URL."),
@@ -427,7 +381,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "dry_run_job_instance",
-        params: &["project_id", "name", "specification"],
         doc: "Checks that a Job would start, without starting it: `POST /instance/dry-run` with the\nsame form as `start_job_instance`. `msg` is `{\"callback_token\"}`, the\ncommand the Job would run.",
         options: &[
             ("callback_context", "A string passed to the callback URL."),
@@ -440,7 +393,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_instance",
-        params: &["instance_id"],
         doc: "One instance: `GET /instance/{instance_id}`. Its `phase` is `PENDING`, `RUNNING`,\nthen `COMPLETED` or `FAILED` (see `wait_for_instance`).",
         options: &[
         ],
@@ -448,7 +400,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_project_instances",
-        params: &["project_id"],
         doc: "The instances of one project: `GET /instance?project_id=`.",
         options: &[
         ],
@@ -456,7 +407,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_available_instances",
-        params: &[],
         doc: "Every instance the caller can see: `GET /instance`.",
         options: &[
         ],
@@ -464,7 +414,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "update_instance",
-        params: &["instance_id"],
         doc: "Changes an instance: `PATCH /instance/{instance_id}[?archive=True]`.",
         options: &[
             ("archive", "Archive the instance."),
@@ -473,7 +422,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "delete_instance",
-        params: &["instance_id"],
         doc: "Stops an instance and removes it with its directory in the project:\n`DELETE /instance/{instance_id}`. `msg` is `{\"task_id\": \"...\"}`.",
         options: &[
         ],
@@ -481,7 +429,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "delete_instance_token",
-        params: &["instance_id", "token"],
         doc: "Revokes an instance's callback token: `DELETE /instance/{instance_id}/token/{token}`,\nsent without an `Authorization` header (the token is the credential).",
         options: &[
         ],
@@ -489,7 +436,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_available_jobs",
-        params: &[],
         doc: "The Jobs the caller can run: `GET /job`. `msg` is `{\"count\", \"jobs\": [...]}`.",
         options: &[
         ],
@@ -497,7 +443,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_jobs",
-        params: &[],
         doc: "The Jobs, optionally for a project: `GET /job[?project_id=]`.",
         options: &[
             ("project_id", "The project the Jobs would run in."),
@@ -506,7 +451,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_job",
-        params: &["job_id"],
         doc: "One Job's definition by its numeric id: `GET /job/{job_id}[?project_id=]`.\n`job_id` must be 1 or more (nothing is sent otherwise).",
         options: &[
             ("project_id", "The project the Job would run in."),
@@ -515,7 +459,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_job_by_version",
-        params: &["job_collection", "job_job", "job_version"],
         doc: "One Job's definition by collection, job and version:\n`GET /job/get-by-version?collection=&job=&version=[&project_id=]`.",
         options: &[
             ("project_id", "The project the Job would run in."),
@@ -524,7 +467,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_job_exchange_rates",
-        params: &[],
         doc: "The current exchange rate of every Job: `GET /job-exchange-rates[?only_undefined=True]`.",
         options: &[
             ("only_undefined", "Only the Jobs that have no rate yet."),
@@ -533,7 +475,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_job_exchange_rate",
-        params: &["job_id"],
         doc: "One Job's exchange-rate history (or current rate):\n`GET /job/{job_id}/exchange-rate?current=` (`current` always sent). A `job_id` below 1\nfails before anything is sent (D18).",
         options: &[
             ("current", "Only the current rate, not the history."),
@@ -542,7 +483,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "set_job_exchange_rates",
-        params: &["rates"],
         doc: "Sets the exchange rates of Jobs, one after the other. For each rate the Job's id is\nlooked up (`GET /job/get-by-version?collection=&job=&version=`), then the rate is set\n(`PUT /job/{id}/exchange-rate` with the form `rate`[, `comment`]).\n\nEvery rate is checked first: an empty collection, job or version, or a rate that is not\na decimal number, fails the call before anything is sent (the Python client raised\n`InvalidOperation`). The first failing request ends the loop (earlier rates stay set).\nOn success `msg` is `{}` and `http_status_code` is 0, as in the Python client. Admins\nonly.",
         options: &[
         ],
@@ -550,7 +490,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_dataset_metadata",
-        params: &["dataset_id"],
         doc: "A dataset's metadata: `GET /dataset/{dataset_id}/meta`.",
         options: &[
         ],
@@ -558,7 +497,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "update_dataset_metadata",
-        params: &["dataset_id"],
         doc: "Changes a dataset's metadata: `POST /dataset/{dataset_id}/meta` with a form\n(`meta_properties` and `labels` when set; no body when neither is).",
         options: &[
             ("labels", "JSON text of a list of labels, in the label annotation format of the `data-manager-metadata` library."),
@@ -568,7 +506,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_dataset_version_metadata",
-        params: &["dataset_id", "dataset_version"],
         doc: "A dataset version's metadata: `GET /dataset/{dataset_id}/meta/{dataset_version}`.",
         options: &[
         ],
@@ -576,7 +513,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "update_dataset_version_metadata",
-        params: &["dataset_id", "dataset_version"],
         doc: "Changes a dataset version's metadata:\n`POST /dataset/{dataset_id}/meta/{dataset_version}` with a form (`meta_properties` and\n`annotations` when set; no body when neither is).",
         options: &[
             ("annotations", "JSON text of a list of annotations (Fields Descriptor or Service Execution annotations of the `data-manager-metadata` library)."),
@@ -586,7 +522,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_available_projects",
-        params: &[],
         doc: "The projects the caller can see: `GET /project[?project_name=]`.\n`msg` is `{\"count\", \"projects\": [...]}`.",
         options: &[
             ("project_name", "Only the projects with this name."),
@@ -595,7 +530,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "create_project",
-        params: &["project_name", "as_tier_product_id"],
         doc: "Creates a project on an Account Server product (its \"tier\"):\n`POST /project` with the form `tier_product_id`, `name`[, `private=True`].\n`msg` is `{\"project_id\": \"project-...\"}`.",
         options: &[
             ("private", "Make the project private (visible to its members only)."),
@@ -604,7 +538,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_project",
-        params: &["project_id"],
         doc: "One project's details: `GET /project/{project_id}`.",
         options: &[
         ],
@@ -612,7 +545,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "update_project",
-        params: &["project_id"],
         doc: "Renames a project or changes its privacy: `PATCH /project/{project_id}` with the form\n`name`, `private` (each only when given; no body at all when neither is).",
         options: &[
             ("private", "Make the project private or public (sent when `Some`, `false` included)."),
@@ -622,7 +554,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "delete_project",
-        params: &["project_id"],
         doc: "Deletes a project and its files: `DELETE /project/{project_id}`.\n`msg` is `{\"task_id\": \"...\"}`, the task doing the deletion.",
         options: &[
         ],
@@ -630,7 +561,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "add_project_administrator",
-        params: &["project_id", "administrator"],
         doc: "Makes a user an administrator of a project:\n`PUT /project/{project_id}/administrator/{administrator}`.",
         options: &[
         ],
@@ -638,7 +568,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "remove_project_administrator",
-        params: &["project_id", "administrator"],
         doc: "Removes an administrator from a project:\n`DELETE /project/{project_id}/administrator/{administrator}`.",
         options: &[
         ],
@@ -646,7 +575,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "add_project_editor",
-        params: &["project_id", "editor"],
         doc: "Makes a user an editor of a project: `PUT /project/{project_id}/editor/{editor}`.",
         options: &[
         ],
@@ -654,7 +582,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "remove_project_editor",
-        params: &["project_id", "editor"],
         doc: "Removes an editor from a project: `DELETE /project/{project_id}/editor/{editor}`.",
         options: &[
         ],
@@ -662,7 +589,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "add_project_observer",
-        params: &["project_id", "observer"],
         doc: "Makes a user an observer of a project: `PUT /project/{project_id}/observer/{observer}`.",
         options: &[
         ],
@@ -670,7 +596,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "remove_project_observer",
-        params: &["project_id", "observer"],
         doc: "Removes an observer from a project: `DELETE /project/{project_id}/observer/{observer}`.",
         options: &[
         ],
@@ -678,7 +603,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_available_tasks",
-        params: &[],
         doc: "The tasks the caller can see:\n`GET /task?exclude_done=True[&project_id=]`.",
         options: &[
             ("exclude_done", "Leave out the tasks that are done."),
@@ -689,7 +613,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_tasks",
-        params: &[],
         doc: "Tasks, filtered: `GET /task` with `exclude_done=True`, `exclude_removal=True`,\n`exclude_purpose`, `project_id`, `instance_callback_context` (each only when set).",
         options: &[
             ("exclude_done", "Leave out the tasks that are done."),
@@ -702,7 +625,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_task",
-        params: &["task_id"],
         doc: "One task with its states and events, in order:\n`GET /task/{task_id}?event_prior_ordinal=` (each only when not 0).",
         options: &[
             ("event_limit", "At most this many events (0: the server's default, typically 500)."),
@@ -712,7 +634,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "delete_task",
-        params: &["task_id"],
         doc: "Deletes a task record (once it is done): `DELETE /task/{task_id}`.",
         options: &[
         ],
@@ -720,7 +641,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_account",
-        params: &[],
         doc: "The caller's account: `GET /user/account[?do_not_impersonate=True]`.\n`msg` is `{\"user\": {...}, \"caller_has_admin_privilege\", \"data_manager_roles\"}`.",
         options: &[
             ("do_not_impersonate", "For an admin impersonating someone: get your own account instead."),
@@ -729,7 +649,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_users",
-        params: &[],
         doc: "The users that have used the Data Manager: `GET /user`.",
         options: &[
         ],
@@ -737,7 +656,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "set_admin_state",
-        params: &["admin"],
         doc: "Switches the caller's admin mode on or off, and optionally impersonates a user:\n`PATCH /user/account` with the form `become_admin` (always) and `impersonate` (when set).\nOnly users with the admin role may do this.",
         options: &[
             ("impersonate", "Act as this user from now on (admins only)."),
@@ -746,7 +664,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_api_log",
-        params: &[],
         doc: "The API calls recorded against the caller's account (GETs are not recorded):\n`GET /user/api-log?from=`.",
         options: &[
             ("from_", "Calls from this ISO-8601 date-time on (inclusive); sent as `from`."),
@@ -756,7 +673,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_api_token",
-        params: &[],
         doc: "The caller's API token: `GET /user/token`. `msg` is `{\"token\": \"...\"}`.",
         options: &[
         ],
@@ -764,7 +680,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "wait_for_instance",
-        params: &["instance_id"],
         doc: "Polls `get_instance` every `poll_interval` until the instance's `phase` is final\n(`COMPLETED`, `SUCCEEDED` or `FAILED`) and returns that last answer: `success` is true\nand `msg` is the instance, whether the Job succeeded or failed, so check\n`msg[\"phase\"]`. A poll that fails for a passing reason (no answer, a time-out, 429, 502,\n503, 504) is passed to `on_poll` and polling goes on; any other failed poll (401, 403,\n404, ...) is returned as it is. After `timeout`, `success` is false, `http_status_code`\n0, the kind `Timeout`, and the error names the\nlast phase.",
         options: &[
             ("on_poll", "Called with every poll's answer."),
@@ -775,7 +690,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "wait_for_task",
-        params: &["task_id"],
         doc: "Polls `get_task` every `poll_interval` until the task is `done` and returns that last\nanswer (the task with its states and events; `exit_code` says how it ended). Failures\nand the timeout are as for `wait_for_instance`.",
         options: &[
             ("on_poll", "Called with every poll's answer."),
@@ -786,7 +700,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_workflows",
-        params: &[],
         doc: "Lists the workflows the caller can see: `GET /workflow`.",
         options: &[
         ],
@@ -794,7 +707,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "create_workflow",
-        params: &["name", "scope"],
         doc: "Creates a workflow: `POST /workflow`, multipart. Give the definition as text\n(`opts.definition`) or as a file (`opts.definition_file`). `msg` is\n`{\"id\": ..., \"validated\": ...}`.\n\nWithout a definition file a `definition_file` part with `filename=\"\"` and no content is\nsent, which the server reads as \"no file\" (D8).",
         options: &[
             ("definition", "The definition, as YAML text."),
@@ -805,7 +717,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_workflow",
-        params: &["workflow_id"],
         doc: "One workflow: `GET /workflow/{workflow_id}`.",
         options: &[
         ],
@@ -813,7 +724,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "update_workflow",
-        params: &["workflow_id"],
         doc: "Changes a workflow's name or definition: `PATCH /workflow/{workflow_id}`, multipart\n(with the `filename=\"\"` part when no definition file is given, as `create_workflow`).\n`msg` is `{\"validated\": ...}`.",
         options: &[
             ("definition", "A new definition, as YAML text."),
@@ -824,7 +734,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "delete_workflow",
-        params: &["workflow_id"],
         doc: "Deletes a workflow: `DELETE /workflow/{workflow_id}`.",
         options: &[
         ],
@@ -832,7 +741,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_workflow_definition",
-        params: &["workflow_id"],
         doc: "A workflow's definition: `GET /workflow/{workflow_id}/definition`.\n`msg` is `{\"definition\": <the YAML text>}`.",
         options: &[
         ],
@@ -840,7 +748,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "run_workflow",
-        params: &["workflow_id", "project_id", "as_name"],
         doc: "Runs a workflow in a project, its instances named after `as_name`:\n`POST /workflow/{workflow_id}/run` with a form. `msg` is `{\"id\": <running workflow id>}`.\n\nThe Python client sends no body, though the API requires `project_id` and `as_name`; this\nfunction sends them (D7), and `variables` and `debug` when set.",
         options: &[
             ("debug", "A debug value the instances may use."),
@@ -850,7 +757,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "apply_workflow_version",
-        params: &["workflow_id", "version_str"],
         doc: "Freezes a workflow under a version string (e.g. `1.0.0`):\n`PUT /workflow/{workflow_id}/version` with a form. `msg` is `{\"id\": <new workflow id>}`.",
         options: &[
         ],
@@ -858,7 +764,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_running_workflows",
-        params: &[],
         doc: "Lists running workflows: `GET /running-workflow`, the filters in the query (D7: the\nPython client sends them as a form body on the GET).",
         options: &[
             ("project_id", "Only runs in this project."),
@@ -868,7 +773,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_running_workflow",
-        params: &["running_workflow_id"],
         doc: "One running workflow: `GET /running-workflow/{running_workflow_id}`.\n\nThe id is required: an empty one fails before anything is sent (D3; the Python client\nwould call `/running-workflow/None`).",
         options: &[
         ],
@@ -876,7 +780,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "delete_running_workflow",
-        params: &["running_workflow_id"],
         doc: "Deletes a running workflow's record: `DELETE /running-workflow/{running_workflow_id}`\n(the id is required, as for `get_running_workflow`).",
         options: &[
         ],
@@ -884,7 +787,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "stop_running_workflow",
-        params: &["running_workflow_id"],
         doc: "Asks a running workflow to stop: `PUT /running-workflow/{running_workflow_id}/stop`\n(the id is required, as for `get_running_workflow`).",
         options: &[
         ],
@@ -892,7 +794,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "dm",
         name: "get_running_workflow_steps",
-        params: &["running_workflow_id"],
         doc: "The steps of a running workflow: `GET /running-workflow/{running_workflow_id}/steps`\n(the id is required, as for `get_running_workflow`).",
         options: &[
         ],
@@ -900,7 +801,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_version",
-        params: &[],
         doc: "The Account Server's version: `GET /version`, sent without a token.\n`msg` is `{\"version\": \"...\"}`.",
         options: &[
         ],
@@ -908,7 +808,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "ping",
-        params: &[],
         doc: "Checks that the Account Server answers: the same call as `get_version`, as in the\nPython client.",
         options: &[
         ],
@@ -916,7 +815,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_actions",
-        params: &[],
         doc: "Action records (you need admin rights): `GET /action` with `format` (always), then `from`,\n`until`, `m_id`, `product_id`, `unit_id` and `org_id` (each when set). `msg` is\n`{\"actions\": [...], \"count\"}`. Without dates the server returns today's actions.",
         options: &[
             ("action_format", "The format of each action's content (always sent; default `PROTOCOL_STRING`)."),
@@ -931,7 +829,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_available_assets",
-        params: &[],
         doc: "The assets you can see: `GET /asset`, with `product_id`, `unit_id`, `org_id` or\n`user_id` set to `scope_id` when given (chosen from the id's shape, as the Python client\ndoes). `msg` is `{\"assets\": [...], \"count\"}`.\n\nAn id shaped like an Account Server UUID with a prefix other than `product-`, `unit-` or\n`org-` (where the Python client fails an assertion) fails before anything is sent.",
         options: &[
             ("scope_id", "Only the assets of this scope: a username, or a `product-…`, `unit-…` or `org-…` id."),
@@ -940,7 +837,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "create_asset",
-        params: &["name", "description", "scope"],
         doc: "Creates an asset: `POST /asset`, multipart with the fields `name`, `scope`, `secret`,\n`description` (when not empty), `scope_id`, `content_string` (when set), then the file part\n`content_file` (the file, streamed; without one a part with `filename=\"\"`, the server's\n\"no file\": D8). `msg` is `{\"id\"}`.",
         options: &[
             ("content_file", "A local file whose content is the asset's content."),
@@ -952,7 +848,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "alter_asset",
-        params: &["asset_id"],
         doc: "Changes an asset's description or content: `PATCH /asset/{asset_id}`, multipart with\n`description` and `content_string` (each when set), then the file part `content_file` (as\nfor `create_asset`).",
         options: &[
             ("content_file", "A local file with the new content."),
@@ -963,7 +858,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "delete_asset",
-        params: &["asset_id"],
         doc: "Deletes an asset (it must not be attached to a merchant): `DELETE /asset/{asset_id}`.",
         options: &[
         ],
@@ -971,7 +865,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_asset",
-        params: &["asset_id"],
         doc: "One asset: `GET /asset/{asset_id}`. `msg` is the asset's detail.",
         options: &[
         ],
@@ -979,7 +872,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "attach_asset",
-        params: &["asset_id", "m_id"],
         doc: "Attaches an asset to a merchant, which can then read it:\n`PATCH /asset/{asset_id}/attach?m_id=…`. An `m_id` below 1 fails before anything is sent.",
         options: &[
         ],
@@ -987,7 +879,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "detach_asset",
-        params: &["asset_id", "m_id"],
         doc: "Detaches an asset from a merchant: `PATCH /asset/{asset_id}/detach?m_id=…`. An `m_id`\nbelow 1 fails before anything is sent.",
         options: &[
         ],
@@ -995,7 +886,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "enable_asset",
-        params: &["asset_id"],
         doc: "Enables an asset: `PATCH /asset/{asset_id}/enable`.",
         options: &[
         ],
@@ -1003,7 +893,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "disable_asset",
-        params: &["asset_id"],
         doc: "Disables an asset: `PATCH /asset/{asset_id}/disable`.",
         options: &[
         ],
@@ -1011,7 +900,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_charges",
-        params: &[],
         doc: "The charges of every organisation (you need admin rights): `GET /charges` with `from`,\n`until` and `pbp` (each when set). `msg` is\n`{\"coins\", \"count\", \"summary\", \"organisation_charges\"}`, coins as decimal strings.",
         options: &[
             ("from_", "The first day (inclusive), sent as `from` when not empty."),
@@ -1022,7 +910,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_product_charges",
-        params: &["product_id"],
         doc: "The charges of one product: `GET /charges/product/{product_id}` with `from`, `until` and\n`pbp` (each when set). Without them, the current billing period's.",
         options: &[
             ("from_", "The first day (inclusive), sent as `from` when not empty."),
@@ -1033,7 +920,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_unit_charges",
-        params: &["unit_id"],
         doc: "The charges of one unit, per product: `GET /charges/unit/{unit_id}` with `from`, `until`\nand `pbp` (each when set).",
         options: &[
             ("from_", "The first day (inclusive), sent as `from` when not empty."),
@@ -1044,7 +930,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_organisation_charges",
-        params: &["org_id"],
         doc: "The charges of one organisation, per unit: `GET /charges/organisation/{org_id}` with\n`from`, `until` and `pbp` (each when set).",
         options: &[
             ("from_", "The first day (inclusive), sent as `from` when not empty."),
@@ -1055,7 +940,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_event_stream_version",
-        params: &[],
         doc: "The installed event-stream service: `GET /event-stream/version`, sent without a token.\n`msg` is `{\"version\", \"protocol\", \"name\"}`.",
         options: &[
         ],
@@ -1063,7 +947,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_event_stream",
-        params: &[],
         doc: "Your event stream, if you have one: `GET /event-stream`. `msg` is\n`{\"id\", \"name\", \"location\", \"format\"}`.\n\nAs in the Python client, the token is sent only when the client has one.",
         options: &[
         ],
@@ -1071,7 +954,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "create_event_stream",
-        params: &["event_format"],
         doc: "Creates your event stream: `POST /event-stream` with JSON `{\"format\": <name>}`.",
         options: &[
         ],
@@ -1079,7 +961,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "delete_event_stream",
-        params: &["event_stream_id"],
         doc: "Deletes your event stream: `DELETE /event-stream/{event_stream_id}`. An id below 1 fails\nbefore anything is sent (D3).",
         options: &[
         ],
@@ -1087,7 +968,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_merchants",
-        params: &[],
         doc: "The merchants the Account Server knows: `GET /merchant`. `msg` is\n`{\"merchants\": [...], \"count\"}`.",
         options: &[
         ],
@@ -1095,7 +975,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_merchant",
-        params: &["merchant_id"],
         doc: "One merchant: `GET /merchant/{merchant_id}`. An id below 1 fails before anything is sent.",
         options: &[
         ],
@@ -1103,7 +982,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_organisations",
-        params: &[],
         doc: "The organisations you can see, or the one with a name: `GET /organisation?name=…`. `msg`\nis `{\"count\", \"organisations\": [...]}`.",
         options: &[
             ("org_name", "Only the organisation with this name (sent as `name` when not empty)."),
@@ -1112,7 +990,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_organisation",
-        params: &["org_id"],
         doc: "One organisation with its users: `GET /organisation/{org_id}`.",
         options: &[
         ],
@@ -1120,7 +997,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_default_organisation",
-        params: &[],
         doc: "The Default Organisation, home of every personal unit: `GET /default/organisation`.",
         options: &[
         ],
@@ -1128,7 +1004,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "create_organisation",
-        params: &["org_name", "org_owner"],
         doc: "Creates an organisation (you need admin rights): `POST /organisation` with JSON\n`{\"name\", \"owner\"}`, `owner` being a username. `msg` is `{\"id\"}`. An empty name or owner\nfails before anything is sent.",
         options: &[
         ],
@@ -1136,7 +1011,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "alter_organisation",
-        params: &["org_id"],
         doc: "Renames an organisation or changes its default product privacy:\n`PATCH /organisation/{org_id}` with JSON `{\"name\", \"default_product_privacy\"}` (each when\ngiven; `{}` when none is).\n\nAs in the Python client, the token is sent only when the client has one. The Python\nclient's error text here says \"Failed to alter product\"; ours says\n\"Failed to alter organisation\".",
         options: &[
             ("default_product_privacy", "A new default privacy for the products of the organisation's new units."),
@@ -1146,7 +1020,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "delete_organisation",
-        params: &["org_id"],
         doc: "Deletes an organisation (you need admin rights; it must have no units):\n`DELETE /organisation/{org_id}`.",
         options: &[
         ],
@@ -1154,7 +1027,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_available_products",
-        params: &[],
         doc: "The products you can see, in every unit and organisation: `GET /product`. `msg` is\n`{\"count\", \"products\": [...]}`.",
         options: &[
         ],
@@ -1162,7 +1034,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_product",
-        params: &["product_id"],
         doc: "One product with its unit and organisation: `GET /product/{product_id}`. `msg` is\n`{\"product\": {...}}`.",
         options: &[
         ],
@@ -1170,7 +1041,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_product_default_storage_cost",
-        params: &[],
         doc: "The default storage cost applied to products: `GET /product-default-storage-cost`.\n`msg` is `{\"default_storage_cost\": {\"cost\", \"units\", \"description\"}}`.",
         options: &[
         ],
@@ -1178,7 +1048,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_product_types",
-        params: &[],
         doc: "The product types on offer: `GET /product-type`. `msg` is\n`{\"count\", \"product_types\": [{\"type\", \"flavour\", \"service_kind\"}, ...]}`.",
         options: &[
         ],
@@ -1186,7 +1055,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_products_for_unit",
-        params: &["unit_id"],
         doc: "The products of one unit: `GET /product/unit/{unit_id}`.",
         options: &[
         ],
@@ -1194,7 +1062,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_products_for_organisation",
-        params: &["org_id"],
         doc: "The products of one organisation: `GET /product/organisation/{org_id}`.",
         options: &[
         ],
@@ -1202,7 +1069,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "create_product",
-        params: &["product_name", "unit_id", "product_type"],
         doc: "Creates a product in a unit: `POST /product/unit/{unit_id}` with JSON\n`{\"type\", \"name\", \"flavour\", \"allowance\", \"limit\"}` (the last three when set). `msg` is\n`{\"id\"}`.\n\n`product_type` is a `ProductType` or its name:\n`DATA_MANAGER_STORAGE_SUBSCRIPTION` (give an allowance) or\n`DATA_MANAGER_PROJECT_TIER_SUBSCRIPTION` (give a flavour). An empty name, unit or type, or\na negative allowance or limit, fails before anything is sent.",
         options: &[
             ("allowance", "The coin allowance per billing period (sent when not 0; must not be negative)."),
@@ -1213,7 +1079,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "alter_product",
-        params: &["product_id"],
         doc: "Changes a product's name, allowance or limit: `PATCH /product/{product_id}` with JSON\n`{\"name\", \"allowance\", \"limit\"}` (each when given; `{}` when none is).\n\nAs in the Python client, the token is sent only when the client has one.",
         options: &[
             ("allowance", "A new coin allowance."),
@@ -1224,7 +1089,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "delete_product",
-        params: &["product_id"],
         doc: "Deletes a product (a claimed one only once its claim, e.g. a Data Manager project, is\ngone): `DELETE /product/{product_id}`.",
         options: &[
         ],
@@ -1232,7 +1096,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_available_units",
-        params: &[],
         doc: "The units you can see, grouped by organisation: `GET /unit`. `msg` is\n`{\"units\": [{\"organisation\", \"units\", \"count\"}, ...]}`.",
         options: &[
         ],
@@ -1240,7 +1103,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_units",
-        params: &[],
         doc: "The units you can see, or the one with a name: `GET /unit?name=…`.",
         options: &[
             ("unit_name", "Only the unit with this name (sent as `name` when not empty)."),
@@ -1249,7 +1111,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_unit",
-        params: &["unit_id"],
         doc: "One unit with its users: `GET /unit/{unit_id}`.",
         options: &[
         ],
@@ -1257,7 +1118,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_organisation_units",
-        params: &["org_id"],
         doc: "The units of one organisation: `GET /organisation/{org_id}/unit`.",
         options: &[
         ],
@@ -1265,7 +1125,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "create_unit",
-        params: &["unit_name", "org_id", "billing_day"],
         doc: "Creates a unit in an organisation you belong to: `POST /organisation/{org_id}/unit` with\nJSON `{\"billing_day\", \"name\"}`. `billing_day` is the day of the month (1 to 28) that\nbilling periods start. `msg` is `{\"id\"}`. An empty name or a 0 billing day fails before\nanything is sent.",
         options: &[
         ],
@@ -1273,7 +1132,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "alter_unit",
-        params: &["unit_id"],
         doc: "Renames a unit or changes its default product privacy: `PATCH /unit/{unit_id}` with JSON\n`{\"name\", \"default_product_privacy\"}` (each when given; `{}` when none is).\n\nAs in the Python client, the token is sent only when the client has one. The Python\nclient's error text here says \"Failed to alter product\"; ours says \"Failed to alter unit\".",
         options: &[
             ("default_product_privacy", "A new default privacy for the unit's products."),
@@ -1283,7 +1141,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "delete_unit",
-        params: &["unit_id"],
         doc: "Deletes a unit (it must have no products): `DELETE /unit/{unit_id}`.",
         options: &[
         ],
@@ -1291,7 +1148,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "create_personal_unit",
-        params: &["billing_day"],
         doc: "Creates your personal unit (in the Default Organisation): `PUT /personal-unit` with JSON\n`{\"billing_day\"}`. `msg` is `{\"organisation_id\", \"id\"}`. A 0 billing day fails before\nanything is sent.",
         options: &[
         ],
@@ -1299,7 +1155,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "delete_personal_unit",
-        params: &[],
         doc: "Deletes your personal unit: `DELETE /personal-unit`.",
         options: &[
         ],
@@ -1307,7 +1162,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_personal_unit",
-        params: &[],
         doc: "Your personal unit: `GET /personal-unit`.",
         options: &[
         ],
@@ -1315,7 +1169,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_account",
-        params: &[],
         doc: "Your Account Server account: `GET /user/account`. `msg` is\n`{\"user\": {\"id\"}, \"caller_has_admin_privilege\", \"account_server_roles\"}`.",
         options: &[
         ],
@@ -1323,7 +1176,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_organisation_users",
-        params: &["org_id"],
         doc: "The members of an organisation: `GET /organisation/{org_id}/user` (deprecated by the\nAccount Server in favour of `get_organisation`'s\n`users`).",
         options: &[
         ],
@@ -1331,7 +1183,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "add_user_to_organisation",
-        params: &["org_id", "username"],
         doc: "Adds a user to an organisation: `PUT /organisation/{org_id}/user/{username}`.",
         options: &[
         ],
@@ -1339,7 +1190,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "remove_user_from_organisation",
-        params: &["org_id", "username"],
         doc: "Removes a user from an organisation: `DELETE /organisation/{org_id}/user/{username}`.",
         options: &[
         ],
@@ -1347,7 +1197,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "get_unit_users",
-        params: &["unit_id"],
         doc: "The members of a unit: `GET /unit/{unit_id}/user` (deprecated by the Account Server in\nfavour of `get_unit`'s `users`).",
         options: &[
         ],
@@ -1355,7 +1204,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "add_user_to_unit",
-        params: &["unit_id", "username"],
         doc: "Adds a user to a unit: `PUT /unit/{unit_id}/user/{username}`.",
         options: &[
         ],
@@ -1363,7 +1211,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "as",
         name: "remove_user_from_unit",
-        params: &["unit_id", "username"],
         doc: "Removes a user from a unit: `DELETE /unit/{unit_id}/user/{username}`.",
         options: &[
         ],
@@ -1371,7 +1218,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "ui",
         name: "get_version",
-        params: &[],
         doc: "The UI's version: `GET /configuration/ui-version`. `msg` is `{\"text\": <body>}`.",
         options: &[
         ],
@@ -1379,7 +1225,6 @@ pub(crate) const SDK_DOCS: &[SdkDoc] = &[
     SdkDoc {
         group: "auth",
         name: "get_access_token",
-        params: &["keycloak_url", "keycloak_realm", "keycloak_client_id", "username", "password"],
         doc: "Logs `username` in to Keycloak and returns an access token for `keycloak_client_id`.\n\nSends `POST {keycloak_url}/realms/{keycloak_realm}/protocol/openid-connect/token` with a\nform-encoded body `client_id, grant_type=password, username, password[, client_secret]`.\nWhen `prior_token` still has at least 60 s left (by its `exp` claim) it is returned and\nnothing is sent.\n\nThe request goes through the proxy of the proxy environment variables (see\n`ClientBuilder::proxy`) and verifies Keycloak's certificate\nagainst the bundled web roots; a `Client` built with credentials offers\nevery TLS and proxy setting.\n\nErrors\n\nAn empty argument, an invalid Keycloak URL, Keycloak unreachable, the HTTP status with\nKeycloak's `error_description`, an answer without `access_token`. The texts never\ncontain the password or client secret.",
         options: &[
             ("keycloak_client_secret", "The Keycloak client secret, for confidential clients (an empty one is not sent)."),

@@ -276,7 +276,6 @@ fn generated() -> String {
         writeln!(out, "    SdkDoc {{").unwrap();
         writeln!(out, "        group: {:?},", f.group).unwrap();
         writeln!(out, "        name: {:?},", f.name).unwrap();
-        writeln!(out, "        params: &{:?},", f.params).unwrap();
         writeln!(out, "        doc: {:?},", f.doc).unwrap();
         writeln!(out, "        options: &[").unwrap();
         for (field, doc) in fields {
