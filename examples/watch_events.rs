@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 use serde_json::json;
-use squonk2::event_stream::{open_event_stream, Event, EventBody, EventStreamOptions, Replay};
+use squonk2::event_stream::{open_event_stream, Event, EventStreamOptions, Replay};
 use squonk2::{Client, ErrorKind};
 
 const HELP: &str = "\
@@ -138,28 +138,11 @@ fn run(args: Args) -> Result<bool> {
         };
         last_arrival = Instant::now();
         count += 1;
+        // A message as its fields (`ordinal`, `timestamp`, `message_type`, `body`); a gap
+        // as `{"lost": {"first", "last"}}`.
         match event {
-            Event::Message(message) => {
-                let body = match &message.body {
-                    EventBody::Text(text) => json!(text),
-                    other => serde_json::to_value(other)?,
-                };
-                out!(
-                    "{}",
-                    json!({
-                        "ordinal": message.ordinal,
-                        "timestamp": message.timestamp,
-                        "message_type": message.message_type,
-                        "body": body,
-                    })
-                );
-            }
-            Event::Lost(lost) => {
-                out!(
-                    "{}",
-                    json!({"lost": {"first": lost.first, "last": lost.last}})
-                )
-            }
+            Event::Message(message) => out!("{}", serde_json::to_value(&message)?),
+            Event::Lost(lost) => out!("{}", json!({ "lost": lost })),
             _ => {}
         }
     }
