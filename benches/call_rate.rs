@@ -34,11 +34,14 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 mod common;
+#[path = "../tests/common/threads.rs"]
+mod threads;
 
 use serde_json::Value;
 use squonk2::dm_api;
 use squonk2::Client;
 use squonk2_sandbox::{Sandbox, DM_CLIENT_ID};
+use threads::next_thread_number;
 
 /// Set in a child process: `sdk` or `raw`.
 const ROLE_VAR: &str = "SQUONK2_BENCH_ROLE";
@@ -56,20 +59,6 @@ fn env_number(name: &str, default: usize) -> usize {
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
         .max(1)
-}
-
-/// The number std gave the current thread (`ThreadId(7)` is 7).
-fn thread_number() -> u64 {
-    let id = format!("{:?}", std::thread::current().id());
-    id.trim_start_matches("ThreadId(")
-        .trim_end_matches(')')
-        .parse()
-        .unwrap_or_else(|_| panic!("a thread id as ThreadId(N), not {id}"))
-}
-
-/// The number of a newly spawned thread: one more than the last thread spawned.
-fn next_thread_number() -> u64 {
-    std::thread::spawn(thread_number).join().expect("probe")
 }
 
 /// The CPU time the calling thread has had, in nanoseconds (Linux: `/proc/thread-self/schedstat`;

@@ -448,12 +448,11 @@ fn a_refused_refresh_falls_back_to_a_new_login() {
     sandbox.add_fault(
         squonk2_sandbox::FaultRule::new(
             TOKEN_PATH,
-            squonk2_sandbox::Fault::Respond {
-                status: 400,
-                content_type: "application/json".into(),
-                body: br#"{"error":"invalid_grant","error_description":"Session not active"}"#
-                    .to_vec(),
-            },
+            squonk2_sandbox::Fault::respond(
+                400,
+                "application/json",
+                br#"{"error":"invalid_grant","error_description":"Session not active"}"#,
+            ),
         )
         .method("POST")
         .times(1),
@@ -595,9 +594,8 @@ fn an_upload_refused_with_401_says_it_was_not_sent_again() {
     let sandbox = sandbox();
     let client = client_for(&sandbox);
     let project_id = new_test_project(&client, "upload-401");
-    let dir = std::env::temp_dir().join(format!("squonk2-upload-401-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("data.txt");
+    let dir = TempDir::new();
+    let file = dir.path().join("data.txt");
     std::fs::write(&file, "some data").unwrap();
     let path = format!("/data-manager-api/project/{project_id}/file");
     sandbox.add_fault(
@@ -615,7 +613,6 @@ fn an_upload_refused_with_401_says_it_was_not_sent_again() {
     let rv =
         dm_api::put_unmanaged_project_files(&client, &project_id, &[&file], &Default::default());
     assert!(rv.success, "{rv:?}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -83,11 +83,7 @@ fn a_json_array_answer_is_returned_not_refused() {
     sandbox.add_fault(
         FaultRule::new(
             "/data-manager-api/version",
-            Fault::Respond {
-                status: 200,
-                content_type: "application/json".into(),
-                body: serde_json::to_vec(&case["server_forced_responses"][0]["body"]).unwrap(),
-            },
+            Fault::json(200, &case["server_forced_responses"][0]["body"]),
         )
         .method("GET"),
     );
@@ -216,11 +212,7 @@ fn server_errors_keep_the_servers_text() {
         sandbox.add_fault(
             FaultRule::new(
                 "/data-manager-api/account-server/namespace",
-                Fault::Respond {
-                    status,
-                    content_type: content_type.into(),
-                    body: body.as_bytes().to_vec(),
-                },
+                Fault::respond(status, content_type, body),
             )
             .times(1),
         );
@@ -235,11 +227,7 @@ fn server_errors_keep_the_servers_text() {
     sandbox.add_fault(
         FaultRule::new(
             "/data-manager-api/version",
-            Fault::Respond {
-                status: 203,
-                content_type: "application/json".into(),
-                body: br#"{"version": "x"}"#.to_vec(),
-            },
+            Fault::respond(203, "application/json", br#"{"version": "x"}"#),
         )
         .times(1),
     );

@@ -6,7 +6,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
 use common::*;
@@ -14,105 +14,9 @@ use squonk2::dm_api::{self, JobExchangeRate, WaitOptions};
 use squonk2::{as_api, Client};
 use squonk2_sandbox::{Fault, FaultRule, Sandbox};
 
-/// The built example `name` (in target/<profile>/examples, beside this test's deps folder).
-fn example(name: &str) -> Command {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let path: PathBuf = profile_dir.join("examples").join(name);
-    if !path.exists() {
-        // `cargo test` builds every example; `cargo test --test examples` does not.
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        // --all-features: as the README's test command builds them (watch_events needs
-        // `event-stream`).
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "--all-features", "--example", name])
-            .status()
-            .unwrap();
-        assert!(status.success(), "cannot build the example {name}");
-    }
-    let mut command = Command::new(path);
-    // Examples must not depend on the developer's own settings.
-    for var in [
-        "SQUONK2_DMAPI_URL",
-        "SQUONK2_ASAPI_URL",
-        "SQUONK2_UIAPI_URL",
-        "SQUONK2_ENVIRONMENTS_FILE",
-        "SQUONK2_ENVIRONMENT",
-        "SQUONK2_API_DEBUG_REQUESTS",
-        "SQUONK2_KEYCLOAK_URL",
-        "SQUONK2_KEYCLOAK_REALM",
-        "SQUONK2_KEYCLOAK_DM_CLIENT_ID",
-        "SQUONK2_KEYCLOAK_USER",
-        "SQUONK2_KEYCLOAK_USER_PASSWORD",
-        "SQUONK2_PRODUCT_ID",
-        "DMAPI_USERNAME",
-        "DMAPI_USERNAME_PASSWORD",
-    ] {
-        command.env_remove(var);
-    }
-    command
-}
-
-fn text(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
 /// A file of this repository (examples/data/...).
 fn repo_file(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
-
-/// A sandbox whose Jobs are quick, with an environments file (in a temporary directory)
-/// whose one environment, `sandbox`, logs in as the admin-capable user.
-struct Deployment {
-    sandbox: Sandbox,
-    dir: TempDir,
-    environments: PathBuf,
-}
-
-impl Deployment {
-    fn start() -> Deployment {
-        let sandbox = Sandbox::builder()
-            .job_duration(Duration::from_millis(100))
-            .start()
-            .unwrap();
-        let dir = TempDir::new();
-        let environments = dir.path().join("environments");
-        std::fs::write(&environments, sandbox.environments_yaml()).unwrap();
-        Deployment {
-            sandbox,
-            dir,
-            environments,
-        }
-    }
-
-    /// Runs an example with the environments file; asserts it did not panic.
-    fn run(&self, name: &str, args: &[&str]) -> (bool, String, String) {
-        self.run_with(example(name).args(args))
-    }
-
-    fn run_with(&self, command: &mut Command) -> (bool, String, String) {
-        let output = command
-            .env("SQUONK2_ENVIRONMENTS_FILE", &self.environments)
-            .output()
-            .unwrap();
-        let (stdout, stderr) = text(&output);
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        (output.status.success(), stdout, stderr)
-    }
-
-    /// A client logged in as the admin-capable user (admin mode off).
-    fn admin(&self) -> Client {
-        client_for(&self.sandbox)
-    }
-
-    /// A client logged in as `user` (whose password is `<user>-password`).
-    fn user(&self, user: &str) -> Client {
-        user_client(&self.sandbox, user)
-    }
 }
 
 /// Makes a project and returns its id.

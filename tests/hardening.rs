@@ -968,10 +968,12 @@ fn retry_after_is_honoured_within_the_maximum_delay() {
     let sandbox = sandbox();
     let client = client_for(&sandbox);
     client.dm_access_token().unwrap();
-    let busy = |seconds: &str| Fault::RespondWithHeaders {
-        status: 429,
-        headers: vec![("Retry-After".into(), seconds.into())],
-        body: br#"{"error": "slow down"}"#.to_vec(),
+    let busy = |seconds: &str| {
+        Fault::respond_with_headers(
+            429,
+            &[("Retry-After", seconds)],
+            br#"{"error": "slow down"}"#,
+        )
     };
     sandbox.add_fault(FaultRule::new(VERSION_PATH, busy("1")).times(1));
     let started = Instant::now();
@@ -1165,11 +1167,7 @@ fn a_retry_after_that_does_not_fit_the_time_out_is_not_waited_for() {
     client.dm_access_token().unwrap();
     sandbox.add_fault(FaultRule::new(
         VERSION_PATH,
-        Fault::RespondWithHeaders {
-            status: 503,
-            headers: vec![("Retry-After".into(), "2".into())],
-            body: br#"{"error": "restarting"}"#.to_vec(),
-        },
+        Fault::respond_with_headers(503, &[("Retry-After", "2")], br#"{"error": "restarting"}"#),
     ));
     let started = Instant::now();
     let rv = dm_api::get_version(&client);
@@ -1187,11 +1185,7 @@ fn a_redirect_loop_is_not_retried_as_a_connection_failure() {
     client.dm_access_token().unwrap();
     sandbox.add_fault(FaultRule::new(
         VERSION_PATH,
-        Fault::RespondWithHeaders {
-            status: 302,
-            headers: vec![("Location".into(), VERSION_PATH.into())],
-            body: Vec::new(),
-        },
+        Fault::respond_with_headers(302, &[("Location", VERSION_PATH)], Vec::new()),
     ));
     let rv = dm_api::get_version(&client);
     let requests = requests_to(&sandbox, VERSION_PATH);

@@ -14,26 +14,13 @@ mod common;
 
 use std::sync::{Arc, Barrier};
 
+use common::threads::next_thread_number;
 use common::*;
 use squonk2::dm_api;
 use squonk2_sandbox::{Fault, FaultRule};
 
 const CALLS: usize = 200;
 const THREADS: usize = 4;
-
-/// The number std gave the current thread (`ThreadId(7)` is 7).
-fn thread_number() -> u64 {
-    let id = format!("{:?}", std::thread::current().id());
-    id.trim_start_matches("ThreadId(")
-        .trim_end_matches(')')
-        .parse()
-        .unwrap_or_else(|_| panic!("a thread id shown as ThreadId(N), not {id}"))
-}
-
-/// The number of a thread spawned now: one more than that of the last thread spawned.
-fn next_thread_number() -> u64 {
-    std::thread::spawn(thread_number).join().expect("probe")
-}
 
 #[test]
 fn threads_sharing_a_client_use_one_connection_each() {
@@ -77,11 +64,7 @@ fn calls_create_no_threads_and_keep_their_connection() {
     sandbox.add_fault(
         FaultRule::new(
             format!("/data-manager-api/project/{project_id}"),
-            Fault::RespondWithHeaders {
-                status: 503,
-                headers: vec![("retry-after".into(), "0".into())],
-                body: br#"{"error": "busy"}"#.to_vec(),
-            },
+            Fault::respond_with_headers(503, &[("retry-after", "0")], br#"{"error": "busy"}"#),
         )
         .times(1),
     );

@@ -10,7 +10,6 @@ use common::*;
 use serde_json::Value;
 use squonk2::dm_api::{self, GetJobExchangeRatesOptions, JobExchangeRate};
 use squonk2::{ApiRv, Client};
-use squonk2_sandbox::Sandbox;
 
 /// The exchange-rate listing, with or without `only_undefined`.
 fn listing(client: &Client, only_undefined: bool) -> Value {
@@ -295,62 +294,29 @@ fn seeing_other_users_things_still_needs_admin_mode() {
 
 // The rate examples, from one deployment to another.
 
-/// The built example `name` (in target/<profile>/examples, beside this test's deps folder),
-/// built first when missing (`cargo test --test sandbox_admin` does not build examples).
+/// Runs an example against `deployment` (its environment `sandbox`); (success, its stdout
+/// then its stderr).
 #[cfg(feature = "environment")]
-fn example(name: &str) -> std::process::Command {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let path = profile_dir.join("examples").join(name);
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = std::process::Command::new(cargo)
-            .args(["build", "--quiet", "--example", name])
-            .status()
-            .unwrap();
-        assert!(status.success(), "cannot build the example {name}");
-    }
-    let mut command = std::process::Command::new(path);
-    for (var, _) in std::env::vars() {
-        if var.starts_with("SQUONK2_") || var.starts_with("DMAPI_") {
-            command.env_remove(var);
-        }
-    }
-    command
-}
-
-/// Runs an example against `sandbox` (its environment `sandbox`); (success, stdout).
-#[cfg(feature = "environment")]
-fn run(sandbox: &Sandbox, dir: &TempDir, name: &str, args: &[&str]) -> (bool, String) {
-    let environments = dir.path().join(format!("environments-{}", sandbox.port()));
-    std::fs::write(&environments, sandbox.environments_yaml()).unwrap();
-    let output = example(name)
-        .args(args)
-        .env("SQUONK2_ENVIRONMENTS_FILE", &environments)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (output.status.success(), format!("{stdout}{stderr}"))
+fn run(deployment: &Deployment, name: &str, args: &[&str]) -> (bool, String) {
+    let (success, stdout, stderr) = deployment.run(name, args);
+    (success, format!("{stdout}{stderr}"))
 }
 
 #[cfg(feature = "environment")]
 #[test]
 fn saved_rates_load_into_another_deployment_whose_jobs_have_none() {
-    let (source, target) = (sandbox(), sandbox());
-    let (source_admin, target_admin) = (client_for(&source), client_for(&target));
+    let (source, target) = (Deployment::of(sandbox()), Deployment::of(sandbox()));
+    let (source_admin, target_admin) = (source.admin(), target.admin());
     ok(dm_api::set_job_exchange_rates(
         &source_admin,
         &[rate("nop", "0.05"), rate("coin-test", "1.5")],
     ));
-    let dir = TempDir::new();
-    let file = dir.path().join("rates.yaml");
+    let file = source.dir.path().join("rates.yaml");
     let file_arg = file.to_str().unwrap();
 
     // The saved file holds the two Jobs that have a rate, each with its rate (what the
     // vendor's load-er tool insists on), and says how many have none.
-    let (saved, out) = run(&source, &dir, "save_exchange_rates", &["sandbox", file_arg]);
+    let (saved, out) = run(&source, "save_exchange_rates", &["sandbox", file_arg]);
     assert!(saved, "{out}");
     assert!(out.contains("Saved 2 rates"), "{out}");
     let others = all_jobs(&source_admin).len() - 2;
@@ -366,7 +332,6 @@ fn saved_rates_load_into_another_deployment_whose_jobs_have_none() {
     // set, and the target's listing is the source's.
     let (loaded, out) = run(
         &target,
-        &dir,
         "load_exchange_rates",
         &["sandbox", file_arg, "--do-it"],
     );
@@ -384,7 +349,6 @@ fn saved_rates_load_into_another_deployment_whose_jobs_have_none() {
     // Loading again changes nothing.
     let (again, out) = run(
         &target,
-        &dir,
         "load_exchange_rates",
         &["sandbox", file_arg, "--do-it"],
     );

@@ -5,7 +5,11 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+mod examples;
 mod proxy;
+pub mod threads;
+#[allow(unused_imports)]
+pub use examples::{example, text, Deployment};
 #[allow(unused_imports)]
 pub use proxy::TestProxy;
 
