@@ -273,13 +273,40 @@ impl FaultRules {
         id
     }
 
-    /// Whether a live rule matching the head needs the body to decide.
-    pub(crate) fn needs_body(&self, method: &str, path: &str, query: Option<&str>) -> bool {
-        self.rules.iter().any(|status| {
-            status.remaining != Some(0)
-                && status.rule.looks_at_body()
-                && status.rule.matches_head(method, path, query)
-        })
+    /// Decides from the request's head alone when it can: the first live rule whose head
+    /// matches wins unless it looks at the body (it is then taken, counted against its
+    /// `times`); a rule that looks at the body needs the body first ([`take`]).
+    pub(crate) fn take_by_head(&mut self, method: &str, path: &str, query: Option<&str>) -> ByHead {
+        let Some(status) = self.rules.iter_mut().find(|status| {
+            status.remaining != Some(0) && status.rule.matches_head(method, path, query)
+        }) else {
+            return ByHead::None;
+        };
+        if status.rule.looks_at_body() {
+            return ByHead::NeedsBody;
+        }
+        ByHead::Fault(status.take())
+    }
+}
+
+/// What the head of a request decides ([`FaultRules::take_by_head`]).
+pub(crate) enum ByHead {
+    /// No rule applies.
+    None,
+    /// This rule's fault applies.
+    Fault(Fault),
+    /// A rule that looks at the body may apply: read it, then [`take`].
+    NeedsBody,
+}
+
+impl FaultStatus {
+    /// Counts a request against the rule, and gives its fault.
+    fn take(&mut self) -> Fault {
+        self.hits = self.hits.saturating_add(1);
+        if let Some(remaining) = self.remaining.as_mut() {
+            *remaining -= 1;
+        }
+        self.rule.fault.clone()
     }
 }
 
@@ -414,11 +441,7 @@ pub(crate) fn take(
     let status = faults.rules.iter_mut().find(|status| {
         status.remaining != Some(0) && status.rule.matches(method, path, query, body)
     })?;
-    status.hits = status.hits.saturating_add(1);
-    if let Some(remaining) = status.remaining.as_mut() {
-        *remaining -= 1;
-    }
-    Some(status.rule.fault.clone())
+    Some(status.take())
 }
 
 /// How the server carries out a fault.

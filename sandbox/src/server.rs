@@ -28,7 +28,7 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
 use crate::error::ApiError;
-use crate::fault::{self, Outcome};
+use crate::fault::{self, ByHead, Outcome};
 use crate::record::{BodyRecorder, RecordedBody, RecordedRequest, Tee};
 use crate::state::{lock, AppState};
 use crate::{account_server, auth, control, cors, dm, keycloak, ui};
@@ -315,26 +315,28 @@ impl Pipeline {
         if !control::untouchable(&decoded_path) {
             let method = request.method().as_str().to_owned();
             let query = request.uri().query().map(str::to_owned);
-            let needs_body =
-                lock(&self.shared.faults).needs_body(&method, &decoded_path, query.as_deref());
-            // A rule looks at the body: read up to 1 MiB of it first, and hand the handler
-            // the same bytes.
-            let mut whole_body = None;
-            if needs_body {
-                let (parts, body) = request.into_parts();
-                let (prefix, rest) = fault::read_prefix(body, fault::MAX_MATCHED_BODY).await;
-                if rest.is_none() {
-                    whole_body = Some(prefix.clone());
+            let by_head =
+                lock(&self.shared.faults).take_by_head(&method, &decoded_path, query.as_deref());
+            let fault = match by_head {
+                ByHead::None => None,
+                ByHead::Fault(fault) => Some(fault),
+                // A rule looks at the body: read up to 1 MiB of it first, and hand the
+                // handler the same bytes.
+                ByHead::NeedsBody => {
+                    let (parts, body) = request.into_parts();
+                    let (prefix, rest) = fault::read_prefix(body, fault::MAX_MATCHED_BODY).await;
+                    let whole_body = rest.is_none().then(|| prefix.clone());
+                    request = Request::from_parts(parts, fault::prefixed(prefix, rest));
+                    fault::take(
+                        &self.shared.faults,
+                        &method,
+                        &decoded_path,
+                        query.as_deref(),
+                        whole_body.as_deref(),
+                    )
                 }
-                request = Request::from_parts(parts, fault::prefixed(prefix, rest));
-            }
-            if let Some(fault) = fault::take(
-                &self.shared.faults,
-                &method,
-                &decoded_path,
-                query.as_deref(),
-                whole_body.as_deref(),
-            ) {
+            };
+            if let Some(fault) = fault {
                 // Read the whole body before misbehaving: clients see the
                 // fault, not an error while sending.
                 match fault::outcome(fault) {
