@@ -569,8 +569,10 @@ pub fn user_client(sandbox: &Sandbox, user: &str) -> Client {
 
 /// A call's result as JSON, after its success (if it succeeded) was decoded with `typed()`
 /// into the answer type of the endpoint function's signature: a success that does not decode
-/// fails the test. The wire-parity tests hand every recorded case through it, so every
-/// endpoint function's recorded success is decoded into its type.
+/// fails the test. The scenario tests use it where a call's answer is the sandbox's own.
+/// (Not the wire-parity tests: the Python client's recordings were answered by a bare
+/// stand-in whose bodies lack required fields; `tests/models.rs` decodes every endpoint's
+/// answer from the sandbox instead.)
 pub trait Checked {
     /// The result, untyped, once a success has decoded.
     fn checked(self) -> ApiRv;
