@@ -60,13 +60,6 @@ fn quick_sandbox() -> Sandbox {
     sandbox
 }
 
-fn fast_wait<T>() -> WaitOptions<T> {
-    WaitOptions {
-        timeout: Duration::from_secs(20),
-        poll_interval: Duration::from_millis(20),
-        ..Default::default()
-    }
-}
 
 fn text(value: &Value) -> &str {
     value

@@ -778,13 +778,6 @@ fn quick_sandbox() -> Sandbox {
         .expect("the sandbox starts")
 }
 
-fn fast_wait<T>() -> WaitOptions<T> {
-    WaitOptions {
-        timeout: Duration::from_secs(20),
-        poll_interval: Duration::from_millis(25),
-        ..Default::default()
-    }
-}
 
 /// Creates a project with the test product and returns its id.
 fn new_project(client: &Client, name: &str, private: bool) -> String {

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
 use squonk2::as_api::{self, models as am, CreateProductOptions, ProductType};
-use squonk2::dm_api::{self, models as dm, JobSpecification, WaitOptions};
+use squonk2::dm_api::{self, models as dm, JobSpecification};
 use squonk2::{ApiRv, ErrorKind};
 use squonk2_sandbox::{Fault, FaultRule, Sandbox};
 
@@ -124,13 +124,6 @@ fn quick_sandbox() -> Sandbox {
         .expect("the sandbox starts")
 }
 
-fn fast_wait<T>() -> WaitOptions<T> {
-    WaitOptions {
-        timeout: Duration::from_secs(20),
-        poll_interval: Duration::from_millis(25),
-        ..Default::default()
-    }
-}
 
 const WORKFLOW: &str = r#"---
 kind: DataManagerWorkflow

@@ -558,6 +558,15 @@ impl Replayed {
     }
 }
 
+/// Waits of at most 20 s that poll every 20 ms (the sandbox's Jobs take milliseconds).
+pub fn fast_wait<T>() -> squonk2::dm_api::WaitOptions<T> {
+    squonk2::dm_api::WaitOptions {
+        timeout: Duration::from_secs(20),
+        poll_interval: Duration::from_millis(20),
+        ..Default::default()
+    }
+}
+
 /// A client for every API of `sandbox`, logging in as `user` (whose password is
 /// `<user>-password`).
 pub fn user_client(sandbox: &Sandbox, user: &str) -> Client {
