@@ -60,7 +60,6 @@ fn quick_sandbox() -> Sandbox {
     sandbox
 }
 
-
 fn text(value: &Value) -> &str {
     value
         .as_str()

@@ -778,7 +778,6 @@ fn quick_sandbox() -> Sandbox {
         .expect("the sandbox starts")
 }
 
-
 /// Creates a project with the test product and returns its id.
 fn new_project(client: &Client, name: &str, private: bool) -> String {
     let rv = create_project(

@@ -124,7 +124,6 @@ fn quick_sandbox() -> Sandbox {
         .expect("the sandbox starts")
 }
 
-
 const WORKFLOW: &str = r#"---
 kind: DataManagerWorkflow
 kind-version: "2025.1"
